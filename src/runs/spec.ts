@@ -1,0 +1,46 @@
+import type { InnerOptimizerOptions, NoiseTarget, Schedule } from '../optim/index.js';
+
+/**
+ * A compiled, validated run request: what is stored in `runs.spec` and handed to a worker.
+ * Every field is filled (no optional defaults left), so a stored spec alone reproduces the run.
+ */
+export interface RunSpec {
+  /** Registry name of the trainer, e.g. `mlp`. */
+  readonly trainer: string;
+  /** The trainer's compiled config (its `defaults` merged with the request, then `compile`d). */
+  readonly trainerConfig: Readonly<Record<string, unknown>>;
+  /** The inner optimizer (paper §4: SGD, momentum, Adam, …). */
+  readonly optimizer: InnerOptimizerOptions;
+  /** Gradient noise, paper §3 Eq. 1. `eta` 0 disables it (the no-noise arm). */
+  readonly noise: {
+    readonly eta: number;
+    readonly gamma: number;
+    readonly schedule: Schedule;
+    readonly target: NoiseTarget;
+    readonly stepsPerTick: number;
+  };
+  /** Clipping applied before the noise. Absent keys mean no clipping of that kind. */
+  readonly clip: { readonly byValue?: number; readonly byGlobalNorm?: number };
+  /** Seed of every random stream of the run (init, data order, dropout, noise). */
+  readonly seed: number;
+  /** Budget in optimizer steps. */
+  readonly maxSteps: number;
+  /** Evaluate every this many steps (and at the end). */
+  readonly evalEvery: number;
+  /** Checkpoint every this many steps (and at the end). */
+  readonly checkpointEvery: number;
+}
+
+export type RunStatus = 'QUEUED' | 'RUNNING' | 'COMPLETED' | 'FAILED' | 'CANCELLED';
+
+export const TERMINAL_STATUSES: ReadonlySet<RunStatus> = new Set(['COMPLETED', 'FAILED', 'CANCELLED']);
+
+/** One stored metric point. Unique per (runId, name, step). */
+export interface MetricPoint {
+  readonly runId: string;
+  readonly step: number;
+  readonly name: string;
+  readonly value: number;
+  /** Wall-clock time the point was produced, ms since the epoch. */
+  readonly timeMs: number;
+}

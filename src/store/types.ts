@@ -1,0 +1,135 @@
+import type { MetricPoint, RunSpec, RunStatus } from '../runs/spec.js';
+
+/**
+ * The persistence contract. The Prisma implementation lives beside this file; every method
+ * translates database errors into `AppError` (unique violation → ALREADY_EXISTS, missing row →
+ * NOT_FOUND) so no raw database error reaches a client.
+ */
+export interface Store {
+  readonly runs: RunRepository;
+  readonly metrics: MetricRepository;
+  readonly checkpoints: CheckpointRepository;
+  /** Checks the connection (for health). */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** A stored run. `project` scopes every query (auth, issue 6); the embedded default is `default`. */
+export interface RunRecord {
+  readonly id: string;
+  readonly project: string;
+  readonly requestId: string | null;
+  readonly trainer: string;
+  readonly spec: RunSpec;
+  readonly status: RunStatus;
+  readonly labels: Readonly<Record<string, string>>;
+  /** tfjs backend the latest attempt trained on, e.g. `wasm`. */
+  readonly backend: string | null;
+  /** Attempts started so far (1 on the first claim). */
+  readonly attempt: number;
+  readonly error: string | null;
+  /** Last optimizer step reported by the worker. */
+  readonly currentStep: number;
+  readonly cancelRequested: boolean;
+  /** Replica that holds the lease while RUNNING. */
+  readonly owner: string | null;
+  readonly leaseExpiresAt: Date | null;
+  readonly sweepId: string | null;
+  readonly createdAt: Date;
+  readonly startedAt: Date | null;
+  readonly finishedAt: Date | null;
+}
+
+export interface NewRun {
+  readonly project: string;
+  readonly requestId: string | null;
+  readonly spec: RunSpec;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly sweepId?: string;
+}
+
+export interface RunFilter {
+  readonly project: string;
+  readonly statuses?: readonly RunStatus[];
+  readonly trainer?: string;
+  /** Every pair must match exactly. */
+  readonly labels?: Readonly<Record<string, string>>;
+  readonly sweepId?: string;
+}
+
+export interface Page<T> {
+  readonly items: readonly T[];
+  /** Opaque token for the next page; empty when there is none. */
+  readonly nextPageToken: string;
+}
+
+export interface RunRepository {
+  /**
+   * Creates a QUEUED run. Idempotent on (project, requestId): when a run with that request id
+   * exists, returns it with `created: false` and stores nothing.
+   */
+  create(input: NewRun): Promise<{ run: RunRecord; created: boolean }>;
+  /** Throws NOT_FOUND when the id is unknown or belongs to another project. */
+  get(project: string, id: string): Promise<RunRecord>;
+  /** Newest first. `pageToken` must come from a previous call; a bad token is INVALID_ARGUMENT. */
+  list(filter: RunFilter, pageSize: number, pageToken: string): Promise<Page<RunRecord>>;
+  /**
+   * Claims the oldest QUEUED run for `owner` (`FOR UPDATE SKIP LOCKED`): status RUNNING, attempt+1,
+   * lease until now + leaseMs. Returns null when the queue is empty.
+   */
+  claimNext(owner: string, leaseMs: number): Promise<RunRecord | null>;
+  /** Extends the leases of the given runs that `owner` still holds. Returns the ids renewed. */
+  renewLeases(owner: string, ids: readonly string[], leaseMs: number): Promise<string[]>;
+  /**
+   * Requeues RUNNING runs whose lease expired; those already at `maxAttempts` become FAILED with
+   * the reason. Returns how many were requeued and failed.
+   */
+  recoverExpired(maxAttempts: number): Promise<{ requeued: number; failed: number }>;
+  /** Records progress of a running attempt. */
+  updateProgress(id: string, owner: string, step: number, backend: string): Promise<void>;
+  /**
+   * Cancels: a QUEUED run becomes CANCELLED at once; a RUNNING run gets `cancelRequested` (the
+   * worker stops at the next step). A terminal run is FAILED_PRECONDITION.
+   */
+  requestCancel(project: string, id: string): Promise<RunRecord>;
+  /** Ends an attempt held by `owner` with a terminal status. */
+  finish(id: string, owner: string, status: 'COMPLETED' | 'FAILED' | 'CANCELLED', error: string | null): Promise<RunRecord>;
+  /** Gives a run back to the queue (graceful shutdown): QUEUED, no owner, lease cleared. */
+  release(id: string, owner: string): Promise<void>;
+  /** Number of runs per status, across projects (for Prometheus). */
+  countByStatus(): Promise<Record<RunStatus, number>>;
+}
+
+export interface MetricRepository {
+  /** Inserts or updates points; unique on (runId, name, step), so retries never duplicate. */
+  upsertMany(points: readonly MetricPoint[]): Promise<void>;
+  /**
+   * Streams stored points with step > sinceStep, ordered by (step, name), in batches of at most
+   * `batchSize`, using keyset pagination so a million points never sit in memory at once.
+   */
+  replay(
+    runId: string,
+    options: { sinceStep: number; names?: readonly string[]; batchSize?: number },
+  ): AsyncIterable<MetricPoint[]>;
+}
+
+export interface CheckpointMeta {
+  readonly runId: string;
+  readonly step: number;
+  readonly sizeBytes: number;
+  readonly sha256: string;
+  /** `safetensors`. */
+  readonly format: string;
+  /** Tensor index: name → dtype, shape, byte offsets (the safetensors header). */
+  readonly index: Readonly<Record<string, unknown>>;
+  readonly createdAt: Date;
+}
+
+export interface CheckpointRepository {
+  /** Upserts on (runId, step). */
+  save(meta: Omit<CheckpointMeta, 'createdAt'>, data: Uint8Array): Promise<void>;
+  /** `step` 0 means the latest. Returns null when the run has no such checkpoint. */
+  getMeta(runId: string, step: number): Promise<CheckpointMeta | null>;
+  /** Reads the bytes of a stored checkpoint. */
+  getData(runId: string, step: number): Promise<Uint8Array>;
+}

@@ -1,0 +1,76 @@
+import type * as tf from '@tensorflow/tfjs';
+import type { NoisyOptimizer } from '../optim/index.js';
+
+/**
+ * The contract every trainer implements (paper §4: one per model family).
+ *
+ * A trainer is a step-driven session rather than a `model.fit` call, so that models with custom
+ * loops and curricula (Neural GPU, NRAM, Neural Programmer, memory networks) fit the same runtime.
+ * The runtime (`src/runs/worker`) owns the loop: it calls `trainStep` once per optimizer step,
+ * `evaluate` every `evalEvery` steps, and `exportState` for checkpoints. It checks cancellation
+ * between steps.
+ *
+ * Reproducibility: everything random inside a session (data order, dropout masks, curriculum
+ * samples, initialisation) must be a pure function of `context.seed` and the step index, so a
+ * session restored with `importState` at step k continues exactly as an uninterrupted one.
+ */
+export interface TrainerDefinition<C extends object = object> {
+  /** The registry name clients use in `StartRunRequest.trainer`, e.g. `mlp`. */
+  readonly name: string;
+  /** One line for ListTrainers. */
+  readonly description: string;
+  /** The paper section this trainer follows, e.g. `§4.1`. */
+  readonly paperSection: string;
+  /** The full default config. A request's config is merged over it field by field. */
+  readonly defaults: C;
+  /** The optimizer step budget used when `max_steps` is 0. */
+  readonly defaultMaxSteps: number;
+  /** Noise defaults of the paper for this model (η, γ). */
+  readonly defaultNoise: { readonly eta: number; readonly gamma: number };
+  /**
+   * Validates a config (already merged over `defaults`) and returns it with derived fields filled.
+   * Throws `AppError('INVALID_ARGUMENT')` (see `invalidArgument`) naming the field path relative to
+   * the trainer config, e.g. `depth: got 0; allowed: an integer in [1, 200]`.
+   */
+  compile(config: C): C;
+  /** Builds the model and data inside a worker thread. Called once per run attempt. */
+  create(config: C, context: TrainerContext): Promise<TrainerSession>;
+}
+
+/** What the runtime hands a trainer session. */
+export interface TrainerContext {
+  /** The run's seed. Derive every random stream from it (and the step), never from Math.random. */
+  readonly seed: number;
+  /** The noisy optimizer the run asked for: clip → noise → inner optimizer (src/optim). */
+  readonly optimizer: NoisyOptimizer;
+  /** The tfjs backend in use, e.g. `wasm`. */
+  readonly backend: string;
+}
+
+/** A scalar metric produced by a step: a number, or a scalar tensor the runtime reads and disposes. */
+export type MetricValue = number | tf.Scalar;
+
+export interface TrainerSession {
+  /**
+   * Runs optimizer step `step` (0-based, global across resumes) and returns its per-step metrics,
+   * at least `loss`. Tensors returned are owned by the runtime, which reads and disposes them.
+   */
+  trainStep(step: number): Record<string, MetricValue>;
+  /** Evaluates the current model, e.g. `{train_accuracy, test_accuracy, test_loss}`. */
+  evaluate(step: number): Promise<Record<string, number>>;
+  /**
+   * The trainer's state for a checkpoint: its weights (named tensors, cloned or owned by the
+   * session until `dispose`) and JSON-serialisable extra state (curriculum level, data cursor).
+   * The optimizer's and noise state are saved by the runtime, not here.
+   */
+  exportState(): TrainerState;
+  /** Restores a state produced by `exportState` of the same trainer and config. */
+  importState(state: TrainerState): void;
+  /** Frees every tensor and variable the session created. */
+  dispose(): void;
+}
+
+export interface TrainerState {
+  readonly tensors: ReadonlyArray<{ readonly name: string; readonly tensor: tf.Tensor }>;
+  readonly meta: Readonly<Record<string, unknown>>;
+}
