@@ -33,6 +33,14 @@ export interface TrainerDefinition<C extends object = object> {
    * the trainer config, e.g. `depth: got 0; allowed: an integer in [1, 200]`.
    */
   compile(config: C): C;
+  /**
+   * Optional cheap checks of external resources (e.g. that data files exist and their headers are
+   * valid), run on the main thread when a run is requested so a bad path fails the request with
+   * INVALID_ARGUMENT or FAILED_PRECONDITION instead of failing the run later.
+   */
+  preflight?(config: C): Promise<void>;
+  /** Optimizer steps in one epoch for this config, so a budget can be given in epochs. */
+  stepsPerEpoch(config: C): number;
   /** Builds the model and data inside a worker thread. Called once per run attempt. */
   create(config: C, context: TrainerContext): Promise<TrainerSession>;
 }
