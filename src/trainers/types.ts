@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs';
-import type { NoisyOptimizer } from '../optim/index.js';
+import type { InnerOptimizerOptions, NoisyOptimizer } from '../optim/index.js';
 
 /**
  * The contract every trainer implements (paper §4: one per model family).
@@ -25,6 +25,10 @@ export interface TrainerDefinition<C extends object = object> {
   readonly defaults: C;
   /** The optimizer step budget used when `max_steps` is 0. */
   readonly defaultMaxSteps: number;
+  /** The optimizer used when a request names none (the paper's choice for this model); default SGD, lr 0.01. */
+  readonly defaultOptimizer?: InnerOptimizerOptions;
+  /** Clipping used when a request sets none (paper's choice for this model); default none. */
+  readonly defaultClip?: { readonly byValue?: number; readonly byGlobalNorm?: number };
   /** Noise defaults of the paper for this model (η, γ). */
   readonly defaultNoise: { readonly eta: number; readonly gamma: number };
   /**
