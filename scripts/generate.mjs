@@ -4,7 +4,7 @@
 // Prisma's generate step wants a schema engine binary that cannot be downloaded here; the client
 // itself needs none (it runs through @prisma/adapter-pg), so the engine is stubbed with /bin/true.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -40,4 +40,16 @@ if (protos.length > 0) {
     '--longs=String', '--enums=String', '--defaults', '--oneofs',
     ...protos,
   ]);
+  // The generator writes extensionless relative imports; ESM under NodeNext needs `.js`.
+  const fix = (dir) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const full = join(dir, entry.name);
+      if (entry.isDirectory()) fix(full);
+      else if (entry.name.endsWith('.ts')) {
+        const text = readFileSync(full, 'utf8');
+        writeFileSync(full, text.replace(/from '(\.{1,2}\/[^']+?)(?<!\.js)'/g, "from '$1.js'"));
+      }
+    }
+  };
+  fix(out);
 }

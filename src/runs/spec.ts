@@ -38,6 +38,11 @@ export const TERMINAL_STATUSES: ReadonlySet<RunStatus> = new Set(['COMPLETED', '
 /** One stored metric point. Unique per (runId, name, step). */
 export interface MetricPoint {
   readonly runId: string;
+  /**
+   * Optimizer steps completed when the point was recorded: 1 after the first update (trainStep(0)).
+   * So `since_step = 0` replays everything. A checkpoint's step uses the same count: resuming from a
+   * checkpoint at step k calls trainStep(k) next.
+   */
   readonly step: number;
   readonly name: string;
   readonly value: number;
