@@ -37,7 +37,7 @@ if (protos.length > 0) {
     '--grpcLib=@grpc/grpc-js',
     '--outDir', out,
     '--includeDirs', protoRoot,
-    '--longs=String', '--enums=String', '--defaults', '--oneofs',
+    '--longs=String', '--enums=String', '--defaults', '--oneofs', '--includeComments',
     ...protos,
   ]);
   // The generator writes extensionless relative imports; ESM under NodeNext needs `.js`.

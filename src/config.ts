@@ -1,0 +1,88 @@
+import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
+import { invalidArgument } from './errors/index.js';
+
+/**
+ * Service options. Each field documents its environment variable and default. `compileConfig` reads
+ * the environment once, at start, validates every value and converts units; modules receive the
+ * compiled `ServiceConfig` and never read `process.env` themselves.
+ */
+export interface ServiceConfig {
+  /** gRPC listen host. `GRADNOISE_GRPC_HOST`, default `0.0.0.0`. */
+  readonly grpcHost: string;
+  /** gRPC port (0: any free port). `GRADNOISE_GRPC_PORT`, default 50051. */
+  readonly grpcPort: number;
+  /** Host the Prometheus `/metrics` endpoint binds to. `GRADNOISE_METRICS_HOST`, default `0.0.0.0`. */
+  readonly metricsHost: string;
+  /** Port of `/metrics` (0: any free port; -1: disabled). `GRADNOISE_METRICS_PORT`, default 9464. */
+  readonly metricsPort: number;
+  /**
+   * PostgreSQL URL. `DATABASE_URL`; when empty the service starts an embedded PostgreSQL with its
+   * data under `dataDir`.
+   */
+  readonly databaseUrl: string | null;
+  /** Working directory for embedded PostgreSQL data. `GRADNOISE_DATA_DIR`, default `./.gradnoise`. */
+  readonly dataDir: string;
+  /** Port of the embedded PostgreSQL. `GRADNOISE_EMBEDDED_PG_PORT`, default 54329. */
+  readonly embeddedPostgresPort: number;
+  /** Runs that train at once on this replica. `GRADNOISE_WORKERS`, default: the number of cores. */
+  readonly workers: number;
+  /** Backend preference. `GRADNOISE_BACKEND`: auto | tensorflow | wasm | cpu; default auto. */
+  readonly backend: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+  /** Name of this replica, the owner of its leases. `GRADNOISE_REPLICA_ID`, default host:pid. */
+  readonly replicaId: string;
+  /** Lease of a claimed run; renewed every third of it. `GRADNOISE_LEASE_SECONDS`, default 30. */
+  readonly leaseMs: number;
+  /** Attempts before a run whose replica keeps dying is FAILED. `GRADNOISE_MAX_ATTEMPTS`, default 3. */
+  readonly maxAttempts: number;
+  /** How often an idle replica looks for queued runs. `GRADNOISE_POLL_MS`, default 1000. */
+  readonly pollMs: number;
+  /** Log level. `LOG_LEVEL`: trace | debug | info | warn | error | silent; default info. */
+  readonly logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'silent';
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw invalidArgument(name, raw, `an integer in [${min}, ${max}]`);
+  }
+  return value;
+}
+
+function oneOf<T extends string>(env: Env, name: string, fallback: T, allowed: readonly T[]): T {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const found = allowed.find((a) => a === raw.trim().toLowerCase());
+  if (found === undefined) throw invalidArgument(name, raw, `one of ${allowed.join(', ')}`);
+  return found;
+}
+
+function text(env: Env, name: string, fallback: string): string {
+  const raw = env[name];
+  return raw === undefined || raw.trim() === '' ? fallback : raw.trim();
+}
+
+/** Builds the service configuration from environment variables (see `ServiceConfig`). */
+export function compileConfig(env: Env, defaults: { hostname: string; pid: number }): ServiceConfig {
+  const databaseUrl = text(env, 'DATABASE_URL', '');
+  return {
+    grpcHost: text(env, 'GRADNOISE_GRPC_HOST', '0.0.0.0'),
+    grpcPort: integer(env, 'GRADNOISE_GRPC_PORT', 50051, 0, 65535),
+    metricsHost: text(env, 'GRADNOISE_METRICS_HOST', '0.0.0.0'),
+    metricsPort: integer(env, 'GRADNOISE_METRICS_PORT', 9464, -1, 65535),
+    databaseUrl: databaseUrl === '' ? null : databaseUrl,
+    dataDir: resolve(text(env, 'GRADNOISE_DATA_DIR', '.gradnoise')),
+    embeddedPostgresPort: integer(env, 'GRADNOISE_EMBEDDED_PG_PORT', 54329, 1, 65535),
+    workers: integer(env, 'GRADNOISE_WORKERS', availableParallelism(), 1, 256),
+    backend: oneOf(env, 'GRADNOISE_BACKEND', 'auto', ['auto', 'tensorflow', 'wasm', 'cpu'] as const),
+    replicaId: text(env, 'GRADNOISE_REPLICA_ID', `${defaults.hostname}:${defaults.pid}`),
+    leaseMs: integer(env, 'GRADNOISE_LEASE_SECONDS', 30, 2, 3600) * 1000,
+    maxAttempts: integer(env, 'GRADNOISE_MAX_ATTEMPTS', 3, 1, 100),
+    pollMs: integer(env, 'GRADNOISE_POLL_MS', 1000, 10, 60_000),
+    logLevel: oneOf(env, 'LOG_LEVEL', 'info', ['trace', 'debug', 'info', 'warn', 'error', 'silent'] as const),
+  };
+}

@@ -1,0 +1,2 @@
+export { type MetricsServer, startMetricsServer } from './http.js';
+export { createRegistry } from './registry.js';

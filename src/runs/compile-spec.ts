@@ -1,0 +1,191 @@
+import { AppError, invalidArgument } from '../errors/index.js';
+import {
+  compileInnerOptimizerOptions,
+  type InnerOptimizerOptions,
+  type NoiseTarget,
+  OptionError,
+  type Schedule,
+} from '../optim/index.js';
+import { getTrainer, type TrainerDefinition } from '../trainers/index.js';
+import type { RunSpec } from './spec.js';
+
+/**
+ * A run request in domain terms, before defaults: what a client (gRPC, CLI, sweep grid) asked for.
+ * `undefined` means "use the default".
+ */
+export interface RunRequest {
+  readonly trainer: string;
+  /** Fields of the trainer's config to override; merged over its defaults (one level deep for objects). */
+  readonly trainerConfig?: Readonly<Record<string, unknown>>;
+  /** Optimizer; when `kind` is undefined the trainer's default optimizer is used as the base. */
+  readonly optimizer?: Partial<InnerOptimizerOptions>;
+  readonly noise?: {
+    readonly eta?: number;
+    readonly gamma?: number;
+    readonly schedule?: Schedule;
+    readonly target?: NoiseTarget;
+    readonly stepsPerTick?: number;
+  };
+  /** `undefined`: the trainer's default clipping; an object: exactly these bounds. */
+  readonly clip?: { readonly byValue?: number; readonly byGlobalNorm?: number };
+  readonly seed?: number;
+  /** 0 or undefined: the trainer's default (unless maxEpochs). */
+  readonly maxSteps?: number;
+  readonly maxEpochs?: number;
+  readonly evalEvery?: number;
+  readonly checkpointEvery?: number;
+}
+
+/** Hard limits on a run's budget (see `docs/operations.md`). */
+export const LIMITS = {
+  maxSteps: 10_000_000,
+  maxEpochs: 100_000,
+  maxSeed: 0xffff_ffff,
+} as const;
+
+const DEFAULT_OPTIMIZER: InnerOptimizerOptions = { kind: 'sgd', learningRate: 0.01 };
+
+/**
+ * Validates a request and fills every default, producing the `RunSpec` that is stored and trained.
+ * Throws `AppError('INVALID_ARGUMENT')` naming the field path (e.g. `noise.eta`, `mlp.depth`).
+ */
+export function compileRunSpec(request: RunRequest): RunSpec {
+  const trainer = getTrainer(request.trainer);
+  const trainerConfig = compileTrainerConfig(trainer, request.trainerConfig ?? {});
+  const optimizer = compileOptimizer(trainer, request.optimizer);
+  const noise = compileNoise(trainer, request.noise);
+  const clip = compileClip(request.clip ?? trainer.defaultClip ?? {});
+
+  const seed = request.seed ?? 0;
+  if (!Number.isInteger(seed) || seed < 0 || seed > LIMITS.maxSeed) {
+    throw invalidArgument('seed', seed, `an integer in [0, ${LIMITS.maxSeed}]`);
+  }
+  const maxSteps = compileBudget(trainer, trainerConfig, request.maxSteps ?? 0, request.maxEpochs ?? 0);
+  const evalEvery = compileInterval('eval_every', request.evalEvery ?? 0, maxSteps, 20);
+  const checkpointEvery = compileInterval('checkpoint_every', request.checkpointEvery ?? 0, maxSteps, 10);
+  return { trainer: trainer.name, trainerConfig, optimizer, noise, clip, seed, maxSteps, evalEvery, checkpointEvery };
+}
+
+function compileTrainerConfig(
+  trainer: TrainerDefinition,
+  overrides: Readonly<Record<string, unknown>>,
+): Record<string, unknown> {
+  const defaults = trainer.defaults as Record<string, unknown>;
+  const merged: Record<string, unknown> = { ...defaults };
+  for (const [key, value] of Object.entries(overrides)) {
+    if (value === undefined) continue;
+    if (!(key in defaults)) throw invalidArgument(`${trainer.name}.${key}`, value, 'a field of this trainer');
+    const base = defaults[key];
+    merged[key] = isPlainObject(base) && isPlainObject(value) ? dropUndefined({ ...base, ...value }) : value;
+  }
+  try {
+    return trainer.compile(merged) as Record<string, unknown>;
+  } catch (error) {
+    throw prefixed(`${trainer.name}.`, error);
+  }
+}
+
+function compileOptimizer(
+  trainer: TrainerDefinition,
+  requested: Partial<InnerOptimizerOptions> | undefined,
+): InnerOptimizerOptions {
+  const base = trainer.defaultOptimizer ?? DEFAULT_OPTIMIZER;
+  const fields = dropUndefined({ ...(requested ?? {}) });
+  // Another kind than the trainer's default starts from that kind's own defaults, not the
+  // trainer's hyperparameters (Adam's epsilon means nothing to SGD).
+  const merged =
+    fields.kind === undefined || fields.kind === base.kind
+      ? { ...base, ...fields }
+      : { learningRate: base.learningRate, ...fields };
+  try {
+    return compileInnerOptimizerOptions(merged as InnerOptimizerOptions);
+  } catch (error) {
+    throw prefixed('optimizer.', error);
+  }
+}
+
+function compileNoise(trainer: TrainerDefinition, requested: RunRequest['noise']): RunSpec['noise'] {
+  const eta = requested?.eta ?? trainer.defaultNoise.eta;
+  const gamma = requested?.gamma ?? trainer.defaultNoise.gamma;
+  const stepsPerTick = requested?.stepsPerTick ?? 1;
+  if (!Number.isFinite(eta) || eta < 0) throw invalidArgument('noise.eta', eta, 'a finite number >= 0');
+  if (!Number.isFinite(gamma) || gamma < 0) throw invalidArgument('noise.gamma', gamma, 'a finite number >= 0');
+  if (!Number.isInteger(stepsPerTick) || stepsPerTick < 1 || stepsPerTick > LIMITS.maxSteps) {
+    throw invalidArgument('noise.steps_per_tick', stepsPerTick, `an integer in [1, ${LIMITS.maxSteps}]`);
+  }
+  return {
+    eta,
+    gamma,
+    schedule: requested?.schedule ?? 'annealed',
+    target: requested?.target ?? 'gradient',
+    stepsPerTick,
+  };
+}
+
+function compileClip(clip: { readonly byValue?: number; readonly byGlobalNorm?: number }): RunSpec['clip'] {
+  const out: { byValue?: number; byGlobalNorm?: number } = {};
+  if (clip.byValue !== undefined) {
+    if (!Number.isFinite(clip.byValue) || clip.byValue <= 0) {
+      throw invalidArgument('clip.by_value', clip.byValue, 'a finite number > 0');
+    }
+    out.byValue = clip.byValue;
+  }
+  if (clip.byGlobalNorm !== undefined) {
+    if (!Number.isFinite(clip.byGlobalNorm) || clip.byGlobalNorm <= 0) {
+      throw invalidArgument('clip.by_global_norm', clip.byGlobalNorm, 'a finite number > 0');
+    }
+    out.byGlobalNorm = clip.byGlobalNorm;
+  }
+  return out;
+}
+
+function compileBudget(
+  trainer: TrainerDefinition,
+  config: Record<string, unknown>,
+  maxSteps: number,
+  maxEpochs: number,
+): number {
+  if (!Number.isInteger(maxSteps) || maxSteps < 0 || maxSteps > LIMITS.maxSteps) {
+    throw invalidArgument('max_steps', maxSteps, `an integer in [0, ${LIMITS.maxSteps}] (0: the trainer's default)`);
+  }
+  if (!Number.isInteger(maxEpochs) || maxEpochs < 0 || maxEpochs > LIMITS.maxEpochs) {
+    throw invalidArgument('max_epochs', maxEpochs, `an integer in [0, ${LIMITS.maxEpochs}]`);
+  }
+  if (maxSteps > 0 && maxEpochs > 0) {
+    throw invalidArgument('max_epochs', maxEpochs, '0 when max_steps is set (give the budget one way)');
+  }
+  if (maxEpochs > 0) {
+    const steps = maxEpochs * trainer.stepsPerEpoch(config);
+    if (steps > LIMITS.maxSteps) {
+      throw invalidArgument('max_epochs', maxEpochs, `at most ${LIMITS.maxSteps} optimizer steps in all (this is ${steps})`);
+    }
+    return steps;
+  }
+  return maxSteps > 0 ? maxSteps : trainer.defaultMaxSteps;
+}
+
+function compileInterval(field: string, value: number, maxSteps: number, perRun: number): number {
+  if (!Number.isInteger(value) || value < 0 || value > LIMITS.maxSteps) {
+    throw invalidArgument(field, value, `an integer in [0, ${LIMITS.maxSteps}] (0: about ${perRun} per run)`);
+  }
+  return value > 0 ? value : Math.max(1, Math.ceil(maxSteps / perRun));
+}
+
+/** Re-raises a nested validation error with a field-path prefix; anything else passes through. */
+function prefixed(prefix: string, error: unknown): unknown {
+  if (error instanceof OptionError) {
+    return invalidArgument(`${prefix}${error.field}`, error.value, error.allowed);
+  }
+  if (error instanceof AppError && error.code === 'INVALID_ARGUMENT') {
+    return new AppError('INVALID_ARGUMENT', `${prefix}${error.message}`, { cause: error });
+  }
+  return error;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function dropUndefined<T extends Record<string, unknown>>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}

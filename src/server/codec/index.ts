@@ -1,0 +1,3 @@
+export { encodeRun, timestamp } from './run.js';
+export { type DecodedStartRun, decodeStartRun, encodeSpec } from './start-run.js';
+export { CONFIG_MESSAGE } from './trainer-configs.js';

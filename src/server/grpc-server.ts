@@ -1,0 +1,81 @@
+import { Server, ServerCredentials } from '@grpc/grpc-js';
+import { ReflectionService } from '@grpc/reflection';
+import { HealthImplementation } from 'grpc-health-check';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import type { Store } from '../store/types.js';
+import { createGrpcMetrics } from './grpc-metrics.js';
+import type { Authenticate } from './handlers.js';
+import { loadProtos, SERVICE_NAME } from './proto.js';
+import type { RunControl } from './run-control.js';
+import { addTrainingService } from './training-service.js';
+
+export interface GrpcServerOptions {
+  readonly store: Store;
+  readonly runs: RunControl;
+  readonly registry: Registry;
+  readonly logger: Logger;
+  /** Resolves the caller's project from metadata. Default: everyone is project `default`. */
+  readonly authenticate?: Authenticate;
+  /** Largest request accepted, in bytes; larger ones get RESOURCE_EXHAUSTED. Default 4 MiB. */
+  readonly maxReceiveMessageBytes?: number;
+}
+
+export interface GrpcServer {
+  /** Binds and starts; returns the bound port (pass 0 for any free port). */
+  listen(host: string, port: number): Promise<number>;
+  /** Health: NOT_SERVING, then a graceful shutdown bounded by `graceMs`, then a forced one. */
+  shutdown(graceMs: number): Promise<void>;
+}
+
+/**
+ * One gRPC server with the TrainingService, `grpc.health.v1` health checking and server reflection
+ * (v1 and v1alpha) on the same port.
+ */
+export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
+  const protos = loadProtos();
+  const server = new Server({
+    'grpc.max_receive_message_length': options.maxReceiveMessageBytes ?? 4 * 1024 * 1024,
+    'grpc.keepalive_permit_without_calls': 1,
+  });
+  const health = new HealthImplementation({ '': 'NOT_SERVING', [SERVICE_NAME]: 'NOT_SERVING' });
+  health.addToServer(server);
+  new ReflectionService(protos.reflection).addToServer(server);
+  addTrainingService(server, protos, {
+    service: SERVICE_NAME,
+    metrics: createGrpcMetrics(options.registry),
+    logger: options.logger,
+    authenticate: options.authenticate ?? (async () => 'default'),
+    store: options.store,
+    runs: options.runs,
+  });
+
+  return {
+    listen: (host, port) =>
+      new Promise((resolve, reject) => {
+        server.bindAsync(`${host}:${port}`, ServerCredentials.createInsecure(), (error, bound) => {
+          if (error) {
+            reject(error);
+            return;
+          }
+          health.setStatus('', 'SERVING');
+          health.setStatus(SERVICE_NAME, 'SERVING');
+          resolve(bound);
+        });
+      }),
+    shutdown: async (graceMs) => {
+      health.setStatus('', 'NOT_SERVING');
+      health.setStatus(SERVICE_NAME, 'NOT_SERVING');
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          server.forceShutdown();
+          resolve();
+        }, graceMs);
+        server.tryShutdown(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    },
+  };
+}
