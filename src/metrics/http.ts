@@ -12,7 +12,11 @@ export interface MetricsServer {
  * Serves `GET /metrics` (Prometheus text format) on its own port, so it can be bound to another
  * interface than gRPC. Any other path is 404.
  */
-export async function startMetricsServer(registry: Registry, host: string, port: number): Promise<MetricsServer> {
+export async function startMetricsServer(
+  registry: Registry,
+  host: string,
+  port: number,
+): Promise<MetricsServer> {
   const server: Server = createServer((req, res) => {
     if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== '/metrics') {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
@@ -20,7 +24,8 @@ export async function startMetricsServer(registry: Registry, host: string, port:
     }
     registry.metrics().then(
       (body) => res.writeHead(200, { 'content-type': registry.contentType }).end(body),
-      (error: unknown) => res.writeHead(500, { 'content-type': 'text/plain' }).end(`metrics failed: ${String(error)}\n`),
+      (error: unknown) =>
+        res.writeHead(500, { 'content-type': 'text/plain' }).end(`metrics failed: ${String(error)}\n`),
     );
   });
   await new Promise<void>((resolve, reject) => {

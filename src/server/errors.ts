@@ -52,13 +52,19 @@ function snakeCasePath(message: string): string {
 }
 
 /** The one place an error becomes a gRPC status. Unknown errors are INTERNAL with a generic message. */
-export function toServiceError(error: unknown): Partial<ServiceError> & { code: GrpcStatus; details: string } {
+export function toServiceError(
+  error: unknown,
+): Partial<ServiceError> & { code: GrpcStatus; details: string } {
   if (error instanceof AppError) {
     const details = error.code === 'INVALID_ARGUMENT' ? snakeCasePath(error.message) : error.message;
     return { code: CODE[error.code], details, metadata: new Metadata() };
   }
   if (error instanceof OptionError) {
-    return { code: GrpcStatus.INVALID_ARGUMENT, details: snakeCasePath(error.message), metadata: new Metadata() };
+    return {
+      code: GrpcStatus.INVALID_ARGUMENT,
+      details: snakeCasePath(error.message),
+      metadata: new Metadata(),
+    };
   }
   return { code: GrpcStatus.INTERNAL, details: 'internal error', metadata: new Metadata() };
 }

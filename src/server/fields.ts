@@ -16,7 +16,12 @@ export function int64(path: string, raw: string | number | undefined, min: numbe
 }
 
 /** An int32 field within [min, max]; `undefined` (unset optional) passes through. */
-export function optionalInt(path: string, raw: number | undefined, min: number, max: number): number | undefined {
+export function optionalInt(
+  path: string,
+  raw: number | undefined,
+  min: number,
+  max: number,
+): number | undefined {
   if (raw === undefined) return undefined;
   if (!Number.isInteger(raw) || raw < min || raw > max) {
     throw invalidArgument(path, raw, `an integer in [${min}, ${max}]`);
@@ -51,16 +56,28 @@ export const MAX_LABELS = 32;
 export const MAX_LABEL_VALUE = 256;
 
 /** Labels: at most 32 pairs; keys 1..63 chars of [A-Za-z0-9_.-/]; values at most 256 chars. */
-export function labels(path: string, raw: Readonly<Record<string, string>> | undefined): Record<string, string> {
+export function labels(
+  path: string,
+  raw: Readonly<Record<string, string>> | undefined,
+): Record<string, string> {
   const entries = Object.entries(raw ?? {});
   if (entries.length > MAX_LABELS) {
     throw invalidArgument(path, `${entries.length} labels`, `at most ${MAX_LABELS} labels`);
   }
   const out: Record<string, string> = {};
   for (const [key, value] of entries) {
-    if (!LABEL_KEY.test(key)) throw invalidArgument(`${path}[${JSON.stringify(key)}]`, key, 'a key of 1-63 characters from [A-Za-z0-9_.-/]');
+    if (!LABEL_KEY.test(key))
+      throw invalidArgument(
+        `${path}[${JSON.stringify(key)}]`,
+        key,
+        'a key of 1-63 characters from [A-Za-z0-9_.-/]',
+      );
     if (typeof value !== 'string' || value.length > MAX_LABEL_VALUE) {
-      throw invalidArgument(`${path}[${JSON.stringify(key)}]`, value, `a value of at most ${MAX_LABEL_VALUE} characters`);
+      throw invalidArgument(
+        `${path}[${JSON.stringify(key)}]`,
+        value,
+        `a value of at most ${MAX_LABEL_VALUE} characters`,
+      );
     }
     out[key] = value;
   }

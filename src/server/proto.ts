@@ -4,8 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { loadPackageDefinition, type ServiceDefinition } from '@grpc/grpc-js';
 import { loadSync, type Options, type PackageDefinition } from '@grpc/proto-loader';
 import { protoPath as healthProtoPath } from 'grpc-health-check';
-import type { ProtoGrpcType } from '../generated/proto/training.js';
 import type { TrainingServiceHandlers } from '../generated/proto/gradnoise/v1/TrainingService.js';
+import type { ProtoGrpcType } from '../generated/proto/training.js';
 
 /** Directory holding `gradnoise/v1/*.proto`: the nearest `proto/` above this file (src/ or dist/src/). */
 export const PROTO_ROOT = findProtoRoot(dirname(fileURLToPath(import.meta.url)));
@@ -40,6 +40,7 @@ export function loadProtos(): LoadedProtos {
   const grpcObject = loadPackageDefinition(reflection) as unknown as ProtoGrpcType;
   return {
     reflection,
-    trainingService: grpcObject.gradnoise.v1.TrainingService.service as ServiceDefinition<TrainingServiceHandlers>,
+    trainingService: grpcObject.gradnoise.v1.TrainingService
+      .service as ServiceDefinition<TrainingServiceHandlers>,
   };
 }

@@ -65,11 +65,16 @@ export function createTrainingServiceHandlers(deps: TrainingServiceDeps): Traini
     ListRuns: unary(deps, 'ListRuns', async (request, ctx): Promise<ListRunsResponse> => {
       const pageSize = request.pageSize === 0 ? DEFAULT_PAGE_SIZE : request.pageSize;
       if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > MAX_PAGE_SIZE) {
-        throw invalidArgument('page_size', request.pageSize, `an integer in [0, ${MAX_PAGE_SIZE}] (0: ${DEFAULT_PAGE_SIZE})`);
+        throw invalidArgument(
+          'page_size',
+          request.pageSize,
+          `an integer in [0, ${MAX_PAGE_SIZE}] (0: ${DEFAULT_PAGE_SIZE})`,
+        );
       }
       const statuses = request.statuses.map((s, i) => {
         const value = enumValue(`statuses[${i}]`, s, STATUS, 'RUN_STATUS_UNSPECIFIED');
-        if (value === undefined) throw invalidArgument(`statuses[${i}]`, s, `one of ${Object.keys(STATUS).join(', ')}`);
+        if (value === undefined)
+          throw invalidArgument(`statuses[${i}]`, s, `one of ${Object.keys(STATUS).join(', ')}`);
         return value;
       });
       const trainer = shortString('trainer', request.trainer, 64);
@@ -92,72 +97,79 @@ export function createTrainingServiceHandlers(deps: TrainingServiceDeps): Traini
       encodeRun(await runs.cancel(ctx.project, requiredId('run_id', request.runId))),
     ),
 
-    ListTrainers: unary(deps, 'ListTrainers', async (): Promise<ListTrainersResponse> => ({
-      trainers: listTrainers().map((trainer) => ({
-        name: trainer.name,
-        description: trainer.description,
-        paperSection: trainer.paperSection,
-        configMessage: CONFIG_MESSAGE[trainer.name] ?? '',
-        defaults: encodeSpec(compileRunSpec({ trainer: trainer.name })),
-      })),
-    })),
-
-    StreamMetrics: serverStream<Parameters<TrainingServiceHandlers['StreamMetrics']>[0]['request'], StreamMetricsResponse>(
+    ListTrainers: unary(
       deps,
-      'StreamMetrics',
-      async (request, writer, ctx) => {
-        const runId = requiredId('run_id', request.runId);
-        const sinceStep = int64('since_step', request.sinceStep, 0, Number.MAX_SAFE_INTEGER);
-        if (request.names.length > MAX_METRIC_NAMES) {
-          throw invalidArgument('names', `${request.names.length} names`, `at most ${MAX_METRIC_NAMES} names`);
-        }
-        const names = request.names.map((n, i) => shortString(`names[${i}]`, n, 128));
-        const run = await store.runs.get(ctx.project, runId);
-        for await (const event of runs.watch(run, { sinceStep, names, signal: writer.signal })) {
-          if (event.kind === 'points') {
-            await writer.write({
-              points: event.points.map((p) => ({
-                step: p.step,
-                name: p.name,
-                value: p.value,
-                time: timestamp(new Date(p.timeMs)),
-              })),
-              status: event.status,
-              final: false,
-            });
-          } else {
-            await writer.write({ points: [], status: event.status, final: true });
-            return;
-          }
-        }
-      },
+      'ListTrainers',
+      async (): Promise<ListTrainersResponse> => ({
+        trainers: listTrainers().map((trainer) => ({
+          name: trainer.name,
+          description: trainer.description,
+          paperSection: trainer.paperSection,
+          configMessage: CONFIG_MESSAGE[trainer.name] ?? '',
+          defaults: encodeSpec(compileRunSpec({ trainer: trainer.name })),
+        })),
+      }),
     ),
 
-    GetCheckpoint: serverStream<Parameters<TrainingServiceHandlers['GetCheckpoint']>[0]['request'], GetCheckpointResponse>(
-      deps,
-      'GetCheckpoint',
-      async (request, writer, ctx) => {
-        const runId = requiredId('run_id', request.runId);
-        const step = int64('step', request.step, 0, Number.MAX_SAFE_INTEGER);
-        await store.runs.get(ctx.project, runId);
-        const meta = await store.checkpoints.getMeta(runId, step);
-        if (meta === null) throw notFound(step === 0 ? 'checkpoint of run' : `checkpoint at step ${step} of run`, runId);
-        const data = await store.checkpoints.getData(runId, meta.step);
+    StreamMetrics: serverStream<
+      Parameters<TrainingServiceHandlers['StreamMetrics']>[0]['request'],
+      StreamMetricsResponse
+    >(deps, 'StreamMetrics', async (request, writer, ctx) => {
+      const runId = requiredId('run_id', request.runId);
+      const sinceStep = int64('since_step', request.sinceStep, 0, Number.MAX_SAFE_INTEGER);
+      if (request.names.length > MAX_METRIC_NAMES) {
+        throw invalidArgument('names', `${request.names.length} names`, `at most ${MAX_METRIC_NAMES} names`);
+      }
+      const names = request.names.map((n, i) => shortString(`names[${i}]`, n, 128));
+      const run = await store.runs.get(ctx.project, runId);
+      for await (const event of runs.watch(run, { sinceStep, names, signal: writer.signal })) {
+        if (event.kind === 'points') {
+          await writer.write({
+            points: event.points.map((p) => ({
+              step: p.step,
+              name: p.name,
+              value: p.value,
+              time: timestamp(new Date(p.timeMs)),
+            })),
+            status: event.status,
+            final: false,
+          });
+        } else {
+          await writer.write({ points: [], status: event.status, final: true });
+          return;
+        }
+      }
+    }),
+
+    GetCheckpoint: serverStream<
+      Parameters<TrainingServiceHandlers['GetCheckpoint']>[0]['request'],
+      GetCheckpointResponse
+    >(deps, 'GetCheckpoint', async (request, writer, ctx) => {
+      const runId = requiredId('run_id', request.runId);
+      const step = int64('step', request.step, 0, Number.MAX_SAFE_INTEGER);
+      await store.runs.get(ctx.project, runId);
+      const meta = await store.checkpoints.getMeta(runId, step);
+      if (meta === null)
+        throw notFound(step === 0 ? 'checkpoint of run' : `checkpoint at step ${step} of run`, runId);
+      const data = await store.checkpoints.getData(runId, meta.step);
+      await writer.write({
+        step: meta.step,
+        sizeBytes: meta.sizeBytes,
+        sha256: meta.sha256,
+        format: meta.format,
+        tensors: tensorIndex(meta.index),
+        data: Buffer.alloc(0),
+        offset: 0,
+      });
+      for (let offset = 0; offset < data.byteLength; offset += CHECKPOINT_CHUNK_BYTES) {
+        const chunk = data.subarray(offset, Math.min(offset + CHECKPOINT_CHUNK_BYTES, data.byteLength));
         await writer.write({
+          data: Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength),
+          offset,
           step: meta.step,
-          sizeBytes: meta.sizeBytes,
-          sha256: meta.sha256,
-          format: meta.format,
-          tensors: tensorIndex(meta.index),
-          data: Buffer.alloc(0),
-          offset: 0,
         });
-        for (let offset = 0; offset < data.byteLength; offset += CHECKPOINT_CHUNK_BYTES) {
-          const chunk = data.subarray(offset, Math.min(offset + CHECKPOINT_CHUNK_BYTES, data.byteLength));
-          await writer.write({ data: Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength), offset, step: meta.step });
-        }
-      },
-    ),
+      }
+    }),
   };
 }
 

@@ -1,5 +1,5 @@
-import type { Run } from '../../generated/proto/gradnoise/v1/Run.js';
 import type { Timestamp } from '../../generated/proto/google/protobuf/Timestamp.js';
+import type { Run } from '../../generated/proto/gradnoise/v1/Run.js';
 import type { RunRecord } from '../../store/types.js';
 import { encodeSpec } from './start-run.js';
 

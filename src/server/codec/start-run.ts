@@ -1,5 +1,8 @@
 import type { OptimizerConfig__Output } from '../../generated/proto/gradnoise/v1/OptimizerConfig.js';
-import type { StartRunRequest, StartRunRequest__Output } from '../../generated/proto/gradnoise/v1/StartRunRequest.js';
+import type {
+  StartRunRequest,
+  StartRunRequest__Output,
+} from '../../generated/proto/gradnoise/v1/StartRunRequest.js';
 import type { InnerOptimizerOptions, NoiseTarget, OptimizerKind, Schedule } from '../../optim/index.js';
 import { LIMITS, type RunRequest } from '../../runs/compile-spec.js';
 import type { RunSpec } from '../../runs/spec.js';
@@ -15,7 +18,10 @@ const OPTIMIZER_KIND: Readonly<Record<string, OptimizerKind>> = {
   OPTIMIZER_KIND_ADADELTA: 'adadelta',
   OPTIMIZER_KIND_ADAMAX: 'adamax',
 };
-const SCHEDULE: Readonly<Record<string, Schedule>> = { SCHEDULE_ANNEALED: 'annealed', SCHEDULE_FIXED: 'fixed' };
+const SCHEDULE: Readonly<Record<string, Schedule>> = {
+  SCHEDULE_ANNEALED: 'annealed',
+  SCHEDULE_FIXED: 'fixed',
+};
 const TARGET: Readonly<Record<string, NoiseTarget>> = {
   NOISE_TARGET_GRADIENT: 'gradient',
   NOISE_TARGET_WEIGHT: 'weight',
@@ -66,7 +72,11 @@ export function decodeStartRun(message: StartRunRequest__Output): DecodedStartRu
     checkpointEvery: int64('checkpoint_every', message.checkpointEvery, 0, LIMITS.maxSteps),
   };
   const requestId = shortString('request_id', message.requestId, MAX_REQUEST_ID);
-  return { request, labels: labels('labels', message.labels), requestId: requestId === '' ? null : requestId };
+  return {
+    request,
+    labels: labels('labels', message.labels),
+    requestId: requestId === '' ? null : requestId,
+  };
 }
 
 function decodeOptimizer(o: OptimizerConfig__Output): Partial<InnerOptimizerOptions> {
@@ -92,7 +102,10 @@ function reverse<T>(mapping: Readonly<Record<string, T>>, value: T): string {
 }
 
 /** Encodes a compiled spec as a complete StartRunRequest that reproduces the run. */
-export function encodeSpec(spec: RunSpec, extra: { labels?: Record<string, string>; requestId?: string } = {}): StartRunRequest {
+export function encodeSpec(
+  spec: RunSpec,
+  extra: { labels?: Record<string, string>; requestId?: string } = {},
+): StartRunRequest {
   const o = spec.optimizer;
   return {
     trainer: spec.trainer,
@@ -131,7 +144,9 @@ function nonZero(value: number): number | undefined {
   return value === 0 ? undefined : value;
 }
 
-function dropUndefined<T extends Record<string, unknown>>(value: T): { [K in keyof T]: Exclude<T[K], undefined> } {
+function dropUndefined<T extends Record<string, unknown>>(
+  value: T,
+): { [K in keyof T]: Exclude<T[K], undefined> } {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as {
     [K in keyof T]: Exclude<T[K], undefined>;
   };

@@ -1,5 +1,8 @@
-import type { StartRunRequest, StartRunRequest__Output } from '../../generated/proto/gradnoise/v1/StartRunRequest.js';
 import { invalidArgument } from '../../errors/index.js';
+import type {
+  StartRunRequest,
+  StartRunRequest__Output,
+} from '../../generated/proto/gradnoise/v1/StartRunRequest.js';
 import { enumValue, optionalFinite } from '../fields.js';
 
 /**
@@ -39,7 +42,10 @@ export function decodeTrainerConfig(trainer: string, request: StartRunRequest__O
   if (oneofCase === undefined) return {};
   const expected = CONFIG_CASE[trainer];
   if (expected !== oneofCase) {
-    const allowed = expected === undefined ? 'no config for this trainer' : `the ${expected} config (trainer is ${trainer})`;
+    const allowed =
+      expected === undefined
+        ? 'no config for this trainer'
+        : `the ${expected} config (trainer is ${trainer})`;
     throw invalidArgument('config', oneofCase, allowed);
   }
   if (oneofCase === 'smoke' && request.smoke) {
@@ -98,7 +104,13 @@ function reverse<T extends string>(mapping: Readonly<Record<string, T>>, value: 
 export function encodeTrainerConfig(trainer: string, config: Readonly<Json>): Partial<StartRunRequest> {
   const c = config as Json;
   if (trainer === 'smoke') {
-    return { smoke: { hiddenUnits: c.hiddenUnits as number, layers: c.layers as number, batchSize: c.batchSize as number } };
+    return {
+      smoke: {
+        hiddenUnits: c.hiddenUnits as number,
+        layers: c.layers as number,
+        batchSize: c.batchSize as number,
+      },
+    };
   }
   if (trainer === 'mlp') {
     const data = (c.data ?? {}) as Json;

@@ -1,0 +1,107 @@
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { compileConfig, type ServiceConfig } from './config.js';
+import { createRegistry, startMetricsServer } from './metrics/index.js';
+import { RunScheduler, selectBackend } from './runs/index.js';
+import { createGrpcServer } from './server/index.js';
+import { createStore, migrate, startEmbeddedPostgres } from './store/index.js';
+
+/**
+ * The composition root: compiles the configuration once, then builds and starts, in order, the
+ * database (embedded when no DATABASE_URL), migrations, the metrics registry and endpoint, the run
+ * scheduler with its worker pool, and the gRPC server. SIGTERM/SIGINT stop it gracefully in reverse:
+ * health NOT_SERVING and no new calls, running runs checkpoint and go back to the queue, the metric
+ * sink flushes, the database closes.
+ */
+export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  const config: ServiceConfig = compileConfig(env, { hostname: hostname(), pid: process.pid });
+  const logger = pino({ level: config.logLevel, base: { service: 'gradnoise', replica: config.replicaId } });
+  logger.info({ config: { ...config, databaseUrl: config.databaseUrl ? '<set>' : null } }, 'starting');
+
+  let embedded: Awaited<ReturnType<typeof startEmbeddedPostgres>> | null = null;
+  let databaseUrl = config.databaseUrl;
+  if (databaseUrl === null) {
+    embedded = await startEmbeddedPostgres({
+      dataDir: join(config.dataDir, 'postgres'),
+      port: config.embeddedPostgresPort,
+      onLog: (line) => logger.debug({ postgres: line }, 'embedded postgres'),
+    });
+    databaseUrl = embedded.url;
+    logger.info(
+      { dataDir: config.dataDir, port: config.embeddedPostgresPort },
+      'embedded PostgreSQL started (no DATABASE_URL)',
+    );
+  }
+  const applied = await migrate(databaseUrl);
+  logger.info({ migrations: applied }, 'database migrated');
+
+  const store = await createStore({
+    databaseUrl,
+    poolSize: Math.max(10, config.workers * 2 + 4),
+    onError: (error) => logger.warn({ err: error }, 'idle database connection failed'),
+  });
+
+  // The backend each worker thread will pick, probed once here so the choice is logged at start.
+  const backend = await selectBackend(config.backend);
+  logger.info({ backend: backend.name, rejected: backend.rejected }, 'tfjs backend selected');
+
+  const registry = createRegistry();
+  const scheduler = new RunScheduler(
+    {
+      owner: config.replicaId,
+      workers: config.workers,
+      backend: config.backend,
+      leaseMs: config.leaseMs,
+      maxAttempts: config.maxAttempts,
+      pollMs: config.pollMs,
+    },
+    { store, registry, logger },
+  );
+  await scheduler.start();
+
+  const server = createGrpcServer({ store, runs: scheduler, registry, logger });
+  const grpcPort = await server.listen(config.grpcHost, config.grpcPort);
+  const metricsServer =
+    config.metricsPort >= 0
+      ? await startMetricsServer(registry, config.metricsHost, config.metricsPort)
+      : null;
+  logger.info(
+    {
+      grpc: `${config.grpcHost}:${grpcPort}`,
+      metrics: metricsServer ? `${config.metricsHost}:${metricsServer.port}` : null,
+    },
+    'gradnoise serving',
+  );
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    try {
+      await server.shutdown(10_000);
+      await scheduler.stop();
+      await metricsServer?.close();
+      await store.close();
+      await embedded?.stop();
+      logger.info('stopped');
+      process.exit(0);
+    } catch (error) {
+      logger.error({ err: error }, 'shutdown failed');
+      process.exit(1);
+    }
+  };
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  process.once('SIGINT', () => void stop('SIGINT'));
+}
+
+const isEntryPoint =
+  process.argv[1] !== undefined && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/'));
+if (isEntryPoint) {
+  main().catch((error: unknown) => {
+    // Startup failed: print the reason plainly and exit non-zero (no half-started service).
+    console.error(error instanceof Error ? (error.stack ?? error.message) : error);
+    process.exit(1);
+  });
+}

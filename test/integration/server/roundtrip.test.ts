@@ -1,0 +1,83 @@
+import { createHash } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeSafetensors } from '../../../src/runs/index.js';
+import { api } from '../../helpers/client.js';
+import { startTestService, type TestService } from '../../helpers/service.js';
+
+let service: TestService;
+beforeAll(async () => {
+  service = await startTestService();
+});
+afterAll(() => service.stop());
+
+describe('a run end to end over gRPC', () => {
+  it('starts QUEUED, streams to COMPLETED, and serves a checkpoint whose sha256 matches and parses as safetensors', async () => {
+    const client = api(service.client);
+    const run = await client.startRun({
+      trainer: 'smoke',
+      maxSteps: 60,
+      seed: 7,
+      noise: { eta: 0.01 },
+      checkpointEvery: 20,
+      labels: { suite: 'roundtrip' },
+    });
+    expect(run.status).toBe('QUEUED');
+    expect(run.id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(run.spec?.maxSteps).toBe('60');
+    expect(run.spec?.noise?.gamma).toBe(0.55);
+
+    const messages = await client.streamMetrics({ runId: run.id, sinceStep: 0 });
+    const last = messages.at(-1);
+    expect(last?.final).toBe(true);
+    expect(last?.status).toBe('COMPLETED');
+    const points = messages.flatMap((m) => m.points);
+    const lossSteps = points.filter((p) => p.name === 'loss').map((p) => Number(p.step));
+    expect(lossSteps).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
+    for (const name of ['grad_norm', 'noise_std', 'test_accuracy']) {
+      expect(points.some((p) => p.name === name)).toBe(true);
+    }
+    // noise_std follows Eq. 1 exactly: sqrt(eta / (1 + t)^gamma), t = step - 1.
+    const std = points.find((p) => p.name === 'noise_std' && Number(p.step) === 10)?.value;
+    expect(std).toBeCloseTo(Math.sqrt(0.01 / 10 ** 0.55), 12);
+
+    const chunks = await client.getCheckpoint({ runId: run.id, step: 0 });
+    const [meta, ...data] = chunks;
+    expect(meta?.format).toBe('safetensors');
+    expect(meta?.step).toBe('60');
+    const bytes = Buffer.concat(data.map((c) => c.data));
+    expect(bytes.byteLength).toBe(Number(meta?.sizeBytes));
+    expect(createHash('sha256').update(bytes).digest('hex')).toBe(meta?.sha256);
+    for (const c of data) expect(c.data.byteLength).toBeLessThanOrEqual(1024 * 1024);
+    const file = decodeSafetensors(new Uint8Array(bytes));
+    const names = [...file.tensors.keys()];
+    expect(names.some((n) => n.startsWith('model/'))).toBe(true);
+    expect(meta?.tensors.map((t) => t.name).sort()).toEqual([...names].sort());
+
+    const done = await client.getRun({ runId: run.id });
+    expect(done.status).toBe('COMPLETED');
+    expect(done.backend).toBe('cpu');
+    expect(done.attempt).toBe(1);
+    expect(done.currentStep).toBe('60');
+  });
+
+  it('serves an earlier checkpoint by step, and NOT_FOUND for a step that has none', async () => {
+    const client = api(service.client);
+    const run = await client.startRun({ trainer: 'smoke', maxSteps: 40, checkpointEvery: 20 });
+    await client.streamMetrics({ runId: run.id, sinceStep: 0 });
+    const [meta] = await client.getCheckpoint({ runId: run.id, step: 20 });
+    expect(meta?.step).toBe('20');
+    await expect(client.getCheckpoint({ runId: run.id, step: 21 })).rejects.toMatchObject({ code: 5 });
+  });
+
+  it('lists the trainers with their defaults', async () => {
+    const { trainers } = await api(service.client).listTrainers({});
+    const names = trainers.map((t) => t.name);
+    expect(names).toEqual(expect.arrayContaining(['smoke', 'mlp']));
+    const mlp = trainers.find((t) => t.name === 'mlp');
+    expect(mlp?.configMessage).toBe('gradnoise.v1.MlpConfig');
+    expect(mlp?.defaults?.mlp?.depth).toBe(20);
+    expect(mlp?.defaults?.mlp?.width).toBe(50);
+    expect(mlp?.defaults?.noise?.eta).toBe(0.01);
+    expect(mlp?.defaults?.noise?.gamma).toBe(0.55);
+  });
+});
