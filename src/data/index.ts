@@ -1,0 +1,9 @@
+export { IDX_FILES, type IdxSummary, loadIdxDir, preflightIdx, preflightIdxSync } from './idx.js';
+export {
+  loadMnistDigits,
+  MNIST_DIGITS,
+  MNIST_SPLIT_SEED,
+  MNIST_TEST_SIZE,
+  MNIST_TRAIN_SIZE,
+} from './mnist.js';
+export { type DataSplit, type LabeledSet, takeFirst } from './types.js';

@@ -1,0 +1,8 @@
+export { getTrainer, listTrainers } from './registry.js';
+export type {
+  MetricValue,
+  TrainerContext,
+  TrainerDefinition,
+  TrainerSession,
+  TrainerState,
+} from './types.js';

@@ -1,0 +1,67 @@
+import type { LabeledSet } from '../../data/index.js';
+import { rng, Stream } from './rng.js';
+
+/**
+ * Mini-batches as a pure function of (seed, step).
+ *
+ * Epoch `e` visits the training set in the order `permutation(seed, e)`; step `s` belongs to epoch
+ * `floor(s / stepsPerEpoch)` and takes the next `batchSize` positions of that order. The last batch
+ * of an epoch is short when `batchSize` does not divide the set (it is not padded, so every sample
+ * is seen exactly once per epoch). Nothing depends on earlier steps, so a session resumed at step
+ * `k` draws exactly the batches an uninterrupted one would.
+ */
+
+/** Steps of one epoch: `ceil(size / batchSize)`. */
+export function stepsPerEpoch(size: number, batchSize: number): number {
+  return Math.ceil(size / batchSize);
+}
+
+/** Where step `step` reads: the epoch, and the range [start, start + count) of its permutation. */
+export interface BatchSlot {
+  readonly epoch: number;
+  readonly start: number;
+  readonly count: number;
+}
+
+/** The epoch and permutation range of `step` for a set of `size` samples. */
+export function batchSlot(step: number, size: number, batchSize: number): BatchSlot {
+  const perEpoch = stepsPerEpoch(size, batchSize);
+  const epoch = Math.floor(step / perEpoch);
+  const start = (step - epoch * perEpoch) * batchSize;
+  return { epoch, start, count: Math.min(batchSize, size - start) };
+}
+
+/** The sample order of epoch `epoch`: a permutation of 0..size-1 keyed by (seed, epoch). */
+export function epochPermutation(seed: number, epoch: number, size: number): Int32Array {
+  return rng([seed, Stream.dataOrder, epoch]).permutation(size);
+}
+
+/** The sample indices of step `step`; a pure function of its arguments. */
+export function batchIndices(seed: number, step: number, size: number, batchSize: number): Int32Array {
+  const slot = batchSlot(step, size, batchSize);
+  return epochPermutation(seed, slot.epoch, size).subarray(slot.start, slot.start + slot.count);
+}
+
+/** A batch assembled on the host: row-major inputs and one-hot labels, ready for one upload each. */
+export interface HostBatch {
+  readonly inputs: Float32Array;
+  readonly oneHot: Float32Array;
+  readonly count: number;
+}
+
+/**
+ * Copies the rows `indices` of `set` into fresh arrays (fresh because the `cpu` backend keeps the
+ * array it is given as the tensor's storage), with labels one-hot over `classes`.
+ */
+export function gatherRows(set: LabeledSet, indices: ArrayLike<number>, classes: number): HostBatch {
+  const { features } = set;
+  const count = indices.length;
+  const inputs = new Float32Array(count * features);
+  const oneHot = new Float32Array(count * classes);
+  for (let i = 0; i < count; i += 1) {
+    const row = indices[i] as number;
+    inputs.set(set.inputs.subarray(row * features, (row + 1) * features), i * features);
+    oneHot[i * classes + (set.labels[row] as number)] = 1;
+  }
+  return { inputs, oneHot, count };
+}

@@ -1,0 +1,125 @@
+import * as tf from '@tensorflow/tfjs';
+import type { DataSplit, LabeledSet } from '../../data/index.js';
+import type { NoisyOptimizer } from '../../optim/index.js';
+import type { MetricValue, TrainerSession, TrainerState } from '../types.js';
+import { batchSlot, epochPermutation, gatherRows, type HostBatch } from './batching.js';
+import type { DenseNet } from './dense-net.js';
+import { applyDropout } from './dropout.js';
+import { type ClassifierScore, scoreClassifier, softmaxCrossEntropy } from './metrics.js';
+
+/** Rows per forward pass in `evaluate`: large enough to amortise kernel launches, small in memory. */
+const EVAL_BATCH = 1_000;
+
+/** What a {@link ClassifierSession} trains. It takes ownership of `net`. */
+export interface ClassifierSessionOptions {
+  readonly net: DenseNet;
+  readonly data: DataSplit;
+  readonly batchSize: number;
+  /** Inverted-dropout rate on every hidden layer's activations during training; 0 disables it. */
+  readonly dropoutRate: number;
+  /** The run's seed: data order and dropout masks derive from it and the step. */
+  readonly seed: number;
+  readonly optimizer: NoisyOptimizer;
+}
+
+/**
+ * A training session for a {@link DenseNet} classifier with softmax cross-entropy (the shared
+ * engine of the `mlp` and `smoke` trainers).
+ *
+ * Data path: the samples stay in host memory, and step `s` copies its rows (from the epoch
+ * permutation of `batching.ts`) into one input and one label array, uploaded as two tensors. We
+ * measured this against keeping the set on the backend and indexing it there (tfjs 4.22, 100 rows
+ * of 8,000 × 784): the wasm `Gather` kernel took 11 ms and wasm `Slice` copies its whole source
+ * tensor out of the heap on every call (28 ms), while building and uploading the batch took
+ * 0.35 ms. On `cpu` the upload costs nothing (the backend keeps the array). `trainStep` downloads
+ * nothing: the loss is returned as a scalar tensor and the gradient norm and noise standard
+ * deviation are the numbers the optimizer already recorded in `lastStats`.
+ *
+ * Metrics: per step `loss`, `grad_norm`, `noise_std`; at evaluation `train_accuracy`,
+ * `train_loss`, `test_accuracy`, `test_loss` over the whole splits (dropout off).
+ */
+export class ClassifierSession implements TrainerSession {
+  readonly #net: DenseNet;
+  readonly #options: ClassifierSessionOptions;
+  /** The permutation of the epoch last trained. */
+  #order: { readonly epoch: number; readonly indices: Int32Array } | undefined;
+
+  constructor(options: ClassifierSessionOptions) {
+    this.#options = options;
+    this.#net = options.net;
+  }
+
+  trainStep(step: number): Record<string, MetricValue> {
+    const { batchSize, dropoutRate, seed, optimizer, data } = this.#options;
+    const slot = batchSlot(step, data.train.count, batchSize);
+    const rows = this.#epochOrder(slot.epoch).subarray(slot.start, slot.start + slot.count);
+    const batch = gatherRows(data.train, rows, data.classes);
+    const loss = tf.tidy(() => {
+      const { x, y } = upload(batch, data.train.features, data.classes);
+      const dropout =
+        dropoutRate > 0
+          ? (h: tf.Tensor2D, layer: number) => applyDropout(h, seed, step, layer, dropoutRate)
+          : undefined;
+      const cost = optimizer.minimize(
+        () => softmaxCrossEntropy(y, this.#net.logits(x, dropout)),
+        true,
+        this.#net.variables(),
+      );
+      // minimize returns the cost when asked to (returnCost = true).
+      return cost as tf.Scalar;
+    });
+    const stats = optimizer.lastStats;
+    return { loss, grad_norm: stats.gradGlobalNorm, noise_std: stats.noiseStd };
+  }
+
+  async evaluate(): Promise<Record<string, number>> {
+    const { data } = this.#options;
+    const train = await this.#score(data.train);
+    const test = await this.#score(data.test);
+    return {
+      train_accuracy: train.accuracy,
+      train_loss: train.loss,
+      test_accuracy: test.accuracy,
+      test_loss: test.loss,
+    };
+  }
+
+  /**
+   * The weights as `layer{i}/kernel` and `layer{i}/bias`: the live variables, valid until the next
+   * `trainStep`, `importState` or `dispose`. `meta` is empty: data order and dropout masks are
+   * recomputed from (seed, step).
+   */
+  exportState(): TrainerState {
+    return { tensors: this.#net.namedWeights(), meta: {} };
+  }
+
+  importState(state: TrainerState): void {
+    this.#net.assignNamed(state.tensors);
+  }
+
+  dispose(): void {
+    this.#order = undefined;
+    this.#net.dispose();
+  }
+
+  #score(set: LabeledSet): Promise<ClassifierScore> {
+    return scoreClassifier((x) => this.#net.logits(x), set, this.#options.data.classes, EVAL_BATCH);
+  }
+
+  #epochOrder(epoch: number): Int32Array {
+    if (this.#order?.epoch !== epoch) {
+      this.#order = {
+        epoch,
+        indices: epochPermutation(this.#options.seed, epoch, this.#options.data.train.count),
+      };
+    }
+    return this.#order.indices;
+  }
+}
+
+function upload(batch: HostBatch, features: number, classes: number): { x: tf.Tensor2D; y: tf.Tensor2D } {
+  return {
+    x: tf.tensor2d(batch.inputs, [batch.count, features]),
+    y: tf.tensor2d(batch.oneHot, [batch.count, classes]),
+  };
+}

@@ -1,0 +1,33 @@
+import * as tf from '@tensorflow/tfjs';
+import { createInnerOptimizer, createNoisyOptimizer, type NoisyOptimizer } from '../../../src/optim/index.js';
+import type { MetricValue, TrainerContext } from '../../../src/trainers/index.js';
+
+/** Plain SGD wrapped in the noisy optimizer; `eta` 0 is the no-noise arm. */
+export function sgd(seed: number, learningRate: number, eta: number): NoisyOptimizer {
+  return createNoisyOptimizer(createInnerOptimizer({ kind: 'sgd', learningRate }), { eta, seed });
+}
+
+export function context(seed: number, optimizer: NoisyOptimizer): TrainerContext {
+  return { seed, optimizer, backend: tf.getBackend() };
+}
+
+/** Reads a metric as the runtime would: numbers as they are, scalar tensors read then disposed. */
+export function readMetric(value: MetricValue | undefined): number {
+  if (value === undefined) throw new Error('metric missing');
+  if (typeof value === 'number') return value;
+  const n = value.dataSync()[0] as number;
+  value.dispose();
+  return n;
+}
+
+/** Reads and disposes every metric of a step. */
+export function readMetrics(metrics: Record<string, MetricValue>): Record<string, number> {
+  return Object.fromEntries(Object.entries(metrics).map(([k, v]) => [k, readMetric(v)]));
+}
+
+/** Copies of tensors' values, by name. */
+export function snapshot(
+  tensors: ReadonlyArray<{ name: string; tensor: tf.Tensor }>,
+): Map<string, Float32Array> {
+  return new Map(tensors.map(({ name, tensor }) => [name, Float32Array.from(tensor.dataSync())]));
+}
