@@ -6,6 +6,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // One PostgreSQL server for the run (embedded, or CI's via TEST_DATABASE_URL).
+    globalSetup: ['test/setup/postgres.ts'],
     // Integration tests share one PostgreSQL server but each uses its own database.
     fileParallelism: true,
     maxWorkers: 2,

@@ -9,6 +9,7 @@ export interface Store {
   readonly runs: RunRepository;
   readonly metrics: MetricRepository;
   readonly checkpoints: CheckpointRepository;
+  readonly sweeps: SweepRepository;
   /** Checks the connection (for health). */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -82,10 +83,14 @@ export interface RunRepository {
   renewLeases(owner: string, ids: readonly string[], leaseMs: number): Promise<string[]>;
   /**
    * Requeues RUNNING runs whose lease expired; those already at `maxAttempts` become FAILED with
-   * the reason. Returns how many were requeued and failed.
+   * the reason, and those whose cancel was requested become CANCELLED (never run again).
+   * Returns how many were requeued, failed and cancelled.
    */
-  recoverExpired(maxAttempts: number): Promise<{ requeued: number; failed: number }>;
-  /** Records progress of a running attempt. */
+  recoverExpired(maxAttempts: number): Promise<{ requeued: number; failed: number; cancelled: number }>;
+  /**
+   * Records progress of a running attempt. This and the other writes by a worker (`finish`,
+   * `release`) are FAILED_PRECONDITION when `owner` no longer holds the run (lease lost).
+   */
   updateProgress(id: string, owner: string, step: number, backend: string): Promise<void>;
   /**
    * Cancels: a QUEUED run becomes CANCELLED at once; a RUNNING run gets `cancelRequested` (the
@@ -93,8 +98,16 @@ export interface RunRepository {
    */
   requestCancel(project: string, id: string): Promise<RunRecord>;
   /** Ends an attempt held by `owner` with a terminal status. */
-  finish(id: string, owner: string, status: 'COMPLETED' | 'FAILED' | 'CANCELLED', error: string | null): Promise<RunRecord>;
-  /** Gives a run back to the queue (graceful shutdown): QUEUED, no owner, lease cleared. */
+  finish(
+    id: string,
+    owner: string,
+    status: 'COMPLETED' | 'FAILED' | 'CANCELLED',
+    error: string | null,
+  ): Promise<RunRecord>;
+  /**
+   * Gives a run back to the queue (graceful shutdown): QUEUED, no owner, lease cleared; CANCELLED
+   * instead when its cancel was requested.
+   */
   release(id: string, owner: string): Promise<void>;
   /** Number of runs per status, across projects (for Prometheus). */
   countByStatus(): Promise<Record<RunStatus, number>>;
@@ -132,4 +145,68 @@ export interface CheckpointRepository {
   getMeta(runId: string, step: number): Promise<CheckpointMeta | null>;
   /** Reads the bytes of a stored checkpoint. */
   getData(runId: string, step: number): Promise<Uint8Array>;
+}
+
+/** A stored sweep. `spec` is the compiled sweep (src/sweeps `SweepSpec`), trusted: only we write it. */
+export interface SweepRecord {
+  readonly id: string;
+  readonly project: string;
+  readonly requestId: string | null;
+  readonly name: string;
+  readonly spec: Readonly<Record<string, unknown>>;
+  readonly createdAt: Date;
+}
+
+export interface NewSweep {
+  /** Minted by the caller, so the runs' labels and request ids can name the sweep. */
+  readonly id: string;
+  readonly project: string;
+  readonly requestId: string | null;
+  readonly name: string;
+  readonly spec: Readonly<Record<string, unknown>>;
+  /** The sweep's runs, created QUEUED in the same transaction; each needs a request id. */
+  readonly runs: readonly NewRun[];
+}
+
+/** One run of a sweep as the report needs it, from one aggregate query over its metric points. */
+export interface SweepRunOutcome {
+  readonly runId: string;
+  readonly status: RunStatus;
+  /** The run's `sweep_cell`, `sweep_arm` and `seed` labels. */
+  readonly cell: string;
+  readonly arm: string;
+  readonly seed: number;
+  /** Best finite value of the metric (max or min), null when it has none. */
+  readonly best: number | null;
+  /** Finite value of the metric at the highest step, null when it has none. */
+  readonly final: number | null;
+  /** Whether the run's last `loss` point is NaN or infinite. */
+  readonly lossNonFinite: boolean;
+}
+
+/** Mean, minimum and maximum of one metric at one step over the runs of one cell and arm. */
+export interface SweepCurvePoint {
+  readonly cell: string;
+  readonly arm: string;
+  readonly step: number;
+  readonly mean: number;
+  readonly min: number;
+  readonly max: number;
+  readonly runs: number;
+}
+
+export interface SweepRepository {
+  /**
+   * Creates the sweep and all its runs in one transaction. Idempotent on (project, requestId): when
+   * a sweep with that request id exists, returns it with `created: false` and stores nothing.
+   */
+  create(input: NewSweep): Promise<{ sweep: SweepRecord; created: boolean }>;
+  /** Throws NOT_FOUND when the id is unknown, malformed or belongs to another project. */
+  get(project: string, id: string): Promise<SweepRecord>;
+  /** Every run of the sweep with its objective (best per `mode`, and final value of `metric`). */
+  outcomes(sweepId: string, metric: string, mode: 'max' | 'min'): Promise<SweepRunOutcome[]>;
+  /** The sweep's runs ordered by request id (grid order for runs made by StartSweep), paged. */
+  listRuns(project: string, sweepId: string, pageSize: number, pageToken: string): Promise<Page<RunRecord>>;
+  /** Per cell, arm and step: mean, min and max of `metric`'s finite values, ordered by them. */
+  curves(sweepId: string, metric: string): Promise<SweepCurvePoint[]>;
 }

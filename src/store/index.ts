@@ -1,0 +1,21 @@
+export { type EmbeddedPostgres, type EmbeddedPostgresOptions, startEmbeddedPostgres } from './embedded.js';
+export { type MigrateOptions, type MigrateResult, migrate } from './migrate.js';
+export { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './runs.js';
+export { createStore, type StoreOptions } from './store.js';
+export { createSweepRepository } from './sweeps.js';
+export type {
+  CheckpointMeta,
+  CheckpointRepository,
+  MetricRepository,
+  NewRun,
+  NewSweep,
+  Page,
+  RunFilter,
+  RunRecord,
+  RunRepository,
+  Store,
+  SweepCurvePoint,
+  SweepRecord,
+  SweepRepository,
+  SweepRunOutcome,
+} from './types.js';

@@ -1,0 +1,57 @@
+import { createHash } from 'node:crypto';
+import { invalidArgument } from '../errors/index.js';
+import type { RunFilter } from './types.js';
+import { isUuid } from './uuid.js';
+
+/** Where the previous page ended: the last run's exact `created_at` (ISO UTC, µs) and id. */
+export interface RunCursor {
+  readonly createdAt: string;
+  readonly id: string;
+}
+
+interface TokenBody {
+  /** created_at as ISO 8601 UTC text: it keeps the microseconds a JS Date would drop. */
+  readonly t: string;
+  readonly i: string;
+  /** Digest of the filter the token was issued for. */
+  readonly f: string;
+}
+
+const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
+
+/** Opaque keyset token: base64url of the cursor, bound to the filter it pages through. */
+export function encodePageToken(cursor: RunCursor, filter: RunFilter): string {
+  const body: TokenBody = { t: cursor.createdAt, i: cursor.id, f: filterDigest(filter) };
+  return Buffer.from(JSON.stringify(body), 'utf8').toString('base64url');
+}
+
+/**
+ * Reads a token from {@link encodePageToken}. `''` is the first page (null). Anything else that is
+ * not a token issued for this same filter is INVALID_ARGUMENT on `page_token` (AIP-158).
+ */
+export function decodePageToken(token: string, filter: RunFilter): RunCursor | null {
+  if (token === '') return null;
+  const bad = () => invalidArgument('page_token', token, 'a next_page_token returned for the same filter');
+  let body: unknown;
+  try {
+    body = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
+  } catch {
+    throw bad();
+  }
+  if (typeof body !== 'object' || body === null) throw bad();
+  const { t, i, f } = body as Record<string, unknown>;
+  if (typeof t !== 'string' || !TIMESTAMP.test(t) || typeof i !== 'string' || !isUuid(i)) throw bad();
+  if (f !== filterDigest(filter)) throw bad();
+  return { createdAt: t, id: i };
+}
+
+function filterDigest(filter: RunFilter): string {
+  const canonical = JSON.stringify([
+    filter.project,
+    [...(filter.statuses ?? [])].sort(),
+    filter.trainer ?? null,
+    Object.entries(filter.labels ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+    filter.sweepId ?? null,
+  ]);
+  return createHash('sha256').update(canonical).digest('base64url').slice(0, 12);
+}

@@ -1,0 +1,56 @@
+import type { Run } from '../generated/prisma/client.js';
+import { Prisma } from '../generated/prisma/client.js';
+import type { RunSpec } from '../runs/spec.js';
+import type { RunRecord } from './types.js';
+
+/**
+ * The `runs` columns under the Prisma model's field names, so raw queries (`RETURNING`, the
+ * queue claim, keyset listing) yield rows of the generated `Run` type and share one mapper.
+ */
+export const RUN_COLUMNS = Prisma.raw(
+  [
+    'id',
+    'project',
+    'request_id AS "requestId"',
+    'trainer',
+    'spec',
+    'status',
+    'labels',
+    'backend',
+    'attempt',
+    'error',
+    'current_step AS "currentStep"',
+    'cancel_requested AS "cancelRequested"',
+    'owner',
+    'lease_expires_at AS "leaseExpiresAt"',
+    'sweep_id AS "sweepId"',
+    'created_at AS "createdAt"',
+    'updated_at AS "updatedAt"',
+    'started_at AS "startedAt"',
+    'finished_at AS "finishedAt"',
+  ].join(', '),
+);
+
+/** Maps a stored row to the contract type. `spec` and `labels` are trusted: only we write them. */
+export function toRunRecord(row: Run): RunRecord {
+  return {
+    id: row.id,
+    project: row.project,
+    requestId: row.requestId,
+    trainer: row.trainer,
+    spec: row.spec as unknown as RunSpec,
+    status: row.status,
+    labels: row.labels as Readonly<Record<string, string>>,
+    backend: row.backend,
+    attempt: row.attempt,
+    error: row.error,
+    currentStep: row.currentStep,
+    cancelRequested: row.cancelRequested,
+    owner: row.owner,
+    leaseExpiresAt: row.leaseExpiresAt,
+    sweepId: row.sweepId,
+    createdAt: row.createdAt,
+    startedAt: row.startedAt,
+    finishedAt: row.finishedAt,
+  };
+}

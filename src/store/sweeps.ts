@@ -1,0 +1,206 @@
+import { invalidArgument, notFound } from '../errors/index.js';
+import type { PrismaClient, Run, Sweep } from '../generated/prisma/client.js';
+import { Prisma } from '../generated/prisma/client.js';
+import type { RunStatus } from '../runs/spec.js';
+import { toAppError, translateErrors } from './errors.js';
+import { RUN_COLUMNS, toRunRecord } from './run-record.js';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './runs.js';
+import type {
+  NewSweep,
+  Page,
+  RunRecord,
+  SweepCurvePoint,
+  SweepRecord,
+  SweepRepository,
+  SweepRunOutcome,
+} from './types.js';
+import { isUuid } from './uuid.js';
+
+/** Runs per INSERT inside the creating transaction (PostgreSQL takes at most 65,535 parameters). */
+const RUN_INSERT_CHUNK = 1000;
+
+// Finite values only: PostgreSQL orders NaN above every number, so max() would pick it.
+const FINITE = Prisma.sql`value NOT IN ('NaN'::float8, 'Infinity'::float8, '-Infinity'::float8)`;
+
+/**
+ * Sweeps and the queries over their runs. The report and the curves are one aggregate query each,
+ * whatever the number of runs: the objective of every run is a `max`/`min` over its points of one
+ * metric, and its last loss comes from a backward scan of the primary key (run_id, step, name) that
+ * stops at the first `loss` point.
+ */
+export function createSweepRepository(prisma: PrismaClient): SweepRepository {
+  return {
+    async create(input: NewSweep) {
+      const runs = input.runs.map((run) => ({
+        project: run.project,
+        requestId: run.requestId,
+        trainer: run.spec.trainer,
+        spec: run.spec as unknown as Prisma.InputJsonValue,
+        status: 'QUEUED' as const,
+        labels: run.labels,
+        sweepId: input.id,
+      }));
+      const writes: Prisma.PrismaPromise<unknown>[] = [
+        prisma.sweep.create({
+          data: {
+            id: input.id,
+            project: input.project,
+            requestId: input.requestId,
+            name: input.name,
+            spec: input.spec as Prisma.InputJsonValue,
+          },
+        }),
+      ];
+      for (let i = 0; i < runs.length; i += RUN_INSERT_CHUNK) {
+        writes.push(prisma.run.createMany({ data: runs.slice(i, i + RUN_INSERT_CHUNK) }));
+      }
+      try {
+        await prisma.$transaction(writes);
+      } catch (error) {
+        const appError = toAppError(error, 'sweep', input.requestId ?? '');
+        if (appError.code !== 'ALREADY_EXISTS' || input.requestId === null) throw appError;
+        // A retry, or the loser of a race for this request id: the winner's sweep and runs are
+        // committed (the unique index made us wait for it), ours rolled back whole.
+        const requestId = input.requestId;
+        const existing = await translateErrors('sweep', requestId, () =>
+          prisma.sweep.findUnique({ where: { project_requestId: { project: input.project, requestId } } }),
+        );
+        if (existing === null) throw appError;
+        return { sweep: toSweepRecord(existing), created: false };
+      }
+      const created = await translateErrors('sweep', input.id, () =>
+        prisma.sweep.findUniqueOrThrow({ where: { id: input.id } }),
+      );
+      return { sweep: toSweepRecord(created), created: true };
+    },
+
+    async get(project: string, id: string) {
+      const row = await translateErrors('sweep', id, () =>
+        prisma.sweep.findFirst({ where: { id, project } }),
+      );
+      if (row === null) throw notFound('sweep', id);
+      return toSweepRecord(row);
+    },
+
+    async outcomes(sweepId: string, metric: string, mode: 'max' | 'min') {
+      const best = mode === 'max' ? Prisma.sql`max(value)` : Prisma.sql`min(value)`;
+      const rows = await translateErrors(
+        'sweep',
+        sweepId,
+        () => prisma.$queryRaw<OutcomeRow[]>`
+          SELECT r.id AS "runId", r.status::text AS status,
+                 coalesce(r.labels->>'sweep_cell', '') AS cell,
+                 coalesce(r.labels->>'sweep_arm', '') AS arm,
+                 coalesce(r.labels->>'seed', '0') AS seed,
+                 m.best, m.final,
+                 coalesce(l.value IN ('NaN'::float8, 'Infinity'::float8, '-Infinity'::float8), false)
+                   AS "lossNonFinite"
+          FROM runs r
+          LEFT JOIN LATERAL (
+            SELECT ${best} AS best, (array_agg(value ORDER BY step DESC))[1] AS final
+            FROM metric_points WHERE run_id = r.id AND name = ${metric} AND ${FINITE}
+          ) m ON true
+          LEFT JOIN LATERAL (
+            SELECT value FROM metric_points WHERE run_id = r.id AND name = 'loss'
+            ORDER BY step DESC LIMIT 1
+          ) l ON true
+          WHERE r.sweep_id = ${sweepId}::uuid
+          ORDER BY r.request_id`,
+      );
+      return rows.map(
+        (row): SweepRunOutcome => ({
+          runId: row.runId,
+          status: row.status,
+          cell: row.cell,
+          arm: row.arm,
+          seed: Number(row.seed),
+          best: row.best,
+          final: row.final,
+          lossNonFinite: row.lossNonFinite,
+        }),
+      );
+    },
+
+    async listRuns(project: string, sweepId: string, pageSize: number, pageToken: string) {
+      const limit = pageSize === 0 ? DEFAULT_PAGE_SIZE : Math.min(pageSize, MAX_PAGE_SIZE);
+      if (!Number.isInteger(pageSize) || pageSize < 0) {
+        throw invalidArgument('page_size', pageSize, `an integer >= 0 (0 means ${DEFAULT_PAGE_SIZE})`);
+      }
+      const after = decodeRunsToken(pageToken, sweepId);
+      // Request ids of a sweep's runs start with its id: a range scan on the (project, request_id)
+      // unique index. ';' is the character after ':'.
+      const rows = await translateErrors(
+        'sweep',
+        sweepId,
+        () => prisma.$queryRaw<Run[]>`
+          SELECT ${RUN_COLUMNS} FROM runs
+          WHERE project = ${project} AND sweep_id = ${sweepId}::uuid
+            AND request_id > ${after ?? `${sweepId}:`} AND request_id < ${`${sweepId};`}
+          ORDER BY request_id
+          LIMIT ${limit + 1}`,
+      );
+      const page = rows.slice(0, limit).map(toRunRecord);
+      const last = page[page.length - 1];
+      const nextPageToken =
+        rows.length > limit && last?.requestId ? encodeRunsToken(sweepId, last.requestId) : '';
+      return { items: page, nextPageToken } satisfies Page<RunRecord>;
+    },
+
+    async curves(sweepId: string, metric: string) {
+      return translateErrors(
+        'sweep',
+        sweepId,
+        () => prisma.$queryRaw<SweepCurvePoint[]>`
+          SELECT coalesce(r.labels->>'sweep_cell', '') AS cell,
+                 coalesce(r.labels->>'sweep_arm', '') AS arm,
+                 m.step, avg(m.value) AS mean, min(m.value) AS min, max(m.value) AS max,
+                 count(*)::int AS runs
+          FROM runs r JOIN metric_points m ON m.run_id = r.id
+          WHERE r.sweep_id = ${sweepId}::uuid AND m.name = ${metric} AND ${FINITE}
+          GROUP BY 1, 2, 3
+          ORDER BY 1, 2, 3`,
+      );
+    },
+  };
+}
+
+interface OutcomeRow {
+  readonly runId: string;
+  readonly status: RunStatus;
+  readonly cell: string;
+  readonly arm: string;
+  readonly seed: string;
+  readonly best: number | null;
+  readonly final: number | null;
+  readonly lossNonFinite: boolean;
+}
+
+function toSweepRecord(row: Sweep): SweepRecord {
+  return {
+    id: row.id,
+    project: row.project,
+    requestId: row.requestId,
+    name: row.name,
+    spec: row.spec as Readonly<Record<string, unknown>>,
+    createdAt: row.createdAt,
+  };
+}
+
+/** Opaque token: the last request id of the page, bound to the sweep it pages through. */
+function encodeRunsToken(sweepId: string, requestId: string): string {
+  return Buffer.from(JSON.stringify({ s: sweepId, r: requestId }), 'utf8').toString('base64url');
+}
+
+function decodeRunsToken(token: string, sweepId: string): string | null {
+  if (token === '') return null;
+  const bad = () => invalidArgument('page_token', token, 'a next_page_token returned for the same sweep');
+  let body: unknown;
+  try {
+    body = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
+  } catch {
+    throw bad();
+  }
+  const { s, r } = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
+  if (s !== sweepId || typeof r !== 'string' || !r.startsWith(`${sweepId}:`) || !isUuid(sweepId)) throw bad();
+  return r;
+}

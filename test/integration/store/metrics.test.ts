@@ -1,0 +1,145 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { MetricPoint } from '../../../src/runs/spec.js';
+import { createStore, type Store } from '../../../src/store/index.js';
+import { createTestDatabase, type TestDatabase } from '../../helpers/db.js';
+import { expectAppError, newRun, sql } from './fixtures.js';
+
+describe('MetricRepository', () => {
+  let db: TestDatabase;
+  let store: Store;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    store = await createStore({ databaseUrl: db.url, poolSize: 4 });
+  });
+  afterAll(async () => {
+    await store.close();
+    await db.drop();
+  });
+
+  const run = async () => (await store.runs.create(newRun())).run.id;
+  const point = (
+    runId: string,
+    step: number,
+    name: string,
+    value = step,
+    timeMs = 1_760_000_000_000 + step,
+  ) => ({ runId, step, name, value, timeMs }) satisfies MetricPoint;
+  const replayAll = async (runId: string, options: Parameters<Store['metrics']['replay']>[1]) => {
+    const batches: MetricPoint[][] = [];
+    for await (const batch of store.metrics.replay(runId, options)) batches.push(batch);
+    return batches;
+  };
+
+  it('keeps one row per (run, name, step) with the latest value, across and within batches', async () => {
+    const runId = await run();
+    await store.metrics.upsertMany([point(runId, 1, 'loss', 0.5), point(runId, 1, 'acc', 0.1)]);
+    await store.metrics.upsertMany([point(runId, 1, 'loss', 0.25, 42)]);
+    await store.metrics.upsertMany([
+      point(runId, 2, 'loss', 1),
+      point(runId, 2, 'loss', 2),
+      point(runId, 2, 'loss', 3),
+    ]);
+    const rows = await sql<{ step: number; name: string; value: number }>(
+      db.url,
+      'SELECT step, name, value FROM metric_points WHERE run_id = $1 ORDER BY step, name',
+      [runId],
+    );
+    expect(rows).toEqual([
+      { step: 1, name: 'acc', value: 0.1 },
+      { step: 1, name: 'loss', value: 0.25 },
+      { step: 2, name: 'loss', value: 3 },
+    ]);
+    expect((await replayAll(runId, { sinceStep: 0 })).flat()[1]).toEqual(point(runId, 1, 'loss', 0.25, 42));
+  });
+
+  it('round-trips every float8 value exactly, NaN, ±Infinity and -0 included, and the time in ms', async () => {
+    const runId = await run();
+    const values = [Number.NaN, Infinity, -Infinity, -0, 5e-324, Number.MAX_VALUE, -1 / 3, 0.1 + 0.2];
+    const points = values.map((value, i) =>
+      point(runId, i + 1, 'x', value, 1_760_000_000_000 + i * 1_000_003),
+    );
+    await store.metrics.upsertMany(points);
+    const back = (await replayAll(runId, { sinceStep: 0 })).flat();
+    expect(back).toEqual(points);
+    expect(Object.is(back[3]?.value, -0)).toBe(true);
+  });
+
+  it('replays in (step, name) order in bounded batches, after sinceStep, for the chosen names', async () => {
+    const runId = await run();
+    const other = await run();
+    const names = ['b', 'a', 'c/sub', 'A'];
+    const points = Array.from({ length: 50 }, (_, s) =>
+      names.map((n) => point(runId, s + 1, n, s * 10)),
+    ).flat();
+    // Insert shuffled, in several calls, so order must come from the query.
+    const shuffled = [...points].sort(
+      (p, q) => ((p.step * 7919 + p.name.length) % 13) - ((q.step * 7919 + q.name.length) % 13),
+    );
+    await store.metrics.upsertMany(shuffled.slice(0, 77));
+    await store.metrics.upsertMany(shuffled.slice(77));
+    await store.metrics.upsertMany([point(other, 3, 'a')]);
+
+    const ordered = (
+      await sql<{ step: number; name: string }>(
+        db.url,
+        'SELECT step, name FROM metric_points WHERE run_id = $1 ORDER BY step, name',
+        [runId],
+      )
+    ).map((r) => `${r.step}/${r.name}`);
+
+    const batches = await replayAll(runId, { sinceStep: 0, batchSize: 7 });
+    expect(batches.every((b) => b.length <= 7)).toBe(true);
+    expect(batches.slice(0, -1).every((b) => b.length === 7)).toBe(true);
+    expect(batches.flat().map((p) => `${p.step}/${p.name}`)).toEqual(ordered);
+    expect(batches.flat()).toHaveLength(200);
+
+    const since = (await replayAll(runId, { sinceStep: 45, batchSize: 3 })).flat();
+    expect(since.map((p) => `${p.step}/${p.name}`)).toEqual(
+      ordered.filter((k) => Number(k.split('/')[0]) > 45),
+    );
+
+    const some = (await replayAll(runId, { sinceStep: 10, names: ['a', 'c/sub'], batchSize: 4 })).flat();
+    expect(some).toHaveLength(80);
+    expect(some.every((p) => p.step > 10 && (p.name === 'a' || p.name === 'c/sub'))).toBe(true);
+    expect(some.map((p) => `${p.step}/${p.name}`)).toEqual(
+      ordered.filter((k) => Number(k.split('/')[0]) > 10 && /\/(a|c\/sub)$/.test(k)),
+    );
+  });
+
+  it('yields nothing for a run without points, or for sinceStep past the end', async () => {
+    const runId = await run();
+    expect(await replayAll(runId, { sinceStep: 0 })).toEqual([]);
+    await store.metrics.upsertMany([point(runId, 5, 'loss')]);
+    expect(await replayAll(runId, { sinceStep: 5 })).toEqual([]);
+    expect(await replayAll(runId, { sinceStep: -10 })).toHaveLength(1);
+  });
+
+  it('maps bad input: unknown or malformed run NOT_FOUND, bad step or batch INVALID_ARGUMENT', async () => {
+    const runId = await run();
+    await expectAppError(
+      store.metrics.upsertMany([point('00000000-0000-4000-8000-000000000000', 1, 'x')]),
+      'NOT_FOUND',
+      /^run "0{8}-.*" not found$/,
+    );
+    await expectAppError(store.metrics.upsertMany([point('nope', 1, 'x')]), 'NOT_FOUND');
+    await expectAppError(replayAll('nope', { sinceStep: 0 }), 'NOT_FOUND');
+    await expectAppError(
+      store.metrics.upsertMany([point(runId, 1.5, 'x')]),
+      'INVALID_ARGUMENT',
+      /^points\[0\]\.step/,
+    );
+    await expectAppError(
+      store.metrics.upsertMany([point(runId, 1, 'ok'), point(runId, 2, '')]),
+      'INVALID_ARGUMENT',
+      /^points\[1\]\.name/,
+    );
+    await expectAppError(replayAll(runId, { sinceStep: 0, batchSize: 0 }), 'INVALID_ARGUMENT', /^batchSize/);
+    // Nothing of a rejected batch was stored.
+    expect(await replayAll(runId, { sinceStep: 0 })).toEqual([]);
+  });
+
+  it('accepts an empty batch', async () => {
+    await expect(store.metrics.upsertMany([])).resolves.toBeUndefined();
+  });
+});

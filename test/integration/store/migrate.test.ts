@@ -1,0 +1,128 @@
+import { createHash } from 'node:crypto';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { migrate } from '../../../src/store/index.js';
+import { createTestDatabase, type TestDatabase } from '../../helpers/db.js';
+import { sql } from './fixtures.js';
+
+const MIGRATIONS = new URL('../../../prisma/migrations/', import.meta.url).pathname;
+const INIT = '20261127000000_init';
+
+interface MigrationRow {
+  id: string;
+  checksum: string;
+  finished_at: Date | null;
+  migration_name: string;
+  logs: string | null;
+  rolled_back_at: Date | null;
+  started_at: Date;
+  applied_steps_count: number;
+}
+
+describe('migrate', () => {
+  let db: TestDatabase;
+  let dir: string;
+
+  beforeEach(async () => {
+    db = await createTestDatabase({ migrate: false });
+    dir = await mkdtemp(join(tmpdir(), 'gradnoise-migrations-'));
+  });
+  afterEach(async () => {
+    await db.drop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const rows = () => sql<MigrationRow>(db.url, 'SELECT * FROM _prisma_migrations ORDER BY started_at');
+
+  it('applies every migration to a fresh database and records it as prisma migrate does', async () => {
+    expect(await migrate(db.url)).toEqual({ applied: [INIT], skipped: [] });
+    const file = await readFile(join(MIGRATIONS, INIT, 'migration.sql'));
+    const [row, ...more] = await rows();
+    expect(more).toEqual([]);
+    expect(row).toMatchObject({
+      migration_name: INIT,
+      checksum: createHash('sha256').update(file).digest('hex'),
+      logs: null,
+      rolled_back_at: null,
+      applied_steps_count: 1,
+    });
+    expect(row?.id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(row?.finished_at).toBeInstanceOf(Date);
+    const tables = await sql<{ tablename: string }>(
+      db.url,
+      `SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1`,
+    );
+    expect(tables.map((t) => t.tablename)).toEqual([
+      '_prisma_migrations',
+      'checkpoints',
+      'metric_points',
+      'runs',
+      'sweeps',
+    ]);
+  });
+
+  it('is a no-op the second time', async () => {
+    await migrate(db.url);
+    const before = await rows();
+    expect(await migrate(db.url)).toEqual({ applied: [], skipped: [INIT] });
+    expect(await rows()).toEqual(before);
+  });
+
+  it('lets concurrent replicas start together: one applies, all succeed', async () => {
+    const results = await Promise.all([migrate(db.url), migrate(db.url), migrate(db.url), migrate(db.url)]);
+    expect(results.filter((r) => r.applied.length === 1)).toHaveLength(1);
+    expect(results.filter((r) => r.skipped.length === 1)).toHaveLength(3);
+    expect(await rows()).toHaveLength(1);
+  });
+
+  it('applies only the migrations added since the last run, in name order', async () => {
+    await cp(join(MIGRATIONS, INIT), join(dir, INIT), { recursive: true });
+    await migrate(db.url, { migrationsDir: dir });
+    for (const [name, body] of [
+      ['20261201000000_b', 'ALTER TABLE runs ADD COLUMN b int;'],
+      ['20261130000000_a', 'ALTER TABLE runs ADD COLUMN a int; ALTER TABLE runs ADD COLUMN a2 int;'],
+    ] as const) {
+      await mkdir(join(dir, name));
+      await writeFile(join(dir, name, 'migration.sql'), body);
+    }
+    expect(await migrate(db.url, { migrationsDir: dir })).toEqual({
+      applied: ['20261130000000_a', '20261201000000_b'],
+      skipped: [INIT],
+    });
+    const columns = await sql<{ column_name: string }>(
+      db.url,
+      `SELECT column_name FROM information_schema.columns WHERE table_name = 'runs' AND column_name IN ('a', 'a2', 'b')`,
+    );
+    expect(columns).toHaveLength(3);
+  });
+
+  it('refuses to run when an applied migration was modified (checksum mismatch)', async () => {
+    await cp(join(MIGRATIONS, INIT), join(dir, INIT), { recursive: true });
+    await migrate(db.url, { migrationsDir: dir });
+    await writeFile(join(dir, INIT, 'migration.sql'), '-- edited\n', { flag: 'a' });
+    await expect(migrate(db.url, { migrationsDir: dir })).rejects.toThrow(
+      /migration 20261127000000_init was modified after it was applied/,
+    );
+  });
+
+  it('rolls a failing migration back entirely and records nothing', async () => {
+    await mkdir(join(dir, '20260101000000_bad'));
+    await writeFile(
+      join(dir, '20260101000000_bad', 'migration.sql'),
+      'CREATE TABLE half_done (x int);\nSELECT 1 / 0;\n',
+    );
+    await expect(migrate(db.url, { migrationsDir: dir })).rejects.toThrow(
+      /migration 20260101000000_bad failed: division by zero/,
+    );
+    expect(await rows()).toEqual([]);
+    expect(await sql(db.url, `SELECT 1 FROM pg_tables WHERE tablename = 'half_done'`)).toEqual([]);
+  });
+
+  it('refuses to run over a migration that prisma recorded as failed', async () => {
+    await migrate(db.url);
+    await sql(db.url, 'UPDATE _prisma_migrations SET finished_at = NULL');
+    await expect(migrate(db.url)).rejects.toThrow(/failed or is still running/);
+  });
+});

@@ -1,0 +1,169 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Database } from '../../../src/store/client.js';
+import { openDatabase } from '../../../src/store/client.js';
+import { createTestDatabase, type TestDatabase } from '../../helpers/db.js';
+import { makeSpec, sql } from './fixtures.js';
+
+// Proves that prisma/schema.prisma and the hand-written migration SQL agree: every model goes
+// through the generated client into the migrated database and back, field by field.
+describe('schema.prisma against the migrated database', () => {
+  let testDb: TestDatabase;
+  let db: Database;
+
+  beforeAll(async () => {
+    testDb = await createTestDatabase();
+    db = openDatabase({ databaseUrl: testDb.url, poolSize: 2, onError: () => {} });
+  });
+  afterAll(async () => {
+    await db.close();
+    await testDb.drop();
+  });
+
+  it('round-trips a Sweep and a Run with every field set', async () => {
+    const sweep = {
+      id: '6f1c2a34-0000-4000-8000-000000000001',
+      project: 'proj',
+      requestId: 'sweep-req',
+      name: 'eta grid',
+      spec: { grid: { eta: [0.01, 0.3, 1] } },
+      createdAt: new Date('2026-01-02T03:04:05.678Z'),
+    };
+    expect(await db.prisma.sweep.create({ data: sweep })).toEqual(sweep);
+    expect(await db.prisma.sweep.findUnique({ where: { id: sweep.id } })).toEqual(sweep);
+
+    const run = {
+      id: '6f1c2a34-0000-4000-8000-000000000002',
+      project: 'proj',
+      requestId: 'run-req',
+      trainer: 'mlp',
+      spec: JSON.parse(JSON.stringify(makeSpec())) as object,
+      status: 'RUNNING' as const,
+      labels: { arm: 'noise', 'ü-key': 'ünïcode' },
+      backend: 'wasm',
+      attempt: 2,
+      error: 'previous attempt failed',
+      currentStep: 123_456,
+      cancelRequested: true,
+      owner: 'replica-a',
+      leaseExpiresAt: new Date('2026-01-02T03:05:00.001Z'),
+      sweepId: sweep.id,
+      createdAt: new Date('2026-01-02T03:04:06.000Z'),
+      updatedAt: new Date('2026-01-02T03:04:07.000Z'),
+      startedAt: new Date('2026-01-02T03:04:08.000Z'),
+      finishedAt: new Date('2026-01-02T03:04:09.000Z'),
+    };
+    await db.prisma.run.create({ data: run });
+    expect(await db.prisma.run.findUnique({ where: { id: run.id } })).toEqual(run);
+    expect(
+      await db.prisma.run.findUnique({
+        where: { project_requestId: { project: 'proj', requestId: 'run-req' } },
+        select: { sweep: true },
+      }),
+    ).toEqual({ sweep });
+  });
+
+  it('applies the column defaults the schema declares', async () => {
+    const run = await db.prisma.run.create({ data: { trainer: 'mlp', spec: {}, status: 'QUEUED' } });
+    expect(run).toMatchObject({
+      project: 'default',
+      requestId: null,
+      labels: {},
+      backend: null,
+      attempt: 0,
+      error: null,
+      currentStep: 0,
+      cancelRequested: false,
+      owner: null,
+      leaseExpiresAt: null,
+      sweepId: null,
+      startedAt: null,
+      finishedAt: null,
+    });
+    expect(run.id).toMatch(/^[0-9a-f-]{36}$/);
+    // Defaults the database itself fills (raw inserts bypass Prisma's client-side defaults).
+    const [raw] = await sql<{ id: string; project: string; labels: object; created_at: Date }>(
+      testDb.url,
+      `INSERT INTO runs (trainer, spec, status) VALUES ('mlp', '{}', 'QUEUED') RETURNING id, project, labels, created_at`,
+    );
+    expect(raw).toMatchObject({ project: 'default', labels: {} });
+    expect(raw?.created_at).toBeInstanceOf(Date);
+  });
+
+  it('round-trips MetricPoint values, NaN and ±Infinity included', async () => {
+    const run = await db.prisma.run.create({ data: { trainer: 'mlp', spec: {}, status: 'RUNNING' } });
+    // Prisma writes floats as decimal text: -0 comes back 0 and Number.MAX_VALUE rounds past the
+    // float8 range. The metric hot path goes through pg, which keeps both (metrics.test.ts).
+    const values = [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 5e-324, 1e300, 0.1];
+    const points = values.map((value, i) => ({
+      runId: run.id,
+      step: i + 1,
+      name: 'train/loss',
+      value,
+      time: new Date(1_760_000_000_000 + i),
+    }));
+    // One create each: Prisma 7.10's createMany stores every non-finite value as Infinity.
+    for (const point of points) await db.prisma.metricPoint.create({ data: point });
+    const back = await db.prisma.metricPoint.findMany({ where: { runId: run.id }, orderBy: { step: 'asc' } });
+    expect(back).toEqual(points);
+    expect(back.map((p) => p.value)).toEqual(values);
+  });
+
+  it('round-trips a Checkpoint with every byte value', async () => {
+    const run = await db.prisma.run.create({ data: { trainer: 'mlp', spec: {}, status: 'RUNNING' } });
+    const data = new Uint8Array(512).map((_, i) => (i * 7) % 256);
+    const checkpoint = {
+      runId: run.id,
+      step: 100,
+      sizeBytes: data.byteLength,
+      sha256: 'ab'.repeat(32),
+      format: 'safetensors',
+      index: { 'dense/kernel': { dtype: 'F32', shape: [784, 50], data_offsets: [0, 156800] } },
+      data,
+      createdAt: new Date('2026-01-02T03:04:05.000Z'),
+    };
+    await db.prisma.checkpoint.create({ data: checkpoint });
+    const back = await db.prisma.checkpoint.findUnique({
+      where: { runId_step: { runId: run.id, step: 100 } },
+    });
+    expect(back).toEqual(checkpoint);
+    expect(Buffer.from(back?.data ?? []).equals(Buffer.from(data))).toBe(true);
+  });
+
+  it('has the constraints and indexes the schema names', async () => {
+    const indexes = await sql<{ indexname: string }>(
+      testDb.url,
+      `SELECT indexname FROM pg_indexes WHERE schemaname = 'public' AND tablename <> '_prisma_migrations' ORDER BY 1`,
+    );
+    expect(indexes.map((i) => i.indexname)).toEqual([
+      'checkpoints_pkey',
+      'metric_points_pkey',
+      'runs_labels_idx',
+      'runs_pkey',
+      'runs_project_created_at_id_idx',
+      'runs_project_request_id_key',
+      'runs_status_created_at_idx',
+      'runs_sweep_id_idx',
+      'sweeps_pkey',
+      'sweeps_project_request_id_key',
+    ]);
+    const keys = await sql<{ name: string; def: string }>(
+      testDb.url,
+      `SELECT conname AS name, pg_get_constraintdef(oid) AS def FROM pg_constraint
+       WHERE contype = 'f' AND connamespace = 'public'::regnamespace ORDER BY 1`,
+    );
+    expect(keys).toEqual([
+      {
+        name: 'checkpoints_run_id_fkey',
+        def: expect.stringMatching(/REFERENCES runs\(id\).*ON DELETE CASCADE/),
+      },
+      {
+        name: 'metric_points_run_id_fkey',
+        def: expect.stringMatching(/REFERENCES runs\(id\).*ON DELETE CASCADE/),
+      },
+      {
+        name: 'runs_sweep_id_fkey',
+        def: expect.stringMatching(/REFERENCES sweeps\(id\).*ON DELETE SET NULL/),
+      },
+    ]);
+  });
+});

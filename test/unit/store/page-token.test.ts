@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { decodePageToken, encodePageToken } from '../../../src/store/page-token.js';
+
+const cursor = { createdAt: '2026-11-27T04:31:00.123456Z', id: '6f1c2a34-0000-4000-8000-000000000001' };
+
+describe('page tokens', () => {
+  it('round-trips a cursor for the same filter, whatever the order of its statuses and labels', () => {
+    const token = encodePageToken(cursor, {
+      project: 'p',
+      statuses: ['QUEUED', 'FAILED'],
+      labels: { a: '1', b: '2' },
+    });
+    expect(token).toMatch(/^[A-Za-z0-9_-]+$/);
+    expect(
+      decodePageToken(token, { project: 'p', statuses: ['FAILED', 'QUEUED'], labels: { b: '2', a: '1' } }),
+    ).toEqual(cursor);
+  });
+
+  it('reads the empty token as the first page', () => {
+    expect(decodePageToken('', { project: 'p' })).toBeNull();
+  });
+
+  it('rejects a token of another filter', () => {
+    const token = encodePageToken(cursor, { project: 'p', trainer: 'mlp' });
+    for (const filter of [
+      { project: 'p' },
+      { project: 'q', trainer: 'mlp' },
+      { project: 'p', trainer: 'babi' },
+    ]) {
+      expect(() => decodePageToken(token, filter)).toThrow(/^page_token: got /);
+    }
+  });
+
+  it('rejects malformed tokens as INVALID_ARGUMENT naming page_token', () => {
+    const forged = (body: unknown) => Buffer.from(JSON.stringify(body)).toString('base64url');
+    const good = JSON.parse(Buffer.from(encodePageToken(cursor, { project: 'p' }), 'base64url').toString());
+    for (const token of [
+      '!!!',
+      'e30',
+      forged(null),
+      forged([1]),
+      forged({ ...good, t: 'yesterday' }),
+      forged({ ...good, t: "2026-01-01'; DROP TABLE runs; --" }),
+      forged({ ...good, i: 'not-a-uuid' }),
+      forged({ ...good, f: 'other' }),
+    ]) {
+      expect(() => decodePageToken(token, { project: 'p' }), token).toThrow(
+        expect.objectContaining({
+          code: 'INVALID_ARGUMENT',
+          message: expect.stringMatching(/^page_token: got /),
+        }),
+      );
+    }
+  });
+});
