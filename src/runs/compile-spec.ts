@@ -63,7 +63,17 @@ export function compileRunSpec(request: RunRequest): RunSpec {
   const maxSteps = compileBudget(trainer, trainerConfig, request.maxSteps ?? 0, request.maxEpochs ?? 0);
   const evalEvery = compileInterval('eval_every', request.evalEvery ?? 0, maxSteps, 20);
   const checkpointEvery = compileInterval('checkpoint_every', request.checkpointEvery ?? 0, maxSteps, 10);
-  return { trainer: trainer.name, trainerConfig, optimizer, noise, clip, seed, maxSteps, evalEvery, checkpointEvery };
+  return {
+    trainer: trainer.name,
+    trainerConfig,
+    optimizer,
+    noise,
+    clip,
+    seed,
+    maxSteps,
+    evalEvery,
+    checkpointEvery,
+  };
 }
 
 function compileTrainerConfig(
@@ -109,7 +119,8 @@ function compileNoise(trainer: TrainerDefinition, requested: RunRequest['noise']
   const gamma = requested?.gamma ?? trainer.defaultNoise.gamma;
   const stepsPerTick = requested?.stepsPerTick ?? 1;
   if (!Number.isFinite(eta) || eta < 0) throw invalidArgument('noise.eta', eta, 'a finite number >= 0');
-  if (!Number.isFinite(gamma) || gamma < 0) throw invalidArgument('noise.gamma', gamma, 'a finite number >= 0');
+  if (!Number.isFinite(gamma) || gamma < 0)
+    throw invalidArgument('noise.gamma', gamma, 'a finite number >= 0');
   if (!Number.isInteger(stepsPerTick) || stepsPerTick < 1 || stepsPerTick > LIMITS.maxSteps) {
     throw invalidArgument('noise.steps_per_tick', stepsPerTick, `an integer in [1, ${LIMITS.maxSteps}]`);
   }
@@ -146,7 +157,11 @@ function compileBudget(
   maxEpochs: number,
 ): number {
   if (!Number.isInteger(maxSteps) || maxSteps < 0 || maxSteps > LIMITS.maxSteps) {
-    throw invalidArgument('max_steps', maxSteps, `an integer in [0, ${LIMITS.maxSteps}] (0: the trainer's default)`);
+    throw invalidArgument(
+      'max_steps',
+      maxSteps,
+      `an integer in [0, ${LIMITS.maxSteps}] (0: the trainer's default)`,
+    );
   }
   if (!Number.isInteger(maxEpochs) || maxEpochs < 0 || maxEpochs > LIMITS.maxEpochs) {
     throw invalidArgument('max_epochs', maxEpochs, `an integer in [0, ${LIMITS.maxEpochs}]`);
@@ -157,7 +172,11 @@ function compileBudget(
   if (maxEpochs > 0) {
     const steps = maxEpochs * trainer.stepsPerEpoch(config);
     if (steps > LIMITS.maxSteps) {
-      throw invalidArgument('max_epochs', maxEpochs, `at most ${LIMITS.maxSteps} optimizer steps in all (this is ${steps})`);
+      throw invalidArgument(
+        'max_epochs',
+        maxEpochs,
+        `at most ${LIMITS.maxSteps} optimizer steps in all (this is ${steps})`,
+      );
     }
     return steps;
   }

@@ -1,0 +1,48 @@
+import * as tf from '@tensorflow/tfjs';
+import { AppError } from '../errors/index.js';
+import type { CheckpointDtype, CheckpointTensor } from './layout.js';
+
+/**
+ * The bridge between tfjs tensors and {@link CheckpointTensor}s. Reading copies the values out of
+ * the backend (`dataSync`), so the snapshot stays valid after the tensors change or are disposed.
+ */
+
+const TO_SAFETENSORS: Readonly<Partial<Record<tf.DataType, CheckpointDtype>>> = {
+  float32: 'F32',
+  int32: 'I32',
+  bool: 'BOOL',
+};
+
+const TO_TFJS: Readonly<Record<CheckpointDtype, 'float32' | 'int32' | 'bool'>> = {
+  F32: 'float32',
+  I32: 'int32',
+  BOOL: 'bool',
+};
+
+/** Copies the values of named tensors. Does not dispose them (their owner does). */
+export function snapshotTensors(
+  named: ReadonlyArray<{ readonly name: string; readonly tensor: tf.Tensor }>,
+): CheckpointTensor[] {
+  return named.map(({ name, tensor }) => {
+    const dtype = TO_SAFETENSORS[tensor.dtype];
+    if (dtype === undefined) {
+      throw new AppError(
+        'INTERNAL',
+        `checkpoint: tensor ${name} has dtype ${tensor.dtype}; allowed: float32, int32, bool`,
+      );
+    }
+    const data = tensor.dataSync();
+    const values =
+      dtype === 'F32'
+        ? Float32Array.from(data as Float32Array)
+        : dtype === 'I32'
+          ? Int32Array.from(data as Int32Array)
+          : Uint8Array.from(data as Uint8Array);
+    return { name, dtype, shape: [...tensor.shape], values };
+  });
+}
+
+/** A new tensor (owned by the caller) with the saved values. */
+export function restoreTensor(saved: CheckpointTensor): tf.Tensor {
+  return tf.tensor(saved.values, [...saved.shape], TO_TFJS[saved.dtype]);
+}

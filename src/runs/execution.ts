@@ -1,0 +1,196 @@
+import { CHECKPOINT_FORMAT } from '../checkpoint/index.js';
+import { AppError } from '../errors/index.js';
+import type { RunRecord, Store } from '../store/types.js';
+import type { LiveHub } from './hub.js';
+import type { RunMetrics } from './metrics.js';
+import type { ActiveJob } from './pool.js';
+import type { MetricSink } from './sink.js';
+import type { RunStatus } from './spec.js';
+import { Control, type FromWorker, type RunOutcome } from './worker/protocol.js';
+
+/** The logger the scheduler writes to; a pino logger fits. */
+export interface RunLogger {
+  debug(fields: object, message: string): void;
+  info(fields: object, message: string): void;
+  warn(fields: object, message: string): void;
+  error(fields: object, message: string): void;
+}
+
+export interface ExecutionDeps {
+  readonly store: Store;
+  readonly sink: MetricSink;
+  readonly hub: LiveHub;
+  readonly metrics: RunMetrics;
+  readonly logger: RunLogger;
+  readonly owner: string;
+  readonly progressIntervalMs: number;
+}
+
+/** Why the scheduler stopped a run itself (the worker's outcome says how it ended). */
+export type StopReason = 'lease-lost' | 'shutdown';
+
+/**
+ * The main-thread side of one claimed run while a worker trains it: it turns the worker's messages
+ * into store writes (checkpoints in order, throttled progress), sink points, hub events and
+ * Prometheus samples, and when the worker finishes it settles the run in the store:
+ *
+ * | worker outcome | store                       | why                                        |
+ * |----------------|-----------------------------|--------------------------------------------|
+ * | COMPLETED      | finish COMPLETED            |                                            |
+ * | CANCELLED      | finish CANCELLED            | cancel requested; final checkpoint saved   |
+ * | FAILED         | finish FAILED with the error| non-finite loss, trainer error, crash      |
+ * | SUSPENDED      | release (back to QUEUED)    | graceful shutdown; resumes from checkpoint |
+ * | ABORTED        | release on shutdown; nothing when the lease was lost (another replica owns it) |
+ *
+ * Checkpoint saves and the metric flush complete before the run is settled, so a watcher that
+ * sees the final status can replay every point, and a resumed attempt finds the last checkpoint.
+ */
+export class RunExecution {
+  readonly run: RunRecord;
+  readonly settled: Promise<void>;
+  stopReason: StopReason | null = null;
+  private readonly deps: ExecutionDeps;
+  private readonly job: ActiveJob;
+  private readonly trainer: string;
+  private readonly batchSize: number | null;
+  private backend = 'unknown';
+  private step = 0;
+  private lastProgressAt = 0;
+  private writes: Promise<void> = Promise.resolve();
+
+  constructor(deps: ExecutionDeps, run: RunRecord, start: (listener: (m: FromWorker) => void) => ActiveJob) {
+    this.deps = deps;
+    this.run = run;
+    this.trainer = run.spec.trainer;
+    const batchSize = run.spec.trainerConfig.batchSize;
+    this.batchSize = typeof batchSize === 'number' && Number.isFinite(batchSize) ? batchSize : null;
+    this.job = start((message) => this.onMessage(message));
+    this.settled = this.job.done.then((outcome) => this.settle(outcome));
+  }
+
+  signal(value: (typeof Control)[keyof typeof Control]): void {
+    this.job.signal(value);
+  }
+
+  /** Stops the thread at once (shutdown grace exceeded); the run is released. */
+  kill(): Promise<void> {
+    this.stopReason ??= 'shutdown';
+    return this.job.kill();
+  }
+
+  private enqueue(what: string, write: () => Promise<void>): void {
+    this.writes = this.writes.then(write).catch((error: unknown) => {
+      if (error instanceof AppError && error.code === 'FAILED_PRECONDITION' && this.stopReason === null) {
+        // The store says we no longer hold the run: another replica recovered it.
+        this.deps.logger.warn({ runId: this.run.id, err: error }, 'lease lost; stopping the local attempt');
+        this.stopReason = 'lease-lost';
+        this.job.signal(Control.abort);
+        return;
+      }
+      this.deps.logger.error({ runId: this.run.id, err: error }, `could not ${what}`);
+    });
+  }
+
+  private progress(force: boolean): void {
+    const now = Date.now();
+    if (!force && now - this.lastProgressAt < this.deps.progressIntervalMs) return;
+    this.lastProgressAt = now;
+    const { id } = this.run;
+    const step = this.step;
+    this.enqueue('record progress', () =>
+      this.deps.store.runs.updateProgress(id, this.deps.owner, step, this.backend),
+    );
+  }
+
+  private onMessage(message: FromWorker): void {
+    const { logger, sink, hub, metrics, store } = this.deps;
+    switch (message.type) {
+      case 'started':
+        this.backend = message.backend;
+        this.step = message.startStep;
+        logger.info(
+          {
+            runId: this.run.id,
+            attempt: this.run.attempt,
+            backend: message.backend,
+            fromStep: message.startStep,
+          },
+          message.startStep > 0 ? 'run resumed from its checkpoint' : 'run started',
+        );
+        if (message.checkpointBackend !== null && message.checkpointBackend !== message.backend) {
+          logger.warn(
+            { runId: this.run.id, checkpointBackend: message.checkpointBackend, backend: message.backend },
+            'resuming on another backend: the continuation is not bit-identical',
+          );
+        }
+        this.progress(true);
+        return;
+      case 'metrics': {
+        this.step = message.step;
+        sink.add(message.points);
+        hub.publishPoints(this.run.id, message.points);
+        const latest: { loss?: number; noiseStd?: number } = {};
+        for (const p of message.points) {
+          if (p.name === 'loss') latest.loss = p.value;
+          else if (p.name === 'noise_std') latest.noiseStd = p.value;
+        }
+        metrics.recordBatch(
+          { id: this.run.id, trainer: this.trainer, backend: this.backend, batchSize: this.batchSize },
+          message.stepSeconds,
+          latest,
+        );
+        this.progress(false);
+        return;
+      }
+      case 'checkpoint': {
+        const { step, bytes, sha256, index } = message;
+        const meta = {
+          runId: this.run.id,
+          step,
+          sizeBytes: bytes.byteLength,
+          sha256,
+          format: CHECKPOINT_FORMAT,
+          index,
+        };
+        this.enqueue(`save the checkpoint at step ${step}`, () => store.checkpoints.save(meta, bytes));
+        return;
+      }
+      case 'finished':
+        if (message.leakedTensors !== 0) {
+          logger.warn({ runId: this.run.id, tensors: message.leakedTensors }, 'the trainer leaked tensors');
+        }
+        this.step = message.step;
+        return;
+    }
+  }
+
+  private async settle(outcome: RunOutcome): Promise<void> {
+    const { store, sink, hub, metrics, logger, owner } = this.deps;
+    const { id, project } = this.run;
+    await this.writes;
+    await sink.flush().catch((error: unknown) => {
+      logger.error({ runId: id, err: error }, 'metric points of the run could not be written');
+    });
+    metrics.forgetRun(id, this.trainer);
+    let status: RunStatus | null = null;
+    let error: string | null = null;
+    try {
+      if (
+        outcome.status === 'SUSPENDED' ||
+        (outcome.status === 'ABORTED' && this.stopReason === 'shutdown')
+      ) {
+        await store.runs.updateProgress(id, owner, this.step, this.backend).catch(() => undefined);
+        await store.runs.release(id, owner);
+        ({ status, error } = await store.runs.get(project, id));
+      } else if (outcome.status !== 'ABORTED') {
+        error = outcome.status === 'FAILED' ? outcome.error : null;
+        await store.runs.updateProgress(id, owner, this.step, this.backend).catch(() => undefined);
+        ({ status, error } = await store.runs.finish(id, owner, outcome.status, error));
+      }
+    } catch (cause) {
+      logger.error({ runId: id, err: cause, outcome: outcome.status }, 'could not record how the run ended');
+    }
+    logger.info({ runId: id, outcome: outcome.status, status, step: this.step, error }, 'run attempt ended');
+    if (status !== null) hub.publishStatus(id, status, error);
+  }
+}

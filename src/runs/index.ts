@@ -1,0 +1,32 @@
+/**
+ * Run execution: the scheduler the server calls, the run contract types, and the checkpoint and
+ * backend helpers other modules and clients need. Nothing here imports `src/server`.
+ */
+export { type BackendPreference, type BackendSelection, selectBackend } from '../backend/index.js';
+export {
+  type CheckpointContents,
+  decodeCheckpoint,
+  decodeSafetensors,
+  encodeSafetensors,
+  type SafetensorsDtype,
+  type SafetensorsEntry,
+  type SafetensorsFile,
+  type SafetensorsTensor,
+} from '../checkpoint/index.js';
+export { compileRunSpec, LIMITS, type RunRequest } from './compile-spec.js';
+export type { RunLogger } from './execution.js';
+export {
+  type LiveEvent,
+  LiveHub,
+  type LiveHubOptions,
+  LiveSubscription,
+  type SubscribeOptions,
+} from './hub.js';
+export {
+  type CompiledRunSchedulerOptions,
+  compileRunSchedulerOptions,
+  type RunSchedulerOptions,
+} from './options.js';
+export { RunScheduler, type RunSchedulerDeps } from './scheduler.js';
+export { type MetricPoint, type RunSpec, type RunStatus, TERMINAL_STATUSES } from './spec.js';
+export type { WatchEvent, WatchOptions } from './watch.js';

@@ -1,0 +1,238 @@
+import { Worker } from 'node:worker_threads';
+import type { RejectedBackend } from '../backend/index.js';
+import { AppError } from '../errors/index.js';
+import type { ControlValue, FromWorker, RunJob, RunOutcome, WorkerBoot } from './worker/protocol.js';
+
+/**
+ * A fixed set of persistent training threads (`worker_threads`), each training one run at a time,
+ * so training never runs on the event loop that serves gRPC.
+ *
+ * - Every worker selects its own tfjs backend when it boots; {@link WorkerPool.start} resolves once
+ *   all are ready and rejects (FAILED_PRECONDITION) if one cannot get a backend.
+ * - A worker that crashes (an uncaught error or an exit, e.g. out of memory) is replaced by a fresh
+ *   one, and the run it was training ends FAILED with `worker crashed: <reason>`. It is not requeued:
+ *   the crash may come from the run itself, and retrying would crash again. (A whole replica dying
+ *   is different: its leases expire and the store requeues those runs, up to `maxAttempts`.)
+ * - In production the code runs compiled and the entry is `worker/entry.js`. Under tsx or vitest
+ *   it is `worker/entry.ts`; Node 20 ignores `--import` in a worker's `execArgv`, so such a worker
+ *   starts from a one-line bootstrap that registers tsx's loader inside the thread and imports it.
+ */
+
+export interface WorkerPoolOptions {
+  /** Threads, each training one run at a time. */
+  readonly size: number;
+  readonly boot: WorkerBoot;
+  /** The worker's entry module. Default: `worker/entry` beside this file (tests substitute their own). */
+  readonly entry?: URL;
+  /** Told when a worker is ready (with its backend choice), crashed, was replaced or could not boot. */
+  readonly onWorkerEvent?: (event: PoolEvent) => void;
+}
+
+/** A run training in the pool. */
+export interface ActiveJob {
+  readonly runId: string;
+  /** Sets the control word the worker reads between steps. */
+  signal(value: ControlValue): void;
+  /** Resolves with the outcome once the worker posted `finished` (or crashed). */
+  readonly done: Promise<RunOutcome>;
+  /** Terminates the thread at once (a fresh one replaces it); `done` resolves ABORTED. */
+  kill(): Promise<void>;
+}
+
+export type PoolEvent =
+  | { readonly kind: 'ready'; readonly backend: string; readonly rejected: readonly RejectedBackend[] }
+  | { readonly kind: 'crashed' | 'replaced' | 'boot-failed'; readonly detail: string };
+
+type Listener = (message: FromWorker) => void;
+
+/** The worker entry beside this module: compiled `.js` in production, `.ts` under tsx or vitest. */
+function defaultEntry(): URL {
+  return new URL(`./worker/entry.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url);
+}
+
+function spawn(entry: URL, boot: WorkerBoot): Worker {
+  if (!entry.pathname.endsWith('.ts')) return new Worker(entry, { workerData: boot });
+  const tsx = import.meta.resolve('tsx/esm/api');
+  const bootstrap = `import(${JSON.stringify(tsx)}).then((api) => api.tsImport(${JSON.stringify(entry.href)}, ${JSON.stringify(import.meta.url)}))`;
+  return new Worker(bootstrap, { eval: true, workerData: boot });
+}
+
+class Slot {
+  worker: Worker;
+  ready: Promise<void>;
+  job: { runId: string; listener: Listener; finish: (o: RunOutcome) => void } | null = null;
+  private killed = false;
+  private readonly pool: WorkerPool;
+  private readonly spawn: () => Worker;
+
+  constructor(pool: WorkerPool, spawnWorker: () => Worker) {
+    this.pool = pool;
+    this.spawn = spawnWorker;
+    this.worker = spawnWorker();
+    this.ready = this.watch(this.worker);
+  }
+
+  private watch(worker: Worker): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      let booted = false;
+      let dead = false;
+      worker.on('message', (message: FromWorker) => {
+        if (message.type === 'ready') {
+          booted = true;
+          this.pool.onReady(this, message);
+          resolve();
+        } else if (message.type === 'boot-failed') {
+          reject(new AppError('FAILED_PRECONDITION', `training worker could not start: ${message.error}`));
+        } else if (this.job !== null && message.runId === this.job.runId) {
+          this.job.listener(message);
+          if (message.type === 'finished') {
+            this.settle(message.outcome);
+            this.pool.onIdle(this);
+          }
+        }
+      });
+      // 'error' is followed by 'exit': act on the first only.
+      const died = (reason: string): void => {
+        if (dead) return;
+        dead = true;
+        reject(new AppError('FAILED_PRECONDITION', `training worker could not start: ${reason}`));
+        this.pool.onDeath(this, reason, { killed: this.killed, booted });
+      };
+      worker.on('error', (error) => died(error instanceof Error ? error.message : String(error)));
+      worker.on('exit', (code) => died(`thread exited with code ${code}`));
+    });
+  }
+
+  settle(outcome: RunOutcome): void {
+    const job = this.job;
+    this.job = null;
+    job?.finish(outcome);
+  }
+
+  /** Replaces the dead thread with a fresh one. */
+  respawn(): void {
+    this.killed = false;
+    this.worker = this.spawn();
+    this.ready = this.watch(this.worker);
+    this.ready.catch(() => undefined);
+  }
+
+  async kill(): Promise<void> {
+    this.killed = true;
+    await this.worker.terminate();
+  }
+}
+
+export class WorkerPool {
+  private readonly slots: Slot[] = [];
+  private readonly idleSlots = new Set<Slot>();
+  private closing = false;
+  private readonly options: WorkerPoolOptions;
+  private readonly backendNames = new Set<string>();
+
+  private constructor(options: WorkerPoolOptions) {
+    this.options = options;
+  }
+
+  /** Starts `size` workers and waits until each has its backend. */
+  static async start(options: WorkerPoolOptions): Promise<WorkerPool> {
+    const pool = new WorkerPool(options);
+    const entry = options.entry ?? defaultEntry();
+    for (let i = 0; i < options.size; i += 1)
+      pool.slots.push(new Slot(pool, () => spawn(entry, options.boot)));
+    try {
+      await Promise.all(pool.slots.map((s) => s.ready));
+    } catch (error) {
+      await pool.close();
+      throw error;
+    }
+    return pool;
+  }
+
+  get size(): number {
+    return this.slots.length;
+  }
+
+  /** Workers ready for a job now. */
+  get idle(): number {
+    return this.idleSlots.size;
+  }
+
+  /** Backends the workers selected (normally one). */
+  get backends(): readonly string[] {
+    return [...this.backendNames];
+  }
+
+  /** @internal */
+  onReady(slot: Slot, ready: Extract<FromWorker, { type: 'ready' }>): void {
+    this.backendNames.add(ready.backend);
+    this.options.onWorkerEvent?.({ kind: 'ready', backend: ready.backend, rejected: ready.rejected });
+    this.onIdle(slot);
+  }
+
+  /** @internal A booted worker with no job (a dead one comes back through `onReady`). */
+  onIdle(slot: Slot): void {
+    if (!this.closing) this.idleSlots.add(slot);
+  }
+
+  /** @internal A thread ended: settle its job, and start a fresh thread unless it never booted. */
+  onDeath(slot: Slot, reason: string, how: { killed: boolean; booted: boolean }): void {
+    this.idleSlots.delete(slot);
+    if (slot.job !== null) {
+      const aborted = how.killed || this.closing;
+      if (!aborted) this.options.onWorkerEvent?.({ kind: 'crashed', detail: reason });
+      slot.settle(aborted ? { status: 'ABORTED' } : { status: 'FAILED', error: `worker crashed: ${reason}` });
+    }
+    if (this.closing) return;
+    if (!how.booted) {
+      // Respawning a thread that cannot boot would loop; the slot stays empty.
+      this.options.onWorkerEvent?.({ kind: 'boot-failed', detail: reason });
+      return;
+    }
+    slot.respawn();
+    this.options.onWorkerEvent?.({ kind: 'replaced', detail: reason });
+  }
+
+  /**
+   * Starts a job on an idle worker, or returns null when none is idle. `listener` receives every
+   * message of the job, `finished` included, on the main thread.
+   */
+  run(job: Omit<RunJob, 'control'>, listener: Listener): ActiveJob | null {
+    const slot = this.idleSlots.values().next().value;
+    if (slot === undefined || this.closing) return null;
+    this.idleSlots.delete(slot);
+    const control = new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT);
+    const word = new Int32Array(control);
+    const done = new Promise<RunOutcome>((resolve) => {
+      slot.job = {
+        runId: job.runId,
+        listener,
+        finish: resolve,
+      };
+    });
+    // A private copy: the caller's bytes may share a pooled buffer, which must not be transferred.
+    const checkpoint = job.checkpoint === null ? null : new Uint8Array(job.checkpoint);
+    const transfer = checkpoint === null ? [] : [checkpoint.buffer as ArrayBuffer];
+    slot.worker.postMessage({ type: 'start', job: { ...job, control, checkpoint } }, transfer);
+    return {
+      runId: job.runId,
+      signal: (value) => {
+        Atomics.store(word, 0, value);
+      },
+      done,
+      kill: () => slot.kill(),
+    };
+  }
+
+  /** Terminates every worker; running jobs resolve ABORTED. Signal and await them first to end gracefully. */
+  async close(): Promise<void> {
+    this.closing = true;
+    this.idleSlots.clear();
+    await Promise.all(
+      this.slots.map(async (slot) => {
+        await slot.kill();
+        slot.settle({ status: 'ABORTED' });
+      }),
+    );
+  }
+}

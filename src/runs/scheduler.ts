@@ -1,0 +1,274 @@
+import type { Registry } from 'prom-client';
+import type { RunRecord, Store } from '../store/types.js';
+import { RunExecution, type RunLogger } from './execution.js';
+import { LiveHub } from './hub.js';
+import { loadLatestCheckpoint, renewLeases } from './leases.js';
+import { RunMetrics } from './metrics.js';
+import {
+  type CompiledRunSchedulerOptions,
+  compileRunSchedulerOptions,
+  type RunSchedulerOptions,
+} from './options.js';
+import { WorkerPool } from './pool.js';
+import { MetricSink } from './sink.js';
+import { type WatchEvent, type WatchOptions, watchRun } from './watch.js';
+import { Control } from './worker/protocol.js';
+
+export interface RunSchedulerDeps {
+  readonly store: Store;
+  /** Registry for the run metrics (see `metrics.ts`); never the global one. */
+  readonly registry: Registry;
+  /** Default: silent. */
+  readonly logger?: RunLogger;
+}
+
+const SILENT: RunLogger = { debug() {}, info() {}, warn() {}, error() {} };
+
+/**
+ * The use cases of run execution that the server calls: start and stop the replica's training,
+ * wake the queue, cancel a run, watch a run's metrics.
+ *
+ * The queue is the `runs` table in PostgreSQL, shared by every replica: whenever a worker is idle
+ * the scheduler claims the oldest QUEUED run (`claimNext`, `FOR UPDATE SKIP LOCKED`) with a lease,
+ * on every poll tick and whenever `wake()` is called. Each tick also requeues runs whose replica
+ * died (`recoverExpired`). Leases are renewed every `leaseRenewMs`; a run whose lease could not be
+ * renewed belongs to another replica by now, so its local attempt is aborted without writing.
+ * A claimed run with a checkpoint resumes from the latest one (its sha256 is verified first).
+ *
+ * `stop()` is graceful: stop claiming; ask every running run to suspend (checkpoint, then release
+ * it to the queue, where this or another replica resumes it); after `shutdownGraceMs` kill the
+ * threads that have not finished (those runs are released too and resume from their previous
+ * checkpoint); flush the metric sink; end the threads.
+ */
+export class RunScheduler {
+  readonly hub: LiveHub;
+  private readonly options: CompiledRunSchedulerOptions;
+  private readonly store: Store;
+  private readonly logger: RunLogger;
+  private readonly metrics: RunMetrics;
+  private readonly sink: MetricSink;
+  private pool: WorkerPool | null = null;
+  private readonly executions = new Map<string, RunExecution>();
+  private timers: NodeJS.Timeout[] = [];
+  private filling: Promise<void> | null = null;
+  private refill = false;
+  private stopping = false;
+
+  /** Validates the options (INVALID_ARGUMENT) and builds everything; nothing starts until `start()`. */
+  constructor(options: RunSchedulerOptions, deps: RunSchedulerDeps) {
+    this.options = compileRunSchedulerOptions(options);
+    this.store = deps.store;
+    this.logger = deps.logger ?? SILENT;
+    this.metrics = new RunMetrics(deps.registry, deps.store.runs);
+    this.hub = new LiveHub({ maxBufferedPoints: this.options.watchBufferPoints });
+    this.sink = new MetricSink(deps.store.metrics, {
+      flushIntervalMs: this.options.sinkFlushMs,
+      maxBufferedPoints: this.options.sinkMaxBufferedPoints,
+      maxRetries: this.options.sinkMaxRetries,
+      onWrite: (seconds, _points, ok) =>
+        this.metrics.metricWriteSeconds.observe({ outcome: ok ? 'ok' : 'error' }, seconds),
+      onDrop: (count) => {
+        this.metrics.metricPointsDropped.inc(count);
+        this.logger.warn({ count }, 'metric buffer full: points dropped');
+      },
+      onError: (error) => this.logger.error({ err: error }, 'metric write failed after retries'),
+    });
+  }
+
+  /** Compiled options, for logs and tests. */
+  get settings(): CompiledRunSchedulerOptions {
+    return this.options;
+  }
+
+  /** Ids of the runs training on this replica now. */
+  get activeRunIds(): string[] {
+    return [...this.executions.keys()];
+  }
+
+  /** Starts the worker threads (each selects its backend) and begins claiming queued runs. */
+  async start(): Promise<void> {
+    if (this.pool !== null) return;
+    const { workers, backend, workerFlushMs, workerFlushPoints, pollMs, leaseRenewMs } = this.options;
+    this.pool = await WorkerPool.start({
+      size: workers,
+      boot: { backend, flushIntervalMs: workerFlushMs, flushPoints: workerFlushPoints },
+      onWorkerEvent: (event) => {
+        if (event.kind === 'ready') {
+          this.metrics.backendInfo.set({ backend: event.backend }, 1);
+          this.logger.debug({ backend: event.backend, rejected: event.rejected }, 'training worker ready');
+        } else {
+          this.logger.error({ detail: event.detail }, `training worker ${event.kind}`);
+        }
+      },
+    });
+    this.logger.info(
+      { workers, backends: this.pool.backends, owner: this.options.owner },
+      'run scheduler started',
+    );
+    this.timers = [
+      setInterval(() => void this.tick(), pollMs),
+      setInterval(() => void this.renewLeases(), leaseRenewMs),
+    ];
+    for (const t of this.timers) t.unref();
+    void this.tick();
+  }
+
+  /** A run was queued: claim now instead of at the next poll. */
+  wake(): void {
+    void this.fill();
+  }
+
+  /**
+   * Cancels gracefully: a QUEUED run becomes CANCELLED at once; a RUNNING one stops at its next
+   * step, writes a final checkpoint and becomes CANCELLED (signalled here when it trains on this
+   * replica, otherwise noticed by its replica at the next lease renewal).
+   */
+  async cancel(project: string, runId: string): Promise<RunRecord> {
+    const run = await this.store.runs.requestCancel(project, runId);
+    this.executions.get(runId)?.signal(Control.cancel);
+    if (run.status === 'CANCELLED') this.hub.publishStatus(runId, run.status, run.error);
+    return run;
+  }
+
+  /** StreamMetrics (see `watch.ts`): replay, then live, then the final status. */
+  watch(run: RunRecord, options: WatchOptions): AsyncIterable<WatchEvent> {
+    const { watchBufferPoints, watchPollMs, replayBatchSize } = this.options;
+    return watchRun(
+      {
+        store: this.store,
+        hub: this.hub,
+        sink: this.sink,
+        bufferPoints: watchBufferPoints,
+        pollMs: watchPollMs,
+        replayBatchSize,
+      },
+      run,
+      options,
+    );
+  }
+
+  /** Graceful shutdown (see the class docs). Idempotent. */
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    for (const t of this.timers) clearInterval(t);
+    await this.filling;
+    const running = [...this.executions.values()];
+    for (const e of running) {
+      e.stopReason = 'shutdown';
+      e.signal(Control.suspend);
+    }
+    const all = Promise.all(running.map((e) => e.settled));
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = await Promise.race([
+      all.then(() => false),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(true), this.options.shutdownGraceMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (timedOut) {
+      const late = running.filter((e) => this.executions.has(e.run.id));
+      this.logger.warn(
+        { runs: late.map((e) => e.run.id) },
+        'shutdown grace exceeded: killing training threads',
+      );
+      await Promise.all(late.map((e) => e.kill()));
+    }
+    await all;
+    await this.sink
+      .close()
+      .catch((error: unknown) => this.logger.error({ err: error }, 'final metric flush failed'));
+    await this.pool?.close();
+    this.logger.info({}, 'run scheduler stopped');
+  }
+
+  private async tick(): Promise<void> {
+    if (this.stopping) return;
+    try {
+      const recovered = await this.store.runs.recoverExpired(this.options.maxAttempts);
+      if (Object.values(recovered).some((n) => n > 0)) {
+        this.logger.warn(recovered, 'recovered runs whose lease expired');
+      }
+    } catch (error) {
+      this.logger.error({ err: error }, 'could not recover expired runs');
+    }
+    await this.fill();
+  }
+
+  /** Claims runs while a worker is idle. One claim loop at a time; a wake during it loops again. */
+  private fill(): Promise<void> {
+    if (this.filling !== null) {
+      this.refill = true;
+      return this.filling;
+    }
+    this.filling = (async () => {
+      do {
+        this.refill = false;
+        while (!this.stopping && this.pool !== null && this.pool.idle > 0) {
+          const run = await this.store.runs.claimNext(this.options.owner, this.options.leaseMs);
+          if (run === null) break;
+          await this.launch(run);
+        }
+      } while (this.refill && !this.stopping);
+    })()
+      .catch((error: unknown) => this.logger.error({ err: error }, 'could not claim queued runs'))
+      .finally(() => {
+        this.filling = null;
+      });
+    return this.filling;
+  }
+
+  private async launch(run: RunRecord): Promise<void> {
+    const { owner } = this.options;
+    try {
+      if (run.cancelRequested) {
+        const ended = await this.store.runs.finish(run.id, owner, 'CANCELLED', null);
+        this.hub.publishStatus(run.id, ended.status, ended.error);
+        return;
+      }
+      const checkpoint = await loadLatestCheckpoint(this.store, run.id);
+      const pool = this.pool;
+      if (pool === null || pool.idle === 0) {
+        // The worker died between the claim and now: give the run back rather than fail it.
+        await this.store.runs.release(run.id, owner);
+        return;
+      }
+      const execution = new RunExecution(
+        {
+          store: this.store,
+          sink: this.sink,
+          hub: this.hub,
+          metrics: this.metrics,
+          logger: this.logger,
+          owner,
+          progressIntervalMs: this.options.progressIntervalMs,
+        },
+        run,
+        (listener) => {
+          const job = pool.run({ runId: run.id, attempt: run.attempt, spec: run.spec, checkpoint }, listener);
+          if (job === null) throw new Error('no idle training worker'); // unreachable: checked just above
+          return job;
+        },
+      );
+      this.executions.set(run.id, execution);
+      this.hub.publishStatus(run.id, 'RUNNING');
+      void execution.settled.finally(() => {
+        this.executions.delete(run.id);
+        if (!this.stopping) void this.fill();
+      });
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      this.logger.error({ runId: run.id, err: error }, 'could not start the run');
+      const ended = await this.store.runs
+        .finish(run.id, owner, 'FAILED', `could not start: ${reason}`)
+        .catch(() => null);
+      if (ended !== null) this.hub.publishStatus(run.id, ended.status, ended.error);
+    }
+  }
+
+  private async renewLeases(): Promise<void> {
+    if (this.executions.size === 0 || this.stopping) return;
+    await renewLeases(this.store, this.options, this.executions, this.logger);
+  }
+}

@@ -1,0 +1,108 @@
+import { AppError } from '../errors/index.js';
+import type { Store } from '../store/types.js';
+import type { LiveHub } from './hub.js';
+import type { MetricSink } from './sink.js';
+import { type MetricPoint, type RunStatus, TERMINAL_STATUSES } from './spec.js';
+
+/** One event of a metrics watch: a batch of points (replayed or live), or the end of the run. */
+export type WatchEvent =
+  | { readonly kind: 'points'; readonly points: readonly MetricPoint[]; readonly status: RunStatus }
+  | { readonly kind: 'end'; readonly status: RunStatus };
+
+export interface WatchOptions {
+  /** Only points with step > sinceStep. */
+  readonly sinceStep: number;
+  /** Only these names; empty: all. */
+  readonly names: readonly string[];
+  /** Ends the watch and frees its subscription. */
+  readonly signal: AbortSignal;
+}
+
+export interface WatchDeps {
+  readonly store: Store;
+  readonly hub: LiveHub;
+  readonly sink: MetricSink;
+  readonly bufferPoints: number;
+  readonly pollMs: number;
+  readonly replayBatchSize: number;
+}
+
+/**
+ * StreamMetrics: stored points, then live ones, then the final status, with no gap and no
+ * duplicate at the seam. The order of operations is what makes the seam exact:
+ *
+ * 1. Subscribe to the hub first, so every point published from now on is buffered for us.
+ * 2. Flush the metric sink, so every point published *before* the subscription is in the store.
+ * 3. Read the run's status, then replay the store (step > sinceStep).
+ * 4. Drain the hub. A point is yielded only if its step is beyond the last step already yielded for
+ *    its name, which drops what the replay already covered and what a resumed attempt recomputes.
+ * 5. End on a terminal status: from the hub when the run trains here, or, when no live event came
+ *    for `pollMs`, from the store (the run trains on another replica, or finished in between); in
+ *    that case a last replay fetches what the store has that was not yielded.
+ *
+ * A watcher that falls `bufferPoints` behind is dropped with RESOURCE_EXHAUSTED (see the hub).
+ */
+export async function* watchRun(
+  deps: WatchDeps,
+  run: { readonly id: string; readonly project: string },
+  options: WatchOptions,
+): AsyncGenerator<WatchEvent, void, undefined> {
+  const { store, hub, sink } = deps;
+  const { sinceStep, names, signal } = options;
+  const subscription = hub.subscribe(run.id, { names, maxBufferedPoints: deps.bufferPoints });
+  const onAbort = (): void => subscription.close();
+  signal.addEventListener('abort', onAbort, { once: true });
+  const lastStep = new Map<string, number>();
+  let highest = sinceStep;
+  const fresh = (points: readonly MetricPoint[]): MetricPoint[] => {
+    const out = points.filter((p) => p.step > (lastStep.get(p.name) ?? sinceStep));
+    for (const p of out) {
+      lastStep.set(p.name, p.step);
+      highest = Math.max(highest, p.step);
+    }
+    return out;
+  };
+  async function* replay(status: RunStatus): AsyncGenerator<WatchEvent, void, undefined> {
+    const query = { sinceStep, batchSize: deps.replayBatchSize, ...(names.length > 0 ? { names } : {}) };
+    for await (const batch of store.metrics.replay(run.id, query)) {
+      if (signal.aborted) return;
+      const points = fresh(batch);
+      if (points.length > 0) yield { kind: 'points', points, status };
+    }
+  }
+
+  try {
+    await sink.flush().catch(() => undefined); // a store that cannot take writes fails the replay below
+    let status = (await store.runs.get(run.project, run.id)).status;
+    yield* replay(status);
+    while (!TERMINAL_STATUSES.has(status) && !signal.aborted) {
+      let event: Awaited<ReturnType<typeof subscription.take>>;
+      try {
+        event = await subscription.take(deps.pollMs);
+      } catch (error) {
+        if (error instanceof AppError && error.code === 'RESOURCE_EXHAUSTED') {
+          throw new AppError(
+            'RESOURCE_EXHAUSTED',
+            `metrics watcher of run ${run.id} fell more than ${deps.bufferPoints} points behind live training ` +
+              `and was dropped; reconnect with since_step=${highest}`,
+          );
+        }
+        throw error;
+      }
+      if (event === 'end') return;
+      if (event === 'timeout') {
+        status = (await store.runs.get(run.project, run.id)).status;
+        if (TERMINAL_STATUSES.has(status)) yield* replay(status);
+      } else if (event.kind === 'status') {
+        status = event.status;
+      } else {
+        const points = fresh(event.points);
+        if (points.length > 0) yield { kind: 'points', points, status };
+      }
+    }
+    if (!signal.aborted) yield { kind: 'end', status };
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+    subscription.close();
+  }
+}

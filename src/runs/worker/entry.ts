@@ -1,0 +1,31 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { selectBackend } from '../../backend/index.js';
+import { runJob } from './loop.js';
+import type { FromWorker, ToWorker, WorkerBoot } from './protocol.js';
+
+/**
+ * Entry point of a training worker thread (see `protocol.ts` for the conversation). It selects its
+ * own tfjs backend (tfjs state is per thread), then trains the jobs it is sent, one at a time.
+ */
+const port = parentPort;
+if (port === null) throw new Error('src/runs/worker/entry is a worker_threads entry point');
+const boot = workerData as WorkerBoot;
+const post = (message: FromWorker, transfer: readonly ArrayBuffer[] = []): void => {
+  port.postMessage(message, [...transfer]);
+};
+
+try {
+  const selection = await selectBackend(boot.backend);
+  const settings = {
+    backend: selection.name,
+    flushIntervalMs: boot.flushIntervalMs,
+    flushPoints: boot.flushPoints,
+  };
+  let busy: Promise<unknown> = Promise.resolve();
+  port.on('message', (message: ToWorker) => {
+    if (message.type === 'start') busy = busy.then(() => runJob(message.job, settings, post));
+  });
+  post({ type: 'ready', backend: selection.name, rejected: selection.rejected });
+} catch (error) {
+  post({ type: 'boot-failed', error: error instanceof Error ? error.message : String(error) });
+}

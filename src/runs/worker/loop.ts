@@ -1,0 +1,163 @@
+import * as tf from '@tensorflow/tfjs';
+import { createInnerOptimizer, createNoisyOptimizer, type NoisyOptimizer } from '../../optim/index.js';
+import { getTrainer, type TrainerSession } from '../../trainers/index.js';
+import type { MetricPoint } from '../spec.js';
+import { PointBatcher } from './batcher.js';
+import { Control, type FromWorker, type RunJob, type RunOutcome } from './protocol.js';
+import { captureCheckpoint, readMetrics, restoreCheckpoint } from './state.js';
+
+/**
+ * The generic training loop of one run attempt, trainer-agnostic. It runs inside a worker thread in
+ * production and on any thread in tests (it only needs a `post` function).
+ *
+ * Steps are counted as the optimizer updates completed: metric points and checkpoints of "step s"
+ * describe the model after s updates, and `trainStep(s)` performs update s + 1. An attempt resumed
+ * from a checkpoint at step k restores the trainer's tensors, the inner optimizer's slots and the
+ * noise state {step, seed, skipped}, then continues with `trainStep(k)`; since every random stream
+ * is a function of (seed, step), it reproduces the uninterrupted run bit for bit on the same backend.
+ *
+ * Per step: check the control word; train; read and dispose the metrics; add `grad_norm` and
+ * `noise_std` from the optimizer when the trainer did not report them; evaluate every `evalEvery`
+ * steps and at the end; checkpoint every `checkpointEvery` steps and at the end.
+ *
+ * Non-finite policy: when the step's `loss`, or any evaluation metric whose name ends in `loss`, is
+ * NaN or ±∞, the attempt ends FAILED with `step <s>: <name> is <value>; …` and writes no checkpoint (the
+ * state is poisoned; the last good checkpoint stays). Other non-finite values (the optimizer reports
+ * `grad_norm` NaN/∞ for a step it skipped) are not recorded as points, since they cannot be stored
+ * or charted; the skip count is in the checkpoint's noise state.
+ *
+ * Control (between steps): `cancel` and `suspend` write a checkpoint of the current step unless one
+ * exists, then end CANCELLED / SUSPENDED; `abort` ends at once, writing nothing.
+ */
+export interface LoopSettings {
+  /** Name of the backend this thread selected, e.g. `wasm`. */
+  readonly backend: string;
+  readonly flushIntervalMs: number;
+  readonly flushPoints: number;
+}
+
+type Post = (message: FromWorker, transfer?: readonly ArrayBuffer[]) => void;
+
+class NonFinite extends Error {}
+
+function checkFinite(step: number, name: string, value: number): void {
+  if (!Number.isFinite(value))
+    throw new NonFinite(`step ${step}: ${name} is ${value}; a non-finite loss ends the run`);
+}
+
+function toPoints(
+  runId: string,
+  step: number,
+  values: ReadonlyMap<string, number>,
+  timeMs: number,
+): MetricPoint[] {
+  const points: MetricPoint[] = [];
+  for (const [name, value] of values)
+    if (Number.isFinite(value)) points.push({ runId, step, name, value, timeMs });
+  return points;
+}
+
+/** Runs one attempt to its end and posts every message of it, `finished` last. Never throws. */
+export async function runJob(job: RunJob, settings: LoopSettings, post: Post): Promise<RunOutcome> {
+  const tensorsBefore = tf.memory().numTensors;
+  let step = 0;
+  let outcome: RunOutcome;
+  let optimizer: NoisyOptimizer | null = null;
+  let session: TrainerSession | null = null;
+  try {
+    const { spec } = job;
+    const trainer = getTrainer(spec.trainer);
+    optimizer = createNoisyOptimizer(createInnerOptimizer(spec.optimizer), {
+      ...spec.noise,
+      seed: spec.seed,
+      clip: spec.clip,
+    });
+    session = await trainer.create(spec.trainerConfig, {
+      seed: spec.seed,
+      optimizer,
+      backend: settings.backend,
+    });
+    const restored =
+      job.checkpoint === null ? null : restoreCheckpoint(job.checkpoint, spec, session, optimizer);
+    step = restored?.step ?? 0;
+    post({
+      type: 'started',
+      runId: job.runId,
+      startStep: step,
+      backend: settings.backend,
+      checkpointBackend: restored?.backend ?? null,
+    });
+    outcome = await train(job, settings, session, optimizer, step, post, (s) => {
+      step = s;
+    });
+  } catch (error) {
+    outcome = { status: 'FAILED', error: error instanceof Error ? error.message : String(error) };
+  } finally {
+    session?.dispose();
+    optimizer?.dispose();
+  }
+  const leakedTensors = tf.memory().numTensors - tensorsBefore;
+  post({ type: 'finished', runId: job.runId, step, outcome, leakedTensors });
+  return outcome;
+}
+
+async function train(
+  job: RunJob,
+  settings: LoopSettings,
+  session: TrainerSession,
+  optimizer: NoisyOptimizer,
+  startStep: number,
+  post: Post,
+  progress: (step: number) => void,
+): Promise<RunOutcome> {
+  const { runId, spec } = job;
+  const control = new Int32Array(job.control);
+  const batcher = new PointBatcher(runId, post, settings);
+  let checkpointed = startStep;
+  const checkpoint = (step: number): void => {
+    batcher.flush(step);
+    const file = captureCheckpoint({ runId, step, spec, backend: settings.backend, session, optimizer });
+    post({ type: 'checkpoint', runId, step, ...file }, [file.bytes.buffer as ArrayBuffer]);
+    checkpointed = step;
+  };
+  const evaluate = async (step: number): Promise<void> => {
+    const values = new Map(Object.entries(await session.evaluate(step)));
+    for (const [name, value] of values) if (name.endsWith('loss')) checkFinite(step, name, value);
+    batcher.add(toPoints(runId, step, values, Date.now()));
+  };
+
+  let step = startStep;
+  try {
+    for (; step < spec.maxSteps; ) {
+      const command = Atomics.load(control, 0);
+      if (command === Control.abort) return { status: 'ABORTED' };
+      if (command === Control.cancel || command === Control.suspend) {
+        if (step > checkpointed) checkpoint(step);
+        batcher.flush(step);
+        return { status: command === Control.cancel ? 'CANCELLED' : 'SUSPENDED' };
+      }
+      const started = performance.now();
+      const values = readMetrics(session.trainStep(step));
+      const seconds = (performance.now() - started) / 1000;
+      step += 1;
+      progress(step);
+      const stats = optimizer.lastStats;
+      if (!values.has('grad_norm')) values.set('grad_norm', stats.gradGlobalNorm);
+      if (!values.has('noise_std')) values.set('noise_std', stats.noiseStd);
+      checkFinite(step, 'loss', values.get('loss') ?? Number.NaN);
+      batcher.add(toPoints(runId, step, values, Date.now()), seconds);
+      if (step % spec.evalEvery === 0 || step === spec.maxSteps) await evaluate(step);
+      if (step % spec.checkpointEvery === 0 || step === spec.maxSteps) checkpoint(step);
+      batcher.maybeFlush(step);
+    }
+    // Resumed from the final checkpoint (the previous attempt died before finishing): the final
+    // evaluation is recomputed, which upserts the same values.
+    if (startStep === spec.maxSteps && startStep > 0) await evaluate(step);
+    batcher.flush(step);
+    return { status: 'COMPLETED' };
+  } catch (error) {
+    batcher.flush(step);
+    if (error instanceof NonFinite) return { status: 'FAILED', error: error.message };
+    throw error;
+  }
+}

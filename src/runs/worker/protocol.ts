@@ -1,0 +1,90 @@
+import type { BackendPreference, RejectedBackend } from '../../backend/index.js';
+import type { SafetensorsEntry } from '../../checkpoint/index.js';
+import type { MetricPoint, RunSpec } from '../spec.js';
+
+/**
+ * The messages between the main thread and a training worker. Plain data only (structured clone);
+ * checkpoint bytes travel as transferred ArrayBuffers, never copied.
+ *
+ * Lifecycle of a worker: boot (select its own tfjs backend, post `ready` or `boot-failed`), then
+ * any number of jobs, one at a time: `start` → `started` → (`metrics` | `checkpoint`)* → `finished`.
+ */
+
+/** Values of the control word (index 0 of the job's shared Int32Array), read between steps. */
+export const Control = {
+  /** Keep training. */
+  run: 0,
+  /** Shutdown: checkpoint, then finish as SUSPENDED so the run goes back to the queue. */
+  suspend: 1,
+  /** Cancel requested: checkpoint, then finish as CANCELLED. */
+  cancel: 2,
+  /** The lease was lost: stop at once, write nothing. */
+  abort: 3,
+} as const;
+
+export type ControlValue = (typeof Control)[keyof typeof Control];
+
+/** `workerData` of a training worker. */
+export interface WorkerBoot {
+  readonly backend: BackendPreference;
+  /** Post a metrics batch at least this often while training (ms). */
+  readonly flushIntervalMs: number;
+  /** … or when this many points are pending. */
+  readonly flushPoints: number;
+}
+
+export interface RunJob {
+  readonly runId: string;
+  readonly attempt: number;
+  readonly spec: RunSpec;
+  /** An Int32Array(1) control word over shared memory (see {@link Control}). */
+  readonly control: SharedArrayBuffer;
+  /** The checkpoint to resume from (transferred), or null to start at step 0. */
+  readonly checkpoint: Uint8Array | null;
+}
+
+export type ToWorker = { readonly type: 'start'; readonly job: RunJob };
+
+/** How a job ended. SUSPENDED and ABORTED are not run statuses: the scheduler releases or drops the run. */
+export type RunOutcome =
+  | { readonly status: 'COMPLETED' | 'CANCELLED' | 'SUSPENDED' | 'ABORTED' }
+  | { readonly status: 'FAILED'; readonly error: string };
+
+export type FromWorker =
+  | { readonly type: 'ready'; readonly backend: string; readonly rejected: readonly RejectedBackend[] }
+  | { readonly type: 'boot-failed'; readonly error: string }
+  | {
+      readonly type: 'started';
+      readonly runId: string;
+      /** Steps already done (the checkpoint's step, or 0). */
+      readonly startStep: number;
+      /** Backend this attempt trains on. */
+      readonly backend: string;
+      /** Backend that wrote the checkpoint resumed from, when there was one. */
+      readonly checkpointBackend: string | null;
+    }
+  | {
+      readonly type: 'metrics';
+      readonly runId: string;
+      /** Steps completed when the batch was posted. */
+      readonly step: number;
+      readonly points: readonly MetricPoint[];
+      /** Wall time of each training step in the batch, seconds. */
+      readonly stepSeconds: readonly number[];
+    }
+  | {
+      readonly type: 'checkpoint';
+      readonly runId: string;
+      readonly step: number;
+      readonly bytes: Uint8Array;
+      readonly sha256: string;
+      readonly index: Readonly<Record<string, SafetensorsEntry>>;
+    }
+  | {
+      readonly type: 'finished';
+      readonly runId: string;
+      readonly step: number;
+      readonly outcome: RunOutcome;
+      /** tf.memory().numTensors after the job minus before it: > 0 means a trainer leaked. */
+      readonly leakedTensors: number;
+    };

@@ -1,0 +1,93 @@
+import * as tf from '@tensorflow/tfjs';
+import {
+  type CheckpointContents,
+  decodeCheckpoint,
+  type EncodedCheckpoint,
+  encodeCheckpoint,
+  restoreTensor,
+  snapshotTensors,
+} from '../../checkpoint/index.js';
+import { AppError } from '../../errors/index.js';
+import type { NoisyOptimizer } from '../../optim/index.js';
+import type { MetricValue, TrainerSession } from '../../trainers/index.js';
+import type { RunSpec } from '../spec.js';
+
+/**
+ * Moving a run's state between a live session and checkpoint bytes, and reading step metrics.
+ * Every tensor created here is disposed here; the session's own tensors are never disposed.
+ */
+
+/** Snapshots the trainer's tensors and the optimizer's slots + noise state into a checkpoint file. */
+export function captureCheckpoint(input: {
+  readonly runId: string;
+  readonly step: number;
+  readonly spec: RunSpec;
+  readonly backend: string;
+  readonly session: TrainerSession;
+  readonly optimizer: NoisyOptimizer;
+}): EncodedCheckpoint {
+  const trainer = input.session.exportState();
+  // exportState's inner tensors are new copies owned by us; the trainer's are its live weights.
+  const optimizerState = input.optimizer.exportState();
+  try {
+    return encodeCheckpoint({
+      runId: input.runId,
+      step: input.step,
+      backend: input.backend,
+      spec: input.spec,
+      noise: { step: optimizerState.step, seed: optimizerState.seed, skipped: optimizerState.skipped },
+      trainerMeta: trainer.meta,
+      model: snapshotTensors(trainer.tensors),
+      optimizer: snapshotTensors(optimizerState.inner),
+    });
+  } finally {
+    tf.dispose(optimizerState.inner.map((t) => t.tensor));
+  }
+}
+
+/**
+ * Decodes a checkpoint of this run and loads it into the session and optimizer. Throws
+ * FAILED_PRECONDITION when it was written for another trainer or seed, or past the budget.
+ */
+export function restoreCheckpoint(
+  bytes: Uint8Array,
+  spec: RunSpec,
+  session: TrainerSession,
+  optimizer: NoisyOptimizer,
+): CheckpointContents {
+  const contents = decodeCheckpoint(bytes);
+  if (
+    contents.spec.trainer !== spec.trainer ||
+    contents.spec.seed !== spec.seed ||
+    contents.step > spec.maxSteps
+  ) {
+    throw new AppError(
+      'FAILED_PRECONDITION',
+      `checkpoint at step ${contents.step} (trainer ${contents.spec.trainer}, seed ${contents.spec.seed}) ` +
+        `does not belong to this run (trainer ${spec.trainer}, seed ${spec.seed}, maxSteps ${spec.maxSteps})`,
+    );
+  }
+  const model = contents.model.map((t) => ({ name: t.name, tensor: restoreTensor(t) }));
+  const inner = contents.optimizer.map((t) => ({ name: t.name, tensor: restoreTensor(t) }));
+  try {
+    session.importState({ tensors: model, meta: contents.trainerMeta });
+    optimizer.importState({ ...contents.noise, inner });
+  } finally {
+    // Both imports copy what they need (assign / new slot variables).
+    tf.dispose([...model, ...inner].map((t) => t.tensor));
+  }
+  return contents;
+}
+
+/** Reads metric values to numbers and disposes every tensor among them, even when one read fails. */
+export function readMetrics(values: Readonly<Record<string, MetricValue>>): Map<string, number> {
+  const out = new Map<string, number>();
+  try {
+    for (const [name, value] of Object.entries(values)) {
+      out.set(name, typeof value === 'number' ? value : (value.dataSync()[0] ?? Number.NaN));
+    }
+  } finally {
+    for (const value of Object.values(values)) if (typeof value !== 'number') value.dispose();
+  }
+  return out;
+}

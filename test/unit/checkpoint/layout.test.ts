@@ -1,0 +1,110 @@
+import * as tf from '@tensorflow/tfjs';
+import { describe, expect, it } from 'vitest';
+import {
+  type CheckpointContents,
+  decodeCheckpoint,
+  encodeCheckpoint,
+  encodeSafetensors,
+  readSafetensorsHeader,
+  restoreTensor,
+  sha256Hex,
+  snapshotTensors,
+} from '../../../src/checkpoint/index.js';
+import { compileRunSpec } from '../../../src/runs/compile-spec.js';
+
+const spec = compileRunSpec({ trainer: 'smoke', seed: 3, maxSteps: 50 });
+
+function contents(): CheckpointContents {
+  return {
+    runId: 'run-1',
+    step: 20,
+    backend: 'wasm',
+    spec,
+    noise: { step: 19, seed: 3, skipped: 1 },
+    trainerMeta: { level: 2 },
+    model: [
+      { name: 'layer0/kernel', dtype: 'F32', shape: [2, 2], values: Float32Array.of(1, -2, 3.5, 1e-8) },
+    ],
+    optimizer: [
+      { name: 'iter', dtype: 'I32', shape: [], values: Int32Array.of(20) },
+      { name: 'flag', dtype: 'BOOL', shape: [1], values: Uint8Array.of(1) },
+    ],
+  };
+}
+
+describe('checkpoint layout', () => {
+  it('round-trips tensors under model/ and optimizer/ with the run metadata, and reports its sha256 and index', () => {
+    const file = encodeCheckpoint(contents());
+    expect(file.sha256).toBe(sha256Hex(file.bytes));
+    expect(file.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(Object.keys(file.index)).toEqual(['model/layer0/kernel', 'optimizer/iter', 'optimizer/flag']);
+    expect(file.index['model/layer0/kernel']).toEqual({ dtype: 'F32', shape: [2, 2], data_offsets: [0, 16] });
+    const { metadata } = readSafetensorsHeader(file.bytes);
+    expect(metadata).toMatchObject({
+      format_version: '1',
+      run_id: 'run-1',
+      trainer: 'smoke',
+      backend: 'wasm',
+      step: '20',
+    });
+    expect(JSON.parse(metadata.noise_state ?? '')).toEqual({ step: 19, seed: 3, skipped: 1 });
+    expect(JSON.parse(metadata.run_spec ?? '')).toEqual(spec);
+    expect(decodeCheckpoint(file.bytes)).toEqual(contents());
+  });
+
+  it('rejects a file of another format version, a foreign tensor name, or a dtype tfjs lacks', () => {
+    const meta = {
+      format_version: '1',
+      step: '1',
+      noise_state: '{"step":1,"seed":0,"skipped":0}',
+      trainer_meta: '{}',
+      run_spec: '{}',
+    };
+    const tensor = (dtype: 'F32' | 'F64') => ({
+      dtype,
+      shape: [1],
+      data: new Uint8Array(dtype === 'F32' ? 4 : 8),
+    });
+    expect(() => decodeCheckpoint(encodeSafetensors([], { ...meta, format_version: '2' }))).toThrow(
+      /format_version "2" is not 1/,
+    );
+    expect(() =>
+      decodeCheckpoint(encodeSafetensors([{ name: 'weights', tensor: tensor('F32') }], meta)),
+    ).toThrow(/weights is neither model/);
+    expect(() =>
+      decodeCheckpoint(encodeSafetensors([{ name: 'model/w', tensor: tensor('F64') }], meta)),
+    ).toThrow(/dtype F64; allowed: F32, I32, BOOL/);
+    expect(() => decodeCheckpoint(encodeSafetensors([], { ...meta, noise_state: 'nope' }))).toThrow(
+      /noise_state is not JSON/,
+    );
+    expect(() => decodeCheckpoint(encodeSafetensors([], { ...meta, step: '-1' }))).toThrow(
+      /step is not an integer >= 0/,
+    );
+  });
+
+  it('snapshots tfjs tensors by value and restores them exactly, without leaking', () => {
+    const before = tf.memory().numTensors;
+    const w = tf.tensor2d([
+      [0.1, 0.2],
+      [0.3, Number.NaN],
+    ]);
+    const n = tf.scalar(7, 'int32');
+    const saved = snapshotTensors([
+      { name: 'w', tensor: w },
+      { name: 'n', tensor: n },
+    ]);
+    tf.dispose([w, n]);
+    const restored = saved.map(restoreTensor);
+    const [first] = restored;
+    if (first === undefined) throw new Error('nothing restored');
+    expect(first.dtype).toBe('float32');
+    expect(first.shape).toEqual([2, 2]);
+    expect(Buffer.from((first.dataSync() as Float32Array).buffer)).toEqual(
+      Buffer.from(Float32Array.of(0.1, 0.2, 0.3, Number.NaN).buffer),
+    );
+    expect(restored[1]?.dtype).toBe('int32');
+    expect([...(restored[1]?.dataSync() ?? [])]).toEqual([7]);
+    tf.dispose(restored);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
