@@ -1,0 +1,191 @@
+import * as tf from '@tensorflow/tfjs';
+import { checkBoolean, checkNumber, checkOneOf, checkUnitInterval, OptionError } from './option-error.js';
+
+/** The inner (wrapped) optimizers of paper §4: plain SGD, momentum and the adaptive family. */
+export type OptimizerKind = 'sgd' | 'momentum' | 'adam' | 'adagrad' | 'rmsprop' | 'adadelta' | 'adamax';
+
+export const OPTIMIZER_KINDS: readonly OptimizerKind[] = [
+  'sgd',
+  'momentum',
+  'adam',
+  'adagrad',
+  'rmsprop',
+  'adadelta',
+  'adamax',
+];
+
+/**
+ * Options of the inner optimizer. Each field applies to the kinds named beside it; setting a field
+ * that the kind does not use is an error (it would silently do nothing). After
+ * {@link compileInnerOptimizerOptions} every field the kind uses is filled.
+ */
+export interface InnerOptimizerOptions {
+  readonly kind: OptimizerKind;
+  /** Step size, > 0. Required for every kind. */
+  readonly learningRate: number;
+  /** momentum: coefficient of the velocity (default 0.9); rmsprop: momentum (default 0). In [0, 1). */
+  readonly momentum?: number;
+  /** momentum only: Nesterov's variant. Default false. */
+  readonly useNesterov?: boolean;
+  /** adam, adamax: first-moment decay. Default 0.9. In [0, 1). */
+  readonly beta1?: number;
+  /** adam, adamax: second-moment (adamax: infinity-norm) decay. Default 0.999. In [0, 1). */
+  readonly beta2?: number;
+  /** adam, adamax, rmsprop, adadelta: added to denominators. Default 1e-7 (tfjs float32 epsilon). */
+  readonly epsilon?: number;
+  /** adadelta: decay of the running averages. Default 0.95. In [0, 1). */
+  readonly rho?: number;
+  /** rmsprop: decay of the mean square (default 0.9, in [0, 1)); adamax: learning-rate decay (default 0, >= 0). */
+  readonly decay?: number;
+  /**
+   * rmsprop: divide by the centred second moment. Default false; `true` is rejected because tfjs
+   * 4.22 computes sqrt(ms − (mg² + ε)) there, which is NaN for any element whose gradient is 0 in
+   * the first step (a dead ReLU unit), so the weights turn NaN.
+   */
+  readonly centered?: boolean;
+  /** adagrad: starting value of the accumulators. Default 0.1, >= 0. */
+  readonly initialAccumulatorValue?: number;
+}
+
+type OptionalField = Exclude<keyof InnerOptimizerOptions, 'kind' | 'learningRate'>;
+
+/** tfjs's float32 epsilon, what the tfjs optimizers use when none is given (cpu and wasm backends). */
+const DEFAULT_EPSILON = 1e-7;
+
+const FIELDS_BY_KIND: Readonly<Record<OptimizerKind, readonly OptionalField[]>> = {
+  sgd: [],
+  momentum: ['momentum', 'useNesterov'],
+  adam: ['beta1', 'beta2', 'epsilon'],
+  adagrad: ['initialAccumulatorValue'],
+  rmsprop: ['decay', 'momentum', 'epsilon', 'centered'],
+  adadelta: ['rho', 'epsilon'],
+  adamax: ['beta1', 'beta2', 'epsilon', 'decay'],
+};
+
+const ALL_FIELDS: readonly OptionalField[] = [
+  'momentum',
+  'useNesterov',
+  'beta1',
+  'beta2',
+  'epsilon',
+  'rho',
+  'decay',
+  'centered',
+  'initialAccumulatorValue',
+];
+
+function kindsUsing(field: OptionalField): string {
+  return OPTIMIZER_KINDS.filter((k) => FIELDS_BY_KIND[k].includes(field)).join(', ');
+}
+
+function checkCentered(value: unknown): false {
+  if (checkBoolean('centered', value)) {
+    throw new OptionError(
+      'centered',
+      value,
+      "false (tfjs 4.22's centred RMSProp yields NaN for zero gradients)",
+    );
+  }
+  return false;
+}
+
+/**
+ * Validates `o` for its kind and returns a copy with every field of that kind filled with the tfjs
+ * default (see the field docs). Idempotent. Throws {@link OptionError} naming the field, e.g.
+ * `learningRate: got 0; allowed: a finite number > 0`, or `beta1: got 0.9; allowed: unset for
+ * kind 'sgd' (used by adam, adamax)`.
+ */
+export function compileInnerOptimizerOptions(o: InnerOptimizerOptions): InnerOptimizerOptions {
+  const kind = checkOneOf('kind', o.kind, OPTIMIZER_KINDS);
+  const learningRate = checkNumber('learningRate', o.learningRate, 0, true);
+  const used = FIELDS_BY_KIND[kind];
+  for (const field of ALL_FIELDS) {
+    if (!used.includes(field) && o[field] !== undefined) {
+      throw new OptionError(field, o[field], `unset for kind '${kind}' (used by ${kindsUsing(field)})`);
+    }
+  }
+  const epsilon = () => checkNumber('epsilon', o.epsilon ?? DEFAULT_EPSILON, 0, true);
+  switch (kind) {
+    case 'sgd':
+      return { kind, learningRate };
+    case 'momentum':
+      return {
+        kind,
+        learningRate,
+        momentum: checkUnitInterval('momentum', o.momentum ?? 0.9),
+        useNesterov: checkBoolean('useNesterov', o.useNesterov ?? false),
+      };
+    case 'adam':
+      return {
+        kind,
+        learningRate,
+        beta1: checkUnitInterval('beta1', o.beta1 ?? 0.9),
+        beta2: checkUnitInterval('beta2', o.beta2 ?? 0.999),
+        epsilon: epsilon(),
+      };
+    case 'adagrad':
+      return {
+        kind,
+        learningRate,
+        initialAccumulatorValue: checkNumber(
+          'initialAccumulatorValue',
+          o.initialAccumulatorValue ?? 0.1,
+          0,
+          false,
+        ),
+      };
+    case 'rmsprop':
+      return {
+        kind,
+        learningRate,
+        decay: checkUnitInterval('decay', o.decay ?? 0.9),
+        momentum: checkUnitInterval('momentum', o.momentum ?? 0),
+        epsilon: epsilon(),
+        centered: checkCentered(o.centered ?? false),
+      };
+    case 'adadelta':
+      return { kind, learningRate, rho: checkUnitInterval('rho', o.rho ?? 0.95), epsilon: epsilon() };
+    case 'adamax':
+      return {
+        kind,
+        learningRate,
+        beta1: checkUnitInterval('beta1', o.beta1 ?? 0.9),
+        beta2: checkUnitInterval('beta2', o.beta2 ?? 0.999),
+        epsilon: epsilon(),
+        decay: checkNumber('decay', o.decay ?? 0, 0, false),
+      };
+  }
+}
+
+/** Builds the tfjs optimizer for `o` (compiled first, so it throws {@link OptionError} on bad input). */
+export function createInnerOptimizer(o: InnerOptimizerOptions): tf.Optimizer {
+  const c = compileInnerOptimizerOptions(o);
+  const num = (field: OptionalField): number => {
+    const v = c[field];
+    if (typeof v !== 'number') throw new Error(`compiled option ${field} is missing`);
+    return v;
+  };
+  const flag = (field: 'useNesterov' | 'centered'): boolean => c[field] === true;
+  switch (c.kind) {
+    case 'sgd':
+      return tf.train.sgd(c.learningRate);
+    case 'momentum':
+      return tf.train.momentum(c.learningRate, num('momentum'), flag('useNesterov'));
+    case 'adam':
+      return tf.train.adam(c.learningRate, num('beta1'), num('beta2'), num('epsilon'));
+    case 'adagrad':
+      return tf.train.adagrad(c.learningRate, num('initialAccumulatorValue'));
+    case 'rmsprop':
+      return tf.train.rmsprop(
+        c.learningRate,
+        num('decay'),
+        num('momentum'),
+        num('epsilon'),
+        flag('centered'),
+      );
+    case 'adadelta':
+      return tf.train.adadelta(c.learningRate, num('rho'), num('epsilon'));
+    case 'adamax':
+      return tf.train.adamax(c.learningRate, num('beta1'), num('beta2'), num('epsilon'), num('decay'));
+  }
+}

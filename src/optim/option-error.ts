@@ -1,0 +1,70 @@
+/**
+ * The error every option check in this module throws. It is a `RangeError` (the value is outside
+ * what the field accepts) that names the field, the value and what is allowed, so a caller can
+ * re-raise it with its own prefix or map it to its own error type without parsing the message:
+ *
+ *     eta: got -1; allowed: a finite number >= 0
+ *
+ * `src/optim` depends on tfjs only, so it cannot use the service's `AppError`; the server layer
+ * converts (see `field`, `value`, `allowed`).
+ */
+export class OptionError extends RangeError {
+  override readonly name = 'OptionError';
+  /** Path of the offending field relative to the options object, e.g. `clip.byGlobalNorm`. */
+  readonly field: string;
+  readonly value: unknown;
+  /** Human-readable description of the accepted values, e.g. `a finite number > 0`. */
+  readonly allowed: string;
+
+  constructor(field: string, value: unknown, allowed: string) {
+    super(`${field}: got ${formatValue(value)}; allowed: ${allowed}`);
+    this.field = field;
+    this.value = value;
+    this.allowed = allowed;
+  }
+
+  /** The same error with `prefix.` in front of the field, e.g. `noise.eta`. */
+  withPrefix(prefix: string): OptionError {
+    return new OptionError(`${prefix}.${this.field}`, this.value, this.allowed);
+  }
+}
+
+/** Formats a value for a message: numbers exactly (`NaN`, `-Infinity`), strings quoted. */
+export function formatValue(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean')
+    return String(value);
+  if (value === undefined) return 'undefined';
+  try {
+    const json = JSON.stringify(value);
+    return json.length > 80 ? `${json.slice(0, 80)}…` : json;
+  } catch {
+    return String(value);
+  }
+}
+
+/** A finite number `>= min` (or `> min` when `exclusive`). */
+export function checkNumber(field: string, value: unknown, min: number, exclusive: boolean): number {
+  const ok = typeof value === 'number' && Number.isFinite(value) && (exclusive ? value > min : value >= min);
+  if (!ok) throw new OptionError(field, value, `a finite number ${exclusive ? '>' : '>='} ${min}`);
+  return value;
+}
+
+/** A finite number in the half-open interval `[0, 1)`, e.g. a decay or momentum coefficient. */
+export function checkUnitInterval(field: string, value: unknown): number {
+  const ok = typeof value === 'number' && Number.isFinite(value) && value >= 0 && value < 1;
+  if (!ok) throw new OptionError(field, value, 'a number in [0, 1)');
+  return value;
+}
+
+export function checkBoolean(field: string, value: unknown): boolean {
+  if (typeof value !== 'boolean') throw new OptionError(field, value, 'true or false');
+  return value;
+}
+
+export function checkOneOf<T extends string>(field: string, value: unknown, allowed: readonly T[]): T {
+  const found = allowed.find((a) => a === value);
+  if (found === undefined)
+    throw new OptionError(field, value, `one of ${allowed.map((a) => `'${a}'`).join(', ')}`);
+  return found;
+}

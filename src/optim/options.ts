@@ -1,0 +1,86 @@
+import { checkNumber, checkOneOf, OptionError } from './option-error.js';
+import type { Schedule } from './schedule.js';
+
+/** Where the noise goes: into the gradient (paper §3) or onto the weights after the update (§4.6 ablation). */
+export type NoiseTarget = 'gradient' | 'weight';
+
+export const SCHEDULES: readonly Schedule[] = ['annealed', 'fixed'];
+export const NOISE_TARGETS: readonly NoiseTarget[] = ['gradient', 'weight'];
+
+/** Clipping applied to the raw gradient before the noise. An absent key means no clipping of that kind. */
+export interface ClipOptions {
+  /** Clamp every element to [-byValue, byValue]. Applied first. > 0. */
+  readonly byValue?: number;
+  /** Rescale all gradients together so their global L2 norm is at most byGlobalNorm. Applied second. > 0. */
+  readonly byGlobalNorm?: number;
+}
+
+/** Options of the gradient noise (paper §3). */
+export interface NoiseOptions {
+  /** η of Eq. 1: the variance at t = 0. 0 disables the noise. The paper uses 0.01 or 1.0. >= 0. */
+  readonly eta: number;
+  /** γ of Eq. 1: the decay exponent. Default 0.55 (the paper's value for every experiment). >= 0. */
+  readonly gamma?: number;
+  /** Seed of the noise stream; any safe integer. */
+  readonly seed: number;
+  /** `annealed` follows Eq. 1; `fixed` keeps σ² = η. Default `annealed`. */
+  readonly schedule?: Schedule;
+  /** Optimizer steps per noise step t, e.g. steps per epoch to anneal per epoch. Default 1. */
+  readonly stepsPerTick?: number;
+  /** Clipping before the noise. Default none. */
+  readonly clip?: ClipOptions;
+  /** Default `gradient`. */
+  readonly target?: NoiseTarget;
+}
+
+/** {@link NoiseOptions} with every default filled. */
+export interface CompiledNoiseOptions {
+  readonly eta: number;
+  readonly gamma: number;
+  readonly seed: number;
+  readonly schedule: Schedule;
+  readonly stepsPerTick: number;
+  readonly clip: ClipOptions;
+  readonly target: NoiseTarget;
+}
+
+export const DEFAULT_GAMMA = 0.55;
+
+/** A safe integer (any sign): what a seed must be so it round-trips through JSON and a database exactly. */
+export function checkSeed(field: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value)) {
+    throw new OptionError(
+      field,
+      value,
+      `a safe integer in [${Number.MIN_SAFE_INTEGER}, ${Number.MAX_SAFE_INTEGER}]`,
+    );
+  }
+  return value;
+}
+
+/** A positive safe integer, e.g. `stepsPerTick`. */
+export function checkPositiveInteger(field: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
+    throw new OptionError(field, value, 'an integer >= 1');
+  }
+  return value;
+}
+
+/**
+ * Validates `o` and fills its defaults. Throws {@link OptionError} with field names `eta`, `gamma`,
+ * `seed`, `schedule`, `stepsPerTick`, `clip.byValue`, `clip.byGlobalNorm`, `target`.
+ */
+export function compileNoiseOptions(o: NoiseOptions): CompiledNoiseOptions {
+  const eta = checkNumber('eta', o.eta, 0, false);
+  const gamma = checkNumber('gamma', o.gamma ?? DEFAULT_GAMMA, 0, false);
+  const seed = checkSeed('seed', o.seed);
+  const schedule = checkOneOf('schedule', o.schedule ?? 'annealed', SCHEDULES);
+  const stepsPerTick = checkPositiveInteger('stepsPerTick', o.stepsPerTick ?? 1);
+  const target = checkOneOf('target', o.target ?? 'gradient', NOISE_TARGETS);
+  const clip: { byValue?: number; byGlobalNorm?: number } = {};
+  if (o.clip?.byValue !== undefined) clip.byValue = checkNumber('clip.byValue', o.clip.byValue, 0, true);
+  if (o.clip?.byGlobalNorm !== undefined) {
+    clip.byGlobalNorm = checkNumber('clip.byGlobalNorm', o.clip.byGlobalNorm, 0, true);
+  }
+  return { eta, gamma, seed, schedule, stepsPerTick, clip, target };
+}

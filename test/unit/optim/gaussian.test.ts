@@ -1,0 +1,112 @@
+import { describe, expect, it } from 'vitest';
+import {
+  addScaledNormals,
+  NOISE_LANE,
+  noiseStreams,
+  Sfc32,
+  standardNormals,
+  streamFor,
+} from '../../../src/optim/index.js';
+import { moments } from './helpers.js';
+
+/** Φ(x) from erfc (W. J. Cody's rational approximation is overkill here; A&S 7.1.26 is within 1.5e-7). */
+function normalCdf(x: number): number {
+  const z = Math.abs(x) / Math.SQRT2;
+  const t = 1 / (1 + 0.3275911 * z);
+  const poly =
+    t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))));
+  const erfc = poly * Math.exp(-z * z);
+  return x >= 0 ? 1 - erfc / 2 : erfc / 2;
+}
+
+function correlation(a: Float32Array, b: Float32Array): number {
+  let sab = 0;
+  let saa = 0;
+  let sbb = 0;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i] as number;
+    const y = b[i] as number;
+    sab += x * y;
+    saa += x * x;
+    sbb += y * y;
+  }
+  return sab / Math.sqrt(saa * sbb);
+}
+
+describe('ziggurat standard normals', () => {
+  const n = 1_000_001; // odd, so the last element takes the single-draw path
+  const z = standardNormals(n, noiseStreams(123, 0, 0));
+
+  it('has mean 0, variance 1 and kurtosis 3 within 5 standard errors', () => {
+    const { mean, variance } = moments(z);
+    expect(Math.abs(mean)).toBeLessThan(5 / Math.sqrt(n));
+    expect(Math.abs(variance - 1)).toBeLessThan(5 * Math.sqrt(2 / n));
+    let m4 = 0;
+    for (const v of z) m4 += v ** 4;
+    // Var(z⁴) = 105 − 9 = 96.
+    expect(Math.abs(m4 / n - 3)).toBeLessThan(5 * Math.sqrt(96 / n));
+  });
+
+  it('follows the normal CDF, including the tail beyond the base layer (R = 3.4426)', () => {
+    for (const q of [-3.6, -2, -1, -0.5, 0, 0.3, 1, 2, 3.6]) {
+      let below = 0;
+      for (const v of z) if (v < q) below += 1;
+      const p = normalCdf(q);
+      expect(Math.abs(below / n - p)).toBeLessThan(5 * Math.sqrt((p * (1 - p)) / n) + 2e-7);
+    }
+  });
+
+  it('gives independent streams per seed, step and tensor index, and repeats a key exactly', () => {
+    const m = 200_000;
+    const base = standardNormals(m, noiseStreams(1, 5, 0));
+    for (const other of [
+      noiseStreams(1, 5, 1),
+      noiseStreams(1, 6, 0),
+      noiseStreams(2, 5, 0),
+      noiseStreams(2 ** 40 + 1, 5, 0),
+      [
+        streamFor(1, 5, 0, NOISE_LANE + 1),
+        streamFor(1, 5, 0, NOISE_LANE),
+        streamFor(1, 5, 0, NOISE_LANE + 2),
+      ] as const,
+      // What a trainer would use for its own numbers from the same seed (lanes 0–2).
+      [streamFor(1, 5, 0, 0), streamFor(1, 5, 0, 1), streamFor(1, 5, 0, 2)] as const,
+    ]) {
+      expect(Math.abs(correlation(base, standardNormals(m, other)))).toBeLessThan(5 / Math.sqrt(m));
+    }
+    expect(Array.from(standardNormals(1000, noiseStreams(1, 5, 0)))).toEqual(
+      Array.from(base.subarray(0, 1000)),
+    );
+    // Lag 1 pairs the two lanes, lag 2 consecutive draws of one lane.
+    for (const lag of [1, 2, 3]) {
+      expect(Math.abs(correlation(base.subarray(lag), base.subarray(0, m - lag)))).toBeLessThan(
+        5 / Math.sqrt(m),
+      );
+    }
+  });
+
+  it('adds std times the unit normals to the base, leaving the base untouched', () => {
+    const base = Float32Array.from({ length: 100 }, (_, i) => i);
+    const out = new Float32Array(100);
+    addScaledNormals(out, base, 0.5, noiseStreams(9, 1, 2));
+    expect(() => addScaledNormals(out, out, 1, noiseStreams(9, 1, 2))).toThrow(RangeError);
+    const unit = standardNormals(100, noiseStreams(9, 1, 2));
+    // `unit` is rounded to float32 before scaling, `out` only after: equal to float32 precision.
+    const error = Math.max(
+      ...Array.from(out, (o, i) => Math.abs(o - (base[i] as number) - 0.5 * (unit[i] as number))),
+    );
+    expect(error).toBeLessThan(1e-5);
+    expect(Array.from(out)).not.toEqual(Array.from(base));
+    expect(base[3]).toBe(3);
+  });
+
+  it('SFC32 is deterministic and advances', () => {
+    const a = new Sfc32(1, 2, 3, 4);
+    const b = new Sfc32(1, 2, 3, 4);
+    const xs = Array.from({ length: 5 }, () => a.next());
+    expect(Array.from({ length: 5 }, () => b.next())).toEqual(xs);
+    expect(new Set(xs).size).toBe(5);
+    const u = a.nextOpenUnit();
+    expect(u > 0 && u < 1).toBe(true);
+  });
+});

@@ -1,0 +1,95 @@
+import * as tf from '@tensorflow/tfjs';
+import {
+  createInnerOptimizer,
+  type InnerOptimizerOptions,
+  type OptimizerKind,
+} from '../../../src/optim/index.js';
+
+/** One small configuration per inner optimizer kind, with non-default options where they exist. */
+export const KIND_OPTIONS: Readonly<Record<OptimizerKind, InnerOptimizerOptions>> = {
+  sgd: { kind: 'sgd', learningRate: 0.1 },
+  momentum: { kind: 'momentum', learningRate: 0.05, momentum: 0.8, useNesterov: true },
+  adam: { kind: 'adam', learningRate: 0.01 },
+  adagrad: { kind: 'adagrad', learningRate: 0.1 },
+  rmsprop: { kind: 'rmsprop', learningRate: 0.01, momentum: 0.5, decay: 0.8 },
+  adadelta: { kind: 'adadelta', learningRate: 1 },
+  adamax: { kind: 'adamax', learningRate: 0.01, decay: 0.01 },
+};
+
+/** A tiny regression model as bare variables: y = relu(x W1 + b1) W2. */
+export interface TinyModel {
+  readonly variables: tf.Variable[];
+  loss(step: number): tf.Scalar;
+  dispose(): void;
+}
+
+/** Values of a deterministic pseudo-random batch for `step`, from a formula (no RNG needed). */
+function batch(step: number): { x: tf.Tensor2D; y: tf.Tensor2D } {
+  const xs = Array.from({ length: 8 * 5 }, (_, i) => Math.sin(0.7 * i + 1.3 * step));
+  const ys = Array.from({ length: 8 * 2 }, (_, i) => Math.cos(0.5 * i - 0.9 * step));
+  return { x: tf.tensor2d(xs, [8, 5]), y: tf.tensor2d(ys, [8, 2]) };
+}
+
+/** Builds the tiny model with fixed initial weights, or copies of `from`. */
+export function tinyModel(from?: readonly Float32Array[]): TinyModel {
+  const init = (shape: [number, number] | [number], k: number): tf.Variable => {
+    const size = shape.reduce((a, b) => a * b, 1);
+    const values =
+      from?.[k] ?? Float32Array.from({ length: size }, (_, i) => 0.3 * Math.sin(1 + i * (k + 2)));
+    return tf.variable(tf.tensor(values, shape));
+  };
+  const variables = [init([5, 4], 0), init([4], 1), init([4, 2], 2)];
+  const [w1, b1, w2] = variables as [tf.Variable, tf.Variable, tf.Variable];
+  return {
+    variables,
+    loss(step) {
+      const { x, y } = batch(step);
+      const out = tf.tidy(
+        () => tf.losses.meanSquaredError(y, tf.relu(x.matMul(w1).add(b1)).matMul(w2)) as tf.Scalar,
+      );
+      tf.dispose([x, y]);
+      return out;
+    },
+    dispose() {
+      tf.dispose(variables);
+    },
+  };
+}
+
+/** Runs `steps` optimizer steps from `start` through `minimize`. */
+export function train(model: TinyModel, optimizer: tf.Optimizer, start: number, steps: number): void {
+  for (let s = start; s < start + steps; s++) optimizer.minimize(() => model.loss(s), false, model.variables);
+}
+
+/** Host copies of the variables' values. */
+export function snapshot(variables: readonly tf.Variable[]): Float32Array[] {
+  return variables.map((v) => Float32Array.from(v.dataSync()));
+}
+
+/** True when both lists hold bit-identical float32 values. */
+export function bitIdentical(a: readonly Float32Array[], b: readonly Float32Array[]): boolean {
+  if (a.length !== b.length) return false;
+  return a.every((x, i) => {
+    const y = b[i];
+    return (
+      y !== undefined &&
+      Buffer.from(x.buffer, x.byteOffset, x.byteLength).equals(
+        Buffer.from(y.buffer, y.byteOffset, y.byteLength),
+      )
+    );
+  });
+}
+
+export function innerFor(kind: OptimizerKind): tf.Optimizer {
+  return createInnerOptimizer(KIND_OPTIONS[kind]);
+}
+
+/** Sample mean and (unbiased) variance. */
+export function moments(values: ArrayLike<number>): { mean: number; variance: number } {
+  let sum = 0;
+  for (let i = 0; i < values.length; i++) sum += values[i] as number;
+  const mean = sum / values.length;
+  let ss = 0;
+  for (let i = 0; i < values.length; i++) ss += ((values[i] as number) - mean) ** 2;
+  return { mean, variance: ss / (values.length - 1) };
+}
