@@ -35,9 +35,15 @@ if (protos.length > 0) {
   rmSync(out, { recursive: true, force: true });
   run(bin('proto-loader-gen-types'), [
     '--grpcLib=@grpc/grpc-js',
-    '--outDir', out,
-    '--includeDirs', protoRoot,
-    '--longs=String', '--enums=String', '--defaults', '--oneofs', '--includeComments',
+    '--outDir',
+    out,
+    '--includeDirs',
+    protoRoot,
+    '--longs=String',
+    '--enums=String',
+    '--defaults',
+    '--oneofs',
+    '--includeComments',
     ...protos,
   ]);
   // The generator writes extensionless relative imports; ESM under NodeNext needs `.js`.

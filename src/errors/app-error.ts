@@ -28,7 +28,8 @@ export class AppError extends Error {
 /** Formats a value for an error message: strings quoted, numbers exact, objects as JSON. */
 export function describeValue(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value);
-  if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') return String(value);
+  if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean')
+    return String(value);
   if (value === undefined) return 'undefined';
   try {
     const json = JSON.stringify(value);

@@ -1,1 +1,9 @@
-export { AppError, describeValue, type ErrorCode, failedPrecondition, invalidArgument, isAppError, notFound } from './app-error.js';
+export {
+  AppError,
+  describeValue,
+  type ErrorCode,
+  failedPrecondition,
+  invalidArgument,
+  isAppError,
+  notFound,
+} from './app-error.js';
