@@ -16,8 +16,8 @@ import type {
 } from './types.js';
 import { isUuid } from './uuid.js';
 
-/** Runs per INSERT inside the creating transaction (PostgreSQL takes at most 65,535 parameters). */
-const RUN_INSERT_CHUNK = 1000;
+/** Creating a sweep of 10,000 runs takes well under this; Prisma's default is 5 s. */
+const TRANSACTION_TIMEOUT_MS = 60_000;
 
 // Finite values only: PostgreSQL orders NaN above every number, so max() would pick it.
 const FINITE = Prisma.sql`value NOT IN ('NaN'::float8, 'Infinity'::float8, '-Infinity'::float8)`;
@@ -31,17 +31,19 @@ const FINITE = Prisma.sql`value NOT IN ('NaN'::float8, 'Infinity'::float8, '-Inf
 export function createSweepRepository(prisma: PrismaClient): SweepRepository {
   return {
     async create(input: NewSweep) {
-      const runs = input.runs.map((run) => ({
-        project: run.project,
-        requestId: run.requestId,
-        trainer: run.spec.trainer,
-        spec: run.spec as unknown as Prisma.InputJsonValue,
-        status: 'QUEUED' as const,
-        labels: run.labels,
-        sweepId: input.id,
-      }));
-      const writes: Prisma.PrismaPromise<unknown>[] = [
-        prisma.sweep.create({
+      // The whole grid travels as one JSON document and is inserted by one statement: 10,000 runs
+      // through Prisma's createMany took over 5 s, this takes a fraction of that.
+      const runs = JSON.stringify(
+        input.runs.map((run) => ({
+          project: run.project,
+          request_id: run.requestId,
+          trainer: run.spec.trainer,
+          spec: run.spec,
+          labels: run.labels,
+        })),
+      );
+      const write = async (tx: Prisma.TransactionClient) => {
+        await tx.sweep.create({
           data: {
             id: input.id,
             project: input.project,
@@ -49,13 +51,15 @@ export function createSweepRepository(prisma: PrismaClient): SweepRepository {
             name: input.name,
             spec: input.spec as Prisma.InputJsonValue,
           },
-        }),
-      ];
-      for (let i = 0; i < runs.length; i += RUN_INSERT_CHUNK) {
-        writes.push(prisma.run.createMany({ data: runs.slice(i, i + RUN_INSERT_CHUNK) }));
-      }
+        });
+        await tx.$executeRaw`
+          INSERT INTO runs (project, request_id, trainer, spec, status, labels, sweep_id)
+          SELECT r.project, r.request_id, r.trainer, r.spec, 'QUEUED', r.labels, ${input.id}::uuid
+          FROM jsonb_to_recordset(${runs}::jsonb)
+            AS r(project text, request_id text, trainer text, spec jsonb, labels jsonb)`;
+      };
       try {
-        await prisma.$transaction(writes);
+        await prisma.$transaction(write, { timeout: TRANSACTION_TIMEOUT_MS });
       } catch (error) {
         const appError = toAppError(error, 'sweep', input.requestId ?? '');
         if (appError.code !== 'ALREADY_EXISTS' || input.requestId === null) throw appError;

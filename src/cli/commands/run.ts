@@ -1,0 +1,161 @@
+import type { Command } from 'commander';
+import type { Run__Output } from '../../generated/proto/gradnoise/v1/Run.js';
+import type { CommandContext } from '../context.js';
+import { EXIT_CODES_HELP, printJson, printTable, time } from '../io.js';
+import {
+  addRunOptions,
+  buildRunRequest,
+  integerFlag,
+  labelMap,
+  type RunOptions,
+  repeatable,
+} from '../run-request.js';
+import { watchRun } from '../watch-run.js';
+
+const STATUSES = ['queued', 'running', 'completed', 'failed', 'cancelled'];
+
+/** `gradnoise run start|watch|get|list|cancel`. */
+export function registerRunCommands(program: Command, ctx: CommandContext): void {
+  const run = program.command('run').description('start, watch and manage training runs');
+
+  addRunOptions(
+    run.command('start').description('queue a training run'),
+    'seed of every random stream (default: 0)',
+  )
+    .option('--label <k=v>', 'label of the run (repeatable)', repeatable, [])
+    .option('--request-id <id>', 'idempotency key: a retry returns the first run (default: none)')
+    .option('--watch', 'follow the run to its end; exit with its status code', false)
+    .addHelpText('after', EXIT_CODES_HELP)
+    .action(async (_: unknown, command: Command) => {
+      const options = ctx.options<RunOptions & { label: string[]; requestId?: string; watch: boolean }>(
+        command,
+      );
+      const conn = ctx.connection(command);
+      const request = {
+        ...buildRunRequest(conn.api.definition, options),
+        labels: labelMap(options.label),
+        requestId: options.requestId ?? '',
+      };
+      const started = await conn.training.startRun(request);
+      if (options.watch) {
+        if (!options.json) ctx.io.stderr.write(`run ${started.id} queued\n`);
+        ctx.exit(await watchRun(conn, started.id, ctx.io, options.json));
+      } else if (options.json) printJson(ctx.io, started);
+      else ctx.io.stdout.write(`${started.id}\n`);
+    });
+
+  run
+    .command('watch <id>')
+    .description('progress bar with the live loss until the run ends; exits with its status code')
+    .addHelpText('after', EXIT_CODES_HELP)
+    .action(async (id: string, _: unknown, command: Command) => {
+      const { json } = ctx.options<object>(command);
+      ctx.exit(await watchRun(ctx.connection(command), id, ctx.io, json));
+    });
+
+  run
+    .command('get <id>')
+    .description('show a run')
+    .action(async (id: string, _: unknown, command: Command) => {
+      const { json } = ctx.options<object>(command);
+      const found = await ctx.connection(command).training.getRun({ runId: id });
+      if (json) printJson(ctx.io, found);
+      else printRun(ctx, found);
+    });
+
+  run
+    .command('list')
+    .description('list runs, newest first')
+    .option(
+      '--status <status>',
+      `only runs in this status: ${STATUSES.join(', ')} (repeatable; default: any)`,
+      repeatable,
+      [],
+    )
+    .option('--label <k=v>', 'only runs with this label (repeatable; default: any)', repeatable, [])
+    .option('--trainer <name>', 'only runs of this trainer (default: any)')
+    .option('--sweep <id>', 'only runs of this sweep (default: any)')
+    .option('--page-size <n>', 'runs per page, 1-1000', '50')
+    .option('--page-token <token>', 'next_page_token of the previous page (default: the first page)')
+    .action(async (_: unknown, command: Command) => {
+      const options = ctx.options<{
+        status: string[];
+        label: string[];
+        trainer?: string;
+        sweep?: string;
+        pageSize: string;
+        pageToken?: string;
+      }>(command);
+      const page = await ctx.connection(command).training.listRuns({
+        statuses: options.status.map((s) => s.toUpperCase()) as 'QUEUED'[],
+        labels: labelMap(options.label),
+        trainer: options.trainer ?? '',
+        sweepId: options.sweep ?? '',
+        pageSize: integerFlag('--page-size', options.pageSize, 1, 1000),
+        pageToken: options.pageToken ?? '',
+      });
+      if (options.json) {
+        printJson(ctx.io, page);
+        return;
+      }
+      printTable(
+        ctx.io,
+        ['ID', 'STATUS', 'TRAINER', 'STEP', 'CREATED', 'LABELS'],
+        page.runs.map((r) => [
+          r.id,
+          r.status,
+          r.trainer,
+          `${r.currentStep}/${r.spec?.maxSteps ?? '?'}`,
+          time(r.createdAt),
+          Object.entries(r.labels)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(','),
+        ]),
+      );
+      if (page.nextPageToken) ctx.io.stdout.write(`next page: --page-token ${page.nextPageToken}\n`);
+    });
+
+  run
+    .command('cancel <id>')
+    .description('cancel a run: a queued run at once, a running one at its next step')
+    .action(async (id: string, _: unknown, command: Command) => {
+      const { json } = ctx.options<object>(command);
+      const cancelled = await ctx.connection(command).training.cancelRun({ runId: id });
+      if (json) printJson(ctx.io, cancelled);
+      else
+        ctx.io.stdout.write(
+          `run ${cancelled.id} ${cancelled.status}${cancelled.cancelRequested && cancelled.status === 'RUNNING' ? ' (stops at its next step)' : ''}\n`,
+        );
+    });
+}
+
+function printRun(ctx: CommandContext, run: Run__Output): void {
+  const spec = run.spec;
+  const lines: [string, string][] = [
+    ['id', run.id],
+    ['status', run.status],
+    ['trainer', run.trainer],
+    ['step', `${run.currentStep}/${spec?.maxSteps ?? '?'}`],
+    [
+      'noise',
+      `eta ${spec?.noise?.eta ?? '?'}, gamma ${spec?.noise?.gamma ?? '?'}, ${spec?.noise?.schedule ?? ''}`,
+    ],
+    ['optimizer', `${spec?.optimizer?.kind ?? '?'}, learning rate ${spec?.optimizer?.learningRate ?? '?'}`],
+    ['seed', String(spec?.seed ?? '?')],
+    ['backend', run.backend || '-'],
+    ['attempt', String(run.attempt)],
+    ['error', run.error || '-'],
+    ['sweep', run.sweepId || '-'],
+    [
+      'labels',
+      Object.entries(run.labels)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(',') || '-',
+    ],
+    ['created', time(run.createdAt)],
+    ['started', time(run.startedAt)],
+    ['finished', time(run.finishedAt)],
+  ];
+  const width = Math.max(...lines.map(([k]) => k.length));
+  ctx.io.stdout.write(`${lines.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n')}\n`);
+}

@@ -1,0 +1,240 @@
+import { writeFile } from 'node:fs/promises';
+import cliProgress from 'cli-progress';
+import type { Command } from 'commander';
+import type { Connection } from '../../client/index.js';
+import { invalidArgument } from '../../errors/index.js';
+import type { StartSweepRequest } from '../../generated/proto/gradnoise/v1/StartSweepRequest.js';
+import type { Sweep__Output } from '../../generated/proto/gradnoise/v1/Sweep.js';
+import type { SweepRun__Output } from '../../generated/proto/gradnoise/v1/SweepRun.js';
+import type { CommandContext } from '../context.js';
+import { type CliIo, EXIT, printJson, printTable } from '../io.js';
+import { renderCurvesSvg } from '../plot.js';
+import { printReport } from '../report-table.js';
+import {
+  addRunOptions,
+  buildRunRequest,
+  integerFlag,
+  labelMap,
+  type RunOptions,
+  repeatable,
+  splitPair,
+} from '../run-request.js';
+
+interface SweepStartOptions extends RunOptions {
+  readonly name: string;
+  readonly axis: readonly string[];
+  readonly seeds: string;
+  readonly compareNoise: boolean;
+  readonly metric: string;
+  readonly mode?: string;
+  readonly threshold: readonly string[];
+  readonly label: readonly string[];
+  readonly requestId?: string;
+  readonly watch: boolean;
+  readonly pollMs: string;
+}
+
+/** `gradnoise sweep start|watch|report|runs|plot`. */
+export function registerSweepCommands(program: Command, ctx: CommandContext): void {
+  const sweep = program
+    .command('sweep')
+    .description('grids of runs × seeds with and without noise, and their report');
+
+  addRunOptions(
+    sweep.command('start').description('queue a sweep: every cell of the grid × seeds × {no noise, noise}'),
+    'first seed; the seeds are s, s+1, ..., s+seeds-1 (default: 0)',
+  )
+    .option('--name <name>', 'name of the sweep', '')
+    .option(
+      '--axis <field=v1,v2>',
+      'an axis of the grid, e.g. optimizer.learning_rate=0.1,0.01 (repeatable)',
+      repeatable,
+      [],
+    )
+    .option('--seeds <n>', 'seeds per cell and arm', '1')
+    .option(
+      '--no-compare-noise',
+      'run each cell once as configured instead of with and without noise (default: compare both arms)',
+    )
+    .option('--metric <name>', 'objective metric of the report', 'test_accuracy')
+    .option('--mode <max|min>', 'whether larger is better (default: min for *loss/*error metrics, else max)')
+    .option(
+      '--threshold <x>',
+      'count the runs reaching x (repeatable, e.g. 0.01 0.02 for error rates)',
+      repeatable,
+      [],
+    )
+    .option('--label <k=v>', 'label of the sweep and its runs (repeatable)', repeatable, [])
+    .option('--request-id <id>', 'idempotency key: a retry returns the first sweep (default: none)')
+    .option('--watch', 'wait until every run ended, then print the report', false)
+    .option('--poll-ms <ms>', 'how often --watch asks for progress', '1000')
+    .action(async (_: unknown, command: Command) => {
+      const options = ctx.options<SweepStartOptions>(command);
+      const conn = ctx.connection(command);
+      const started = await conn.sweeps.startSweep(sweepRequest(conn, options));
+      if (options.watch) {
+        if (!options.json)
+          ctx.io.stderr.write(`sweep ${started.id} queued ${started.counts?.total ?? 0} runs\n`);
+        await showWhenDone(
+          conn,
+          started.id,
+          ctx.io,
+          options.json,
+          integerFlag('--poll-ms', options.pollMs, 1, 3_600_000),
+        );
+      } else if (options.json) printJson(ctx.io, started);
+      else ctx.io.stdout.write(`${started.id}\n`);
+    });
+
+  sweep
+    .command('watch <id>')
+    .description('wait until every run of the sweep ended, then print the report')
+    .option('--poll-ms <ms>', 'how often to ask for progress', '1000')
+    .action(async (id: string, _: unknown, command: Command) => {
+      const options = ctx.options<{ pollMs: string }>(command);
+      await showWhenDone(
+        ctx.connection(command),
+        id,
+        ctx.io,
+        options.json,
+        integerFlag('--poll-ms', options.pollMs, 1, 3_600_000),
+      );
+    });
+
+  sweep
+    .command('report <id>')
+    .description(
+      'the paper-style table: per cell and arm, runs, best and average objective, threshold counts',
+    )
+    .action(async (id: string, _: unknown, command: Command) => {
+      const { json } = ctx.options<object>(command);
+      const found = await ctx.connection(command).sweeps.getSweep({ sweepId: id });
+      if (json) printJson(ctx.io, found);
+      else printReport(ctx.io, found);
+    });
+
+  sweep
+    .command('runs <id>')
+    .description('the runs of a sweep in grid order, with their cell, arm and seed')
+    .action(async (id: string, _: unknown, command: Command) => {
+      const { json } = ctx.options<object>(command);
+      const runs = await allSweepRuns(ctx.connection(command), id);
+      if (json) {
+        printJson(ctx.io, { runs });
+        return;
+      }
+      printTable(
+        ctx.io,
+        ['CELL', 'ARM', 'SEED', 'STATUS', 'STEP', 'RUN'],
+        runs.map((r) => [
+          r.cell,
+          r.arm,
+          r.seed,
+          r.run?.status ?? '',
+          `${r.run?.currentStep ?? 0}/${r.run?.spec?.maxSteps ?? '?'}`,
+          r.run?.id ?? '',
+        ]),
+      );
+    });
+
+  sweep
+    .command('plot <id>')
+    .description(
+      "render the learning curves of both arms to SVG, mean over seeds per cell (the paper's Figure 2)",
+    )
+    .requiredOption('--out <file>', 'SVG file to write, e.g. curves.svg (required)')
+    .option('--metric <name>', "metric to plot (default: the sweep's objective metric)")
+    .action(async (id: string, _: unknown, command: Command) => {
+      const options = ctx.options<{ out: string; metric?: string }>(command);
+      const conn = ctx.connection(command);
+      const curves = await conn.sweeps.getSweepCurves({ sweepId: id, metric: options.metric ?? '' });
+      if (curves.curves.length === 0) {
+        ctx.io.stderr.write(`error: sweep ${id} has no points of ${curves.metric} yet\n`);
+        ctx.exit(EXIT.error);
+        return;
+      }
+      const found = await conn.sweeps.getSweep({ sweepId: id });
+      const title = `${found.name || `sweep ${id.slice(0, 8)}`}: ${curves.metric}, mean over seeds (band: min to max)`;
+      await writeFile(options.out, await renderCurvesSvg(curves, title));
+      if (options.json)
+        printJson(ctx.io, { out: options.out, metric: curves.metric, curves: curves.curves.length });
+      else ctx.io.stdout.write(`wrote ${options.out}: ${curves.curves.length} curves of ${curves.metric}\n`);
+    });
+}
+
+function sweepRequest(conn: Connection, options: SweepStartOptions): StartSweepRequest {
+  const thresholds = options.threshold.map((text) => {
+    const value = Number(text);
+    if (text.trim() === '' || !Number.isFinite(value)) throw invalidArgument('--threshold', text, 'a number');
+    return value;
+  });
+  if (options.mode !== undefined && options.mode !== 'max' && options.mode !== 'min') {
+    throw invalidArgument('--mode', options.mode, 'max or min');
+  }
+  return {
+    name: options.name,
+    base: buildRunRequest(conn.api.definition, options),
+    axes: options.axis.map((axis) => {
+      const [field, values] = splitPair('--axis', axis);
+      return { field, values: values.split(',') };
+    }),
+    seeds: integerFlag('--seeds', options.seeds, 1, 1000),
+    compareNoise: options.compareNoise,
+    objective: {
+      metric: options.metric,
+      thresholds,
+      ...(options.mode === undefined
+        ? {}
+        : { mode: options.mode === 'max' ? 'OBJECTIVE_MODE_MAX' : 'OBJECTIVE_MODE_MIN' }),
+    },
+    labels: labelMap(options.label),
+    requestId: options.requestId ?? '',
+  };
+}
+
+/** Polls GetSweep (a progress bar of ended runs on a terminal) until done, then prints the report. */
+async function showWhenDone(
+  conn: Connection,
+  id: string,
+  io: CliIo,
+  json: boolean,
+  pollMs: number,
+): Promise<void> {
+  let sweep: Sweep__Output = await conn.sweeps.getSweep({ sweepId: id });
+  const total = sweep.counts?.total ?? 0;
+  const bar =
+    io.stderr.isTTY === true && !json
+      ? new cliProgress.SingleBar(
+          {
+            stream: io.stderr,
+            format: `sweep ${id.slice(0, 8)} {bar} {value}/{total} runs ended | {failed} failed`,
+          },
+          cliProgress.Presets.shades_classic,
+        )
+      : null;
+  const ended = (s: Sweep__Output) =>
+    (s.counts?.completed ?? 0) + (s.counts?.failed ?? 0) + (s.counts?.cancelled ?? 0);
+  bar?.start(total, ended(sweep), { failed: sweep.counts?.failed ?? 0 });
+  try {
+    while (!sweep.done) {
+      await new Promise((resolve) => setTimeout(resolve, Math.max(50, pollMs)));
+      sweep = await conn.sweeps.getSweep({ sweepId: id });
+      bar?.update(ended(sweep), { failed: sweep.counts?.failed ?? 0 });
+    }
+  } finally {
+    bar?.stop();
+  }
+  if (json) printJson(io, sweep);
+  else printReport(io, sweep);
+}
+
+async function allSweepRuns(conn: Connection, sweepId: string): Promise<SweepRun__Output[]> {
+  const runs: SweepRun__Output[] = [];
+  let pageToken = '';
+  do {
+    const page = await conn.sweeps.listSweepRuns({ sweepId, pageSize: 1000, pageToken });
+    runs.push(...page.runs);
+    pageToken = page.nextPageToken;
+  } while (pageToken !== '');
+  return runs;
+}

@@ -1,0 +1,47 @@
+import type { Sweep__Output } from '../generated/proto/gradnoise/v1/Sweep.js';
+import type { SweepReportRow__Output } from '../generated/proto/gradnoise/v1/SweepReportRow.js';
+import { type CliIo, num, printTable } from './io.js';
+
+/**
+ * Prints a sweep's report as the paper's tables: per cell and arm the runs, how many completed and
+ * diverged, the best and average objective (Table 1) and the runs reaching each threshold (Table 5),
+ * then the same per arm over all cells.
+ */
+export function printReport(io: CliIo, sweep: Sweep__Output): void {
+  const counts = sweep.counts;
+  const report = sweep.report;
+  const mode = report?.mode === 'OBJECTIVE_MODE_MIN' ? 'min' : 'max';
+  io.stdout.write(
+    `sweep ${sweep.id}${sweep.name ? ` "${sweep.name}"` : ''}: ${counts?.total ?? 0} runs, ` +
+      `${counts?.completed ?? 0} completed, ${counts?.failed ?? 0} failed, ${counts?.cancelled ?? 0} cancelled, ` +
+      `${(counts?.queued ?? 0) + (counts?.running ?? 0)} pending${sweep.done ? '' : ' (in progress)'}\n` +
+      `objective: ${report?.metric ?? '?'}, ${mode === 'max' ? 'higher' : 'lower'} is better; ` +
+      `a run's objective is its best evaluation\n\n`,
+  );
+  const thresholds = report?.thresholds ?? [];
+  const header = [
+    'CELL',
+    'ARM',
+    'RUNS',
+    'DONE',
+    'DIVERGED',
+    'PENDING',
+    'BEST',
+    'AVG',
+    'AVG FINAL',
+    ...thresholds.map((t) => `${mode === 'max' ? '>=' : '<='}${t}`),
+  ];
+  const row = (r: SweepReportRow__Output) => [
+    r.cell,
+    r.arm,
+    String(r.runs),
+    String(r.completed),
+    String(r.diverged),
+    String(r.pending),
+    num(r.best),
+    num(r.mean),
+    num(r.meanFinal),
+    ...r.reached.map(String),
+  ];
+  printTable(io, header, [...(report?.rows ?? []).map(row), ...(report?.armTotals ?? []).map(row)]);
+}

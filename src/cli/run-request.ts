@@ -1,0 +1,112 @@
+import type { PackageDefinition } from '@grpc/proto-loader';
+import type { Command } from 'commander';
+import { parseFieldValue, resolveFieldPath, setFieldValue } from '../client/index.js';
+import { invalidArgument } from '../errors/index.js';
+import type { StartRunRequest } from '../generated/proto/gradnoise/v1/StartRunRequest.js';
+
+/** The run options `run start` and `sweep start` share (the sweep's are its template). */
+export interface RunOptions {
+  readonly trainer: string;
+  readonly maxSteps?: string;
+  readonly maxEpochs?: string;
+  readonly evalEvery?: string;
+  readonly eta?: string;
+  readonly gamma?: string;
+  readonly schedule?: string;
+  readonly seed?: string;
+  readonly lr?: string;
+  readonly optimizer?: string;
+  readonly clipNorm?: string;
+  readonly clipValue?: string;
+  readonly set: readonly string[];
+}
+
+/** Each shortcut flag and the StartRunRequest field it sets. */
+const FLAGS: readonly (readonly [keyof RunOptions, string, string])[] = [
+  ['maxSteps', '--max-steps', 'max_steps'],
+  ['maxEpochs', '--max-epochs', 'max_epochs'],
+  ['evalEvery', '--eval-every', 'eval_every'],
+  ['eta', '--eta', 'noise.eta'],
+  ['gamma', '--gamma', 'noise.gamma'],
+  ['schedule', '--schedule', 'noise.schedule'],
+  ['seed', '--seed', 'seed'],
+  ['lr', '--lr', 'optimizer.learning_rate'],
+  ['optimizer', '--optimizer', 'optimizer.kind'],
+  ['clipNorm', '--clip-norm', 'clip.by_global_norm'],
+  ['clipValue', '--clip-value', 'clip.by_value'],
+];
+
+const RUN_REQUEST = 'gradnoise.v1.StartRunRequest';
+
+/** Collects a repeatable option's values. */
+export function repeatable(value: string, previous: readonly string[]): string[] {
+  return [...previous, value];
+}
+
+/** Registers the shared run options on `command`, each with its default in the help. */
+export function addRunOptions(command: Command, seedHelp: string): Command {
+  return command
+    .option('--trainer <name>', "trainer to run (see the server's ListTrainers)", 'mlp')
+    .option('--max-steps <n>', "budget in optimizer steps (default: the trainer's)")
+    .option('--max-epochs <n>', 'budget in epochs instead of steps (default: unset)')
+    .option('--eval-every <n>', 'evaluate every n steps (default: about 20 evaluations per run)')
+    .option('--eta <x>', "noise scale eta of Eq. 1; 0 disables noise (default: the trainer's, 0.01 for mlp)")
+    .option('--gamma <g>', 'annealing exponent gamma (default: 0.55)')
+    .option('--schedule <annealed|fixed>', 'noise schedule (default: annealed)')
+    .option('--seed <s>', seedHelp)
+    .option('--lr <x>', "learning rate (default: the trainer's)")
+    .option(
+      '--optimizer <kind>',
+      "inner optimizer: sgd, momentum, adam, adagrad, rmsprop, adadelta, adamax (default: the trainer's)",
+    )
+    .option('--clip-norm <c>', "clip gradients to global L2 norm c (default: the trainer's clipping)")
+    .option('--clip-value <c>', "clip each gradient element to [-c, c] (default: the trainer's clipping)")
+    .option(
+      '--set <field=value>',
+      'set any field of StartRunRequest by path, e.g. mlp.depth=5, mlp.init=zero (repeatable)',
+      repeatable,
+      [],
+    );
+}
+
+/**
+ * Builds the StartRunRequest the flags describe. Every flag is a field path resolved through the
+ * proto descriptors, so its value is parsed by the field's type (errors name the flag).
+ */
+export function buildRunRequest(definition: PackageDefinition, options: RunOptions): StartRunRequest {
+  const request: Record<string, unknown> = { trainer: options.trainer };
+  const assign = (flag: string, path: string, text: string) => {
+    const field = resolveFieldPath(definition, RUN_REQUEST, path, flag);
+    setFieldValue(definition, request, field, parseFieldValue(field, text, flag).value);
+  };
+  for (const [key, flag, path] of FLAGS) {
+    const value = options[key];
+    if (typeof value === 'string') assign(flag, path, value);
+  }
+  for (const pair of options.set) {
+    const [path, text] = splitPair('--set', pair);
+    assign(`--set ${path}`, path, text);
+  }
+  return request as StartRunRequest;
+}
+
+/** `key=value` → [key, value]; the value may contain '='. */
+export function splitPair(flag: string, pair: string): [string, string] {
+  const at = pair.indexOf('=');
+  if (at <= 0) throw invalidArgument(flag, pair, 'key=value');
+  return [pair.slice(0, at), pair.slice(at + 1)];
+}
+
+/** `--label k=v` pairs as a map. */
+export function labelMap(pairs: readonly string[]): Record<string, string> {
+  return Object.fromEntries(pairs.map((pair) => splitPair('--label', pair)));
+}
+
+/** An integer flag's value; INVALID_ARGUMENT naming the flag otherwise. */
+export function integerFlag(flag: string, text: string, min: number, max: number): number {
+  const value = Number(text);
+  if (!/^[+-]?\d+$/.test(text.trim()) || value < min || value > max) {
+    throw invalidArgument(flag, text, `an integer in [${min}, ${max}]`);
+  }
+  return value;
+}

@@ -1,0 +1,70 @@
+import type { Server } from '@grpc/grpc-js';
+import type { PackageDefinition } from '@grpc/proto-loader';
+import { invalidArgument } from '../errors/index.js';
+import type { SweepServiceHandlers } from '../generated/proto/gradnoise/v1/SweepService.js';
+import type { Store } from '../store/types.js';
+import { describeSweep, listSweepRuns, startSweep, sweepCurves } from '../sweeps/index.js';
+import { requiredId, shortString } from './fields.js';
+import { type HandlerDeps, unary } from './handlers.js';
+import type { LoadedProtos } from './proto.js';
+import type { RunControl } from './run-control.js';
+import { decodeStartSweep, encodeCurves, encodeSweep, encodeSweepRuns } from './sweep-codec.js';
+
+const DEFAULT_PAGE_SIZE = 50;
+const MAX_PAGE_SIZE = 1000;
+
+export interface SweepServiceDeps extends HandlerDeps {
+  readonly store: Store;
+  readonly runs: Pick<RunControl, 'wake'>;
+  /** The loaded API; its descriptors resolve axis field paths. */
+  readonly definition: PackageDefinition;
+}
+
+/**
+ * The `gradnoise.v1.SweepService` handlers: decode, one use case of `src/sweeps`, encode. Field
+ * errors name the request field (`axes[1].values[0]`, `base.noise.eta`, ...), see sweeps.proto.
+ */
+export function createSweepServiceHandlers(deps: SweepServiceDeps): SweepServiceHandlers {
+  const { store } = deps;
+  return {
+    StartSweep: unary(deps, 'StartSweep', async (request, ctx) => {
+      const decoded = decodeStartSweep(deps.definition, request);
+      const { sweep } = await startSweep(
+        { store, wake: () => deps.runs.wake() },
+        ctx.project,
+        decoded.request,
+        decoded.requestId,
+      );
+      return encodeSweep(await describeSweep(store, ctx.project, sweep.id));
+    }),
+
+    GetSweep: unary(deps, 'GetSweep', async (request, ctx) =>
+      encodeSweep(await describeSweep(store, ctx.project, requiredId('sweep_id', request.sweepId))),
+    ),
+
+    ListSweepRuns: unary(deps, 'ListSweepRuns', async (request, ctx) => {
+      const sweepId = requiredId('sweep_id', request.sweepId);
+      const pageSize = request.pageSize === 0 ? DEFAULT_PAGE_SIZE : request.pageSize;
+      if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > MAX_PAGE_SIZE) {
+        throw invalidArgument(
+          'page_size',
+          request.pageSize,
+          `an integer in [0, ${MAX_PAGE_SIZE}] (0: ${DEFAULT_PAGE_SIZE})`,
+        );
+      }
+      const pageToken = shortString('page_token', request.pageToken, 512);
+      return encodeSweepRuns(await listSweepRuns(store, ctx.project, sweepId, pageSize, pageToken));
+    }),
+
+    GetSweepCurves: unary(deps, 'GetSweepCurves', async (request, ctx) => {
+      const sweepId = requiredId('sweep_id', request.sweepId);
+      const metric = shortString('metric', request.metric, 128);
+      return encodeCurves(await sweepCurves(store, ctx.project, sweepId, metric));
+    }),
+  };
+}
+
+/** Registers the SweepService on a grpc-js server. */
+export function addSweepService(server: Server, protos: LoadedProtos, deps: SweepServiceDeps): void {
+  server.addService(protos.sweepService, createSweepServiceHandlers(deps));
+}

@@ -1,0 +1,44 @@
+/**
+ * Sweeps: a grid of configurations × seeds × {no noise, noise}, queued as ordinary runs, and the
+ * paper-style report comparing the two arms (§4.1 Table 1, §4.5 Table 5). Depends on `runs` (run
+ * compilation) and the `store` contract; nothing here knows about gRPC.
+ */
+export { checkEachValue, compileAxes, relabel } from './axes.js';
+export { compileSweep, withoutNoise } from './compile-sweep.js';
+export { axisNames, BASE_CELL, cellCount, cellKey, expandCells, sweepCells } from './grid.js';
+export { SWEEP_LIMITS } from './limits.js';
+export { checkMetricName, DEFAULT_METRIC, defaultMode } from './objective.js';
+export {
+  describeSweep,
+  listSweepRuns,
+  type SweepCurve,
+  type SweepView,
+  sweepCurves,
+  sweepSpec,
+} from './read-sweep.js';
+export { ALL_CELLS, buildReport, type ReportRow, type RunOutcome, type SweepReport } from './report.js';
+export {
+  RESERVED_LABEL_KEYS,
+  type RunPlace,
+  runLabels,
+  runPlace,
+  runRequestId,
+  SWEEP_LABELS,
+} from './run-labels.js';
+export { type SweepDeps, startSweep } from './start-sweep.js';
+export {
+  ARMS,
+  type Arm,
+  type AxisAssignment,
+  type AxisField,
+  type AxisValue,
+  type Objective,
+  type ObjectiveMode,
+  type PlannedRun,
+  type RunTemplate,
+  type SweepAxis,
+  type SweepCell,
+  type SweepPlan,
+  type SweepRequest,
+  type SweepSpec,
+} from './types.js';

@@ -1,0 +1,104 @@
+import type { RunStatus } from '../runs/spec.js';
+import type { Page, RunRecord, Store, SweepRecord } from '../store/types.js';
+import { sweepCells } from './grid.js';
+import { checkMetricName } from './objective.js';
+import { buildReport, type SweepReport } from './report.js';
+import { type RunPlace, runPlace } from './run-labels.js';
+import { ARMS, type Arm, type SweepSpec } from './types.js';
+
+/** A sweep as GetSweep shows it: the stored request, run counts by status, and the report. */
+export interface SweepView {
+  readonly record: SweepRecord;
+  readonly spec: SweepSpec;
+  /** Cell keys in grid order. */
+  readonly cells: readonly string[];
+  readonly counts: Readonly<Record<RunStatus, number>> & { readonly total: number };
+  /** Every run is COMPLETED, FAILED or CANCELLED. */
+  readonly done: boolean;
+  readonly report: SweepReport;
+}
+
+/** The compiled request stored with a sweep (written only by `startSweep`). */
+export function sweepSpec(record: SweepRecord): SweepSpec {
+  return record.spec as unknown as SweepSpec;
+}
+
+/** GetSweep: the report is computed from stored metric points by one aggregate query. */
+export async function describeSweep(store: Store, project: string, id: string): Promise<SweepView> {
+  const record = await store.sweeps.get(project, id);
+  const spec = sweepSpec(record);
+  const cells = sweepCells(spec).map((c) => c.key);
+  const outcomes = await store.sweeps.outcomes(record.id, spec.objective.metric, spec.objective.mode);
+  const counts = { total: outcomes.length, QUEUED: 0, RUNNING: 0, COMPLETED: 0, FAILED: 0, CANCELLED: 0 };
+  for (const outcome of outcomes) counts[outcome.status]++;
+  const report = buildReport(
+    spec.objective,
+    cells,
+    outcomes.map((o) => ({ ...o, arm: toArm(o.arm) })),
+  );
+  return { record, spec, cells, counts, done: counts.QUEUED + counts.RUNNING === 0, report };
+}
+
+/** ListSweepRuns: the sweep's runs in grid order with their place in the grid. */
+export async function listSweepRuns(
+  store: Store,
+  project: string,
+  id: string,
+  pageSize: number,
+  pageToken: string,
+): Promise<Page<{ readonly place: RunPlace; readonly run: RunRecord }>> {
+  const record = await store.sweeps.get(project, id);
+  const page = await store.sweeps.listRuns(project, record.id, pageSize, pageToken);
+  return {
+    items: page.items.map((run) => ({ place: runPlace(run.labels), run })),
+    nextPageToken: page.nextPageToken,
+  };
+}
+
+/** One averaged learning curve: a cell and arm, ascending steps. */
+export interface SweepCurve {
+  readonly cell: string;
+  readonly arm: Arm;
+  readonly points: readonly {
+    readonly step: number;
+    readonly mean: number;
+    readonly min: number;
+    readonly max: number;
+    readonly runs: number;
+  }[];
+}
+
+/**
+ * GetSweepCurves: mean (and min, max) over seeds of one metric per cell, arm and step, the data of
+ * the paper's Figure 2. `metric` '' means the objective's. Curves come in grid order.
+ */
+export async function sweepCurves(
+  store: Store,
+  project: string,
+  id: string,
+  metric: string,
+): Promise<{ readonly metric: string; readonly curves: readonly SweepCurve[] }> {
+  const record = await store.sweeps.get(project, id);
+  const spec = sweepSpec(record);
+  const name = metric === '' ? spec.objective.metric : checkMetricName('metric', metric);
+  const points = await store.sweeps.curves(record.id, name);
+  const byKey = new Map<string, SweepCurve['points'][number][]>();
+  for (const p of points) {
+    const key = `${p.arm}\u0000${p.cell}`;
+    const list = byKey.get(key) ?? [];
+    list.push({ step: p.step, mean: p.mean, min: p.min, max: p.max, runs: p.runs });
+    byKey.set(key, list);
+  }
+  const curves: SweepCurve[] = [];
+  for (const cell of sweepCells(spec)) {
+    for (const arm of ARMS) {
+      const list = byKey.get(`${arm}\u0000${cell.key}`);
+      if (list) curves.push({ cell: cell.key, arm, points: list.sort((a, b) => a.step - b.step) });
+    }
+  }
+  return { metric: name, curves };
+}
+
+function toArm(label: string): Arm {
+  return label === 'noise' ? 'noise' : 'no_noise';
+}

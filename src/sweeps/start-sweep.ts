@@ -1,0 +1,51 @@
+import { randomUUID } from 'node:crypto';
+import type { Store, SweepRecord } from '../store/types.js';
+import { getTrainer } from '../trainers/index.js';
+import { compileSweep } from './compile-sweep.js';
+import { runLabels, runRequestId } from './run-labels.js';
+import type { SweepRequest } from './types.js';
+
+export interface SweepDeps {
+  readonly store: Store;
+  /** Runs were queued: look for work now (the scheduler's `wake`). */
+  wake(): void;
+}
+
+/**
+ * StartSweep: compiles the request (every run validated, see `compileSweep`), checks each distinct
+ * trainer config once with the trainer's preflight (e.g. a data directory on this server), then
+ * stores the sweep and all its runs in one transaction. A retry with the same request id returns
+ * the first sweep and queues nothing; a failure queues nothing either.
+ */
+export async function startSweep(
+  deps: SweepDeps,
+  project: string,
+  request: SweepRequest,
+  requestId: string | null,
+): Promise<{ sweep: SweepRecord; created: boolean }> {
+  const plan = compileSweep(request);
+  const checked = new Set<string>();
+  for (const run of plan.runs) {
+    const key = JSON.stringify([run.spec.trainer, run.spec.trainerConfig]);
+    if (checked.has(key)) continue;
+    checked.add(key);
+    await getTrainer(run.spec.trainer).preflight?.(run.spec.trainerConfig);
+  }
+  const id = randomUUID();
+  const result = await deps.store.sweeps.create({
+    id,
+    project,
+    requestId,
+    name: plan.spec.name,
+    spec: plan.spec as unknown as Readonly<Record<string, unknown>>,
+    runs: plan.runs.map((run) => ({
+      project,
+      requestId: runRequestId(id, run.index),
+      spec: run.spec,
+      labels: runLabels(plan.spec, id, run),
+      sweepId: id,
+    })),
+  });
+  if (result.created) deps.wake();
+  return result;
+}

@@ -1,0 +1,285 @@
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../../src/cli/main.js';
+import { bearerMetadata } from '../../../src/client/index.js';
+import type { Run__Output } from '../../../src/generated/proto/gradnoise/v1/Run.js';
+import type { Sweep__Output } from '../../../src/generated/proto/gradnoise/v1/Sweep.js';
+import { startTestService, type TestService } from '../../helpers/service.js';
+
+let service: TestService;
+let dir: string;
+
+beforeAll(async () => {
+  service = await startTestService();
+  dir = await mkdtemp(join(tmpdir(), 'gradnoise-cli-'));
+});
+afterAll(async () => {
+  await service.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+interface Result {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs the CLI in-process against the test server, capturing its output. */
+async function cli(args: readonly string[], env: Record<string, string> = {}): Promise<Result> {
+  let stdout = '';
+  let stderr = '';
+  const errStream = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      stderr += chunk.toString();
+      callback();
+    },
+  });
+  const code = await main(['--target', service.address, ...args], {
+    stdout: { write: (text: string) => (stdout += text) },
+    stderr: errStream,
+    env,
+  });
+  return { code, stdout, stderr };
+}
+
+function json<T>(result: Result): T {
+  expect(result.stderr).toBe('');
+  return JSON.parse(result.stdout) as T;
+}
+
+describe('gradnoise CLI', () => {
+  it('starts a run and watches it to completion with exit code 0', async () => {
+    const result = await cli(['run', 'start', '--trainer', 'smoke', '--max-steps', '20', '--watch']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^run [0-9a-f-]{36} COMPLETED at step 20\/20, loss \d+\.\d+\n$/);
+  });
+
+  it('prints runs as parseable JSON with --json, with every flag applied', async () => {
+    const started = json<Run__Output>(
+      await cli([
+        '--json',
+        'run',
+        'start',
+        '--trainer',
+        'smoke',
+        '--max-steps',
+        '15',
+        '--eta',
+        '0.3',
+        '--gamma',
+        '0.6',
+        '--schedule',
+        'fixed',
+        '--seed',
+        '7',
+        '--lr',
+        '0.05',
+        '--optimizer',
+        'momentum',
+        '--set',
+        'optimizer.momentum=0.9',
+        '--clip-norm',
+        '2',
+        '--set',
+        'smoke.hidden_units=4',
+        '--label',
+        'exp=cli',
+      ]),
+    );
+    expect(started.spec).toMatchObject({
+      maxSteps: '15',
+      seed: '7',
+      noise: { eta: 0.3, gamma: 0.6, schedule: 'SCHEDULE_FIXED' },
+      optimizer: { kind: 'OPTIMIZER_KIND_MOMENTUM', learningRate: 0.05, momentum: 0.9 },
+      clip: { byGlobalNorm: 2 },
+      smoke: { hiddenUnits: 4 },
+    });
+    expect(started.labels).toEqual({ exp: 'cli' });
+
+    const watched = await cli(['--json', 'run', 'watch', started.id]);
+    expect(watched.code).toBe(0);
+    expect(json<Run__Output>(watched).status).toBe('COMPLETED');
+
+    const got = json<Run__Output>(await cli(['--json', 'run', 'get', started.id]));
+    expect(got.id).toBe(started.id);
+    const listed = json<{ runs: Run__Output[] }>(await cli(['--json', 'run', 'list', '--label', 'exp=cli']));
+    expect(listed.runs.map((r) => r.id)).toEqual([started.id]);
+    const human = await cli(['run', 'get', started.id]);
+    expect(human.stdout).toContain('status     COMPLETED');
+  });
+
+  it('exits 3 when a watched run is cancelled and 2 when it fails', async () => {
+    const started = json<Run__Output>(
+      await cli(['--json', 'run', 'start', '--trainer', 'smoke', '--max-steps', '1000000']),
+    );
+    expect((await cli(['run', 'cancel', started.id])).code).toBe(0);
+    const cancelled = await cli(['run', 'watch', started.id]);
+    expect(cancelled.code).toBe(3);
+    expect(cancelled.stdout).toContain('CANCELLED');
+
+    // Noise of standard deviation 1e15 through three ReLU layers overflows float32: the loss turns NaN.
+    const diverged = await cli([
+      'run',
+      'start',
+      '--trainer',
+      'smoke',
+      '--max-steps',
+      '50',
+      '--eta',
+      '1e30',
+      '--set',
+      'smoke.layers=3',
+      '--watch',
+    ]);
+    expect(diverged.code).toBe(2);
+    expect(diverged.stdout).toContain('FAILED');
+    expect(diverged.stdout).toContain('loss is NaN');
+  });
+
+  it('exits 1 with the error on stderr for an unknown run and for a bad flag', async () => {
+    const unknown = await cli(['run', 'get', '00000000-0000-4000-8000-000000000000']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stdout).toBe('');
+    expect(unknown.stderr).toMatch(
+      /^error: NOT_FOUND: run "00000000-0000-4000-8000-000000000000" not found\n$/,
+    );
+
+    const badFlag = await cli(['run', 'start', '--trainer', 'smoke', '--lr', 'fast']);
+    expect(badFlag.code).toBe(1);
+    expect(badFlag.stderr).toContain('--lr: got "fast"; allowed: a number');
+
+    const badValue = await cli(['run', 'start', '--trainer', 'smoke', '--eta', '-1']);
+    expect(badValue.stderr).toContain('INVALID_ARGUMENT: noise.eta: got -1');
+  });
+
+  it('exits 1 from a real process, reading the target from GRADNOISE_TARGET', async () => {
+    const result = await new Promise<Result>((resolve) => {
+      execFile(
+        process.execPath,
+        ['--import', 'tsx', 'src/cli/main.ts', 'run', 'get', '00000000-0000-4000-8000-000000000000'],
+        { env: { ...process.env, GRADNOISE_TARGET: service.address } },
+        (error, stdout, stderr) =>
+          resolve({ code: error?.code === undefined ? 0 : Number(error.code), stdout, stderr }),
+      );
+    });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('error: NOT_FOUND: run');
+  });
+
+  it('downloads a checkpoint and verifies its sha256', async () => {
+    const started = json<Run__Output>(
+      await cli(['--json', 'run', 'start', '--trainer', 'smoke', '--max-steps', '10']),
+    );
+    expect((await cli(['run', 'watch', started.id])).code).toBe(0);
+    const out = join(dir, 'model.safetensors');
+    const result = json<{ sha256: string; sizeBytes: number; step: string }>(
+      await cli(['--json', 'checkpoint', 'get', started.id, '--out', out]),
+    );
+    const bytes = await readFile(out);
+    expect(bytes.byteLength).toBe(result.sizeBytes);
+    expect(createHash('sha256').update(bytes).digest('hex')).toBe(result.sha256);
+    expect(result.step).toBe('10');
+    const headerLength = Number(bytes.readBigUInt64LE(0));
+    const header = JSON.parse(bytes.subarray(8, 8 + headerLength).toString('utf8')) as Record<
+      string,
+      unknown
+    >;
+    expect(Object.keys(header).some((k) => k.startsWith('model/'))).toBe(true);
+  });
+
+  it('starts a sweep, reports it like the paper and plots its curves to SVG', async () => {
+    const started = await cli([
+      'sweep',
+      'start',
+      '--trainer',
+      'smoke',
+      '--max-steps',
+      '20',
+      '--eval-every',
+      '5',
+      '--axis',
+      'optimizer.learning_rate=0.2,0.05',
+      '--seeds',
+      '2',
+      '--threshold',
+      '0.5',
+      '--name',
+      'cli sweep',
+      '--watch',
+      '--poll-ms',
+      '100',
+    ]);
+    expect(started.code).toBe(0);
+    expect(started.stderr).toMatch(/^sweep [0-9a-f-]{36} queued 8 runs\n$/);
+    const id = /sweep ([0-9a-f-]{36})/.exec(started.stderr)?.[1] ?? '';
+    expect(started.stdout).toContain(`sweep ${id} "cli sweep": 8 runs, 8 completed, 0 failed`);
+    const lines = started.stdout.trimEnd().split('\n');
+    const header = lines.findIndex((l) => l.startsWith('CELL'));
+    expect(lines[header]?.split(/\s{2,}/)).toEqual([
+      'CELL',
+      'ARM',
+      'RUNS',
+      'DONE',
+      'DIVERGED',
+      'PENDING',
+      'BEST',
+      'AVG',
+      'AVG FINAL',
+      '>=0.5',
+    ]);
+    expect(lines.slice(header + 1).map((l) => l.split(/\s+/).slice(0, 4))).toEqual([
+      ['learning_rate=0.2', 'no_noise', '2', '2'],
+      ['learning_rate=0.2', 'noise', '2', '2'],
+      ['learning_rate=0.05', 'no_noise', '2', '2'],
+      ['learning_rate=0.05', 'noise', '2', '2'],
+      ['all', 'no_noise', '4', '4'],
+      ['all', 'noise', '4', '4'],
+    ]);
+
+    const report = json<Sweep__Output>(await cli(['--json', 'sweep', 'report', id]));
+    expect(report.report?.rows).toHaveLength(4);
+    expect((await cli(['sweep', 'runs', id])).stdout.trimEnd().split('\n')).toHaveLength(9);
+
+    const svgPath = join(dir, 'curves.svg');
+    const plotted = await cli(['sweep', 'plot', id, '--out', svgPath]);
+    expect(plotted.code).toBe(0);
+    expect(plotted.stdout).toBe(`wrote ${svgPath}: 4 curves of test_accuracy\n`);
+    const svg = await readFile(svgPath, 'utf8');
+    expect(svg.startsWith('<svg')).toBe(true);
+    expect(svg.trimEnd().endsWith('</svg>')).toBe(true);
+    // Four panels, each with a line and a band per arm.
+    expect((svg.match(/<path/g) ?? []).length).toBeGreaterThanOrEqual(16);
+    expect(svg).toContain('learning_rate=0.05');
+    expect(svg).toContain('no_noise');
+  });
+
+  it('documents every option with its default and the exit codes', async () => {
+    for (const command of [
+      ['run', 'start'],
+      ['run', 'watch'],
+      ['run', 'list'],
+      ['checkpoint', 'get'],
+      ['sweep', 'start'],
+      ['sweep', 'plot'],
+    ]) {
+      const help = await cli([...command, '--help']);
+      expect(help.code).toBe(0);
+      const options = help.stdout.split('\n').filter((l) => /^ {2}--/.test(l) && !l.includes('--help'));
+      for (const option of options) {
+        const block = help.stdout.slice(help.stdout.indexOf(option)).split(/\n {2}-/)[0] ?? '';
+        expect(block, `${command.join(' ')} ${option}`).toMatch(/default|required/);
+      }
+    }
+    expect((await cli(['run', 'watch', '--help'])).stdout).toContain('2  the watched run FAILED');
+  });
+
+  it('sends --token as a bearer token, and nothing without one', () => {
+    expect(bearerMetadata('s3cret').get('authorization')).toEqual(['Bearer s3cret']);
+    expect(bearerMetadata(undefined).get('authorization')).toEqual([]);
+  });
+});

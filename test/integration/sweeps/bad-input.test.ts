@@ -1,0 +1,161 @@
+import { type ServiceError, status } from '@grpc/grpc-js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SweepApi } from '../../../src/client/index.js';
+import type { GetSweepCurvesRequest } from '../../../src/generated/proto/gradnoise/v1/GetSweepCurvesRequest.js';
+import type { ListSweepRunsRequest } from '../../../src/generated/proto/gradnoise/v1/ListSweepRunsRequest.js';
+import type { StartSweepRequest } from '../../../src/generated/proto/gradnoise/v1/StartSweepRequest.js';
+import { createSweepClient } from '../../helpers/client.js';
+import { startTestService, type TestService } from '../../helpers/service.js';
+
+let service: TestService;
+let sweeps: SweepApi;
+let close: () => void;
+let sweepId: string;
+
+beforeAll(async () => {
+  // No workers needed: these tests only look at validation and lookups.
+  service = await startTestService({ workers: 1, pollMs: 60_000 });
+  const { client, api } = createSweepClient(service.address);
+  sweeps = api;
+  close = () => client.close();
+  sweepId = (await sweeps.startSweep({ base: { trainer: 'smoke', maxSteps: '1' } })).id;
+});
+afterAll(async () => {
+  close();
+  await service.stop();
+});
+
+const UNKNOWN_UUID = '00000000-0000-4000-8000-000000000000';
+const SMOKE = { trainer: 'smoke', maxSteps: '10' };
+
+async function failure(promise: Promise<unknown>): Promise<ServiceError> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as ServiceError;
+  }
+  throw new Error('the call succeeded');
+}
+
+const START_CASES: ReadonlyArray<[string, StartSweepRequest, string]> = [
+  ['no base', {}, 'base: got null'],
+  ['an unknown trainer', { base: { trainer: 'resnet' } }, 'base.trainer: got "resnet"'],
+  ['a bad base field', { base: { ...SMOKE, noise: { gamma: -1 } } }, 'base.noise.gamma: got -1'],
+  ['a base request id', { base: { ...SMOKE, requestId: 'x' } }, 'base.request_id: got "x"'],
+  [
+    'an unknown axis field',
+    { base: SMOKE, axes: [{ field: 'optimizer.lr', values: ['1'] }] },
+    'axes[0].field: got "optimizer.lr"',
+  ],
+  ['a seed axis', { base: SMOKE, axes: [{ field: 'seed', values: ['1'] }] }, 'axes[0].field: got "seed"'],
+  [
+    'an axis of another trainer',
+    { base: SMOKE, axes: [{ field: 'mlp.depth', values: ['2'] }] },
+    'axes[0].field: got "mlp.depth"',
+  ],
+  [
+    'a value of the wrong type',
+    { base: SMOKE, axes: [{ field: 'smoke.layers', values: ['1', 'two'] }] },
+    'axes[0].values[1]: got "two"; allowed: an integer',
+  ],
+  [
+    'a value the run rejects',
+    { base: SMOKE, axes: [{ field: 'optimizer.learning_rate', values: ['0.1', '-1'] }] },
+    'axes[0].values[1]: got "-1"; allowed:',
+  ],
+  [
+    'more than 10,000 runs',
+    { base: SMOKE, seeds: 1000, axes: [{ field: 'smoke.layers', values: ['1', '2', '3', '4', '5', '6'] }] },
+    'at most 10000 runs per sweep',
+  ],
+  ['too many seeds', { base: SMOKE, seeds: 5000 }, 'seeds: got 5000'],
+  [
+    'an unknown objective mode',
+    { base: SMOKE, objective: { mode: 9 as unknown as 'OBJECTIVE_MODE_MAX' } },
+    'objective.mode: got 9',
+  ],
+  ['a bad metric', { base: SMOKE, objective: { metric: 'a b' } }, 'objective.metric: got "a b"'],
+  ['a reserved label', { base: SMOKE, labels: { sweep_id: 'x' } }, 'labels["sweep_id"]'],
+  ['a bad label key', { base: SMOKE, labels: { 'bad key': 'x' } }, 'labels["bad key"]'],
+  ['no noise to compare', { base: { ...SMOKE, noise: { eta: 0 } } }, 'base.noise.eta: got 0'],
+  ['a long request id', { base: SMOKE, requestId: 'r'.repeat(129) }, 'request_id: got'],
+];
+
+describe('SweepService bad input', () => {
+  it.each(START_CASES)(
+    'StartSweep with %s is INVALID_ARGUMENT naming the field',
+    async (_, request, text) => {
+      const error = await failure(sweeps.startSweep(request));
+      expect(error.code).toBe(status.INVALID_ARGUMENT);
+      expect(error.details).toContain(text);
+    },
+  );
+
+  it('stores nothing for a rejected sweep', async () => {
+    const runs = await service.store.runs.list({ project: 'default' }, 1000, '');
+    expect(runs.items.every((r) => r.sweepId === sweepId)).toBe(true);
+  });
+
+  it.each<[string, string, status]>([
+    ['an empty id', '', status.INVALID_ARGUMENT],
+    ['an unknown id', UNKNOWN_UUID, status.NOT_FOUND],
+    ['a malformed id', 'not-a-uuid', status.NOT_FOUND],
+  ])('GetSweep with %s', async (_, id, code) => {
+    expect((await failure(sweeps.getSweep({ sweepId: id }))).code).toBe(code);
+  });
+
+  it.each<[string, ListSweepRunsRequest, status, string]>([
+    ['an unknown sweep', { sweepId: UNKNOWN_UUID }, status.NOT_FOUND, 'sweep'],
+    ['an empty id', { sweepId: '' }, status.INVALID_ARGUMENT, 'sweep_id'],
+    [
+      'a page size over 1000',
+      { sweepId: '@', pageSize: 1001 },
+      status.INVALID_ARGUMENT,
+      'page_size: got 1001',
+    ],
+    ['a negative page size', { sweepId: '@', pageSize: -1 }, status.INVALID_ARGUMENT, 'page_size: got -1'],
+    [
+      'a forged page token',
+      { sweepId: '@', pageToken: 'abc' },
+      status.INVALID_ARGUMENT,
+      'page_token: got "abc"',
+    ],
+  ])('ListSweepRuns with %s', async (_, request, code, text) => {
+    const error = await failure(
+      sweeps.listSweepRuns({
+        ...request,
+        sweepId: request.sweepId === '@' ? sweepId : (request.sweepId ?? ''),
+      }),
+    );
+    expect(error.code).toBe(code);
+    expect(error.details).toContain(text);
+  });
+
+  it.each<[string, GetSweepCurvesRequest, status, string]>([
+    ['an unknown sweep', { sweepId: UNKNOWN_UUID }, status.NOT_FOUND, 'sweep'],
+    ['an empty id', { sweepId: '' }, status.INVALID_ARGUMENT, 'sweep_id'],
+    [
+      'a bad metric name',
+      { sweepId: '@', metric: 'no spaces' },
+      status.INVALID_ARGUMENT,
+      'metric: got "no spaces"',
+    ],
+  ])('GetSweepCurves with %s', async (_, request, code, text) => {
+    const error = await failure(
+      sweeps.getSweepCurves({
+        ...request,
+        sweepId: request.sweepId === '@' ? sweepId : (request.sweepId ?? ''),
+      }),
+    );
+    expect(error.code).toBe(code);
+    expect(error.details).toContain(text);
+  });
+
+  it('answers a page token of another sweep with INVALID_ARGUMENT', async () => {
+    const other = await sweeps.startSweep({ base: SMOKE, seeds: 2 });
+    const page = await sweeps.listSweepRuns({ sweepId: other.id, pageSize: 1 });
+    expect(page.nextPageToken).not.toBe('');
+    const error = await failure(sweeps.listSweepRuns({ sweepId, pageToken: page.nextPageToken }));
+    expect(error.code).toBe(status.INVALID_ARGUMENT);
+  });
+});

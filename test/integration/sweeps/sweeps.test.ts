@@ -1,0 +1,191 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SweepApi } from '../../../src/client/index.js';
+import type { StartSweepRequest } from '../../../src/generated/proto/gradnoise/v1/StartSweepRequest.js';
+import type { Sweep__Output } from '../../../src/generated/proto/gradnoise/v1/Sweep.js';
+import type { SweepRun__Output } from '../../../src/generated/proto/gradnoise/v1/SweepRun.js';
+import { api, createSweepClient } from '../../helpers/client.js';
+import { startTestService, type TestService } from '../../helpers/service.js';
+
+let service: TestService;
+let sweeps: SweepApi;
+let closeSweeps: () => void;
+
+beforeAll(async () => {
+  service = await startTestService();
+  const { client, api: sweepCalls } = createSweepClient(service.address);
+  sweeps = sweepCalls;
+  closeSweeps = () => client.close();
+});
+afterAll(async () => {
+  closeSweeps();
+  await service.stop();
+});
+
+const SWEEP: StartSweepRequest = {
+  name: 'lr grid',
+  base: { trainer: 'smoke', maxSteps: '30', evalEvery: '10', seed: '3', labels: { exp: 'it' } },
+  axes: [{ field: 'optimizer.learning_rate', values: ['0.2', '0.05'] }],
+  seeds: 2,
+  objective: { metric: 'test_accuracy', thresholds: [0.5, 0.99] },
+  requestId: 'sweep-1',
+  labels: { team: 'noise' },
+};
+
+async function waitDone(id: string, timeoutMs = 90_000): Promise<Sweep__Output> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const sweep = await sweeps.getSweep({ sweepId: id });
+    if (sweep.done) return sweep;
+    if (Date.now() > deadline) throw new Error(`sweep ${id} not done: ${JSON.stringify(sweep.counts)}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+async function allRuns(id: string, pageSize: number): Promise<{ runs: SweepRun__Output[]; pages: number }> {
+  const runs: SweepRun__Output[] = [];
+  let pageToken = '';
+  let pages = 0;
+  do {
+    const page = await sweeps.listSweepRuns({ sweepId: id, pageSize, pageToken });
+    runs.push(...page.runs);
+    pageToken = page.nextPageToken;
+    pages++;
+  } while (pageToken !== '');
+  return { runs, pages };
+}
+
+describe('SweepService with the smoke trainer', () => {
+  let started: Sweep__Output;
+  let finished: Sweep__Output;
+
+  beforeAll(async () => {
+    started = await sweeps.startSweep(SWEEP);
+    finished = await waitDone(started.id);
+  }, 120_000);
+
+  it('queues cells × seeds × arms at once and echoes the request with its defaults', () => {
+    expect(started.counts?.total).toBe(2 * 2 * 2);
+    expect(started.cells).toEqual(['learning_rate=0.2', 'learning_rate=0.05']);
+    expect(started.request?.compareNoise).toBe(true);
+    expect(started.request?.objective).toMatchObject({ metric: 'test_accuracy', mode: 'OBJECTIVE_MODE_MAX' });
+    expect(started.request?.base?.noise?.eta).toBe(0.01);
+    expect(started.request?.base?.seed).toBe('3');
+    expect(started.request?.base?.labels).toEqual({ exp: 'it' });
+    expect(started.labels).toEqual({ team: 'noise' });
+  });
+
+  it('trains every run and reports each cell and arm with its counts', async () => {
+    expect(finished.counts).toMatchObject({ total: 8, completed: 8, failed: 0, queued: 0, running: 0 });
+    const report = finished.report;
+    expect(report?.rows.map((r) => [r.cell, r.arm, r.runs, r.completed, r.evaluated, r.diverged])).toEqual([
+      ['learning_rate=0.2', 'no_noise', 2, 2, 2, 0],
+      ['learning_rate=0.2', 'noise', 2, 2, 2, 0],
+      ['learning_rate=0.05', 'no_noise', 2, 2, 2, 0],
+      ['learning_rate=0.05', 'noise', 2, 2, 2, 0],
+    ]);
+    expect(report?.armTotals.map((r) => [r.cell, r.arm, r.runs])).toEqual([
+      ['all', 'no_noise', 4],
+      ['all', 'noise', 4],
+    ]);
+
+    // The report agrees with the stored points of each run, recomputed here.
+    const { runs } = await allRuns(finished.id, 100);
+    for (const row of report?.rows ?? []) {
+      const members = runs.filter((r) => r.cell === row.cell && r.arm === row.arm);
+      const bests: number[] = [];
+      for (const member of members) {
+        const values: number[] = [];
+        for await (const batch of service.store.metrics.replay(member.run?.id ?? '', {
+          sinceStep: 0,
+          names: ['test_accuracy'],
+        })) {
+          values.push(...batch.map((p) => p.value));
+        }
+        expect(values.length).toBeGreaterThan(0);
+        bests.push(Math.max(...values));
+      }
+      expect(row.best).toBeCloseTo(Math.max(...bests), 12);
+      expect(row.mean).toBeCloseTo(bests.reduce((a, b) => a + b, 0) / bests.length, 12);
+      expect(row.reached).toEqual([0.5, 0.99].map((t) => bests.filter((b) => b >= t).length));
+    }
+  });
+
+  it('labels every run with its sweep, cell, arm and seed, and trains the arms as labelled', async () => {
+    const { runs, pages } = await allRuns(finished.id, 3);
+    expect(pages).toBe(3);
+    expect(runs.map((r) => [r.cell, r.seed, r.arm])).toEqual([
+      ['learning_rate=0.2', '3', 'no_noise'],
+      ['learning_rate=0.2', '3', 'noise'],
+      ['learning_rate=0.2', '4', 'no_noise'],
+      ['learning_rate=0.2', '4', 'noise'],
+      ['learning_rate=0.05', '3', 'no_noise'],
+      ['learning_rate=0.05', '3', 'noise'],
+      ['learning_rate=0.05', '4', 'no_noise'],
+      ['learning_rate=0.05', '4', 'noise'],
+    ]);
+    for (const { run, cell, arm, seed } of runs) {
+      expect(run?.sweepId).toBe(finished.id);
+      expect(run?.labels).toEqual({
+        exp: 'it',
+        team: 'noise',
+        sweep_id: finished.id,
+        sweep_cell: cell,
+        sweep_arm: arm,
+        seed,
+      });
+      expect(run?.spec?.seed).toBe(seed);
+      expect(run?.spec?.noise?.eta).toBe(arm === 'noise' ? 0.01 : 0);
+      expect(run?.spec?.optimizer?.learningRate).toBe(cell === 'learning_rate=0.2' ? 0.2 : 0.05);
+    }
+    // The same runs are ordinary runs of the TrainingService.
+    const listed = await api(service.client).listRuns({ sweepId: finished.id, pageSize: 100 });
+    expect(new Set(listed.runs.map((r) => r.id))).toEqual(new Set(runs.map((r) => r.run?.id)));
+  });
+
+  it('returns the first sweep for a retried request id and queues nothing more', async () => {
+    const again = await sweeps.startSweep({
+      ...SWEEP,
+      axes: [{ field: 'optimizer.learning_rate', values: ['1'] }],
+    });
+    expect(again.id).toBe(started.id);
+    expect(again.counts?.total).toBe(8);
+    const listed = await api(service.client).listRuns({ sweepId: started.id, pageSize: 100 });
+    expect(listed.runs).toHaveLength(8);
+  });
+
+  it('averages learning curves over seeds per cell and arm', async () => {
+    const curves = await sweeps.getSweepCurves({ sweepId: finished.id, metric: '' });
+    expect(curves.metric).toBe('test_accuracy');
+    expect(curves.curves.map((c) => [c.cell, c.arm])).toEqual([
+      ['learning_rate=0.2', 'no_noise'],
+      ['learning_rate=0.2', 'noise'],
+      ['learning_rate=0.05', 'no_noise'],
+      ['learning_rate=0.05', 'noise'],
+    ]);
+    for (const curve of curves.curves) {
+      expect(curve.points.map((p) => p.step)).toEqual(['10', '20', '30']);
+      for (const p of curve.points) {
+        expect(p.runs).toBe(2);
+        expect(p.min).toBeLessThanOrEqual(p.mean);
+        expect(p.mean).toBeLessThanOrEqual(p.max);
+      }
+    }
+    const loss = await sweeps.getSweepCurves({ sweepId: finished.id, metric: 'loss' });
+    expect(loss.curves[0]?.points).toHaveLength(30);
+  });
+
+  it('runs a single arm without compare_noise', async () => {
+    const sweep = await sweeps.startSweep({
+      base: { trainer: 'smoke', maxSteps: '5' },
+      axes: [{ field: 'noise.eta', values: ['0', '0.5'] }],
+      compareNoise: false,
+      objective: { metric: 'test_loss' },
+    });
+    expect(sweep.request?.objective?.mode).toBe('OBJECTIVE_MODE_MIN');
+    const done = await waitDone(sweep.id);
+    expect(done.report?.rows.map((r) => [r.cell, r.arm, r.runs])).toEqual([
+      ['eta=0', 'no_noise', 1],
+      ['eta=0.5', 'noise', 1],
+    ]);
+  });
+});

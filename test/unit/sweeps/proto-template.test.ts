@@ -1,0 +1,135 @@
+import { describe, expect, it } from 'vitest';
+import { loadApi, parseFieldValue, resolveFieldPath, setFieldValue } from '../../../src/client/index.js';
+import { AppError } from '../../../src/errors/index.js';
+import type { StartRunRequest__Output } from '../../../src/generated/proto/gradnoise/v1/StartRunRequest.js';
+import { protoRunTemplate } from '../../../src/server/sweep-codec.js';
+import { compileSweep } from '../../../src/sweeps/index.js';
+
+const { definition } = loadApi();
+const RUN = 'gradnoise.v1.StartRunRequest';
+
+/** A StartRunRequest as the server decodes it (defaults filled, unset messages null). */
+function decoded(request: Record<string, unknown>): StartRunRequest__Output {
+  const type = definition[RUN] as unknown as {
+    serialize(v: unknown): Buffer;
+    deserialize(b: Buffer): StartRunRequest__Output;
+  };
+  return type.deserialize(type.serialize(request));
+}
+
+function message(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(AppError);
+    return (error as AppError).message;
+  }
+  throw new Error('no error');
+}
+
+describe('field paths from the proto descriptors', () => {
+  it('resolves snake_case and camelCase paths to the same scalar field', () => {
+    const a = resolveFieldPath(definition, RUN, 'optimizer.learning_rate', 'f');
+    const b = resolveFieldPath(definition, RUN, 'optimizer.learningRate', 'f');
+    expect(a).toEqual(b);
+    expect(a).toMatchObject({
+      path: 'optimizer.learning_rate',
+      keys: ['optimizer', 'learningRate'],
+      kind: 'double',
+    });
+  });
+
+  it('parses values by type into canonical text', () => {
+    const init = resolveFieldPath(definition, RUN, 'mlp.init', 'f');
+    expect(parseFieldValue(init, 'zero', 'v')).toEqual({ value: 'MLP_INIT_ZERO', text: 'zero' });
+    expect(parseFieldValue(init, 'MLP_INIT_HE', 'v')).toEqual({ value: 'MLP_INIT_HE', text: 'he' });
+    const lr = resolveFieldPath(definition, RUN, 'optimizer.learning_rate', 'f');
+    expect(parseFieldValue(lr, '1e-3', 'v')).toEqual({ value: 0.001, text: '0.001' });
+    const steps = resolveFieldPath(definition, RUN, 'max_steps', 'f');
+    expect(parseFieldValue(steps, '300', 'v')).toEqual({ value: '300', text: '300' });
+    const nesterov = resolveFieldPath(definition, RUN, 'optimizer.use_nesterov', 'f');
+    expect(parseFieldValue(nesterov, 'TRUE', 'v')).toEqual({ value: true, text: 'true' });
+  });
+
+  it('names the field and what is allowed when a path or value does not fit', () => {
+    expect(message(() => resolveFieldPath(definition, RUN, 'optimizer.lr', 'axes[2].field'))).toMatch(
+      /^axes\[2\]\.field: got "optimizer\.lr"; allowed: a field path such as optimizer\.kind, optimizer\.learning_rate/,
+    );
+    expect(message(() => resolveFieldPath(definition, RUN, 'noise', 'f'))).toContain(
+      'a scalar field inside noise',
+    );
+    expect(message(() => resolveFieldPath(definition, RUN, 'labels', 'f'))).toContain('a singular field');
+    const init = resolveFieldPath(definition, RUN, 'mlp.init', 'f');
+    expect(message(() => parseFieldValue(init, 'xavier', 'axes[0].values[3]'))).toBe(
+      'axes[0].values[3]: got "xavier"; allowed: one of simple, zero, he, sussillo',
+    );
+    const depth = resolveFieldPath(definition, RUN, 'mlp.depth', 'f');
+    expect(message(() => parseFieldValue(depth, '2.5', 'v'))).toBe(
+      'v: got "2.5"; allowed: an integer in [-2147483648, 2147483647]',
+    );
+  });
+
+  it('creates the messages along the path, with empty repeated fields', () => {
+    const target: Record<string, unknown> = { trainer: 'neural_gpu' };
+    setFieldValue(definition, target, resolveFieldPath(definition, RUN, 'neural_gpu.maps', 'f'), 8);
+    expect(target).toEqual({ trainer: 'neural_gpu', neuralGpu: { maps: 8, testLengths: [] } });
+  });
+});
+
+describe('the sweep template over StartRunRequest', () => {
+  it('builds each cell as the base message with the values set, decoded like StartRun', () => {
+    const template = protoRunTemplate(
+      definition,
+      decoded({ trainer: 'smoke', maxSteps: '50', labels: { exp: 'a' }, noise: { gamma: 0.6 } }),
+    );
+    const plan = compileSweep({
+      name: '',
+      template,
+      axes: [
+        { field: 'smoke.hidden_units', values: ['4', '8'] },
+        { field: 'optimizer.kind', values: ['sgd', 'ADAM'] },
+        { field: 'clip.by_global_norm', values: ['1'] },
+      ],
+      seeds: 1,
+      labels: {},
+    });
+    expect(plan.cells.map((c) => c.key)).toEqual([
+      'hidden_units=4,kind=sgd,by_global_norm=1',
+      'hidden_units=4,kind=adam,by_global_norm=1',
+      'hidden_units=8,kind=sgd,by_global_norm=1',
+      'hidden_units=8,kind=adam,by_global_norm=1',
+    ]);
+    const run = plan.runs.find(
+      (r) => r.cell === 'hidden_units=8,kind=adam,by_global_norm=1' && r.arm === 'noise',
+    );
+    expect(run?.spec).toMatchObject({
+      trainerConfig: { hiddenUnits: 8 },
+      optimizer: { kind: 'adam' },
+      clip: { byGlobalNorm: 1 },
+      noise: { eta: 0.01, gamma: 0.6 },
+      maxSteps: 50,
+    });
+    expect(plan.spec.baseLabels).toEqual({ exp: 'a' });
+  });
+
+  it('refuses fields a sweep owns and configs of another trainer', () => {
+    const template = protoRunTemplate(definition, decoded({ trainer: 'smoke' }));
+    expect(message(() => template.field('seed', 'axes[0].field'))).toContain(
+      'axes[0].field: got "seed"; allowed: a field a sweep can vary (seed: use seeds)',
+    );
+    expect(message(() => template.field('trainer', 'axes[0].field'))).toContain('one trainer per sweep');
+    expect(message(() => template.field('mlp.depth', 'axes[1].field'))).toBe(
+      'axes[1].field: got "mlp.depth"; allowed: a field of the smoke trainer\'s config (smoke.*)',
+    );
+  });
+
+  it('names bad base fields base.* and rejects a base request id', () => {
+    expect(message(() => protoRunTemplate(definition, decoded({ trainer: 'smoke', seed: '-1' })))).toContain(
+      'base.seed: got "-1"',
+    );
+    expect(
+      message(() => protoRunTemplate(definition, decoded({ trainer: 'smoke', requestId: 'r' }))),
+    ).toContain('base.request_id: got "r"');
+    expect(message(() => protoRunTemplate(definition, null))).toContain('base: got null');
+  });
+});
