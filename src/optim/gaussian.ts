@@ -126,8 +126,6 @@ export function addScaledNormals(
   }
   const index = deferredIndex;
   const draw = deferredDraw;
-  // Locals, not the module's bindings: each use of a module-level `const` may carry a
-  // temporal-dead-zone check when the module is not bundled (e.g. under tsx), in the hottest loop.
   const cellK = CELL_K;
   const cellW = CELL_W;
   let pending = 0;

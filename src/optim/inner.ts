@@ -157,6 +157,17 @@ export function compileInnerOptimizerOptions(o: InnerOptimizerOptions): InnerOpt
   }
 }
 
+/**
+ * tfjs 4.22's momentum optimizer, minus a leak: its `dispose` frees its own variables but not the
+ * learning-rate scalar its SGD base class holds, so every disposed instance left one tensor behind.
+ */
+class MomentumOptimizer extends tf.MomentumOptimizer {
+  override dispose(): void {
+    super.dispose();
+    this.c.dispose();
+  }
+}
+
 /** Builds the tfjs optimizer for `o` (compiled first, so it throws {@link OptionError} on bad input). */
 export function createInnerOptimizer(o: InnerOptimizerOptions): tf.Optimizer {
   const c = compileInnerOptimizerOptions(o);
@@ -170,7 +181,7 @@ export function createInnerOptimizer(o: InnerOptimizerOptions): tf.Optimizer {
     case 'sgd':
       return tf.train.sgd(c.learningRate);
     case 'momentum':
-      return tf.train.momentum(c.learningRate, num('momentum'), flag('useNesterov'));
+      return new MomentumOptimizer(c.learningRate, num('momentum'), flag('useNesterov'));
     case 'adam':
       return tf.train.adam(c.learningRate, num('beta1'), num('beta2'), num('epsilon'));
     case 'adagrad':

@@ -36,7 +36,7 @@ export function tinyModel(from?: readonly Float32Array[]): TinyModel {
     const size = shape.reduce((a, b) => a * b, 1);
     const values =
       from?.[k] ?? Float32Array.from({ length: size }, (_, i) => 0.3 * Math.sin(1 + i * (k + 2)));
-    return tf.variable(tf.tensor(values, shape));
+    return tf.tidy(() => tf.variable(tf.tensor(values, shape)));
   };
   const variables = [init([5, 4], 0), init([4], 1), init([4, 2], 2)];
   const [w1, b1, w2] = variables as [tf.Variable, tf.Variable, tf.Variable];
@@ -92,4 +92,22 @@ export function moments(values: ArrayLike<number>): { mean: number; variance: nu
   let ss = 0;
   for (let i = 0; i < values.length; i++) ss += ((values[i] as number) - mean) ** 2;
   return { mean, variance: ss / (values.length - 1) };
+}
+
+/**
+ * Registers hooks that fail a test which leaves tensors behind: every test must dispose what it
+ * created (models, optimizers with their slots, exported states), on top of the step-level checks.
+ */
+export function expectNoLeakedTensors(hooks: {
+  beforeEach: (f: () => void) => void;
+  afterEach: (f: () => void) => void;
+}): void {
+  let before = 0;
+  hooks.beforeEach(() => {
+    before = tf.memory().numTensors;
+  });
+  hooks.afterEach(() => {
+    const after = tf.memory().numTensors;
+    if (after !== before) throw new Error(`test leaked ${after - before} tensor(s)`);
+  });
 }

@@ -1,11 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createInnerOptimizer, createNoisyOptimizer, OPTIMIZER_KINDS } from '../../../src/optim/index.js';
-import { bitIdentical, innerFor, snapshot, tinyModel, train } from './helpers.js';
+import { bitIdentical, expectNoLeakedTensors, innerFor, snapshot, tinyModel, train } from './helpers.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
 });
+expectNoLeakedTensors({ beforeEach, afterEach });
 
 describe('NoisyOptimizer with eta = 0', () => {
   it.each(OPTIMIZER_KINDS)('gives bit-identical weights to the bare %s optimizer', (kind) => {
@@ -50,10 +51,10 @@ describe('NoisyOptimizer noise', () => {
   });
 
   it('clips first and then adds noise: the applied update is far larger than the clip norm', () => {
-    const v = tf.variable(tf.zeros([1000]));
+    const v = tf.tidy(() => tf.variable(tf.zeros([1000])));
     const grad = tf.fill([1000], 100);
     const update = (eta: number): number => {
-      v.assign(tf.zeros([1000]));
+      tf.tidy(() => v.assign(tf.zeros([1000])));
       const opt = createNoisyOptimizer(createInnerOptimizer({ kind: 'sgd', learningRate: 1 }), {
         eta,
         seed: 3,
@@ -88,7 +89,7 @@ describe('NoisyOptimizer noise', () => {
   });
 
   it('advances the noise step once every stepsPerTick optimizer steps, with fresh noise every step', () => {
-    const v = tf.variable(tf.zeros([64]));
+    const v = tf.tidy(() => tf.variable(tf.zeros([64])));
     const zero = tf.zeros([64]);
     const opt = createNoisyOptimizer(createInnerOptimizer({ kind: 'sgd', learningRate: 1 }), {
       eta: 0.5,
@@ -112,7 +113,7 @@ describe('NoisyOptimizer noise', () => {
   });
 
   it('keeps sigma^2 = eta with the fixed schedule', () => {
-    const v = tf.variable(tf.zeros([8]));
+    const v = tf.tidy(() => tf.variable(tf.zeros([8])));
     const zero = tf.zeros([8]);
     const opt = createNoisyOptimizer(createInnerOptimizer({ kind: 'sgd', learningRate: 1 }), {
       eta: 0.04,
@@ -166,7 +167,7 @@ describe('NoisyOptimizer weight target (paper §4.6)', () => {
   it('adds the same noise to the weights after the update instead of to the gradient', () => {
     const zero = tf.zeros([256]);
     const delta = (target: 'gradient' | 'weight', kind: 'sgd' | 'adam'): Float32Array => {
-      const v = tf.variable(tf.zeros([256]));
+      const v = tf.tidy(() => tf.variable(tf.zeros([256])));
       const opt = createNoisyOptimizer(
         createInnerOptimizer({ kind, learningRate: kind === 'sgd' ? 1 : 1e-3 }),
         {

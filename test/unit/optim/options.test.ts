@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   compileInnerOptimizerOptions,
   compileNoiseOptions,
@@ -9,10 +9,12 @@ import {
   type NoiseOptions,
   OptionError,
 } from '../../../src/optim/index.js';
+import { expectNoLeakedTensors } from './helpers.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
 });
+expectNoLeakedTensors({ beforeEach, afterEach });
 
 function errorOf(f: () => unknown): OptionError {
   try {

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   createInnerOptimizer,
   createNoisyOptimizer,
@@ -8,11 +8,12 @@ import {
   noiseVariance,
   scheduledNoiseStd,
 } from '../../../src/optim/index.js';
-import { moments } from './helpers.js';
+import { expectNoLeakedTensors, moments } from './helpers.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
 });
+expectNoLeakedTensors({ beforeEach, afterEach });
 
 describe('schedule (paper §3, Eq. 1)', () => {
   it('is sigma^2 = eta / (1 + t)^gamma with t = 0 at the first update', () => {
@@ -39,13 +40,14 @@ describe('empirical variance of the added noise', () => {
    * The noise the optimizer adds at optimizer step `step`: with SGD, learning rate 1, zero
    * gradient and zero weights, the update is exactly w = -noise.
    */
-  function noiseAt(step: number): Float32Array {
-    const v = tf.variable(tf.zeros([n]));
+  function noiseAt(step: number, schedule: 'annealed' | 'fixed' = 'annealed'): Float32Array {
+    const v = tf.tidy(() => tf.variable(tf.zeros([n])));
     const zero = tf.zeros([n]);
     const opt = createNoisyOptimizer(createInnerOptimizer({ kind: 'sgd', learningRate: 1 }), {
       eta,
       gamma,
       seed: 2024,
+      schedule,
     });
     if (step > 0) {
       const state = opt.exportState();
@@ -53,7 +55,7 @@ describe('empirical variance of the added noise', () => {
       tf.dispose(state.inner.map((t) => t.tensor));
     }
     opt.applyGradients({ [v.name]: zero });
-    expect(opt.lastStats.noiseStd).toBe(noiseStd(step, eta, gamma));
+    expect(opt.lastStats.noiseStd).toBe(schedule === 'fixed' ? Math.sqrt(eta) : noiseStd(step, eta, gamma));
     const noise = Float32Array.from(v.dataSync(), (x) => -x);
     tf.dispose([v, zero]);
     opt.dispose();
@@ -73,8 +75,13 @@ describe('empirical variance of the added noise', () => {
     expect(Math.abs(variance - buggy)).toBeGreaterThan(tolerance);
   });
 
+  it('stays at eta with the fixed schedule, even at t = 1000', () => {
+    const { variance } = moments(noiseAt(1000, 'fixed'));
+    expect(Math.abs(variance - eta)).toBeLessThan(5 * eta * Math.sqrt(2 / (n - 1)));
+  });
+
   it('reaches t = 10 by stepping, not only by importing a state', () => {
-    const v = tf.variable(tf.zeros([n]));
+    const v = tf.tidy(() => tf.variable(tf.zeros([n])));
     const zero = tf.zeros([n]);
     const opt = createNoisyOptimizer(createInnerOptimizer({ kind: 'sgd', learningRate: 1 }), {
       eta,

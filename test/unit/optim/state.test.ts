@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   createNoisyOptimizer,
   type NoiseOptions,
@@ -7,11 +7,12 @@ import {
   type OptimizerState,
   OptionError,
 } from '../../../src/optim/index.js';
-import { bitIdentical, innerFor, snapshot, tinyModel, train } from './helpers.js';
+import { bitIdentical, expectNoLeakedTensors, innerFor, snapshot, tinyModel, train } from './helpers.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
 });
+expectNoLeakedTensors({ beforeEach, afterEach });
 
 const disposeState = (state: OptimizerState): void => tf.dispose(state.inner.map((t) => t.tensor));
 
@@ -91,7 +92,7 @@ describe('exportState / importState', () => {
   });
 
   it('round-trips centred RMSProp slots (three groups)', () => {
-    const v = tf.variable(tf.tensor1d([1, 2, 3]));
+    const v = tf.tidy(() => tf.variable(tf.tensor1d([1, 2, 3])));
     const g = tf.tensor1d([0.5, -1, 2]);
     const opt = createNoisyOptimizer(tf.train.rmsprop(0.01, 0.9, 0.2, 1e-7, true), { eta: 0, seed: 1 });
     opt.applyGradients({ [v.name]: g });

@@ -1,11 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createInnerOptimizer, createNoisyOptimizer, type NoiseOptions } from '../../../src/optim/index.js';
-import { bitIdentical } from './helpers.js';
+import { bitIdentical, expectNoLeakedTensors } from './helpers.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
 });
+expectNoLeakedTensors({ beforeEach, afterEach });
 
 /** A small deep ReLU network as a LayersModel, with fixed weights. */
 function buildModel(): tf.LayersModel {
@@ -13,14 +14,13 @@ function buildModel(): tf.LayersModel {
   model.add(tf.layers.dense({ units: 16, activation: 'relu', inputShape: [8] }));
   model.add(tf.layers.dense({ units: 16, activation: 'relu' }));
   model.add(tf.layers.dense({ units: 3 }));
-  model.setWeights(
-    model.getWeights().map((w, k) =>
-      tf.tidy(() =>
-        tf.tensor(
-          Float32Array.from({ length: w.size }, (_, i) => 0.2 * Math.sin(3 + i * (k + 1))),
-          w.shape,
-        ),
-      ),
+  // setWeights copies the values, so the tensors made for it are freed with the tidy.
+  tf.tidy(() =>
+    model.setWeights(
+      model.getWeights().map((w, k) => {
+        const values = Float32Array.from({ length: w.size }, (_, i) => 0.2 * Math.sin(3 + i * (k + 1)));
+        return tf.tensor(values, w.shape);
+      }),
     ),
   );
   return model;
@@ -68,7 +68,7 @@ describe('training paths', () => {
   });
 
   it('trains in a custom loop with optimizer.minimize and lowers the loss', () => {
-    const w = tf.variable(tf.zeros([8, 3]));
+    const w = tf.tidy(() => tf.variable(tf.zeros([8, 3])));
     const { x, y: unused } = data();
     // A target the linear model can reach, so the loss must fall well below its start.
     const y = tf.tidy(() =>

@@ -1,12 +1,17 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createInnerOptimizer, createNoisyOptimizer } from '../../../src/optim/index.js';
-import { bitIdentical, innerFor, snapshot, tinyModel, train } from './helpers.js';
+import { bitIdentical, expectNoLeakedTensors, innerFor, snapshot, tinyModel, train } from './helpers.js';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+expectNoLeakedTensors({ beforeEach, afterEach });
 
 /** The noise the optimizer adds on the current backend (SGD, lr 1, zero gradient: w = -noise). */
 function noiseOnBackend(): Float32Array {
-  const v = tf.variable(tf.zeros([4096]));
+  const v = tf.tidy(() => tf.variable(tf.zeros([4096])));
   const zero = tf.zeros([4096]);
   const opt = createNoisyOptimizer(createInnerOptimizer({ kind: 'sgd', learningRate: 1 }), {
     eta: 0.01,
@@ -21,7 +26,6 @@ function noiseOnBackend(): Float32Array {
 
 describe('on the wasm backend', () => {
   it('adds the same noise as on cpu, trains reproducibly and does not leak', async () => {
-    await tf.setBackend('cpu');
     const onCpu = noiseOnBackend();
     expect(await tf.setBackend('wasm')).toBe(true);
     expect(tf.getBackend()).toBe('wasm');
