@@ -1,5 +1,6 @@
 import { invalidArgument } from '../errors/index.js';
 import { mlpTrainer } from './mlp/index.js';
+import { neuralGpuTrainer } from './neural_gpu/index.js';
 import { smokeTrainer } from './smoke/index.js';
 import type { TrainerDefinition } from './types.js';
 
@@ -8,7 +9,7 @@ import type { TrainerDefinition } from './types.js';
  * references the definitions: nothing trains, allocates tensors or reads data at import.
  */
 const TRAINERS: ReadonlyMap<string, TrainerDefinition> = new Map<string, TrainerDefinition>(
-  [smokeTrainer, mlpTrainer].map((trainer: TrainerDefinition) => [trainer.name, trainer]),
+  [smokeTrainer, mlpTrainer, neuralGpuTrainer].map((trainer: TrainerDefinition) => [trainer.name, trainer]),
 );
 
 /** The trainer registered as `name`; INVALID_ARGUMENT (field `trainer`) if there is none. */

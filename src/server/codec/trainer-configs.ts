@@ -91,6 +91,8 @@ export function decodeTrainerConfig(trainer: string, request: StartRunRequest__O
       curriculumThreshold: optionalFinite('neural_gpu.curriculum_threshold', c.curriculumThreshold),
       testLengths: c.testLengths.length > 0 ? [...c.testLengths] : undefined,
       evalExamples: c.evalExamples,
+      gateCutoff: optionalFinite('neural_gpu.gate_cutoff', c.gateCutoff),
+      curriculumWindow: c.curriculumWindow,
     };
   }
   return {};
@@ -146,6 +148,8 @@ export function encodeTrainerConfig(trainer: string, config: Readonly<Json>): Pa
         curriculumThreshold: c.curriculumThreshold as number,
         testLengths: (c.testLengths as number[] | undefined) ?? [],
         evalExamples: c.evalExamples as number,
+        gateCutoff: c.gateCutoff as number,
+        curriculumWindow: c.curriculumWindow as number,
       },
     };
   }

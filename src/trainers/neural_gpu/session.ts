@@ -1,0 +1,214 @@
+import * as tf from '@tensorflow/tfjs';
+import { type BinaryBatch, binaryBatch } from '../../data/tasks/index.js';
+import { failedPrecondition } from '../../errors/index.js';
+import { rng, Stream } from '../shared/rng.js';
+import type { MetricValue, TrainerContext, TrainerSession, TrainerState } from '../types.js';
+import { type BatchGradients, batchGradients, type LossHead } from './bptt.js';
+import type { NeuralGpuConfig } from './config.js';
+import {
+  type CurriculumOptions,
+  type CurriculumState,
+  initialCurriculum,
+  parseCurriculum,
+  sampleTrainLength,
+  updateCurriculum,
+} from './curriculum.js';
+import { addDigitErrors, countDigitErrors, type DigitErrors, errorRates, NO_DIGIT_ERRORS } from './errors.js';
+import { NeuralGpuModel } from './model.js';
+
+/** Examples per forward pass in `evaluate`; bounds memory at long test lengths. */
+const EVAL_CHUNK = 32;
+
+/** Version of the `meta` layout written by `exportState`. */
+const STATE_FORMAT = 1;
+
+/** Metric names of one evaluated length, e.g. `test_seq_error_len40`. */
+export function testMetricNames(length: number): { readonly bitError: string; readonly seqError: string } {
+  return { bitError: `test_bit_error_len${length}`, seqError: `test_seq_error_len${length}` };
+}
+
+/**
+ * One Neural GPU training session (paper §4.5). Step `k` is a pure function of the seed, `k`, the
+ * weights, the optimizer state and the curriculum state: its operand length comes from stream
+ * `(seed, dataOrder, k)`, its examples from `(seed, syntheticData, k)`, its dropout masks from
+ * `(seed, dropout, k, layer)`. Evaluation sets are fixed per length: `(seed, dataSplit, length)`.
+ */
+export class NeuralGpuSession implements TrainerSession {
+  readonly #config: NeuralGpuConfig;
+  readonly #context: TrainerContext;
+  readonly #model: NeuralGpuModel;
+  readonly #curriculumOptions: CurriculumOptions;
+  #curriculum: CurriculumState;
+  /** Clones handed out by the last `exportState`, freed at the next one or at `dispose`. */
+  #exported: tf.Tensor[] = [];
+
+  constructor(config: NeuralGpuConfig, context: TrainerContext) {
+    this.#config = config;
+    this.#context = context;
+    this.#model = new NeuralGpuModel(config, context.seed);
+    this.#curriculumOptions = {
+      start: config.curriculumStart,
+      maxLength: config.maxTrainLength,
+      threshold: config.curriculumThreshold,
+      window: config.curriculumWindow,
+    };
+    this.#curriculum = initialCurriculum(this.#curriculumOptions);
+  }
+
+  /** The current curriculum state (for tests and logs). */
+  get curriculum(): CurriculumState {
+    return this.#curriculum;
+  }
+
+  get parameterCount(): number {
+    return this.#model.parameterCount;
+  }
+
+  trainStep(step: number): Record<string, MetricValue> {
+    const { seed } = this.#context;
+    const frontier = this.#curriculum.length;
+    const length = sampleTrainLength(this.#curriculum, rng([seed, Stream.dataOrder, step]));
+    const batch = binaryBatch(
+      this.#config.task,
+      length,
+      this.#config.batchSize,
+      rng([seed, Stream.syntheticData, step]),
+    );
+    const masks = this.#dropoutMasks(batch, step);
+    const inputs = tf.tensor2d(batch.inputs, [batch.batchSize, batch.inputWidth], 'int32');
+    let result: BatchGradients;
+    try {
+      result = batchGradients(this.#model, inputs, masks, this.#head(batch));
+    } finally {
+      tf.dispose([inputs, ...(masks ?? [])]);
+    }
+    const { loss, predicted, gradients } = result;
+    try {
+      this.#context.optimizer.applyGradients(gradients);
+    } finally {
+      tf.dispose(gradients.map(({ tensor }) => tensor));
+    }
+    const errors = countDigitErrors(predicted.dataSync(), batch.targets, batch.batchSize, batch.targetWidth);
+    predicted.dispose();
+    const { bitError, seqError } = errorRates(errors);
+    this.#curriculum = updateCurriculum(this.#curriculum, this.#curriculumOptions, length, seqError);
+    return {
+      loss,
+      train_bit_error: bitError,
+      train_seq_error: seqError,
+      train_length: length,
+      curriculum_length: frontier,
+    };
+  }
+
+  async evaluate(_step: number): Promise<Record<string, number>> {
+    const metrics: Record<string, number> = { curriculum_length: this.#curriculum.length };
+    for (const length of this.#config.testLengths) {
+      const { bitError, seqError } = errorRates(this.evaluateLength(length, this.#config.evalExamples));
+      const names = testMetricNames(length);
+      metrics[names.bitError] = bitError;
+      metrics[names.seqError] = seqError;
+    }
+    return metrics;
+  }
+
+  /** Digit errors on the fixed held-out set of `examples` examples with operands of `length` digits. */
+  evaluateLength(length: number, examples: number): DigitErrors {
+    const all = binaryBatch(
+      this.#config.task,
+      length,
+      examples,
+      rng([this.#context.seed, Stream.dataSplit, length]),
+    );
+    let total = NO_DIGIT_ERRORS;
+    for (let start = 0; start < examples; start += EVAL_CHUNK) {
+      const size = Math.min(EVAL_CHUNK, examples - start);
+      const chunk: BinaryBatch = {
+        ...all,
+        batchSize: size,
+        inputs: all.inputs.subarray(start * all.inputWidth, (start + size) * all.inputWidth),
+        targets: all.targets.subarray(start * all.targetWidth, (start + size) * all.targetWidth),
+      };
+      const predicted = tf.tidy(() => {
+        const inputs = tf.tensor2d(chunk.inputs, [size, chunk.inputWidth], 'int32');
+        return this.#head(chunk).predict(this.#model.logits(inputs, null));
+      });
+      const values = predicted.dataSync();
+      predicted.dispose();
+      total = addDigitErrors(total, countDigitErrors(values, chunk.targets, size, chunk.targetWidth));
+    }
+    return total;
+  }
+
+  exportState(): TrainerState {
+    for (const tensor of this.#exported) tensor.dispose();
+    const tensors = this.#model.namedVariables.map(({ name, variable }) => ({
+      name,
+      tensor: tf.clone(variable),
+    }));
+    this.#exported = tensors.map(({ tensor }) => tensor);
+    return { tensors, meta: { format: STATE_FORMAT, curriculum: { ...this.#curriculum } } };
+  }
+
+  importState(state: TrainerState): void {
+    if (state.meta.format !== STATE_FORMAT) {
+      throw failedPrecondition(`neural_gpu checkpoint: unknown format ${JSON.stringify(state.meta.format)}`);
+    }
+    const curriculum = parseCurriculum(state.meta.curriculum, this.#curriculumOptions);
+    const byName = new Map(state.tensors.map(({ name, tensor }) => [name, tensor]));
+    // Check everything before assigning anything, so a bad checkpoint leaves the session intact.
+    for (const { name, variable } of this.#model.namedVariables) {
+      const tensor = byName.get(name);
+      if (tensor === undefined || !tf.util.arraysEqual(tensor.shape, variable.shape)) {
+        throw failedPrecondition(
+          `neural_gpu checkpoint: tensor ${name} has shape ${JSON.stringify(tensor?.shape ?? null)}; ` +
+            `the model needs ${JSON.stringify(variable.shape)}`,
+        );
+      }
+    }
+    for (const { name, variable } of this.#model.namedVariables) {
+      variable.assign(byName.get(name) as tf.Tensor);
+    }
+    this.#curriculum = curriculum;
+  }
+
+  dispose(): void {
+    for (const tensor of this.#exported) tensor.dispose();
+    this.#exported = [];
+    this.#model.dispose();
+  }
+
+  /** Mean cross-entropy over the result digits, and argmax digits `[batch, targetWidth]`. */
+  #head(batch: BinaryBatch): LossHead {
+    const rows = batch.batchSize * batch.targetWidth;
+    const resultLogits = (logits: tf.Tensor3D): tf.Tensor2D =>
+      tf.reshape(tf.slice(logits, [0, 0, 0], [batch.batchSize, batch.targetWidth, -1]), [rows, -1]);
+    return {
+      loss: (logits) =>
+        tf.tidy(() => {
+          const flat = resultLogits(logits);
+          const labels = tf.oneHot(tf.tensor1d(batch.targets, 'int32'), flat.shape[1]);
+          return tf.neg(tf.mean(tf.sum(tf.mul(labels, tf.logSoftmax(flat)), 1))) as tf.Scalar;
+        }),
+      predict: (logits) =>
+        tf.tidy(() => tf.reshape(tf.argMax(resultLogits(logits), 1), [batch.batchSize, batch.targetWidth])),
+    };
+  }
+
+  /** One candidate-dropout multiplier per layer for training step `step`, or null without dropout. */
+  #dropoutMasks(batch: BinaryBatch, step: number): tf.Tensor4D[] | null {
+    const { dropoutRate, layers, height, maps } = this.#config;
+    if (dropoutRate === 0) return null;
+    const keep = 1 - dropoutRate;
+    const shape: [number, number, number, number] = [batch.batchSize, batch.inputWidth, height, maps];
+    const size = shape[0] * shape[1] * shape[2] * shape[3];
+    const masks: tf.Tensor4D[] = [];
+    for (let layer = 0; layer < layers; layer += 1) {
+      const stream = rng([this.#context.seed, Stream.dropout, step, layer]);
+      const values = new Float32Array(size);
+      for (let i = 0; i < size; i += 1) values[i] = stream.uniform() < keep ? 1 / keep : 0;
+      masks.push(tf.tensor4d(values, shape));
+    }
+    return masks;
+  }
+}

@@ -1,0 +1,196 @@
+import * as tf from '@tensorflow/tfjs';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createInnerOptimizer,
+  createNoisyOptimizer,
+  type NoisyOptimizer,
+} from '../../../../src/optim/index.js';
+import {
+  compileNeuralGpuConfig,
+  NEURAL_GPU_DEFAULTS,
+  type NeuralGpuConfig,
+  NeuralGpuSession,
+  neuralGpuTrainer,
+} from '../../../../src/trainers/neural_gpu/index.js';
+import type { MetricValue, TrainerState } from '../../../../src/trainers/types.js';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+/** Small enough for the cpu backend; dropout and a fast curriculum exercise every random stream. */
+const tiny: NeuralGpuConfig = compileNeuralGpuConfig({
+  ...NEURAL_GPU_DEFAULTS,
+  task: 'add',
+  maps: 6,
+  layers: 2,
+  height: 2,
+  batchSize: 4,
+  dropoutRate: 0.2,
+  maxTrainLength: 4,
+  curriculumStart: 2,
+  curriculumThreshold: 1,
+  curriculumWindow: 1,
+  testLengths: [3, 5],
+  evalExamples: 16,
+});
+
+function noisyAdam(seed: number): NoisyOptimizer {
+  return createNoisyOptimizer(createInnerOptimizer({ kind: 'adam', learningRate: 1e-3, epsilon: 1e-4 }), {
+    eta: 1.0,
+    gamma: 0.55,
+    seed,
+    clip: { byGlobalNorm: 1.0 },
+  });
+}
+
+const open: { dispose(): void }[] = [];
+function track<T extends { dispose(): void }>(resource: T): T {
+  open.push(resource);
+  return resource;
+}
+afterEach(() => {
+  for (const resource of open.splice(0)) resource.dispose();
+});
+
+function session(seed: number, optimizer: NoisyOptimizer, config = tiny): NeuralGpuSession {
+  return track(new NeuralGpuSession(config, { seed, optimizer, backend: tf.getBackend() }));
+}
+
+/** Runs steps [from, to) and returns the losses, disposing the returned tensors like the runtime. */
+function train(s: NeuralGpuSession, from: number, to: number): number[] {
+  const losses: number[] = [];
+  for (let step = from; step < to; step += 1) {
+    const metrics = s.trainStep(step);
+    losses.push(read(metrics.loss));
+    for (const value of Object.values(metrics)) if (typeof value !== 'number') value.dispose();
+  }
+  return losses;
+}
+
+function read(value: MetricValue | undefined): number {
+  if (value === undefined) throw new Error('missing metric');
+  return typeof value === 'number' ? value : (value.dataSync()[0] ?? Number.NaN);
+}
+
+function weights(state: TrainerState): Record<string, number[]> {
+  return Object.fromEntries(state.tensors.map(({ name, tensor }) => [name, Array.from(tensor.dataSync())]));
+}
+
+describe('NeuralGpuSession', () => {
+  it('creates a session through the trainer definition and reports per-step metrics', async () => {
+    const optimizer = track(noisyAdam(1));
+    const s = track(await neuralGpuTrainer.create(tiny, { seed: 1, optimizer, backend: 'cpu' }));
+    const metrics = s.trainStep(0);
+    expect(Object.keys(metrics).sort()).toEqual([
+      'curriculum_length',
+      'loss',
+      'train_bit_error',
+      'train_length',
+      'train_seq_error',
+    ]);
+    // Two output classes, random init: the cross-entropy starts near ln 2.
+    expect(read(metrics.loss)).toBeGreaterThan(0.3);
+    expect(read(metrics.loss)).toBeLessThan(1.5);
+    expect(read(metrics.train_length)).toBeGreaterThanOrEqual(1);
+    expect(read(metrics.train_length)).toBeLessThanOrEqual(2);
+    expect(read(metrics.curriculum_length)).toBe(2);
+    for (const value of Object.values(metrics)) if (typeof value !== 'number') value.dispose();
+  });
+
+  it('evaluates at longer lengths than it trains on and reports per-length metrics', async () => {
+    const s = session(2, track(noisyAdam(2)));
+    train(s, 0, 2);
+    const metrics = await s.evaluate(2);
+    expect(Object.keys(metrics).sort()).toEqual([
+      'curriculum_length',
+      'test_bit_error_len3',
+      'test_bit_error_len5',
+      'test_seq_error_len3',
+      'test_seq_error_len5',
+    ]);
+    for (const name of ['test_bit_error_len5', 'test_seq_error_len5', 'test_bit_error_len3']) {
+      expect(metrics[name]).toBeGreaterThanOrEqual(0);
+      expect(metrics[name]).toBeLessThanOrEqual(1);
+    }
+    // An untrained model gets long sums wrong: every example has 6 result digits at length 5.
+    expect(metrics.test_seq_error_len5).toBeGreaterThan(0.5);
+    expect(metrics.test_bit_error_len5).toBeLessThanOrEqual(metrics.test_seq_error_len5 ?? 0);
+    // The held-out set is fixed per length, so evaluating twice gives the same numbers.
+    expect(await s.evaluate(2)).toEqual(metrics);
+  });
+
+  it('leaks no tensor across steps, evaluation, export/import and dispose', async () => {
+    const start = tf.memory().numTensors;
+    const optimizer = noisyAdam(3);
+    const s = new NeuralGpuSession(tiny, { seed: 3, optimizer, backend: 'cpu' });
+    train(s, 0, 1); // the optimizer creates its slots on the first step
+    const settled = tf.memory().numTensors;
+    train(s, 1, 4);
+    await s.evaluate(4);
+    expect(tf.memory().numTensors).toBe(settled);
+    s.importState(s.exportState());
+    s.importState(s.exportState()); // a second export frees the first one's clones
+    const exported = tiny.layers * 6 + 3;
+    expect(tf.memory().numTensors).toBe(settled + exported);
+    s.dispose();
+    optimizer.dispose();
+    expect(tf.memory().numTensors).toBe(start);
+  });
+
+  it('is a pure function of the seed: same seed, same weights; other seed, other weights', () => {
+    const run = (seed: number) => {
+      const s = session(seed, track(noisyAdam(seed)));
+      train(s, 0, 3);
+      return weights(s.exportState());
+    };
+    expect(run(4)).toEqual(run(4));
+    expect(run(4)).not.toEqual(run(5));
+  });
+
+  it('resumes mid-curriculum bit-identically (weights, curriculum, optimizer and noise state)', () => {
+    const total = 8;
+    const cut = 4;
+    const uninterrupted = session(6, track(noisyAdam(6)));
+    const expectedLosses = train(uninterrupted, 0, total);
+
+    const firstOptimizer = noisyAdam(6);
+    const first = new NeuralGpuSession(tiny, { seed: 6, optimizer: firstOptimizer, backend: 'cpu' });
+    const lossesBefore = train(first, 0, cut);
+    const state = first.exportState();
+    const optimizerState = firstOptimizer.exportState();
+    // A JSON round trip, as a checkpoint store would do with the meta.
+    const meta = JSON.parse(JSON.stringify(state.meta)) as Record<string, unknown>;
+    const curriculum = meta.curriculum as { length: number };
+    expect(curriculum.length).toBeGreaterThan(tiny.curriculumStart);
+    expect(curriculum.length).toBeLessThanOrEqual(tiny.maxTrainLength);
+
+    const resumedOptimizer = track(noisyAdam(999)); // the imported state's seed replaces this one
+    const resumed = session(6, resumedOptimizer);
+    resumed.importState({ tensors: state.tensors, meta });
+    resumedOptimizer.importState(optimizerState);
+    tf.dispose(optimizerState.inner.map((t) => t.tensor));
+    first.dispose();
+    firstOptimizer.dispose();
+
+    const lossesAfter = train(resumed, cut, total);
+    expect([...lossesBefore, ...lossesAfter]).toEqual(expectedLosses);
+    expect(resumed.curriculum).toEqual(uninterrupted.curriculum);
+    expect(weights(resumed.exportState())).toEqual(weights(uninterrupted.exportState()));
+  });
+
+  it('rejects a checkpoint of another shape or with a corrupt meta, leaving the session intact', () => {
+    const s = session(7, track(noisyAdam(7)));
+    const other = session(7, track(noisyAdam(7)), { ...tiny, maps: 4 });
+    const before = weights(s.exportState());
+    expect(() => s.importState(other.exportState())).toThrow(
+      /tensor embedding has shape \[5,4\]; the model needs \[5,6\]/,
+    );
+    const good = s.exportState();
+    expect(() => s.importState({ tensors: good.tensors, meta: { format: 2 } })).toThrow(/unknown format/);
+    expect(() =>
+      s.importState({ tensors: good.tensors, meta: { format: 1, curriculum: { length: 0 } } }),
+    ).toThrow(/invalid curriculum state/);
+    expect(weights(s.exportState())).toEqual(before);
+  });
+});
