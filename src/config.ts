@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
+import { parseStaticTokens, type StaticToken } from './auth/index.js';
 import { invalidArgument } from './errors/index.js';
 
 /**
@@ -37,6 +38,27 @@ export interface ServiceConfig {
   readonly maxAttempts: number;
   /** How often an idle replica looks for queued runs. `GRADNOISE_POLL_MS`, default 1000. */
   readonly pollMs: number;
+  /**
+   * API tokens, hashed at once (never kept or logged in clear). `GRADNOISE_TOKENS`:
+   * `project1:token1,project2:token2`; default none. With none here and none in the `api_tokens`
+   * table, authentication is off (see src/auth).
+   */
+  readonly apiTokens: readonly StaticToken[];
+  /**
+   * TLS files; null: plaintext. `GRADNOISE_TLS_CERT` and `GRADNOISE_TLS_KEY` (PEM, both or neither),
+   * and optionally `GRADNOISE_TLS_CLIENT_CA`, which makes clients present a certificate (mTLS).
+   */
+  readonly tls: {
+    readonly certFile: string;
+    readonly keyFile: string;
+    readonly clientCaFile: string | null;
+  } | null;
+  /** Largest request message in bytes. `GRADNOISE_MAX_MESSAGE_BYTES`, default 4 MiB. */
+  readonly maxMessageBytes: number;
+  /** Server streams one client may hold at once. `GRADNOISE_MAX_STREAMS_PER_CLIENT`, default 100. */
+  readonly maxStreamsPerClient: number;
+  /** QUEUED runs a project may have. `GRADNOISE_MAX_QUEUED_RUNS`, default 10,000. */
+  readonly maxQueuedRuns: number;
   /** Log level. `LOG_LEVEL`: trace | debug | info | warn | error | silent; default info. */
   readonly logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'silent';
 }
@@ -66,6 +88,32 @@ function text(env: Env, name: string, fallback: string): string {
   return raw === undefined || raw.trim() === '' ? fallback : raw.trim();
 }
 
+/** The TLS files, absolute; cert and key come together, the client CA only with them. */
+function tlsFiles(env: Env): ServiceConfig['tls'] {
+  const certFile = text(env, 'GRADNOISE_TLS_CERT', '');
+  const keyFile = text(env, 'GRADNOISE_TLS_KEY', '');
+  const clientCaFile = text(env, 'GRADNOISE_TLS_CLIENT_CA', '');
+  if (certFile === '' && keyFile === '') {
+    if (clientCaFile !== '') {
+      throw invalidArgument('GRADNOISE_TLS_CLIENT_CA', clientCaFile, 'only with GRADNOISE_TLS_CERT and _KEY');
+    }
+    return null;
+  }
+  if (certFile === '' || keyFile === '') {
+    const missing = certFile === '' ? 'GRADNOISE_TLS_CERT' : 'GRADNOISE_TLS_KEY';
+    throw invalidArgument(
+      missing,
+      '',
+      'a PEM file path: TLS needs both GRADNOISE_TLS_CERT and GRADNOISE_TLS_KEY',
+    );
+  }
+  return {
+    certFile: resolve(certFile),
+    keyFile: resolve(keyFile),
+    clientCaFile: clientCaFile === '' ? null : resolve(clientCaFile),
+  };
+}
+
 /** Builds the service configuration from environment variables (see `ServiceConfig`). */
 export function compileConfig(env: Env, defaults: { hostname: string; pid: number }): ServiceConfig {
   const databaseUrl = text(env, 'DATABASE_URL', '');
@@ -83,6 +131,11 @@ export function compileConfig(env: Env, defaults: { hostname: string; pid: numbe
     leaseMs: integer(env, 'GRADNOISE_LEASE_SECONDS', 30, 2, 3600) * 1000,
     maxAttempts: integer(env, 'GRADNOISE_MAX_ATTEMPTS', 3, 1, 100),
     pollMs: integer(env, 'GRADNOISE_POLL_MS', 1000, 10, 60_000),
+    apiTokens: parseStaticTokens(env.GRADNOISE_TOKENS),
+    tls: tlsFiles(env),
+    maxMessageBytes: integer(env, 'GRADNOISE_MAX_MESSAGE_BYTES', 4 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    maxStreamsPerClient: integer(env, 'GRADNOISE_MAX_STREAMS_PER_CLIENT', 100, 1, 1_000_000),
+    maxQueuedRuns: integer(env, 'GRADNOISE_MAX_QUEUED_RUNS', 10_000, 1, 100_000_000),
     logLevel: oneOf(env, 'LOG_LEVEL', 'info', ['trace', 'debug', 'info', 'warn', 'error', 'silent'] as const),
   };
 }

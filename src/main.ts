@@ -1,10 +1,11 @@
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
+import { Authenticator } from './auth/index.js';
 import { compileConfig, type ServiceConfig } from './config.js';
 import { createRegistry, startMetricsServer } from './metrics/index.js';
 import { RunScheduler, selectBackend } from './runs/index.js';
-import { createGrpcServer } from './server/index.js';
+import { bearerAuthenticate, createGrpcServer, serverCredentials } from './server/index.js';
 import { createStore, migrate, startEmbeddedPostgres } from './store/index.js';
 
 /**
@@ -17,7 +18,17 @@ import { createStore, migrate, startEmbeddedPostgres } from './store/index.js';
 export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const config: ServiceConfig = compileConfig(env, { hostname: hostname(), pid: process.pid });
   const logger = pino({ level: config.logLevel, base: { service: 'gradnoise', replica: config.replicaId } });
-  logger.info({ config: { ...config, databaseUrl: config.databaseUrl ? '<set>' : null } }, 'starting');
+  logger.info(
+    {
+      config: {
+        ...config,
+        databaseUrl: config.databaseUrl ? '<set>' : null,
+        // Hashes only, but a count is all an operator needs to see.
+        apiTokens: config.apiTokens.length,
+      },
+    },
+    'starting',
+  );
 
   let embedded: Awaited<ReturnType<typeof startEmbeddedPostgres>> | null = null;
   let databaseUrl = config.databaseUrl;
@@ -42,6 +53,20 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
     onError: (error) => logger.warn({ err: error }, 'idle database connection failed'),
   });
 
+  const authenticator = new Authenticator({ staticTokens: config.apiTokens, tokens: store.tokens });
+  if (await authenticator.enabled()) {
+    logger.info(
+      { environmentTokens: config.apiTokens.length },
+      'authentication on: calls need "authorization: Bearer <token>" (health and reflection stay open)',
+    );
+  } else {
+    logger.warn(
+      {},
+      'authentication OFF: no GRADNOISE_TOKENS and no api_tokens rows, so every caller is project "default". ' +
+        'Create a token (npm run token:create) or set GRADNOISE_TOKENS before exposing this port',
+    );
+  }
+
   // The backend each worker thread will pick, probed once here so the choice is logged at start.
   const backend = await selectBackend(config.backend);
   logger.info({ backend: backend.name, rejected: backend.rejected }, 'tfjs backend selected');
@@ -60,7 +85,17 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
   );
   await scheduler.start();
 
-  const server = createGrpcServer({ store, runs: scheduler, registry, logger });
+  const server = createGrpcServer({
+    store,
+    runs: scheduler,
+    registry,
+    logger,
+    authenticate: bearerAuthenticate(authenticator),
+    maxReceiveMessageBytes: config.maxMessageBytes,
+    maxStreamsPerClient: config.maxStreamsPerClient,
+    maxQueuedRuns: config.maxQueuedRuns,
+    credentials: await serverCredentials(config.tls),
+  });
   const grpcPort = await server.listen(config.grpcHost, config.grpcPort);
   const metricsServer =
     config.metricsPort >= 0
@@ -69,6 +104,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
   logger.info(
     {
       grpc: `${config.grpcHost}:${grpcPort}`,
+      transport: config.tls === null ? 'plaintext' : config.tls.clientCaFile === null ? 'tls' : 'mtls',
       metrics: metricsServer ? `${config.metricsHost}:${metricsServer.port}` : null,
     },
     'gradnoise serving',

@@ -24,6 +24,8 @@ export interface ExecutionDeps {
   readonly logger: RunLogger;
   readonly owner: string;
   readonly progressIntervalMs: number;
+  /** Tells other replicas the run ended (`notify.ts`). Default: nobody. */
+  readonly announce?: (runId: string, status: RunStatus) => void;
 }
 
 /** Why the scheduler stopped a run itself (the worker's outcome says how it ended). */
@@ -44,6 +46,9 @@ export type StopReason = 'lease-lost' | 'shutdown';
  *
  * Checkpoint saves and the metric flush complete before the run is settled, so a watcher that
  * sees the final status can replay every point, and a resumed attempt finds the last checkpoint.
+ * A checkpoint is saved only once the metric points before it are stored: an attempt that resumes
+ * from it recomputes every later step, so a replica killed at any moment leaves no gap in the
+ * stored series (and the primary key leaves no duplicate).
  */
 export class RunExecution {
   readonly run: RunRecord;
@@ -152,7 +157,10 @@ export class RunExecution {
           format: CHECKPOINT_FORMAT,
           index,
         };
-        this.enqueue(`save the checkpoint at step ${step}`, () => store.checkpoints.save(meta, bytes));
+        this.enqueue(`save the checkpoint at step ${step}`, async () => {
+          await sink.flush();
+          await store.checkpoints.save(meta, bytes);
+        });
         return;
       }
       case 'finished':
@@ -191,6 +199,9 @@ export class RunExecution {
       logger.error({ runId: id, err: cause, outcome: outcome.status }, 'could not record how the run ended');
     }
     logger.info({ runId: id, outcome: outcome.status, status, step: this.step, error }, 'run attempt ended');
-    if (status !== null) hub.publishStatus(id, status, error);
+    if (status !== null) {
+      hub.publishStatus(id, status, error);
+      this.deps.announce?.(id, status);
+    }
   }
 }

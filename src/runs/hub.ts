@@ -16,11 +16,14 @@ import { type MetricPoint, type RunStatus, TERMINAL_STATUSES } from './spec.js';
  * - A terminal status (COMPLETED, FAILED, CANCELLED) is the last event: the subscription ends after
  *   delivering it and leaves the hub.
  * - `close()` (or leaving a `for await` loop) unsubscribes and frees everything it held.
+ * - For runs training on another replica, `publishStored` tells subscribers that the store holds
+ *   every point up to a step (see `notify.ts`); consecutive such events coalesce into the highest.
  */
 
 export type LiveEvent =
   | { readonly kind: 'points'; readonly points: readonly MetricPoint[] }
-  | { readonly kind: 'status'; readonly status: RunStatus; readonly error: string | null };
+  | { readonly kind: 'status'; readonly status: RunStatus; readonly error: string | null }
+  | { readonly kind: 'stored'; readonly step: number };
 
 export interface SubscribeOptions {
   /** Only these metric names; empty or absent: all. */
@@ -86,6 +89,18 @@ export class LiveSubscription implements AsyncIterable<LiveEvent> {
     this.wake();
   }
 
+  /** @internal */
+  deliverStored(step: number): void {
+    if (this.closed) return;
+    const last = this.queue[this.queue.length - 1];
+    if (last?.kind === 'stored') {
+      this.queue[this.queue.length - 1] = { kind: 'stored', step: Math.max(last.step, step) };
+      return;
+    }
+    this.queue.push({ kind: 'stored', step });
+    this.wake();
+  }
+
   private drop(): void {
     this.failure = new AppError(
       'RESOURCE_EXHAUSTED',
@@ -128,7 +143,7 @@ export class LiveSubscription implements AsyncIterable<LiveEvent> {
     if (event.kind === 'points') {
       this.bufferedPoints -= event.points.length;
       for (const p of event.points) if (p.step > this.lastStep) this.lastStep = p.step;
-    } else if (TERMINAL_STATUSES.has(event.status)) {
+    } else if (event.kind === 'status' && TERMINAL_STATUSES.has(event.status)) {
       this.close();
     }
     return event;
@@ -185,6 +200,16 @@ export class LiveHub {
 
   publishStatus(runId: string, status: RunStatus, error: string | null = null): void {
     for (const s of [...(this.byRun.get(runId) ?? [])]) s.deliverStatus(status, error);
+  }
+
+  /** Every point of the run up to `step` is in the store (it trains on another replica). */
+  publishStored(runId: string, step: number): void {
+    for (const s of [...(this.byRun.get(runId) ?? [])]) s.deliverStored(step);
+  }
+
+  /** Ids of the runs that have subscribers. */
+  watchedRuns(): string[] {
+    return [...this.byRun.keys()];
   }
 
   /** Subscribers of one run, or of all runs. */

@@ -4,6 +4,8 @@ import { RunExecution, type RunLogger } from './execution.js';
 import { LiveHub } from './hub.js';
 import { loadLatestCheckpoint, renewLeases } from './leases.js';
 import { RunMetrics } from './metrics.js';
+import { RunNotifier } from './notify.js';
+import { RemoteRunFeed } from './notify-feed.js';
 import {
   type CompiledRunSchedulerOptions,
   compileRunSchedulerOptions,
@@ -35,6 +37,10 @@ const SILENT: RunLogger = { debug() {}, info() {}, warn() {}, error() {} };
  * renewed belongs to another replica by now, so its local attempt is aborted without writing.
  * A claimed run with a checkpoint resumes from the latest one (its sha256 is verified first).
  *
+ * Replicas tell each other through PostgreSQL NOTIFY (`notify.ts`) when a run's points are stored,
+ * when it ends and when its cancel was requested, so a watcher on any replica streams live and a
+ * cancel reaches the training replica at once.
+ *
  * `stop()` is graceful: stop claiming; ask every running run to suspend (checkpoint, then release
  * it to the queue, where this or another replica resumes it); after `shutdownGraceMs` kill the
  * threads that have not finished (those runs are released too and resume from their previous
@@ -47,6 +53,8 @@ export class RunScheduler {
   private readonly logger: RunLogger;
   private readonly metrics: RunMetrics;
   private readonly sink: MetricSink;
+  private readonly notifier: RunNotifier;
+  private readonly feed: RemoteRunFeed;
   private pool: WorkerPool | null = null;
   private readonly executions = new Map<string, RunExecution>();
   private timers: NodeJS.Timeout[] = [];
@@ -61,6 +69,14 @@ export class RunScheduler {
     this.logger = deps.logger ?? SILENT;
     this.metrics = new RunMetrics(deps.registry, deps.store.runs);
     this.hub = new LiveHub({ maxBufferedPoints: this.options.watchBufferPoints });
+    this.notifier = new RunNotifier(deps.store.notifications, this.logger);
+    this.feed = new RemoteRunFeed({
+      notifications: deps.store.notifications,
+      hub: this.hub,
+      isLocal: (runId) => this.executions.has(runId),
+      onCancel: (runId) => this.executions.get(runId)?.signal(Control.cancel),
+      logger: this.logger,
+    });
     this.sink = new MetricSink(deps.store.metrics, {
       flushIntervalMs: this.options.sinkFlushMs,
       maxBufferedPoints: this.options.sinkMaxBufferedPoints,
@@ -72,6 +88,7 @@ export class RunScheduler {
         this.logger.warn({ count }, 'metric buffer full: points dropped');
       },
       onError: (error) => this.logger.error({ err: error }, 'metric write failed after retries'),
+      onStored: (steps) => this.notifier.stored(steps),
     });
   }
 
@@ -110,6 +127,7 @@ export class RunScheduler {
       setInterval(() => void this.renewLeases(), leaseRenewMs),
     ];
     for (const t of this.timers) t.unref();
+    this.feed.start();
     void this.tick();
   }
 
@@ -125,8 +143,14 @@ export class RunScheduler {
    */
   async cancel(project: string, runId: string): Promise<RunRecord> {
     const run = await this.store.runs.requestCancel(project, runId);
-    this.executions.get(runId)?.signal(Control.cancel);
-    if (run.status === 'CANCELLED') this.hub.publishStatus(runId, run.status, run.error);
+    const local = this.executions.get(runId);
+    local?.signal(Control.cancel);
+    if (run.status === 'CANCELLED') {
+      this.hub.publishStatus(runId, run.status, run.error);
+      this.notifier.finished(runId, run.status);
+    } else if (local === undefined) {
+      this.notifier.cancelRequested(runId);
+    }
     return run;
   }
 
@@ -180,6 +204,7 @@ export class RunScheduler {
       .close()
       .catch((error: unknown) => this.logger.error({ err: error }, 'final metric flush failed'));
     await this.pool?.close();
+    await this.feed.close();
     this.logger.info({}, 'run scheduler stopped');
   }
 
@@ -225,6 +250,7 @@ export class RunScheduler {
       if (run.cancelRequested) {
         const ended = await this.store.runs.finish(run.id, owner, 'CANCELLED', null);
         this.hub.publishStatus(run.id, ended.status, ended.error);
+        this.notifier.finished(run.id, ended.status);
         return;
       }
       const checkpoint = await loadLatestCheckpoint(this.store, run.id);
@@ -243,6 +269,7 @@ export class RunScheduler {
           logger: this.logger,
           owner,
           progressIntervalMs: this.options.progressIntervalMs,
+          announce: (runId, status) => this.notifier.finished(runId, status),
         },
         run,
         (listener) => {
@@ -263,7 +290,10 @@ export class RunScheduler {
       const ended = await this.store.runs
         .finish(run.id, owner, 'FAILED', `could not start: ${reason}`)
         .catch(() => null);
-      if (ended !== null) this.hub.publishStatus(run.id, ended.status, ended.error);
+      if (ended !== null) {
+        this.hub.publishStatus(run.id, ended.status, ended.error);
+        this.notifier.finished(run.id, ended.status);
+      }
     }
   }
 

@@ -11,7 +11,12 @@ import type { MetricPoint } from './spec.js';
  * - A write starts when `flushPoints` are buffered or every `flushIntervalMs`, whichever is first;
  *   one write runs at a time, `batchSize` points per `upsertMany`.
  * - A failed write is retried with exponential backoff (`retryBaseMs` doubling up to `retryMaxMs`),
- *   `maxRetries` times; then the points stay buffered for the next interval and `onError` is told.
+ *   `maxRetries` times; then the points go back to the FRONT of the buffer for the next interval and
+ *   `onError` is told. Points are written in the order they were added, so the stored points of a
+ *   run are always every point up to some step (plus part of the next): a watcher reading from the
+ *   store never sees a later step before an earlier one.
+ * - After a write that emptied the buffer, `onStored` gets, per run written since its last call, the
+ *   highest step written: every point added up to it is now stored (see `notify.ts`).
  * - The buffer is bounded by `maxBufferedPoints`. Beyond it new points are DROPPED (counted in
  *   `dropped`, reported to `onDrop`): memory stays bounded during a long outage, and the newest
  *   values of a run resume as soon as the store recovers. Live watchers are fed by the hub, not by
@@ -40,6 +45,8 @@ export interface MetricSinkOptions {
   readonly onDrop?: (count: number) => void;
   /** Called when a write still fails after every retry. */
   readonly onError?: (error: unknown) => void;
+  /** Called after a write that emptied the buffer: run id → highest step written since the last call. */
+  readonly onStored?: (steps: ReadonlyMap<string, number>) => void;
 }
 
 type DrainOutcome = { readonly ok: true } | { readonly ok: false; readonly error: unknown };
@@ -49,9 +56,11 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 
 export class MetricSink {
   private readonly repository: Pick<MetricRepository, 'upsertMany'>;
-  private readonly o: Required<Omit<MetricSinkOptions, 'onWrite' | 'onDrop' | 'onError'>>;
-  private readonly hooks: Pick<MetricSinkOptions, 'onWrite' | 'onDrop' | 'onError'>;
+  private readonly o: Required<Omit<MetricSinkOptions, 'onWrite' | 'onDrop' | 'onError' | 'onStored'>>;
+  private readonly hooks: Pick<MetricSinkOptions, 'onWrite' | 'onDrop' | 'onError' | 'onStored'>;
   private readonly buffer = new Map<string, MetricPoint>();
+  /** Highest step written per run since `onStored` was last called. */
+  private readonly storedSteps = new Map<string, number>();
   private draining: Promise<DrainOutcome> | null = null;
   private timer: NodeJS.Timeout | null = null;
   private droppedPoints = 0;
@@ -145,13 +154,30 @@ export class MetricSink {
       }
       const error = await this.writeWithRetries(batch);
       if (error !== undefined) {
-        // Newer values added meanwhile win over the batch being put back.
-        for (const p of batch) if (!this.buffer.has(keyOf(p))) this.buffer.set(keyOf(p), p);
+        this.putBack(batch);
         this.hooks.onError?.(error.cause);
         return { ok: false, error: error.cause };
       }
+      for (const p of batch) {
+        if (p.step > (this.storedSteps.get(p.runId) ?? -1)) this.storedSteps.set(p.runId, p.step);
+      }
+    }
+    if (this.storedSteps.size > 0) {
+      const steps = new Map(this.storedSteps);
+      this.storedSteps.clear();
+      this.hooks.onStored?.(steps);
     }
     return { ok: true };
+  }
+
+  /** The failed batch goes back before everything added since, keeping the write order. */
+  private putBack(batch: readonly MetricPoint[]): void {
+    const later = [...this.buffer];
+    this.buffer.clear();
+    // Newer values added meanwhile win over the batch's, in the batch's place.
+    const newer = new Map(later);
+    for (const p of batch) this.buffer.set(keyOf(p), newer.get(keyOf(p)) ?? p);
+    for (const [key, p] of later) if (!this.buffer.has(key)) this.buffer.set(key, p);
   }
 
   /** Undefined on success, else the last error wrapped (so an `undefined` rejection is not lost). */

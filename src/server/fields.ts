@@ -51,6 +51,14 @@ export function enumValue<T extends string>(
   return value;
 }
 
+/**
+ * PostgreSQL text cannot hold NUL, so a string with one could never be stored or matched: it is
+ * refused here, naming the field, instead of failing in the database.
+ */
+function refuseNul(path: string, value: string): void {
+  if (value.includes('\u0000')) throw invalidArgument(path, value, 'text without NUL (U+0000) characters');
+}
+
 const LABEL_KEY = /^[A-Za-z0-9_.\-/]{1,63}$/;
 export const MAX_LABELS = 32;
 export const MAX_LABEL_VALUE = 256;
@@ -79,6 +87,7 @@ export function labels(
         `a value of at most ${MAX_LABEL_VALUE} characters`,
       );
     }
+    refuseNul(`${path}[${JSON.stringify(key)}]`, value);
     out[key] = value;
   }
   return out;
@@ -88,6 +97,7 @@ export function labels(
 export function shortString(path: string, raw: string | undefined, maxLength: number): string {
   const value = raw ?? '';
   if (value.length > maxLength) throw invalidArgument(path, value, `at most ${maxLength} characters`);
+  refuseNul(path, value);
   return value;
 }
 
@@ -96,6 +106,7 @@ export function requiredId(path: string, raw: string | undefined): string {
   const value = raw ?? '';
   if (value === '') throw invalidArgument(path, value, 'a non-empty id');
   if (value.length > 64) throw invalidArgument(path, value, 'an id of at most 64 characters');
+  refuseNul(path, value);
   return value;
 }
 

@@ -3,11 +3,15 @@ import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import { peerHost } from '../auth/index.js';
 import type { Store } from '../store/types.js';
 import { createGrpcMetrics } from './grpc-metrics.js';
 import type { Authenticate } from './handlers.js';
-import { loadProtos, SERVICE_NAME } from './proto.js';
+import { StreamLimiter } from './limits.js';
+import { tolerantDecoding } from './limits-decode.js';
+import { loadProtos, SERVICE_NAME, SWEEP_SERVICE_NAME } from './proto.js';
 import type { RunControl } from './run-control.js';
+import { addSweepService } from './sweep-service.js';
 import { addTrainingService } from './training-service.js';
 
 export interface GrpcServerOptions {
@@ -15,10 +19,19 @@ export interface GrpcServerOptions {
   readonly runs: RunControl;
   readonly registry: Registry;
   readonly logger: Logger;
-  /** Resolves the caller's project from metadata. Default: everyone is project `default`. */
+  /**
+   * Resolves the caller from metadata (src/server/auth.ts). Default: everyone is project `default`
+   * and limits count per peer address.
+   */
   readonly authenticate?: Authenticate;
   /** Largest request accepted, in bytes; larger ones get RESOURCE_EXHAUSTED. Default 4 MiB. */
   readonly maxReceiveMessageBytes?: number;
+  /** Server streams one client may hold at once; more get RESOURCE_EXHAUSTED. Default 100. */
+  readonly maxStreamsPerClient?: number;
+  /** QUEUED runs a project may have; StartRun beyond gets RESOURCE_EXHAUSTED. Default 10,000. */
+  readonly maxQueuedRuns?: number;
+  /** Transport security (src/server/auth-tls.ts). Default: plaintext. */
+  readonly credentials?: ServerCredentials;
 }
 
 export interface GrpcServer {
@@ -29,11 +42,16 @@ export interface GrpcServer {
 }
 
 /**
- * One gRPC server with the TrainingService, `grpc.health.v1` health checking and server reflection
- * (v1 and v1alpha) on the same port.
+ * One gRPC server with the TrainingService, the SweepService, `grpc.health.v1` health checking and
+ * server reflection (v1 and v1alpha) on the same port.
  */
 export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
-  const protos = loadProtos();
+  const loaded = loadProtos();
+  const protos = {
+    ...loaded,
+    trainingService: tolerantDecoding(loaded.trainingService),
+    sweepService: tolerantDecoding(loaded.sweepService),
+  };
   const server = new Server({
     'grpc.max_receive_message_length': options.maxReceiveMessageBytes ?? 4 * 1024 * 1024,
     'grpc.keepalive_permit_without_calls': 1,
@@ -41,19 +59,26 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
   const health = new HealthImplementation({ '': 'NOT_SERVING', [SERVICE_NAME]: 'NOT_SERVING' });
   health.addToServer(server);
   new ReflectionService(protos.reflection).addToServer(server);
-  addTrainingService(server, protos, {
+  const deps = {
     service: SERVICE_NAME,
     metrics: createGrpcMetrics(options.registry),
     logger: options.logger,
-    authenticate: options.authenticate ?? (async () => 'default'),
+    authenticate:
+      options.authenticate ??
+      (async (_metadata, peer) => ({ project: 'default', client: `peer:${peerHost(peer)}` })),
+    streams: new StreamLimiter(options.maxStreamsPerClient ?? 100),
+    maxQueuedRuns: options.maxQueuedRuns ?? 10_000,
     store: options.store,
     runs: options.runs,
-  });
+  };
+  addTrainingService(server, protos, deps);
+  addSweepService(server, protos, { ...deps, service: SWEEP_SERVICE_NAME, definition: protos.reflection });
 
   return {
     listen: (host, port) =>
       new Promise((resolve, reject) => {
-        server.bindAsync(`${host}:${port}`, ServerCredentials.createInsecure(), (error, bound) => {
+        const credentials = options.credentials ?? ServerCredentials.createInsecure();
+        server.bindAsync(`${host}:${port}`, credentials, (error, bound) => {
           if (error) {
             reject(error);
             return;

@@ -9,23 +9,38 @@ import type {
 import type { Logger } from 'pino';
 import { codeName, isServerFault, toServiceError } from './errors.js';
 import type { GrpcMetrics } from './grpc-metrics.js';
+import type { StreamLimiter } from './limits.js';
+import { assertWellFormed } from './limits-decode.js';
 
 /** What every handler gets besides its request: who calls, and a logger. */
 export interface CallContext {
   /** The caller's project; every query is scoped to it. `default` when authentication is off. */
   readonly project: string;
+  /** The caller as limits count it: its token, or its peer address when authentication is off. */
+  readonly client: string;
   readonly metadata: Metadata;
   readonly logger: Logger;
 }
 
-/** Resolves the caller from metadata (authentication); throws AppError('UNAUTHENTICATED'). */
-export type Authenticate = (metadata: Metadata) => Promise<string>;
+/** Who calls: the project to scope queries to, and the client limits count against. */
+export interface Caller {
+  readonly project: string;
+  readonly client: string;
+}
+
+/**
+ * Resolves the caller from metadata and the peer address (authentication, see src/server/auth.ts);
+ * throws AppError('UNAUTHENTICATED').
+ */
+export type Authenticate = (metadata: Metadata, peer: string) => Promise<Caller>;
 
 export interface HandlerDeps {
   readonly service: string;
   readonly metrics: GrpcMetrics;
   readonly logger: Logger;
   readonly authenticate: Authenticate;
+  /** Concurrent server streams per client; none: unlimited. */
+  readonly streams?: StreamLimiter;
 }
 
 const OK = 0 as status;
@@ -56,8 +71,9 @@ export function unary<Req, Res>(
     const startNs = process.hrtime.bigint();
     deps.metrics.started.inc({ grpc_type: 'unary', grpc_service: deps.service, grpc_method: method });
     (async () => {
-      const project = await deps.authenticate(call.metadata);
-      return fn(call.request, { project, metadata: call.metadata, logger: deps.logger });
+      const caller = await deps.authenticate(call.metadata, call.getPeer());
+      assertWellFormed(method, call.request);
+      return fn(call.request, { ...caller, metadata: call.metadata, logger: deps.logger });
     })().then(
       (response) => {
         finish(deps, 'unary', method, OK, startNs);
@@ -116,25 +132,30 @@ export function serverStream<Req, Res>(
           }
         }),
     };
+    let release = (): void => {};
     (async () => {
-      const project = await deps.authenticate(call.metadata);
-      await fn(call.request, writer, { project, metadata: call.metadata, logger: deps.logger });
-    })().then(
-      () => {
-        finish(deps, 'server_stream', method, OK, startNs);
-        if (!controller.signal.aborted) call.end();
-        controller.abort();
-      },
-      (error: unknown) => {
-        if (controller.signal.aborted && call.cancelled) {
-          finish(deps, 'server_stream', method, 1 as status, startNs);
-          return;
-        }
-        const mapped = report(deps, method, error);
-        finish(deps, 'server_stream', method, mapped.code, startNs);
-        call.emit('error', mapped);
-        controller.abort();
-      },
-    );
+      const caller = await deps.authenticate(call.metadata, call.getPeer());
+      assertWellFormed(method, call.request);
+      if (deps.streams !== undefined) release = deps.streams.acquire(caller.client);
+      await fn(call.request, writer, { ...caller, metadata: call.metadata, logger: deps.logger });
+    })()
+      .finally(() => release())
+      .then(
+        () => {
+          finish(deps, 'server_stream', method, OK, startNs);
+          if (!controller.signal.aborted) call.end();
+          controller.abort();
+        },
+        (error: unknown) => {
+          if (controller.signal.aborted && call.cancelled) {
+            finish(deps, 'server_stream', method, 1 as status, startNs);
+            return;
+          }
+          const mapped = report(deps, method, error);
+          finish(deps, 'server_stream', method, mapped.code, startNs);
+          call.emit('error', mapped);
+          controller.abort();
+        },
+      );
   };
 }

@@ -5,6 +5,7 @@ import type { SweepServiceHandlers } from '../generated/proto/gradnoise/v1/Sweep
 import type { Store } from '../store/types.js';
 import { describeSweep, listSweepRuns, startSweep, sweepCurves } from '../sweeps/index.js';
 import { requiredId, shortString } from './fields.js';
+import { checkQueuedRuns } from './limits.js';
 import { type HandlerDeps, unary } from './handlers.js';
 import type { LoadedProtos } from './proto.js';
 import type { RunControl } from './run-control.js';
@@ -16,6 +17,8 @@ const MAX_PAGE_SIZE = 1000;
 export interface SweepServiceDeps extends HandlerDeps {
   readonly store: Store;
   readonly runs: Pick<RunControl, 'wake'>;
+  /** QUEUED runs a project may have; a sweep that would exceed it is RESOURCE_EXHAUSTED. */
+  readonly maxQueuedRuns?: number;
   /** The loaded API; its descriptors resolve axis field paths. */
   readonly definition: PackageDefinition;
 }
@@ -30,7 +33,13 @@ export function createSweepServiceHandlers(deps: SweepServiceDeps): SweepService
     StartSweep: unary(deps, 'StartSweep', async (request, ctx) => {
       const decoded = decodeStartSweep(deps.definition, request);
       const { sweep } = await startSweep(
-        { store, wake: () => deps.runs.wake() },
+        {
+          store,
+          wake: () => deps.runs.wake(),
+          ...(deps.maxQueuedRuns !== undefined
+            ? { admit: (runs: number) => checkQueuedRuns(store.runs, ctx.project, deps.maxQueuedRuns ?? 0, runs) }
+            : {}),
+        },
         ctx.project,
         decoded.request,
         decoded.requestId,

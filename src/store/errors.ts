@@ -10,6 +10,7 @@ import { AppError, describeValue, isAppError } from '../errors/index.js';
  * | foreign-key violation (23503, P2003)            | NOT_FOUND (the parent)|
  * | no such row (P2025)                             | NOT_FOUND             |
  * | malformed uuid text (22P02 on type uuid)        | NOT_FOUND             |
+ * | text it cannot hold, e.g. NUL (22021, 22P05)    | INVALID_ARGUMENT      |
  * | connection refused or lost (class 08, 57P0x, …) | UNAVAILABLE           |
  * | anything else                                   | INTERNAL              |
  *
@@ -35,6 +36,10 @@ export function toAppError(error: unknown, what: string, id = ''): AppError {
   if (info.prismaCode === 'P2025') return new AppError('NOT_FOUND', `${subject} not found`, options);
   if (info.sqlState === '22P02' && /\btype uuid\b/.test(info.message)) {
     return new AppError('NOT_FOUND', `${subject} not found`, options);
+  }
+  // Boundaries refuse NUL in the fields they know (src/server/fields.ts); this catches the rest.
+  if (info.sqlState === '22021' || info.sqlState === '22P05') {
+    return new AppError('INVALID_ARGUMENT', `${subject}: text PostgreSQL cannot store (e.g. NUL)`, options);
   }
   if (isConnectionFailure(info)) {
     return new AppError('UNAVAILABLE', `database unavailable (${subject})`, options);

@@ -4,11 +4,15 @@ export { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './runs.js';
 export { createStore, type StoreOptions } from './store.js';
 export { createSweepRepository } from './sweeps.js';
 export type {
+  ApiTokenRecord,
   CheckpointMeta,
   CheckpointRepository,
+  ListenHandlers,
   MetricRepository,
   NewRun,
   NewSweep,
+  NotificationListener,
+  Notifications,
   Page,
   RunFilter,
   RunRecord,
@@ -18,4 +22,5 @@ export type {
   SweepRecord,
   SweepRepository,
   SweepRunOutcome,
+  TokenRepository,
 } from './types.js';

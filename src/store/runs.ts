@@ -15,7 +15,10 @@ export const MAX_PAGE_SIZE = 1000;
 
 const ALL_STATUSES: readonly RunStatus[] = ['QUEUED', 'RUNNING', 'COMPLETED', 'FAILED', 'CANCELLED'];
 
-type RunCatalog = Pick<RunRepository, 'create' | 'get' | 'list' | 'requestCancel' | 'countByStatus'>;
+type RunCatalog = Pick<
+  RunRepository,
+  'create' | 'get' | 'list' | 'requestCancel' | 'countByStatus' | 'countQueued'
+>;
 
 /** The user-facing half of {@link RunRepository}: create, read, list, cancel, count. */
 export function createRunCatalog(prisma: PrismaClient): RunCatalog {
@@ -125,6 +128,19 @@ export function createRunCatalog(prisma: PrismaClient): RunCatalog {
       const counts = Object.fromEntries(ALL_STATUSES.map((s) => [s, 0])) as Record<RunStatus, number>;
       for (const group of groups) counts[group.status] = group._count._all;
       return counts;
+    },
+
+    async countQueued(project: string, limit: number) {
+      if (!Number.isInteger(limit) || limit < 0) throw invalidArgument('limit', limit, 'an integer >= 0');
+      // LIMIT inside: the count stops at the quota instead of scanning a full queue.
+      const rows = await translateErrors(
+        'run queue',
+        project,
+        () => prisma.$queryRaw<{ n: number }[]>`
+          SELECT count(*)::int AS n FROM (
+            SELECT 1 FROM runs WHERE project = ${project} AND status = 'QUEUED' LIMIT ${limit}) AS queued`,
+      );
+      return rows[0]?.n ?? 0;
     },
   };
 }

@@ -3,10 +3,12 @@ import { createCheckpointRepository } from './checkpoints.js';
 import { openDatabase } from './client.js';
 import { translateErrors } from './errors.js';
 import { createMetricRepository } from './metrics.js';
+import { createNotifications } from './notifications.js';
 import { createRunLeases } from './run-leases.js';
 import { createRunCatalog } from './runs.js';
 import { pgRunner } from './sql-runner.js';
 import { createSweepRepository } from './sweeps.js';
+import { createTokenRepository } from './tokens.js';
 import type { Store } from './types.js';
 
 export interface StoreOptions {
@@ -40,6 +42,8 @@ export async function createStore(options: StoreOptions): Promise<Store> {
     metrics: createMetricRepository(pgRunner(db.pool)),
     checkpoints: createCheckpointRepository(db.prisma),
     sweeps: createSweepRepository(db.prisma),
+    tokens: createTokenRepository(db.prisma),
+    notifications: createNotifications({ databaseUrl: options.databaseUrl, pool: db.pool }),
     async ping() {
       await translateErrors('ping', '', () => db.prisma.$queryRaw`SELECT 1`);
     },

@@ -10,6 +10,10 @@ export interface Store {
   readonly metrics: MetricRepository;
   readonly checkpoints: CheckpointRepository;
   readonly sweeps: SweepRepository;
+  /** API tokens (authentication, see src/auth). */
+  readonly tokens: TokenRepository;
+  /** PostgreSQL LISTEN/NOTIFY between replicas (live metrics of runs trained elsewhere). */
+  readonly notifications: Notifications;
   /** Checks the connection (for health). */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -111,6 +115,8 @@ export interface RunRepository {
   release(id: string, owner: string): Promise<void>;
   /** Number of runs per status, across projects (for Prometheus). */
   countByStatus(): Promise<Record<RunStatus, number>>;
+  /** QUEUED runs of the project, counted up to `limit` (the count stops there). */
+  countQueued(project: string, limit: number): Promise<number>;
 }
 
 export interface MetricRepository {
@@ -209,4 +215,52 @@ export interface SweepRepository {
   listRuns(project: string, sweepId: string, pageSize: number, pageToken: string): Promise<Page<RunRecord>>;
   /** Per cell, arm and step: mean, min and max of `metric`'s finite values, ordered by them. */
   curves(sweepId: string, metric: string): Promise<SweepCurvePoint[]>;
+}
+
+/** A stored API token, without its hash. */
+export interface ApiTokenRecord {
+  readonly id: string;
+  readonly project: string;
+  readonly name: string;
+  readonly createdAt: Date;
+  readonly revokedAt: Date | null;
+}
+
+export interface TokenRepository {
+  /** Stores the hash of a new token. ALREADY_EXISTS when that hash is stored already. */
+  create(input: {
+    readonly project: string;
+    readonly name: string;
+    readonly tokenSha256: string;
+  }): Promise<ApiTokenRecord>;
+  /** The token with this hash (lower-case hex sha256) unless unknown or revoked. */
+  findActive(tokenSha256: string): Promise<ApiTokenRecord | null>;
+  /** Whether any token was ever stored, revoked ones included (authentication is then on). */
+  anyStored(): Promise<boolean>;
+  /** Tokens of one project (or of all), newest first. */
+  list(project?: string): Promise<ApiTokenRecord[]>;
+  /** Revokes a token; NOT_FOUND when the id is unknown. Revoking twice keeps the first time. */
+  revoke(id: string): Promise<ApiTokenRecord>;
+}
+
+/** A LISTEN connection; `close()` ends it. */
+export interface NotificationListener {
+  close(): Promise<void>;
+}
+
+export interface ListenHandlers {
+  /** One notification. Called in the order PostgreSQL delivers them (commit order). */
+  onNotification(channel: string, payload: string): void;
+  /** Listening (again, after a reconnect): notifications sent while disconnected were missed. */
+  onListening?(): void;
+  /** The connection failed; it is reopened with backoff. */
+  onError?(error: unknown): void;
+}
+
+/** PostgreSQL LISTEN/NOTIFY. Payloads are short pointers (at most 8000 bytes each), never data. */
+export interface Notifications {
+  /** Sends every payload on `channel` in one statement (delivered once the statement commits). */
+  notify(channel: string, payloads: readonly string[]): Promise<void>;
+  /** Opens a dedicated connection listening on `channels`, reconnecting with backoff when it drops. */
+  listen(channels: readonly string[], handlers: ListenHandlers): NotificationListener;
 }

@@ -9,6 +9,11 @@ export interface SweepDeps {
   readonly store: Store;
   /** Runs were queued: look for work now (the scheduler's `wake`). */
   wake(): void;
+  /**
+   * Admission control, called with the number of runs the sweep would queue before anything is
+   * stored (e.g. the per-project queued-run limit). Throws to refuse. Default: admit.
+   */
+  readonly admit?: (runs: number) => Promise<void>;
 }
 
 /**
@@ -24,6 +29,7 @@ export async function startSweep(
   requestId: string | null,
 ): Promise<{ sweep: SweepRecord; created: boolean }> {
   const plan = compileSweep(request);
+  await deps.admit?.(plan.runs.length);
   const checked = new Set<string>();
   for (const run of plan.runs) {
     const key = JSON.stringify([run.spec.trainer, run.spec.trainerConfig]);

@@ -1,5 +1,6 @@
 import { credentials, loadPackageDefinition, Metadata, type ServiceError } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
+import { loadApi, type SweepApi, sweepApi } from '../../src/client/index.js';
 import type { CancelRunRequest } from '../../src/generated/proto/gradnoise/v1/CancelRunRequest.js';
 import type { GetCheckpointRequest } from '../../src/generated/proto/gradnoise/v1/GetCheckpointRequest.js';
 import type { GetCheckpointResponse__Output } from '../../src/generated/proto/gradnoise/v1/GetCheckpointResponse.js';
@@ -12,6 +13,7 @@ import type { Run__Output } from '../../src/generated/proto/gradnoise/v1/Run.js'
 import type { StartRunRequest } from '../../src/generated/proto/gradnoise/v1/StartRunRequest.js';
 import type { StreamMetricsRequest } from '../../src/generated/proto/gradnoise/v1/StreamMetricsRequest.js';
 import type { StreamMetricsResponse__Output } from '../../src/generated/proto/gradnoise/v1/StreamMetricsResponse.js';
+import type { SweepServiceClient } from '../../src/generated/proto/gradnoise/v1/SweepService.js';
 import type { TrainingServiceClient } from '../../src/generated/proto/gradnoise/v1/TrainingService.js';
 import type { ProtoGrpcType } from '../../src/generated/proto/training.js';
 import { LOADER_OPTIONS } from '../../src/server/proto.js';
@@ -88,4 +90,14 @@ export async function waitForStatus(
     if (Date.now() > deadline) throw new Error(`run ${runId} still ${run.status} after ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** A real grpc-js client of the SweepService (src/client) and promise versions of its RPCs. */
+export function createSweepClient(
+  address: string,
+  metadata: Metadata = new Metadata(),
+): { readonly client: SweepServiceClient; readonly api: SweepApi } {
+  const proto = loadApi().grpc;
+  const client = new proto.gradnoise.v1.SweepService(address, credentials.createInsecure());
+  return { client, api: sweepApi(client, metadata) };
 }

@@ -142,7 +142,7 @@ describe('deploy/k8s', () => {
       { secretRef: { name: secret.metadata.name } },
     ]);
     expect(Object.keys(secret.stringData).sort()).toEqual(['DATABASE_URL', 'GRADNOISE_TOKENS']);
-    expect(RESERVED_VARIABLES).toHaveProperty('GRADNOISE_TOKENS');
+    expect(RESERVED_VARIABLES).not.toHaveProperty('GRADNOISE_TOKENS');
     const { config, unknown } = checkServiceEnv({
       ...configMap.data,
       ...secret.stringData,

@@ -5,7 +5,6 @@ import { compileConfig, type ServiceConfig } from '../../../src/config.js';
  * Anything else a manifest sets must be a variable the service reads, so a typo cannot pass silently.
  */
 export const RESERVED_VARIABLES: Readonly<Record<string, string>> = {
-  GRADNOISE_TOKENS: 'bearer tokens: authentication lands in a separate issue',
   NODE_ENV: 'read by Node libraries, not by gradnoise',
 };
 

@@ -9,6 +9,9 @@ import { sql } from './fixtures.js';
 
 const MIGRATIONS = new URL('../../../prisma/migrations/', import.meta.url).pathname;
 const INIT = '20261127000000_init';
+const API_TOKENS = '20261128000000_api_tokens';
+/** Every migration of prisma/migrations, in the order they apply. */
+const ALL = [INIT, API_TOKENS];
 
 interface MigrationRow {
   id: string;
@@ -37,25 +40,29 @@ describe('migrate', () => {
   const rows = () => sql<MigrationRow>(db.url, 'SELECT * FROM _prisma_migrations ORDER BY started_at');
 
   it('applies every migration to a fresh database and records it as prisma migrate does', async () => {
-    expect(await migrate(db.url)).toEqual({ applied: [INIT], skipped: [] });
-    const file = await readFile(join(MIGRATIONS, INIT, 'migration.sql'));
-    const [row, ...more] = await rows();
-    expect(more).toEqual([]);
-    expect(row).toMatchObject({
-      migration_name: INIT,
-      checksum: createHash('sha256').update(file).digest('hex'),
-      logs: null,
-      rolled_back_at: null,
-      applied_steps_count: 1,
-    });
-    expect(row?.id).toMatch(/^[0-9a-f-]{36}$/);
-    expect(row?.finished_at).toBeInstanceOf(Date);
+    expect(await migrate(db.url)).toEqual({ applied: ALL, skipped: [] });
+    const applied = await rows();
+    expect(applied.map((r) => r.migration_name)).toEqual(ALL);
+    for (const [i, name] of ALL.entries()) {
+      const file = await readFile(join(MIGRATIONS, name, 'migration.sql'));
+      const row = applied[i];
+      expect(row).toMatchObject({
+        migration_name: name,
+        checksum: createHash('sha256').update(file).digest('hex'),
+        logs: null,
+        rolled_back_at: null,
+        applied_steps_count: 1,
+      });
+      expect(row?.id).toMatch(/^[0-9a-f-]{36}$/);
+      expect(row?.finished_at).toBeInstanceOf(Date);
+    }
     const tables = await sql<{ tablename: string }>(
       db.url,
       `SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1`,
     );
     expect(tables.map((t) => t.tablename)).toEqual([
       '_prisma_migrations',
+      'api_tokens',
       'checkpoints',
       'metric_points',
       'runs',
@@ -66,15 +73,15 @@ describe('migrate', () => {
   it('is a no-op the second time', async () => {
     await migrate(db.url);
     const before = await rows();
-    expect(await migrate(db.url)).toEqual({ applied: [], skipped: [INIT] });
+    expect(await migrate(db.url)).toEqual({ applied: [], skipped: ALL });
     expect(await rows()).toEqual(before);
   });
 
   it('lets concurrent replicas start together: one applies, all succeed', async () => {
     const results = await Promise.all([migrate(db.url), migrate(db.url), migrate(db.url), migrate(db.url)]);
-    expect(results.filter((r) => r.applied.length === 1)).toHaveLength(1);
-    expect(results.filter((r) => r.skipped.length === 1)).toHaveLength(3);
-    expect(await rows()).toHaveLength(1);
+    expect(results.filter((r) => r.applied.length === ALL.length)).toHaveLength(1);
+    expect(results.filter((r) => r.skipped.length === ALL.length)).toHaveLength(3);
+    expect(await rows()).toHaveLength(ALL.length);
   });
 
   it('applies only the migrations added since the last run, in name order', async () => {

@@ -129,12 +129,37 @@ describe('schema.prisma against the migrated database', () => {
     expect(Buffer.from(back?.data ?? []).equals(Buffer.from(data))).toBe(true);
   });
 
+  it('round-trips an ApiToken with every field set, and fills its defaults', async () => {
+    const token = {
+      id: '6f1c2a34-0000-4000-8000-0000000000a1',
+      project: 'proj',
+      name: 'ci job',
+      tokenSha256: 'cd'.repeat(32),
+      createdAt: new Date('2026-01-02T03:04:05.678Z'),
+      revokedAt: new Date('2026-01-03T00:00:00.001Z'),
+    };
+    expect(await db.prisma.apiToken.create({ data: token })).toEqual(token);
+    expect(await db.prisma.apiToken.findUnique({ where: { tokenSha256: token.tokenSha256 } })).toEqual(token);
+    const fresh = await db.prisma.apiToken.create({
+      data: { project: 'proj', name: 'second', tokenSha256: 'ef'.repeat(32) },
+    });
+    expect(fresh).toMatchObject({ revokedAt: null, id: expect.stringMatching(/^[0-9a-f-]{36}$/) });
+    expect(fresh.createdAt).toBeInstanceOf(Date);
+    // The hash is unique: one token cannot open two projects.
+    await expect(
+      db.prisma.apiToken.create({ data: { project: 'other', name: 'dup', tokenSha256: token.tokenSha256 } }),
+    ).rejects.toMatchObject({ code: 'P2002' });
+  });
+
   it('has the constraints and indexes the schema names', async () => {
     const indexes = await sql<{ indexname: string }>(
       testDb.url,
       `SELECT indexname FROM pg_indexes WHERE schemaname = 'public' AND tablename <> '_prisma_migrations' ORDER BY 1`,
     );
     expect(indexes.map((i) => i.indexname)).toEqual([
+      'api_tokens_pkey',
+      'api_tokens_project_idx',
+      'api_tokens_token_sha256_key',
       'checkpoints_pkey',
       'metric_points_pkey',
       'runs_labels_idx',

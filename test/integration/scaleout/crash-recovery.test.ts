@@ -1,0 +1,155 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { StartRunRequest } from '../../../src/generated/proto/gradnoise/v1/StartRunRequest.js';
+import { decodeCheckpoint } from '../../../src/runs/index.js';
+import { createStore, type Store } from '../../../src/store/index.js';
+import { api, createClient } from '../../helpers/client.js';
+import { createTestDatabase, type TestDatabase } from '../../helpers/db.js';
+import { freePort } from '../../setup/postgres.js';
+import { type Replica, startReplica } from './replica.js';
+import { checkLossSeries, eventually } from './series.js';
+
+// Real processes, real kill -9: a replica dies mid-run without any shutdown hook, and a new process
+// (another replica id) takes the run over once its 2-second lease lapses.
+
+const SPEC: StartRunRequest = {
+  trainer: 'smoke',
+  optimizer: { kind: 'OPTIMIZER_KIND_ADAM', learningRate: 0.01 },
+  noise: { eta: 0.3 },
+  seed: 7,
+  maxSteps: 3000,
+  evalEvery: 500,
+  checkpointEvery: 100,
+};
+
+const modelTensors = (bytes: Uint8Array) =>
+  decodeCheckpoint(bytes).model.map((t) => ({
+    name: t.name,
+    shape: t.shape,
+    bytes: Buffer.from(t.values.buffer),
+  }));
+
+describe('crash recovery with real processes (kill -9)', () => {
+  let db: TestDatabase;
+  let store: Store;
+  const replicas: Replica[] = [];
+  const start = async (id: string, env: Record<string, string> = {}) => {
+    const replica = await startReplica({ databaseUrl: db.url, replicaId: id, env });
+    replicas.push(replica);
+    return replica;
+  };
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    store = await createStore({ databaseUrl: db.url, poolSize: 2 });
+  });
+  afterAll(async () => {
+    for (const r of replicas) await r.kill().catch(() => undefined);
+    await store.close();
+    await db.drop();
+  });
+
+  it('a killed replica’s run resumes elsewhere from its checkpoint, completes on attempt 2 with no gap or duplicate, bit-identical to an uninterrupted run; past max attempts it FAILS with the reason', async () => {
+    const first = await start('replica-a');
+    expect(first.logs.some((l) => l.msg?.startsWith('authentication OFF'))).toBe(true);
+    const clientA = createClient(first.address);
+    const killed = await api(clientA).startRun({ ...SPEC, requestId: 'killed' });
+    clientA.close();
+
+    // Kill it once it has checkpointed and gone on training past the checkpoint.
+    const progress = await eventually(
+      'progress past a checkpoint',
+      async () => {
+        const run = await store.runs.get('default', killed.id);
+        const checkpoint = await store.checkpoints.getMeta(killed.id, 0);
+        return checkpoint !== null && run.currentStep > checkpoint.step + 20 && run.currentStep < 2500
+          ? { step: run.currentStep, checkpoint: checkpoint.step }
+          : undefined;
+      },
+      120_000,
+      20,
+    );
+    await first.kill();
+    const orphan = await store.runs.get('default', killed.id);
+    expect(orphan).toMatchObject({ status: 'RUNNING', owner: 'replica-a', attempt: 1 });
+
+    const second = await start('replica-b');
+    const clientB = createClient(second.address);
+    const straight = await api(clientB).startRun({ ...SPEC, requestId: 'straight' });
+    const done = await eventually(
+      'both runs to finish',
+      async () => {
+        const a = await store.runs.get('default', killed.id);
+        const b = await store.runs.get('default', straight.id);
+        return a.status === 'COMPLETED' && b.status === 'COMPLETED' ? a : undefined;
+      },
+      180_000,
+      200,
+    );
+    expect(done).toMatchObject({ attempt: 2, error: null, currentStep: 3000 });
+    const resumed = second.logs.find(
+      (l) => l.msg === 'run resumed from its checkpoint' && l.runId === killed.id,
+    );
+    expect(Number(resumed?.fromStep)).toBeGreaterThanOrEqual(progress.checkpoint);
+    expect(Number(resumed?.fromStep)).toBeLessThan(3000);
+
+    // Every step 1..3000 has exactly one loss point, and the two series are the same values.
+    const [killedSeries, straightSeries] = await checkLossSeries(db.url, [
+      { id: killed.id, maxSteps: 3000 },
+      { id: straight.id, maxSteps: 3000 },
+    ]);
+    expect(killedSeries).toMatchObject({ points: 3000, missing: [], duplicates: 0 });
+    expect(straightSeries).toMatchObject({ points: 3000, missing: [], duplicates: 0 });
+    const history = async (id: string) => {
+      const out: [number, string, number][] = [];
+      for await (const batch of store.metrics.replay(id, { sinceStep: 0 })) {
+        for (const p of batch) out.push([p.step, p.name, p.value]);
+      }
+      return out;
+    };
+    expect(await history(killed.id)).toEqual(await history(straight.id));
+    const finalOf = async (id: string) => modelTensors(await store.checkpoints.getData(id, 3000));
+    const resumedWeights = await finalOf(killed.id);
+    expect(resumedWeights.length).toBeGreaterThan(0);
+    expect(resumedWeights).toEqual(await finalOf(straight.id));
+
+    // Past GRADNOISE_MAX_ATTEMPTS: the replica that recovers it fails it, saying why.
+    const doomed = await api(clientB).startRun({ ...SPEC, maxSteps: 1_000_000, requestId: 'doomed' });
+    clientB.close();
+    await eventually(
+      'the doomed run to train',
+      async () => {
+        const run = await store.runs.get('default', doomed.id);
+        return run.status === 'RUNNING' && run.currentStep > 10 ? run : undefined;
+      },
+      60_000,
+      50,
+    );
+    await second.kill();
+    const metricsPort = await freePort();
+    const third = await start('replica-c', {
+      GRADNOISE_MAX_ATTEMPTS: '1',
+      GRADNOISE_METRICS_HOST: '127.0.0.2',
+      GRADNOISE_METRICS_PORT: String(metricsPort),
+    });
+    const failed = await eventually(
+      'the doomed run to fail',
+      async () => {
+        const run = await store.runs.get('default', doomed.id);
+        return run.status === 'FAILED' ? run : undefined;
+      },
+      30_000,
+      100,
+    );
+    expect(failed).toMatchObject({ attempt: 1, owner: null });
+    expect(failed.error).toBe('lease of replica-b expired on attempt 1 of 1');
+
+    // GRADNOISE_METRICS_HOST binds /metrics to that interface only.
+    const scrape = await fetch(`http://127.0.0.2:${metricsPort}/metrics`);
+    expect(scrape.status).toBe(200);
+    expect(await scrape.text()).toContain('grpc_server_started_total');
+    await expect(fetch(`http://127.0.0.1:${metricsPort}/metrics`)).rejects.toThrow();
+
+    await third.stop();
+    expect(await third.exited).toBe('0');
+  }, 420_000);
+});
