@@ -5,8 +5,8 @@ import type { SweepServiceHandlers } from '../generated/proto/gradnoise/v1/Sweep
 import type { Store } from '../store/types.js';
 import { describeSweep, listSweepRuns, startSweep, sweepCurves } from '../sweeps/index.js';
 import { requiredId, shortString } from './fields.js';
-import { checkQueuedRuns } from './limits.js';
 import { type HandlerDeps, unary } from './handlers.js';
+import { checkQueuedRuns } from './limits.js';
 import type { LoadedProtos } from './proto.js';
 import type { RunControl } from './run-control.js';
 import { decodeStartSweep, encodeCurves, encodeSweep, encodeSweepRuns } from './sweep-codec.js';
@@ -37,7 +37,10 @@ export function createSweepServiceHandlers(deps: SweepServiceDeps): SweepService
           store,
           wake: () => deps.runs.wake(),
           ...(deps.maxQueuedRuns !== undefined
-            ? { admit: (runs: number) => checkQueuedRuns(store.runs, ctx.project, deps.maxQueuedRuns ?? 0, runs) }
+            ? {
+                admit: (runs: number) =>
+                  checkQueuedRuns(store.runs, ctx.project, deps.maxQueuedRuns ?? 0, runs),
+              }
             : {}),
         },
         ctx.project,
