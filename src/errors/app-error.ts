@@ -58,3 +58,23 @@ export function failedPrecondition(message: string): AppError {
 export function isAppError(error: unknown): error is AppError {
   return error instanceof AppError;
 }
+
+/**
+ * Runs `fn` and re-raises an INVALID_ARGUMENT from it with `prefix` in front of its field path, so a
+ * nested domain's `depth: got 0; …` reads `mlp.depth: got 0; …` to the client. Other errors pass.
+ */
+export function withFieldPrefix<T>(prefix: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (error) {
+    throw prefixFieldError(prefix, error);
+  }
+}
+
+/** `error` with `prefix` in front of its field path when it is an INVALID_ARGUMENT; else `error`. */
+export function prefixFieldError(prefix: string, error: unknown): unknown {
+  if (error instanceof AppError && error.code === 'INVALID_ARGUMENT') {
+    return new AppError('INVALID_ARGUMENT', `${prefix}${error.message}`, { cause: error });
+  }
+  return error;
+}

@@ -6,4 +6,6 @@ export {
   invalidArgument,
   isAppError,
   notFound,
+  prefixFieldError,
+  withFieldPrefix,
 } from './app-error.js';

@@ -1,4 +1,4 @@
-import { AppError, invalidArgument } from '../errors/index.js';
+import { invalidArgument, prefixFieldError } from '../errors/index.js';
 import {
   compileInnerOptimizerOptions,
   type InnerOptimizerOptions,
@@ -195,10 +195,7 @@ function prefixed(prefix: string, error: unknown): unknown {
   if (error instanceof OptionError) {
     return invalidArgument(`${prefix}${error.field}`, error.value, error.allowed);
   }
-  if (error instanceof AppError && error.code === 'INVALID_ARGUMENT') {
-    return new AppError('INVALID_ARGUMENT', `${prefix}${error.message}`, { cause: error });
-  }
-  return error;
+  return prefixFieldError(prefix, error);
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

@@ -1,4 +1,4 @@
-import { AppError, invalidArgument } from '../errors/index.js';
+import { invalidArgument } from '../errors/index.js';
 
 /**
  * Decoding helpers for request fields. Each throws `invalidArgument` naming the field path, the value
@@ -108,16 +108,4 @@ export function requiredId(path: string, raw: string | undefined): string {
   if (value.length > 64) throw invalidArgument(path, value, 'an id of at most 64 characters');
   refuseNul(path, value);
   return value;
-}
-
-/** Prefixes the field path of an INVALID_ARGUMENT raised by a nested domain (e.g. `mlp.` + `depth: …`). */
-export function withPathPrefix<T>(prefix: string, fn: () => T): T {
-  try {
-    return fn();
-  } catch (error) {
-    if (error instanceof AppError && error.code === 'INVALID_ARGUMENT') {
-      throw new AppError('INVALID_ARGUMENT', `${prefix}${error.message}`, { cause: error });
-    }
-    throw error;
-  }
 }

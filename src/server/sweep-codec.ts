@@ -1,6 +1,6 @@
 import type { PackageDefinition } from '@grpc/proto-loader';
 import { type FieldPath, parseFieldValue, resolveFieldPath, setFieldValue } from '../client/field-path.js';
-import { invalidArgument } from '../errors/index.js';
+import { invalidArgument, withFieldPrefix } from '../errors/index.js';
 import type { ListSweepRunsResponse } from '../generated/proto/gradnoise/v1/ListSweepRunsResponse.js';
 import type { StartRunRequest__Output } from '../generated/proto/gradnoise/v1/StartRunRequest.js';
 import type { StartSweepRequest__Output } from '../generated/proto/gradnoise/v1/StartSweepRequest.js';
@@ -19,7 +19,7 @@ import type {
 } from '../sweeps/index.js';
 import { decodeStartRun, encodeRun, encodeSpec, timestamp } from './codec/index.js';
 import { CONFIG_CASE } from './codec/trainer-configs.js';
-import { enumValue, labels, shortString, withPathPrefix } from './fields.js';
+import { enumValue, labels, shortString } from './fields.js';
 
 const RUN_REQUEST = 'gradnoise.v1.StartRunRequest';
 const MODE = { OBJECTIVE_MODE_MAX: 'max', OBJECTIVE_MODE_MIN: 'min' } as const;
@@ -76,7 +76,7 @@ export function protoRunTemplate(
   base: StartRunRequest__Output | null,
 ): RunTemplate {
   if (base === null) throw invalidArgument('base', null, 'a StartRunRequest with at least its trainer');
-  const decoded = withPathPrefix('base.', () => decodeStartRun(base));
+  const decoded = withFieldPrefix('base.', () => decodeStartRun(base));
   if (decoded.requestId !== null) {
     throw invalidArgument('base.request_id', decoded.requestId, "empty (the sweep sets each run's)");
   }

@@ -1,4 +1,4 @@
-import { AppError, invalidArgument } from '../errors/index.js';
+import { AppError, invalidArgument, withFieldPrefix } from '../errors/index.js';
 import { compileRunSpec, LIMITS, type RunRequest } from '../runs/compile-spec.js';
 import type { RunSpec } from '../runs/spec.js';
 import { type CompiledAxes, checkEachValue, compileAxes } from './axes.js';
@@ -44,7 +44,7 @@ export function compileSweep(request: SweepRequest): SweepPlan {
     throw invalidArgument('seeds', request.seeds, `an integer in [0, ${SWEEP_LIMITS.maxSeeds}] (0: 1)`);
   }
 
-  const base = prefixed('base.', () => compileRunSpec(template.base));
+  const base = withFieldPrefix('base.', () => compileRunSpec(template.base));
   if (compareNoise && base.noise.eta === 0) {
     throw invalidArgument(
       'base.noise.eta',
@@ -165,16 +165,5 @@ function checkLabels(
       `${total} labels with base.labels`,
       `at most ${SWEEP_LIMITS.maxLabels - RESERVED_LABEL_KEYS.length} (each run also gets ${RESERVED_LABEL_KEYS.join(', ')})`,
     );
-  }
-}
-
-function prefixed<T>(prefix: string, fn: () => T): T {
-  try {
-    return fn();
-  } catch (error) {
-    if (error instanceof AppError && error.code === 'INVALID_ARGUMENT') {
-      throw new AppError('INVALID_ARGUMENT', `${prefix}${error.message}`, { cause: error });
-    }
-    throw error;
   }
 }

@@ -1,18 +1,9 @@
-import { credentials, loadPackageDefinition, Metadata, type ServiceError } from '@grpc/grpc-js';
+import { credentials, loadPackageDefinition, Metadata } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
-import { loadApi, type SweepApi, sweepApi } from '../../src/client/index.js';
-import type { CancelRunRequest } from '../../src/generated/proto/gradnoise/v1/CancelRunRequest.js';
+import { collect, loadApi, type SweepApi, sweepApi, trainingApi } from '../../src/client/index.js';
 import type { GetCheckpointRequest } from '../../src/generated/proto/gradnoise/v1/GetCheckpointRequest.js';
-import type { GetCheckpointResponse__Output } from '../../src/generated/proto/gradnoise/v1/GetCheckpointResponse.js';
-import type { GetRunRequest } from '../../src/generated/proto/gradnoise/v1/GetRunRequest.js';
-import type { ListRunsRequest } from '../../src/generated/proto/gradnoise/v1/ListRunsRequest.js';
-import type { ListRunsResponse__Output } from '../../src/generated/proto/gradnoise/v1/ListRunsResponse.js';
-import type { ListTrainersRequest } from '../../src/generated/proto/gradnoise/v1/ListTrainersRequest.js';
-import type { ListTrainersResponse__Output } from '../../src/generated/proto/gradnoise/v1/ListTrainersResponse.js';
 import type { Run__Output } from '../../src/generated/proto/gradnoise/v1/Run.js';
-import type { StartRunRequest } from '../../src/generated/proto/gradnoise/v1/StartRunRequest.js';
 import type { StreamMetricsRequest } from '../../src/generated/proto/gradnoise/v1/StreamMetricsRequest.js';
-import type { StreamMetricsResponse__Output } from '../../src/generated/proto/gradnoise/v1/StreamMetricsResponse.js';
 import type { SweepServiceClient } from '../../src/generated/proto/gradnoise/v1/SweepService.js';
 import type { TrainingServiceClient } from '../../src/generated/proto/gradnoise/v1/TrainingService.js';
 import type { ProtoGrpcType } from '../../src/generated/proto/training.js';
@@ -25,54 +16,16 @@ export function createClient(address: string): TrainingServiceClient {
   return new proto.gradnoise.v1.TrainingService(address, credentials.createInsecure());
 }
 
-type UnaryMethod<Req, Res> = (
-  request: Req,
-  metadata: Metadata,
-  callback: (error: ServiceError | null, response?: Res) => void,
-) => unknown;
-
-/** Promisified unary call. */
-export function call<Req, Res>(
-  client: TrainingServiceClient,
-  method: UnaryMethod<Req, Res>,
-  request: Req,
-  metadata: Metadata,
-): Promise<Res> {
-  return new Promise((resolve, reject) => {
-    method.call(client, request, metadata, (error, response) => {
-      if (error) reject(error);
-      else if (response === undefined) reject(new Error('empty response'));
-      else resolve(response);
-    });
-  });
-}
-
-/** Reads a whole server stream into an array (rejects with the stream's error). */
-export function collect<T>(stream: NodeJS.ReadableStream): Promise<T[]> {
-  return new Promise((resolve, reject) => {
-    const items: T[] = [];
-    stream.on('data', (item: T) => items.push(item));
-    stream.on('error', reject);
-    stream.on('end', () => resolve(items));
-  });
-}
-
-/** Promise versions of the unary RPCs and collected streams, with optional call metadata. */
+/**
+ * The shared promise client (src/client, the one the CLI uses) with both server streams read to the
+ * end into arrays, which is what most assertions want.
+ */
 export function api(client: TrainingServiceClient, metadata: Metadata = new Metadata()) {
-  const unary =
-    <Req, Res>(method: UnaryMethod<Req, Res>) =>
-    (request: Req) =>
-      call(client, method, request, metadata);
+  const calls = trainingApi(client, metadata);
   return {
-    startRun: unary<StartRunRequest, Run__Output>(client.StartRun),
-    getRun: unary<GetRunRequest, Run__Output>(client.GetRun),
-    listRuns: unary<ListRunsRequest, ListRunsResponse__Output>(client.ListRuns),
-    cancelRun: unary<CancelRunRequest, Run__Output>(client.CancelRun),
-    listTrainers: unary<ListTrainersRequest, ListTrainersResponse__Output>(client.ListTrainers),
-    streamMetrics: (request: StreamMetricsRequest) =>
-      collect<StreamMetricsResponse__Output>(client.StreamMetrics(request, metadata)),
-    getCheckpoint: (request: GetCheckpointRequest) =>
-      collect<GetCheckpointResponse__Output>(client.GetCheckpoint(request, metadata)),
+    ...calls,
+    streamMetrics: (request: StreamMetricsRequest) => collect(calls.streamMetrics(request)),
+    getCheckpoint: (request: GetCheckpointRequest) => collect(calls.getCheckpoint(request)),
   };
 }
 
