@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { AppError } from '../../errors/index.js';
+import { type DenseGradientPath, denseLayer, gradientPathFor } from './dense-layer.js';
 import { type InitScheme, initKernel } from './init.js';
 import { rng, Stream } from './rng.js';
 
@@ -13,6 +14,11 @@ export interface DenseNetOptions {
   readonly init: InitScheme;
   /** The run's seed; layer `i`'s kernel is drawn from the stream `(seed, Stream.init, i)`. */
   readonly seed: number;
+  /**
+   * How the backward pass is computed (see `dense-layer.ts`). Default: `gradientPathFor` the
+   * backend in use at each call, i.e. `transposed` on wasm and tfjs's own gradient elsewhere.
+   */
+  readonly gradient?: DenseGradientPath;
 }
 
 /**
@@ -28,11 +34,13 @@ export interface DenseNetOptions {
 export class DenseNet {
   readonly #kernels: tf.Variable<tf.Rank.R2>[] = [];
   readonly #biases: tf.Variable<tf.Rank.R1>[] = [];
+  readonly #gradient: DenseGradientPath | undefined;
 
   constructor(options: DenseNetOptions) {
     const prefix = `dense${sessionCounter}`;
     sessionCounter += 1;
     const { sizes } = options;
+    this.#gradient = options.gradient;
     for (let i = 0; i + 1 < sizes.length; i += 1) {
       const fanIn = sizes[i] as number;
       const fanOut = sizes[i + 1] as number;
@@ -55,16 +63,18 @@ export class DenseNet {
   /**
    * Logits for a batch `x` of shape `[n, sizes[0]]`. `hidden(h, i)` may transform the activations
    * of hidden layer `i` (after its ReLU), e.g. dropout. Call inside `tf.tidy`.
+   *
+   * `x` is data: gradients reach the weights and the hidden activations, never `x`. Each layer is
+   * one fused matMul; its backward pass follows the `gradient` option.
    */
   logits(x: tf.Tensor2D, hidden?: (h: tf.Tensor2D, layer: number) => tf.Tensor2D): tf.Tensor2D {
+    const gradient = this.#gradient ?? gradientPathFor(tf.getBackend());
     let h = x;
     const last = this.#kernels.length - 1;
     for (let i = 0; i <= last; i += 1) {
-      const kernel = this.#kernels[i] as tf.Variable<tf.Rank.R2>;
-      const bias = this.#biases[i] as tf.Variable<tf.Rank.R1>;
-      if (i === last) return tf.fused.matMul({ a: h, b: kernel, bias }) as tf.Tensor2D;
-      h = tf.fused.matMul({ a: h, b: kernel, bias, activation: 'relu' }) as tf.Tensor2D;
-      if (hidden !== undefined) h = hidden(h, i);
+      const layer = denseLayer({ relu: i < last, inputGradient: i > 0, gradient });
+      h = layer(h, this.#kernels[i] as tf.Variable<tf.Rank.R2>, this.#biases[i] as tf.Variable<tf.Rank.R1>);
+      if (i < last && hidden !== undefined) h = hidden(h, i);
     }
     return h;
   }

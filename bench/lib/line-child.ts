@@ -1,0 +1,100 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+
+/**
+ * A long-lived child process spoken to in JSON lines: every request is one line on its stdin, every
+ * answer one line on its stdout (other stdout lines, such as library banners, are ignored). The child
+ * first prints a line with `ready: true`, or `error` when it cannot start. Both the tfjs arms and the
+ * PyTorch arms of the step benchmark run this way, so the parent can interleave their blocks.
+ */
+export class LineChild {
+  private readonly child: ChildProcess;
+  private readonly waiting: Array<(line: Record<string, unknown>) => void> = [];
+  private readonly stderr: string[] = [];
+  private exited: string | null = null;
+  private failAll: (reason: string) => void = () => {};
+
+  private constructor(child: ChildProcess) {
+    this.child = child;
+    const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
+    lines.on('line', (line) => {
+      if (!line.startsWith('{')) return;
+      const parsed = JSON.parse(line) as Record<string, unknown>;
+      this.waiting.shift()?.(parsed);
+    });
+    child.stderr?.on('data', (chunk: Buffer) => {
+      this.stderr.push(...chunk.toString('utf8').split('\n'));
+      if (this.stderr.length > 40) this.stderr.splice(0, this.stderr.length - 40);
+    });
+    child.on('exit', (code, signal) => {
+      this.exited = `exited with ${signal ?? code}`;
+      this.failAll(this.exited);
+    });
+  }
+
+  /** Starts the child and waits for its `ready` line; rejects with its error or last stderr lines. */
+  static async start(
+    command: string,
+    args: readonly string[],
+    options: { readonly env?: NodeJS.ProcessEnv; readonly timeoutMs?: number } = {},
+  ): Promise<{ child: LineChild; ready: Record<string, unknown> }> {
+    const proc = spawn(command, [...args], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: { ...process.env, ...options.env },
+    });
+    const child = new LineChild(proc);
+    const ready = await child.next(options.timeoutMs ?? 120_000);
+    if (ready.ready !== true) {
+      await child.close();
+      throw new Error(String(ready.error ?? 'child did not start'));
+    }
+    return { child, ready };
+  }
+
+  /** Sends one request and resolves with the child's answer (rejects when it has `error`). */
+  async request(
+    message: Readonly<Record<string, unknown>>,
+    timeoutMs = 600_000,
+  ): Promise<Record<string, unknown>> {
+    if (this.exited !== null) throw new Error(`child ${this.exited}: ${this.lastErrors()}`);
+    const answer = this.next(timeoutMs);
+    this.child.stdin?.write(`${JSON.stringify(message)}\n`);
+    const reply = await answer;
+    if (typeof reply.error === 'string') throw new Error(reply.error);
+    return reply;
+  }
+
+  /** Asks the child to quit, and kills it if it has not within 5 s. */
+  async close(): Promise<void> {
+    if (this.exited !== null) return;
+    const done = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
+    this.child.stdin?.end(`${JSON.stringify({ cmd: 'quit' })}\n`);
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), 5_000);
+    await done;
+    clearTimeout(timer);
+  }
+
+  private next(timeoutMs: number): Promise<Record<string, unknown>> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`child gave no answer within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+      this.waiting.push((line) => {
+        clearTimeout(timer);
+        resolve(line);
+      });
+      this.failAll = (reason) => {
+        clearTimeout(timer);
+        reject(new Error(`child ${reason}: ${this.lastErrors()}`));
+      };
+    });
+  }
+
+  private lastErrors(): string {
+    return this.stderr
+      .filter((l) => l.trim() !== '')
+      .slice(-5)
+      .join(' / ');
+  }
+}

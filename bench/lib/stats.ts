@@ -1,0 +1,56 @@
+/** Small statistics for benchmark reports. Every function takes finite numbers and copies its input. */
+
+export function mean(xs: readonly number[]): number {
+  return xs.length === 0 ? Number.NaN : xs.reduce((a, b) => a + b, 0) / xs.length;
+}
+
+/** The q-quantile (0 ≤ q ≤ 1) by linear interpolation between closest ranks; NaN when empty. */
+export function quantile(xs: readonly number[], q: number): number {
+  if (xs.length === 0) return Number.NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  const pos = q * (s.length - 1);
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  const a = s[lo] as number;
+  const b = s[hi] as number;
+  return a + (b - a) * (pos - lo);
+}
+
+export const median = (xs: readonly number[]): number => quantile(xs, 0.5);
+
+/**
+ * Least-squares slope of `ys` against `xs` (same length, at least two distinct xs), and the
+ * standard error of that slope (NaN with fewer than three points).
+ */
+export function linearFit(
+  xs: readonly number[],
+  ys: readonly number[],
+): { slope: number; intercept: number; stderr: number } {
+  const n = Math.min(xs.length, ys.length);
+  const mx = mean(xs.slice(0, n));
+  const my = mean(ys.slice(0, n));
+  let sxx = 0;
+  let sxy = 0;
+  for (let i = 0; i < n; i += 1) {
+    const dx = (xs[i] as number) - mx;
+    sxx += dx * dx;
+    sxy += dx * ((ys[i] as number) - my);
+  }
+  const slope = sxx === 0 ? Number.NaN : sxy / sxx;
+  const intercept = my - slope * mx;
+  let sse = 0;
+  for (let i = 0; i < n; i += 1) sse += ((ys[i] as number) - intercept - slope * (xs[i] as number)) ** 2;
+  const stderr = n > 2 && sxx > 0 ? Math.sqrt(sse / (n - 2) / sxx) : Number.NaN;
+  return { slope, intercept, stderr };
+}
+
+/** `a[i] / b[i]` for each index both have: ratios of blocks that ran side by side. */
+export function pairedRatios(a: readonly number[], b: readonly number[]): number[] {
+  const n = Math.min(a.length, b.length);
+  return Array.from({ length: n }, (_, i) => (a[i] as number) / (b[i] as number));
+}
+
+/** `1.234 (IQR 1.1–1.3)`: median and interquartile range of paired ratios. */
+export function describeRatios(ratios: readonly number[], digits = 3): string {
+  return `${median(ratios).toFixed(digits)} (IQR ${quantile(ratios, 0.25).toFixed(digits)}–${quantile(ratios, 0.75).toFixed(digits)})`;
+}

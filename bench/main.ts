@@ -1,0 +1,205 @@
+/**
+ * The benchmark suite: `npm run bench -- [--quick] [--only a,b] [--out path] [--backends wasm,cpu,tensorflow] [--no-torch]`
+ *
+ * Sections (each can run alone with `--only`):
+ *   step      the paper's 20 × 50 MLP training step per tfjs backend, with and without noise, and
+ *             PyTorch (1 thread) side by side, in interleaved blocks (issue 8)
+ *   phases    the profile: forward, backward, SGD update, gradient read and noise of a wasm step
+ *   sweep     runs per hour of a small mlp sweep with 1 and 2 workers through the real service (issue 8)
+ *   memory    peak RSS of one training worker, and tensors and RSS over a 10,000-step run (issue 8)
+ *   replay    StreamMetrics replay of a run with 1,000,000 stored points (issue 3)
+ *   fanout    live delivery latency to 200 watchers of one run (issue 3)
+ *   ingest    metric sink throughput, and the training slowdown while it ingests (issue 3)
+ *   startrun  StartRun latency at 100 requests/s, open loop (issue 3)
+ * `--only service` selects the four service sections.
+ *
+ * It prints each section's rows as it finishes, then one table (measured value beside its goal), and
+ * writes everything, raw samples included, to `.bench/results.json`. `--quick` shrinks every
+ * section to smoke-test the suite in about a minute; its numbers are not for publishing.
+ */
+import { parseArgs } from 'node:util';
+import { describeMachine, formatMachine, loadAverage } from './lib/machine.js';
+import { type BenchPostgres, openPostgres } from './lib/postgres.js';
+import { formatTable, type SectionOutcome, type SectionResult, writeReport } from './lib/report.js';
+import { type ServiceProcess, startService } from './lib/service.js';
+import { memorySection } from './sections/memory.js';
+import { phasesSection } from './sections/phases.js';
+import { stepSection } from './sections/step.js';
+import { sweepSection } from './sections/sweep.js';
+import { fanoutSection } from './service/fanout.js';
+import { ingestSection } from './service/ingest.js';
+import { replaySection } from './service/replay.js';
+import { startRunSection } from './service/startrun.js';
+
+interface Context {
+  readonly quick: boolean;
+  readonly backends: readonly string[];
+  readonly torch: boolean;
+  /** The benchmark PostgreSQL server, started on first use. */
+  readonly postgres: () => Promise<BenchPostgres>;
+  /** The service the service sections share, started on first use. */
+  readonly service: () => Promise<ServiceProcess>;
+}
+
+/** Workers of the shared service: the machine's two cores, as `GRADNOISE_WORKERS` defaults to. */
+const SERVICE_WORKERS = 2;
+
+interface Section {
+  readonly name: string;
+  readonly title: string;
+  run(context: Context): Promise<SectionOutcome>;
+}
+
+const SECTIONS: readonly Section[] = [
+  {
+    name: 'step',
+    title: 'Training step (20 × 50 MLP, batch 100, SGD) per backend, with and without noise, vs PyTorch',
+    // --quick: wasm (and PyTorch) only; the cpu backend alone would take most of a minute.
+    run: (c) =>
+      stepSection({
+        quick: c.quick,
+        backends: c.quick ? c.backends.filter((b) => b === 'wasm') : c.backends,
+        torch: c.torch,
+      }),
+  },
+  {
+    name: 'phases',
+    title: 'Profile: where a wasm training step spends its CPU time',
+    run: (c) => phasesSection({ quick: c.quick }),
+  },
+  {
+    name: 'sweep',
+    title: 'Sweep scaling: runs per hour with 1 and 2 workers through the service',
+    run: (c) => sweepSection({ quick: c.quick, postgres: c.postgres }),
+  },
+  {
+    name: 'memory',
+    title: 'Memory of one training worker over a long run',
+    run: (c) => memorySection({ quick: c.quick }),
+  },
+  {
+    name: 'replay',
+    title: 'StreamMetrics replay of a run with 1,000,000 stored points',
+    run: (c) => replaySection({ quick: c.quick, service: c.service }),
+  },
+  {
+    name: 'fanout',
+    title: 'StreamMetrics fan-out to 200 watchers of one training run',
+    run: (c) => fanoutSection({ quick: c.quick, service: c.service }),
+  },
+  {
+    name: 'ingest',
+    title: 'Metric ingest: sink throughput and training slowdown',
+    run: (c) => ingestSection({ quick: c.quick, service: c.service }),
+  },
+  {
+    // Last of the service sections: it leaves the service's queue full.
+    name: 'startrun',
+    title: 'StartRun latency at 100 requests/s, open loop',
+    run: (c) => startRunSection({ quick: c.quick, service: c.service, workers: SERVICE_WORKERS }),
+  },
+];
+
+/** A value made on first use, and the same promise after. */
+function lazy<T>(make: () => Promise<T>): { get: () => Promise<T>; started: () => Promise<T> | null } {
+  let value: Promise<T> | null = null;
+  return {
+    get: () => {
+      value ??= make();
+      return value;
+    },
+    started: () => value,
+  };
+}
+
+const GROUPS: Readonly<Record<string, readonly string[]>> = {
+  service: ['replay', 'fanout', 'ingest', 'startrun'],
+};
+
+function selectSections(only: string | undefined): Section[] {
+  if (only === undefined || only === '') return [...SECTIONS];
+  const wanted = new Set(only.split(',').flatMap((n) => GROUPS[n.trim()] ?? [n.trim()]));
+  const unknown = [...wanted].filter((n) => !SECTIONS.some((s) => s.name === n));
+  if (unknown.length > 0) {
+    throw new Error(
+      `--only: got ${unknown.join(', ')}; allowed: ${[...SECTIONS.map((s) => s.name), ...Object.keys(GROUPS)].join(', ')}`,
+    );
+  }
+  return SECTIONS.filter((s) => wanted.has(s.name));
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      quick: { type: 'boolean', default: false },
+      only: { type: 'string' },
+      out: { type: 'string', default: '.bench/results.json' },
+      backends: { type: 'string', default: 'wasm,cpu,tensorflow' },
+      'no-torch': { type: 'boolean', default: false },
+    },
+  });
+  const sections = selectSections(values.only);
+  const postgres = lazy(openPostgres);
+  const service = lazy(async () =>
+    startService(await postgres.get(), {
+      workers: SERVICE_WORKERS,
+      // 200 watchers on loopback are one client to the per-client stream limit (default 100).
+      env: { GRADNOISE_MAX_STREAMS_PER_CLIENT: '1000' },
+    }),
+  );
+  const context: Context = {
+    quick: values.quick,
+    backends: values.backends.split(',').map((b) => b.trim()),
+    torch: !values['no-torch'],
+    postgres: postgres.get,
+    service: service.get,
+  };
+  const machine = describeMachine();
+  const args = process.argv.slice(2).join(' ');
+  const command = args === '' ? 'npm run bench' : `npm run bench -- ${args}`;
+  const startedAt = new Date().toISOString();
+  console.log(`${command}\n${formatMachine(machine)}\nload average at start ${loadAverage().join(' ')}\n`);
+  const results: SectionResult[] = [];
+  for (const section of sections) {
+    const loadStart = loadAverage();
+    const t0 = performance.now();
+    console.log(`## ${section.name}: ${section.title}`);
+    let result: SectionResult;
+    try {
+      const outcome = await section.run(context);
+      result = {
+        ...outcome,
+        name: section.name,
+        title: section.title,
+        loadStart,
+        loadEnd: loadAverage(),
+        seconds: (performance.now() - t0) / 1000,
+      };
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      result = {
+        rows: [],
+        data: {},
+        error: message,
+        name: section.name,
+        title: section.title,
+        loadStart,
+        loadEnd: loadAverage(),
+        seconds: (performance.now() - t0) / 1000,
+      };
+    }
+    results.push(result);
+    console.log(
+      `${formatTable([result])}\nload average ${result.loadStart.join(' ')} → ${result.loadEnd.join(' ')}, ${result.seconds.toFixed(0)} s\n`,
+    );
+  }
+  console.log(
+    `# Summary (${command})\n${formatMachine(machine)}\nload average at end ${loadAverage().join(' ')}\n`,
+  );
+  console.log(formatTable(results));
+  await writeReport(values.out, { command, startedAt, quick: values.quick, machine, sections: results });
+  console.log(`\nwrote ${values.out}`);
+  if (results.some((r) => r.error !== undefined)) process.exitCode = 1;
+}
+
+await main();

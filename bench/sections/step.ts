@@ -1,0 +1,171 @@
+import { fileURLToPath } from 'node:url';
+import { LineChild } from '../lib/line-child.js';
+import { fixed, goalRow, infoRow, int, type Row, type SectionOutcome } from '../lib/report.js';
+import { describeRatios, median, pairedRatios } from '../lib/stats.js';
+
+/**
+ * Sections 1 and 2: the paper's 20 × 50 MLP training step (784 → 10, batch 100, SGD) per tfjs
+ * backend, with and without noise, and the same step in PyTorch on one thread, side by side.
+ *
+ * Every backend runs in its own long-lived child (tfjs keeps one backend per thread, and a child
+ * cannot disturb another's caches or heap), PyTorch in a Python child. After a warm-up, the parent
+ * runs rounds; in each round every arm runs one block of steps, in an order rotated from round to
+ * round, and the ratios are taken block by block within a round (paired), then their median. That
+ * way the machine's drift (other processes, frequency changes) hits the arms of a round alike.
+ * Block sizes are set from the warm-up so each block takes about `blockMs`.
+ */
+export interface StepSectionOptions {
+  readonly quick: boolean;
+  /** tfjs backends to try; one that cannot load is reported and skipped. */
+  readonly backends: readonly string[];
+  /** Include the PyTorch arms (skipped with a note when PyTorch is not importable). */
+  readonly torch: boolean;
+}
+
+interface ArmStats {
+  readonly label: string;
+  readonly child: LineChild;
+  readonly arm: string;
+  blockSteps: number;
+  readonly wallMsPerStep: number[];
+  readonly cpuMsPerStep: number[];
+  loss: number;
+}
+
+const here = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
+
+async function runBlock(a: ArmStats, steps: number): Promise<{ wall: number; cpu: number }> {
+  const reply = await a.child.request({ cmd: 'run', arm: a.arm, steps });
+  a.loss = Number(reply.loss);
+  return { wall: Number(reply.wallMs) / steps, cpu: Number(reply.cpuMs) / steps };
+}
+
+export async function stepSection(options: StepSectionOptions): Promise<SectionOutcome> {
+  const rounds = options.quick ? 2 : 25;
+  const blockMs = options.quick ? 100 : 400;
+  const children: LineChild[] = [];
+  const arms: ArmStats[] = [];
+  const skipped: string[] = [];
+  const addArms = (child: LineChild, prefix: string, names: readonly string[]) => {
+    children.push(child);
+    for (const arm of names) {
+      arms.push({
+        label: `${prefix} ${arm}`,
+        child,
+        arm,
+        blockSteps: 1,
+        wallMsPerStep: [],
+        cpuMsPerStep: [],
+        loss: 0,
+      });
+    }
+  };
+  try {
+    // Children start in parallel (each loads its runtime and MNIST); arms keep the listed order.
+    const tfjs = options.backends.map((backend) =>
+      LineChild.start(process.execPath, ['--import', 'tsx', here('../step/tfjs-child.ts'), backend]),
+    );
+    const torch = options.torch
+      ? LineChild.start('/usr/bin/python3', [here('../step/torch_child.py')])
+      : null;
+    const started = await Promise.allSettled([...tfjs, ...(torch === null ? [] : [torch])]);
+    started.forEach((outcome, i) => {
+      const name = i < tfjs.length ? `tfjs ${options.backends[i]}` : 'PyTorch';
+      if (outcome.status === 'rejected') {
+        const reason: unknown = outcome.reason;
+        skipped.push(`${name}: ${reason instanceof Error ? reason.message : String(reason)}`);
+        return;
+      }
+      const { child, ready } = outcome.value;
+      if (i < tfjs.length) addArms(child, `tfjs ${String(ready.backend)}`, ready.arms as string[]);
+      else addArms(child, 'torch', ['plain', 'noisy']);
+    });
+    // Warm-up: the first steps compile kernels and fill caches; their timing also sizes the blocks.
+    for (const a of arms) {
+      const first = await runBlock(a, 3);
+      const steps = Math.max(2, Math.min(options.quick ? 10 : 40, Math.round(1000 / first.wall)));
+      const warm = await runBlock(a, steps);
+      a.blockSteps = Math.max(2, Math.min(60, Math.round(blockMs / warm.wall)));
+    }
+    for (let r = 0; r < rounds; r += 1) {
+      for (let k = 0; k < arms.length; k += 1) {
+        const a = arms[(r + k) % arms.length] as ArmStats;
+        const { wall, cpu } = await runBlock(a, a.blockSteps);
+        a.wallMsPerStep.push(wall);
+        a.cpuMsPerStep.push(cpu);
+      }
+    }
+  } finally {
+    await Promise.all(children.map((c) => c.close()));
+  }
+  return summarize(arms, skipped, rounds);
+}
+
+function summarize(arms: readonly ArmStats[], skipped: readonly string[], rounds: number): SectionOutcome {
+  const find = (label: string) => arms.find((a) => a.label === label);
+  const rows: Row[] = [];
+  for (const reason of skipped) rows.push(infoRow(reason.split(':')[0] ?? reason, 'skipped', reason));
+  for (const a of arms) {
+    const ms = median(a.wallMsPerStep);
+    rows.push(
+      infoRow(
+        `${a.label}: ms/step (examples/s)`,
+        `${fixed(ms)} ms (${int((100 / ms) * 1000)}/s); CPU ${fixed(median(a.cpuMsPerStep))} ms`,
+        `median of ${rounds} blocks of ${a.blockSteps} steps; final loss ${fixed(a.loss, 3)}`,
+      ),
+    );
+  }
+  const ratios: Record<string, { wall: number[]; cpu: number[] }> = {};
+  const compare = (name: string, num: string, den: string, goal?: { max: number; text: string }): void => {
+    const a = find(num);
+    const b = find(den);
+    if (a === undefined || b === undefined) return;
+    const wall = pairedRatios(a.wallMsPerStep, b.wallMsPerStep);
+    const cpu = pairedRatios(a.cpuMsPerStep, b.cpuMsPerStep);
+    ratios[name] = { wall, cpu };
+    const value = `${describeRatios(wall)}; CPU ${describeRatios(cpu)}`;
+    rows.push(
+      goal === undefined ? infoRow(name, value) : goalRow(name, value, goal.text, median(wall) <= goal.max),
+    );
+  };
+  for (const backend of ['wasm', 'cpu', 'tensorflow', 'tensorflow-gpu']) {
+    compare(
+      `noise overhead, tfjs ${backend} (noisy / plain)`,
+      `tfjs ${backend} noisy`,
+      `tfjs ${backend} plain`,
+      {
+        max: 1.05,
+        text: '≤ 1.05',
+      },
+    );
+  }
+  compare('tfjs wasm / PyTorch, plain SGD', 'tfjs wasm plain', 'torch plain', { max: 1, text: '≤ 1.00' });
+  compare('tfjs wasm / PyTorch, noisy SGD', 'tfjs wasm noisy', 'torch noisy', { max: 1, text: '≤ 1.00' });
+  compare('noise overhead, PyTorch (noisy / plain)', 'torch noisy', 'torch plain');
+  compare('tfjs cpu / tfjs wasm, noisy', 'tfjs cpu noisy', 'tfjs wasm noisy');
+  compare(
+    'dense gradient: tfjs autodiff / transposed (wasm, noisy)',
+    'tfjs wasm noisy-tfjs-grad',
+    'tfjs wasm noisy',
+  );
+  const data = {
+    rounds,
+    arms: arms.map((a) => ({
+      label: a.label,
+      blockSteps: a.blockSteps,
+      wallMsPerStep: a.wallMsPerStep,
+      cpuMsPerStep: a.cpuMsPerStep,
+      medianWallMs: median(a.wallMsPerStep),
+      medianCpuMs: median(a.cpuMsPerStep),
+      finalLoss: a.loss,
+    })),
+    ratios: Object.fromEntries(
+      Object.entries(ratios).map(([k, v]) => [
+        k,
+        { medianWall: median(v.wall), medianCpu: median(v.cpu), wall: v.wall, cpu: v.cpu },
+      ]),
+    ),
+    skipped,
+  };
+  return { rows, data, ...(skipped.length > 0 ? { skipped: skipped.join('; ') } : {}) };
+}

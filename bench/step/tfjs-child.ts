@@ -1,0 +1,122 @@
+/**
+ * One tfjs backend's arms of the step benchmark, as a long-lived child process (see
+ * `bench/lib/line-child.ts`). Each arm is the real `mlp` trainer session (paper §4.1: 20 × 50 ReLU,
+ * 784 → 10, batch 100, MNIST) with the real NoisyOptimizer around SGD (learning rate 0.01), and a
+ * step is what the worker loop does per step: `trainStep`, then reading its metrics (`readMetrics`,
+ * which downloads the loss).
+ *
+ *   arms: `plain` (η = 0), `noisy` (η = 0.01, γ = 0.55), and on wasm `noisy-tfjs-grad`: `noisy` with
+ *   tfjs's own dense-layer gradient, the path before the change in `src/trainers/shared/dense-layer.ts`.
+ *
+ * Protocol: prints `{"ready":true,"backend":…}`; then for each `{"cmd":"run","arm":a,"steps":n}`
+ * runs n steps of arm a and prints `{"arm","steps","wallMs","cpuMs","loss"}`; `{"cmd":"quit"}` ends.
+ *
+ *   tsx bench/step/tfjs-child.ts <wasm|cpu|tensorflow>
+ */
+import { createInterface } from 'node:readline';
+import * as tf from '@tensorflow/tfjs';
+import { type BackendPreference, selectBackend } from '../../src/backend/index.js';
+import { createInnerOptimizer, createNoisyOptimizer, type NoisyOptimizer } from '../../src/optim/index.js';
+import { readMetrics } from '../../src/runs/worker/state.js';
+import type { TrainerSession } from '../../src/trainers/index.js';
+import { mlpTrainer } from '../../src/trainers/mlp/index.js';
+import { ClassifierSession } from '../../src/trainers/shared/classifier-session.js';
+import { DenseNet } from '../../src/trainers/shared/dense-net.js';
+import { loadImageData } from '../../src/trainers/shared/image-data.js';
+
+const SEED = 20161104;
+
+interface Arm {
+  readonly session: TrainerSession;
+  readonly optimizer: NoisyOptimizer;
+  step: number;
+}
+
+const say = (message: Record<string, unknown>): void => {
+  process.stdout.write(`${JSON.stringify(message)}\n`);
+};
+
+function optimizerFor(eta: number): NoisyOptimizer {
+  return createNoisyOptimizer(createInnerOptimizer({ kind: 'sgd', learningRate: 0.01 }), {
+    eta,
+    gamma: 0.55,
+    seed: SEED,
+  });
+}
+
+async function createArms(backend: string): Promise<Map<string, Arm>> {
+  const config = mlpTrainer.compile({ ...mlpTrainer.defaults });
+  const arms = new Map<string, Arm>();
+  for (const [name, eta] of [
+    ['plain', 0],
+    ['noisy', 0.01],
+  ] as const) {
+    const optimizer = optimizerFor(eta);
+    const session = await mlpTrainer.create(config, { seed: SEED, optimizer, backend });
+    arms.set(name, { session, optimizer, step: 0 });
+  }
+  if (backend === 'wasm') {
+    // As mlpTrainer.create builds it, but with tfjs's own gradient (the path before the change).
+    const data = await loadImageData('data', config.data);
+    const optimizer = optimizerFor(0.01);
+    const net = new DenseNet({
+      sizes: [data.train.features, ...Array.from({ length: config.depth }, () => config.width), data.classes],
+      init: config.init,
+      seed: SEED,
+      gradient: 'tfjs',
+    });
+    const session = new ClassifierSession({
+      net,
+      data,
+      batchSize: config.batchSize,
+      dropoutRate: config.dropoutRate,
+      seed: SEED,
+      optimizer,
+    });
+    arms.set('noisy-tfjs-grad', { session, optimizer, step: 0 });
+  }
+  return arms;
+}
+
+function run(arm: Arm, steps: number): { wallMs: number; cpuMs: number; loss: number } {
+  let loss = Number.NaN;
+  const cpu0 = process.cpuUsage();
+  const start = performance.now();
+  for (let i = 0; i < steps; i += 1) {
+    loss = readMetrics(arm.session.trainStep(arm.step)).get('loss') ?? Number.NaN;
+    arm.step += 1;
+  }
+  const wallMs = performance.now() - start;
+  const cpu = process.cpuUsage(cpu0);
+  return { wallMs, cpuMs: (cpu.user + cpu.system) / 1000, loss };
+}
+
+async function main(): Promise<void> {
+  const preference = (process.argv[2] ?? 'wasm') as BackendPreference;
+  let arms: Map<string, Arm>;
+  try {
+    const selection = await selectBackend(preference);
+    arms = await createArms(selection.name);
+    say({ ready: true, backend: selection.name, arms: [...arms.keys()], tensors: tf.memory().numTensors });
+  } catch (error) {
+    say({ ready: false, error: error instanceof Error ? error.message : String(error) });
+    return;
+  }
+  for await (const line of createInterface({ input: process.stdin })) {
+    const message = JSON.parse(line) as { cmd: string; arm?: string; steps?: number };
+    if (message.cmd === 'quit') break;
+    const arm = arms.get(message.arm ?? '');
+    if (message.cmd !== 'run' || arm === undefined || !Number.isInteger(message.steps)) {
+      say({ error: `bad request ${line}; arms: ${[...arms.keys()].join(', ')}` });
+      continue;
+    }
+    say({ arm: message.arm, steps: message.steps, ...run(arm, message.steps as number) });
+  }
+  for (const arm of arms.values()) {
+    arm.session.dispose();
+    arm.optimizer.dispose();
+  }
+  process.exit(0);
+}
+
+await main();
