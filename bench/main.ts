@@ -1,5 +1,6 @@
 /**
- * The benchmark suite: `npm run bench -- [--quick] [--only a,b] [--out path] [--backends wasm,cpu,tensorflow] [--no-torch]`
+ * The benchmark suite:
+ *   npm run bench -- [--quick] [--only a,b] [--out path] [--backends wasm,cpu,tensorflow] [--no-torch] [--profile]
  *
  * Sections (each can run alone with `--only`):
  *   step      the paper's 20 × 50 MLP training step per tfjs backend, with and without noise, and
@@ -11,15 +12,19 @@
  *   fanout    live delivery latency to 200 watchers of one run (issue 3)
  *   ingest    metric sink throughput, and the training slowdown while it ingests (issue 3)
  *   startrun  StartRun latency at 100 requests/s, open loop (issue 3)
- * `--only service` selects the four service sections.
+ * `--only service` selects the four service sections. `--profile` runs the shared service under
+ * `node --cpu-prof` and prints where its event loop spent its time (run one service section with it
+ * to see that section's profile).
  *
  * It prints each section's rows as it finishes, then one table (measured value beside its goal), and
  * writes everything, raw samples included, to `.bench/results.json`. `--quick` shrinks every
  * section to smoke-test the suite in about a minute; its numbers are not for publishing.
  */
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { describeMachine, formatMachine, loadAverage } from './lib/machine.js';
 import { type BenchPostgres, openPostgres } from './lib/postgres.js';
+import { formatShares, mainThreadProfile, type ProfileSummary, summarizeProfile } from './lib/profile.js';
 import { formatTable, type SectionOutcome, type SectionResult, writeReport } from './lib/report.js';
 import { type ServiceProcess, startService } from './lib/service.js';
 import { memorySection } from './sections/memory.js';
@@ -128,7 +133,7 @@ function selectSections(only: string | undefined): Section[] {
   return SECTIONS.filter((s) => wanted.has(s.name));
 }
 
-async function main(): Promise<void> {
+async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
       quick: { type: 'boolean', default: false },
@@ -136,15 +141,18 @@ async function main(): Promise<void> {
       out: { type: 'string', default: '.bench/results.json' },
       backends: { type: 'string', default: 'wasm,cpu,tensorflow' },
       'no-torch': { type: 'boolean', default: false },
+      profile: { type: 'boolean', default: false },
     },
   });
   const sections = selectSections(values.only);
   const postgres = lazy(openPostgres);
+  const profileDir = resolve(`.bench/profiles/${new Date().toISOString().replace(/[:.]/g, '-')}`);
   const service = lazy(async () =>
     startService(await postgres.get(), {
       workers: SERVICE_WORKERS,
       // 200 watchers on loopback are one client to the per-client stream limit (default 100).
       env: { GRADNOISE_MAX_STREAMS_PER_CLIENT: '1000' },
+      ...(values.profile ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] } : {}),
     }),
   );
   const context: Context = {
@@ -193,13 +201,36 @@ async function main(): Promise<void> {
       `${formatTable([result])}\nload average ${result.loadStart.join(' ')} → ${result.loadEnd.join(' ')}, ${result.seconds.toFixed(0)} s\n`,
     );
   }
+  // The shared service and PostgreSQL: stopped here, or the children would keep this process alive.
+  const shared = await service.started()?.catch(() => null);
+  await shared?.stop();
+  await (await postgres.started()?.catch(() => null))?.stop();
+  let serviceProfile: ProfileSummary | null = null;
+  if (values.profile && shared !== undefined && shared !== null) {
+    const profile = await mainThreadProfile(profileDir);
+    if (profile !== null) {
+      serviceProfile = summarizeProfile(profile);
+      console.log(
+        `service event loop, busy ${Math.round(serviceProfile.busyMs)} ms outside start-up: ${formatShares(serviceProfile)}\n` +
+          `(profiles of every thread in ${profileDir})\n`,
+      );
+    }
+  }
   console.log(
     `# Summary (${command})\n${formatMachine(machine)}\nload average at end ${loadAverage().join(' ')}\n`,
   );
   console.log(formatTable(results));
-  await writeReport(values.out, { command, startedAt, quick: values.quick, machine, sections: results });
+  await writeReport(values.out, {
+    command,
+    startedAt,
+    quick: values.quick,
+    machine,
+    sections: results,
+    ...(serviceProfile === null ? {} : { serviceProfile }),
+  });
   console.log(`\nwrote ${values.out}`);
-  if (results.some((r) => r.error !== undefined)) process.exitCode = 1;
+  return results.some((r) => r.error !== undefined) ? 1 : 0;
 }
 
-await main();
+// Exit explicitly: a library handle left open (a pool, a timer) must not keep a finished run alive.
+process.exit(await main());

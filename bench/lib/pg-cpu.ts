@@ -11,6 +11,8 @@ export async function pgCpuMeter(
   databaseUrl: string,
 ): Promise<{ start(): Promise<void>; stop(): Promise<number> }> {
   const client = new pg.Client({ connectionString: databaseUrl });
+  // A lost connection fails the next query; without a listener it would crash the process.
+  client.on('error', () => {});
   await client.connect();
   const backends = async (): Promise<number[]> =>
     (

@@ -41,6 +41,11 @@ export interface BenchReport {
   readonly quick: boolean;
   readonly machine: MachineInfo;
   readonly sections: readonly SectionResult[];
+  /** With `--profile`: where the shared service's event loop spent its time. */
+  readonly serviceProfile?: {
+    readonly busyMs: number;
+    readonly shares: ReadonlyArray<{ owner: string; share: number }>;
+  };
 }
 
 /** A row that meets its goal when `ok`, else is reported missed. */

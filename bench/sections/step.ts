@@ -148,6 +148,11 @@ function summarize(arms: readonly ArmStats[], skipped: readonly string[], rounds
     'tfjs wasm noisy-tfjs-grad',
     'tfjs wasm noisy',
   );
+  compare(
+    'dense gradient: transposed / tfjs autodiff (cpu, noisy)',
+    'tfjs cpu noisy-transposed-grad',
+    'tfjs cpu noisy',
+  );
   const data = {
     rounds,
     arms: arms.map((a) => ({

@@ -103,6 +103,7 @@ export async function fanoutSection(options: {
       errors,
       p50,
       p99,
+      busy,
       latencies: latencies.slice(0, 20_000),
     },
   };

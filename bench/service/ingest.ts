@@ -16,9 +16,10 @@ import { describeRatios, median, pairedRatios } from '../lib/stats.js';
  *    workers and PostgreSQL, with its production settings) in posts of 512 (64 steps of 8 names), about what a worker posts,
  *    as fast as it takes them without dropping any; timed until the last one is stored.
  * 2. Training slowdown: one training worker thread of the service's `WorkerPool` trains the paper
- *    mlp (its per-step times come back in its metric posts), while the sink ingests `targetRate`
+ *    mlp (its per-step times come back in its metric posts), while the sink is offered `targetRate`
  *    points/s in some phases and nothing in others, alternating off, on, on, off. The slowdown is
- *    the median over adjacent on/off pairs of the ratio of median step times.
+ *    the median over adjacent on/off pairs of the ratio of median step times; the rate the sink
+ *    actually stored during the on phases is reported with it (the goal needs both).
  */
 const NAMES = ['train/loss', 'train/acc', 'grad/norm', 'noise/std', 'eval/loss', 'eval/acc', 'lr', 'step_ms'];
 const POST = 512;
@@ -179,11 +180,11 @@ export async function ingestSection(options: {
         'on free cores the rate is bounded by 1e6 / the larger',
       ),
       goalRow(
-        `training slowdown while ingesting ${int(targetRate)} points/s`,
-        `${describeRatios(slow.ratios)} (step time, ingest on / off)`,
-        '≤ 1.05',
-        ratio <= 1.05,
-        `one worker training the 20 × 50 mlp; ingest achieved ${int(slow.onRate)} points/s in the on phases`,
+        `training slowdown while the sink ingests (offered ${int(targetRate)} points/s)`,
+        `${describeRatios(slow.ratios)} (step time, ingest on / off) at ${int(slow.onRate)} points/s stored`,
+        `≤ 1.05 at ≥ ${int(targetRate)} points/s`,
+        ratio <= 1.05 && slow.onRate >= targetRate,
+        'one worker training the 20 × 50 mlp; the stored rate is what the sink kept up with meanwhile',
       ),
       infoRow(
         'mlp step time, ingest off → on (median of phases)',

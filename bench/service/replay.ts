@@ -20,7 +20,7 @@ export async function replaySection(options: {
   readonly quick: boolean;
   readonly service: () => Promise<ServiceProcess>;
 }): Promise<SectionOutcome> {
-  const total = Number(process.env.BENCH_REPLAY_POINTS ?? (options.quick ? 50_000 : 1_000_000));
+  const total = options.quick ? 50_000 : 1_000_000;
   const repeats = options.quick ? 1 : 3;
   const service = await options.service();
   const { api, close } = trainingClient(service.address);

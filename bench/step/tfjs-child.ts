@@ -5,8 +5,10 @@
  * step is what the worker loop does per step: `trainStep`, then reading its metrics (`readMetrics`,
  * which downloads the loss).
  *
- *   arms: `plain` (η = 0), `noisy` (η = 0.01, γ = 0.55), and on wasm `noisy-tfjs-grad`: `noisy` with
- *   tfjs's own dense-layer gradient, the path before the change in `src/trainers/shared/dense-layer.ts`.
+ *   arms: `plain` (η = 0), `noisy` (η = 0.01, γ = 0.55), and `noisy` with the other dense-layer
+ *   gradient path than the backend's default (`src/trainers/shared/dense-layer.ts`): on wasm
+ *   `noisy-tfjs-grad` (the path before the change), elsewhere `noisy-transposed-grad` (the path
+ *   the change chose not to use there).
  *
  * Protocol: prints `{"ready":true,"backend":…}`; then for each `{"cmd":"run","arm":a,"steps":n}`
  * runs n steps of arm a and prints `{"arm","steps","wallMs","cpuMs","loss"}`; `{"cmd":"quit"}` ends.
@@ -21,6 +23,7 @@ import { readMetrics } from '../../src/runs/worker/state.js';
 import type { TrainerSession } from '../../src/trainers/index.js';
 import { mlpTrainer } from '../../src/trainers/mlp/index.js';
 import { ClassifierSession } from '../../src/trainers/shared/classifier-session.js';
+import { gradientPathFor } from '../../src/trainers/shared/dense-layer.js';
 import { DenseNet } from '../../src/trainers/shared/dense-net.js';
 import { loadImageData } from '../../src/trainers/shared/image-data.js';
 
@@ -55,26 +58,25 @@ async function createArms(backend: string): Promise<Map<string, Arm>> {
     const session = await mlpTrainer.create(config, { seed: SEED, optimizer, backend });
     arms.set(name, { session, optimizer, step: 0 });
   }
-  if (backend === 'wasm') {
-    // As mlpTrainer.create builds it, but with tfjs's own gradient (the path before the change).
-    const data = await loadImageData('data', config.data);
-    const optimizer = optimizerFor(0.01);
-    const net = new DenseNet({
-      sizes: [data.train.features, ...Array.from({ length: config.depth }, () => config.width), data.classes],
-      init: config.init,
-      seed: SEED,
-      gradient: 'tfjs',
-    });
-    const session = new ClassifierSession({
-      net,
-      data,
-      batchSize: config.batchSize,
-      dropoutRate: config.dropoutRate,
-      seed: SEED,
-      optimizer,
-    });
-    arms.set('noisy-tfjs-grad', { session, optimizer, step: 0 });
-  }
+  // As mlpTrainer.create builds it, but with the other dense-gradient path.
+  const other = gradientPathFor(backend) === 'transposed' ? 'tfjs' : 'transposed';
+  const data = await loadImageData('data', config.data);
+  const optimizer = optimizerFor(0.01);
+  const net = new DenseNet({
+    sizes: [data.train.features, ...Array.from({ length: config.depth }, () => config.width), data.classes],
+    init: config.init,
+    seed: SEED,
+    gradient: other,
+  });
+  const session = new ClassifierSession({
+    net,
+    data,
+    batchSize: config.batchSize,
+    dropoutRate: config.dropoutRate,
+    seed: SEED,
+    optimizer,
+  });
+  arms.set(`noisy-${other}-grad`, { session, optimizer, step: 0 });
   return arms;
 }
 
