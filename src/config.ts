@@ -28,6 +28,11 @@ export interface ServiceConfig {
   readonly embeddedPostgresPort: number;
   /** Runs that train at once on this replica. `GRADNOISE_WORKERS`, default: the number of cores. */
   readonly workers: number;
+  /**
+   * Nice value of the training threads, so serving and PostgreSQL come first on saturated cores.
+   * `GRADNOISE_WORKER_NICE`, 0–19, default 10; 0 leaves them at the process's priority.
+   */
+  readonly workerNice: number;
   /** Backend preference. `GRADNOISE_BACKEND`: auto | tensorflow | wasm | cpu; default auto. */
   readonly backend: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
   /** Name of this replica, the owner of its leases. `GRADNOISE_REPLICA_ID`, default host:pid. */
@@ -126,6 +131,7 @@ export function compileConfig(env: Env, defaults: { hostname: string; pid: numbe
     dataDir: resolve(text(env, 'GRADNOISE_DATA_DIR', '.gradnoise')),
     embeddedPostgresPort: integer(env, 'GRADNOISE_EMBEDDED_PG_PORT', 54329, 1, 65535),
     workers: integer(env, 'GRADNOISE_WORKERS', availableParallelism(), 1, 256),
+    workerNice: integer(env, 'GRADNOISE_WORKER_NICE', 10, 0, 19),
     backend: oneOf(env, 'GRADNOISE_BACKEND', 'auto', ['auto', 'tensorflow', 'wasm', 'cpu'] as const),
     replicaId: text(env, 'GRADNOISE_REPLICA_ID', `${defaults.hostname}:${defaults.pid}`),
     leaseMs: integer(env, 'GRADNOISE_LEASE_SECONDS', 30, 2, 3600) * 1000,

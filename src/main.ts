@@ -76,6 +76,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
     {
       owner: config.replicaId,
       workers: config.workers,
+      workerNice: config.workerNice,
       backend: config.backend,
       leaseMs: config.leaseMs,
       maxAttempts: config.maxAttempts,

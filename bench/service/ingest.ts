@@ -1,4 +1,4 @@
-import { compileRunSpec, type MetricPoint } from '../../src/runs/index.js';
+import { compileRunSchedulerOptions, compileRunSpec, type MetricPoint } from '../../src/runs/index.js';
 import { WorkerPool } from '../../src/runs/pool.js';
 import { MetricSink } from '../../src/runs/sink.js';
 import { Control, type FromWorker } from '../../src/runs/worker/protocol.js';
@@ -73,9 +73,16 @@ async function slowdown(
   runId: string,
   options: { readonly phaseMs: number; readonly blocks: number; readonly targetRate: number },
 ): Promise<{ phases: Phase[]; ratios: number[]; onRate: number }> {
+  // The service's own worker settings (flush interval, points, thread priority).
+  const defaults = compileRunSchedulerOptions({ owner: 'bench' });
   const pool = await WorkerPool.start({
     size: 1,
-    boot: { backend: 'wasm', flushIntervalMs: 50, flushPoints: 500 },
+    boot: {
+      backend: 'wasm',
+      flushIntervalMs: defaults.workerFlushMs,
+      flushPoints: defaults.workerFlushPoints,
+      nice: defaults.workerNice,
+    },
   });
   const sink = new MetricSink(store.metrics);
   let current: Phase | null = null;

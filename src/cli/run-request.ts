@@ -63,7 +63,7 @@ export function addRunOptions(command: Command, seedHelp: string): Command {
     .option('--clip-value <c>', "clip each gradient element to [-c, c] (default: the trainer's clipping)")
     .option(
       '--set <field=value>',
-      'set any field of StartRunRequest by path, e.g. mlp.depth=5, mlp.init=zero (repeatable)',
+      'set any field of StartRunRequest by path, e.g. mlp.depth=5, mlp.init=zero, neural_gpu.test_lengths=20,40 (repeatable)',
       repeatable,
       [],
     );
@@ -76,7 +76,7 @@ export function addRunOptions(command: Command, seedHelp: string): Command {
 export function buildRunRequest(definition: PackageDefinition, options: RunOptions): StartRunRequest {
   const request: Record<string, unknown> = { trainer: options.trainer };
   const assign = (flag: string, path: string, text: string) => {
-    const field = resolveFieldPath(definition, RUN_REQUEST, path, flag);
+    const field = resolveFieldPath(definition, RUN_REQUEST, path, flag, { allowRepeated: true });
     setFieldValue(definition, request, field, parseFieldValue(field, text, flag).value);
   };
   for (const [key, flag, path] of FLAGS) {

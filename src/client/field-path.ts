@@ -19,14 +19,16 @@ export interface FieldPath {
   /** Full names of the messages holding each key, root first. */
   readonly messages: readonly string[];
   readonly kind: ScalarKind;
+  /** A repeated scalar (only when resolved with `allowRepeated`): its text is a comma-separated list. */
+  readonly repeated: boolean;
   /** For enums: the value names (UNSPECIFIED excluded) and the prefix their short names drop. */
   readonly enumNames: readonly string[];
   readonly enumPrefix: string;
 }
 
-/** A parsed value: what goes into the message, and its canonical text (e.g. `0.1`, `zero`). */
+/** A parsed value: what goes into the message, and its canonical text (e.g. `0.1`, `zero`, `20,40`). */
 export interface FieldValue {
-  readonly value: string | number | boolean;
+  readonly value: string | number | boolean | ReadonlyArray<string | number | boolean>;
   readonly text: string;
 }
 
@@ -60,14 +62,16 @@ const INTEGER = /^[+-]?\d+$/;
 
 /**
  * Resolves `path` against the message `rootType` (a full name such as `gradnoise.v1.StartRunRequest`).
- * The leaf must be a singular scalar or enum field. Throws INVALID_ARGUMENT on `errorField` naming
- * what was allowed at the first segment that does not resolve.
+ * The leaf must be a scalar or enum field, singular unless `allowRepeated` (then a repeated scalar,
+ * e.g. `neural_gpu.test_lengths`, is allowed too; maps and repeated messages never are). Throws
+ * INVALID_ARGUMENT on `errorField` naming what was allowed at the first segment that does not resolve.
  */
 export function resolveFieldPath(
   definition: PackageDefinition,
   rootType: string,
   path: string,
   errorField: string,
+  options: { readonly allowRepeated?: boolean } = {},
 ): FieldPath {
   const segments = path.split('.');
   const keys: string[] = [];
@@ -86,8 +90,15 @@ export function resolveFieldPath(
     keys.push(key);
     messages.push(message);
     const last = i === segments.length - 1;
-    if (field.label === 'LABEL_REPEATED') {
-      throw invalidArgument(errorField, path, 'a singular field (repeated fields and maps cannot be set)');
+    const repeated = field.label === 'LABEL_REPEATED';
+    if (repeated && !(options.allowRepeated === true && last && field.type !== 'TYPE_MESSAGE')) {
+      throw invalidArgument(
+        errorField,
+        path,
+        options.allowRepeated === true
+          ? 'a singular field or a list of scalars (maps and lists of messages cannot be set)'
+          : 'a singular field (repeated fields and maps cannot be set)',
+      );
     }
     if (field.type === 'TYPE_MESSAGE') {
       if (last)
@@ -109,6 +120,7 @@ export function resolveFieldPath(
       keys,
       messages,
       kind,
+      repeated,
       enumNames: enumNames.filter((n) => !n.endsWith('_UNSPECIFIED')),
       enumPrefix: commonPrefix(enumNames),
     };
@@ -116,8 +128,23 @@ export function resolveFieldPath(
   throw invalidArgument(errorField, path, 'a non-empty field path');
 }
 
-/** Parses `text` for the field's type. Throws INVALID_ARGUMENT on `errorField` with the allowed form. */
+/**
+ * Parses `text` for the field's type; for a repeated field, a comma-separated list of such values
+ * (empty text: the empty list). Throws INVALID_ARGUMENT on `errorField` with the allowed form.
+ */
 export function parseFieldValue(field: FieldPath, text: string, errorField: string): FieldValue {
+  if (!field.repeated) return parseScalar(field, text, errorField);
+  const items =
+    text.trim() === ''
+      ? []
+      : text.split(',').map((item, i) => parseScalar(field, item, `${errorField}[${i}]`));
+  return {
+    value: items.map((item) => item.value as string | number | boolean),
+    text: items.map((item) => item.text).join(','),
+  };
+}
+
+function parseScalar(field: FieldPath, text: string, errorField: string): FieldValue {
   const trimmed = text.trim();
   switch (field.kind) {
     case 'double': {

@@ -12,6 +12,11 @@ export interface RunSchedulerOptions {
   readonly owner: string;
   /** Training threads, i.e. runs trained at once on this replica. Default: the number of cores. */
   readonly workers?: number;
+  /**
+   * Nice value (1–19) of each training thread, so the serving event loop and PostgreSQL get the CPU
+   * first when cores are saturated; 0 leaves the threads at the process's priority. Default 10.
+   */
+  readonly workerNice?: number;
   /** tfjs backend preference of every worker (see `selectBackend`). Default `auto`. */
   readonly backend?: BackendPreference;
   /** Lease taken on a claimed run; another replica may recover the run once it lapses. Default 30 s. */
@@ -73,6 +78,7 @@ export function compileRunSchedulerOptions(o: RunSchedulerOptions): CompiledRunS
   return {
     owner: o.owner,
     workers: integer('workers', o.workers, availableParallelism(), 1, 256),
+    workerNice: integer('workerNice', o.workerNice, 10, 0, 19),
     backend,
     leaseMs,
     leaseRenewMs: integer(

@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type { RejectedBackend } from '../backend/index.js';
 import { AppError } from '../errors/index.js';
+import type { PriorityOutcome } from './worker/priority.js';
 import type { ControlValue, FromWorker, RunJob, RunOutcome, WorkerBoot } from './worker/protocol.js';
 
 /**
@@ -40,7 +41,12 @@ export interface ActiveJob {
 }
 
 export type PoolEvent =
-  | { readonly kind: 'ready'; readonly backend: string; readonly rejected: readonly RejectedBackend[] }
+  | {
+      readonly kind: 'ready';
+      readonly backend: string;
+      readonly rejected: readonly RejectedBackend[];
+      readonly priority: PriorityOutcome;
+    }
   | { readonly kind: 'crashed' | 'replaced' | 'boot-failed'; readonly detail: string };
 
 type Listener = (message: FromWorker) => void;
@@ -166,7 +172,12 @@ export class WorkerPool {
   /** @internal */
   onReady(slot: Slot, ready: Extract<FromWorker, { type: 'ready' }>): void {
     this.backendNames.add(ready.backend);
-    this.options.onWorkerEvent?.({ kind: 'ready', backend: ready.backend, rejected: ready.rejected });
+    this.options.onWorkerEvent?.({
+      kind: 'ready',
+      backend: ready.backend,
+      rejected: ready.rejected,
+      priority: ready.priority,
+    });
     this.onIdle(slot);
   }
 

@@ -105,14 +105,20 @@ export class RunScheduler {
   /** Starts the worker threads (each selects its backend) and begins claiming queued runs. */
   async start(): Promise<void> {
     if (this.pool !== null) return;
-    const { workers, backend, workerFlushMs, workerFlushPoints, pollMs, leaseRenewMs } = this.options;
+    const { workers, workerNice, backend, workerFlushMs, workerFlushPoints, pollMs, leaseRenewMs } =
+      this.options;
     this.pool = await WorkerPool.start({
       size: workers,
-      boot: { backend, flushIntervalMs: workerFlushMs, flushPoints: workerFlushPoints },
+      boot: { backend, flushIntervalMs: workerFlushMs, flushPoints: workerFlushPoints, nice: workerNice },
       onWorkerEvent: (event) => {
         if (event.kind === 'ready') {
           this.metrics.backendInfo.set({ backend: event.backend }, 1);
-          this.logger.debug({ backend: event.backend, rejected: event.rejected }, 'training worker ready');
+          this.logger.debug(
+            { backend: event.backend, rejected: event.rejected, priority: event.priority },
+            'training worker ready',
+          );
+          if (!event.priority.applied && workerNice !== 0)
+            this.logger.warn({ reason: event.priority.reason }, 'training thread priority not lowered');
         } else {
           this.logger.error({ detail: event.detail }, `training worker ${event.kind}`);
         }

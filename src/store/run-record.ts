@@ -7,29 +7,30 @@ import type { RunRecord } from './types.js';
  * The `runs` columns under the Prisma model's field names, so raw queries (`RETURNING`, the
  * queue claim, keyset listing) yield rows of the generated `Run` type and share one mapper.
  */
-export const RUN_COLUMNS = Prisma.raw(
-  [
-    'id',
-    'project',
-    'request_id AS "requestId"',
-    'trainer',
-    'spec',
-    'status',
-    'labels',
-    'backend',
-    'attempt',
-    'error',
-    'current_step AS "currentStep"',
-    'cancel_requested AS "cancelRequested"',
-    'owner',
-    'lease_expires_at AS "leaseExpiresAt"',
-    'sweep_id AS "sweepId"',
-    'created_at AS "createdAt"',
-    'updated_at AS "updatedAt"',
-    'started_at AS "startedAt"',
-    'finished_at AS "finishedAt"',
-  ].join(', '),
-);
+export const RUN_COLUMN_LIST = [
+  'id',
+  'project',
+  'request_id AS "requestId"',
+  'trainer',
+  'spec',
+  'status',
+  'labels',
+  'backend',
+  'attempt',
+  'error',
+  'current_step AS "currentStep"',
+  'cancel_requested AS "cancelRequested"',
+  'owner',
+  'lease_expires_at AS "leaseExpiresAt"',
+  'sweep_id AS "sweepId"',
+  'created_at AS "createdAt"',
+  'updated_at AS "updatedAt"',
+  'started_at AS "startedAt"',
+  'finished_at AS "finishedAt"',
+].join(', ');
+
+/** {@link RUN_COLUMN_LIST} for Prisma's tagged raw queries. */
+export const RUN_COLUMNS = Prisma.raw(RUN_COLUMN_LIST);
 
 /** Maps a stored row to the contract type. `spec` and `labels` are trusted: only we write them. */
 export function toRunRecord(row: Run): RunRecord {

@@ -38,7 +38,7 @@ export async function createStore(options: StoreOptions): Promise<Store> {
     onError: options.onError ?? (() => {}),
   });
   const store: Store = {
-    runs: { ...createRunCatalog(db.prisma), ...createRunLeases(db.prisma) },
+    runs: { ...createRunCatalog(db.prisma, db.pool), ...createRunLeases(db.prisma) },
     metrics: createMetricRepository(pgRunner(db.pool)),
     checkpoints: createCheckpointRepository(db.prisma),
     sweeps: createSweepRepository(db.prisma),

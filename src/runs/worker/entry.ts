@@ -1,6 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { selectBackend } from '../../backend/index.js';
 import { runJob } from './loop.js';
+import { lowerThreadPriority } from './priority.js';
 import type { FromWorker, ToWorker, WorkerBoot } from './protocol.js';
 
 /**
@@ -15,6 +16,8 @@ const post = (message: FromWorker, transfer: readonly ArrayBuffer[] = []): void 
 };
 
 try {
+  // Before the backend starts any threads of its own, so they inherit the value.
+  const priority = lowerThreadPriority(boot.nice);
   const selection = await selectBackend(boot.backend);
   const settings = {
     backend: selection.name,
@@ -25,7 +28,7 @@ try {
   port.on('message', (message: ToWorker) => {
     if (message.type === 'start') busy = busy.then(() => runJob(message.job, settings, post));
   });
-  post({ type: 'ready', backend: selection.name, rejected: selection.rejected });
+  post({ type: 'ready', backend: selection.name, rejected: selection.rejected, priority });
 } catch (error) {
   post({ type: 'boot-failed', error: error instanceof Error ? error.message : String(error) });
 }

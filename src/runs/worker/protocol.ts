@@ -1,6 +1,7 @@
 import type { BackendPreference, RejectedBackend } from '../../backend/index.js';
 import type { SafetensorsEntry } from '../../checkpoint/index.js';
 import type { MetricPoint, RunSpec } from '../spec.js';
+import type { PriorityOutcome } from './priority.js';
 
 /**
  * The messages between the main thread and a training worker. Plain data only (structured clone);
@@ -31,6 +32,8 @@ export interface WorkerBoot {
   readonly flushIntervalMs: number;
   /** … or when this many points are pending. */
   readonly flushPoints: number;
+  /** Nice value of the training thread (see `lowerThreadPriority`); 0 leaves it as started. */
+  readonly nice: number;
 }
 
 export interface RunJob {
@@ -51,7 +54,12 @@ export type RunOutcome =
   | { readonly status: 'FAILED'; readonly error: string };
 
 export type FromWorker =
-  | { readonly type: 'ready'; readonly backend: string; readonly rejected: readonly RejectedBackend[] }
+  | {
+      readonly type: 'ready';
+      readonly backend: string;
+      readonly rejected: readonly RejectedBackend[];
+      readonly priority: PriorityOutcome;
+    }
   | { readonly type: 'boot-failed'; readonly error: string }
   | {
       readonly type: 'started';

@@ -9,6 +9,7 @@ describe('compileRunSchedulerOptions', () => {
     expect(compileRunSchedulerOptions({ owner: 'host:1' })).toEqual({
       owner: 'host:1',
       workers: availableParallelism(),
+      workerNice: 10,
       backend: 'auto',
       leaseMs: 30_000,
       leaseRenewMs: 10_000,
@@ -32,6 +33,7 @@ describe('compileRunSchedulerOptions', () => {
     [{ owner: '' }, 'owner: got ""; allowed: a non-empty string of at most 200 characters'],
     [{ owner: 'a', workers: 0 }, 'workers: got 0; allowed: an integer in [1, 256]'],
     [{ owner: 'a', workers: 1.5 }, 'workers: got 1.5; allowed: an integer in [1, 256]'],
+    [{ owner: 'a', workerNice: 20 }, 'workerNice: got 20; allowed: an integer in [0, 19]'],
     [{ owner: 'a', backend: 'gpu' }, 'backend: got "gpu"; allowed: auto, tensorflow, wasm, cpu'],
     [
       { owner: 'a', leaseMs: 1000, leaseRenewMs: 1000 },

@@ -1,10 +1,11 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { compileRunSpec } from '../../../src/runs/compile-spec.js';
 import { type PoolEvent, WorkerPool } from '../../../src/runs/pool.js';
 import type { RunSpec } from '../../../src/runs/spec.js';
 import { Control, type FromWorker } from '../../../src/runs/worker/protocol.js';
 
-const boot = { backend: 'wasm' as const, flushIntervalMs: 20, flushPoints: 500 };
+const boot = { backend: 'wasm' as const, flushIntervalMs: 20, flushPoints: 500, nice: 10 };
 const scripted = new URL('./fixtures/scripted-worker.ts', import.meta.url);
 const spec = (trainer: string): RunSpec => ({
   ...compileRunSpec({ trainer: 'smoke', maxSteps: 3 }),
@@ -64,6 +65,23 @@ describe('WorkerPool', () => {
     expect(checkpoint?.type === 'checkpoint' && checkpoint.bytes.byteLength).toBeGreaterThan(100);
     await until(() => pool.idle === 1);
   });
+
+  it.runIf(process.platform === 'linux')(
+    'lowers the priority of its training threads only, not of the thread that serves',
+    async () => {
+      const events: PoolEvent[] = [];
+      const niceOf = (task: string): number =>
+        // Field 19 of /proc/<pid>/task/<tid>/stat; the name (field 2) may hold spaces, so count from ')'.
+        Number(readFileSync(`/proc/self/task/${task}/stat`, 'utf8').split(')').at(-1)?.trim().split(' ')[16]);
+      const before = new Set(readdirSync('/proc/self/task'));
+      await start({ size: 1, events });
+      expect(events[0]).toMatchObject({ kind: 'ready', priority: { applied: true, nice: 10 } });
+      const niced = readdirSync('/proc/self/task').filter((t) => niceOf(t) === 10);
+      expect(niced.length).toBeGreaterThanOrEqual(1);
+      expect(niced.every((t) => !before.has(t))).toBe(true);
+      expect(niceOf(String(process.pid))).toBe(0);
+    },
+  );
 
   it('runs one job per worker and refuses a job when none is idle', async () => {
     const pool = await start({ size: 2, entry: scripted });

@@ -51,6 +51,27 @@ describe('field paths from the proto descriptors', () => {
     expect(parseFieldValue(nesterov, 'TRUE', 'v')).toEqual({ value: true, text: 'true' });
   });
 
+  it('sets a list of scalars only where lists are allowed (the CLI), never a map', () => {
+    const lengths = resolveFieldPath(definition, RUN, 'neural_gpu.test_lengths', 'f', {
+      allowRepeated: true,
+    });
+    expect(lengths).toMatchObject({ repeated: true, kind: 'int32' });
+    expect(parseFieldValue(lengths, '6, 12', 'v')).toEqual({ value: [6, 12], text: '6,12' });
+    expect(parseFieldValue(lengths, '', 'v')).toEqual({ value: [], text: '' });
+    expect(message(() => parseFieldValue(lengths, '6,x', '--set neural_gpu.test_lengths'))).toBe(
+      '--set neural_gpu.test_lengths[1]: got "x"; allowed: an integer in [-2147483648, 2147483647]',
+    );
+    const request: Record<string, unknown> = { trainer: 'neural_gpu' };
+    setFieldValue(definition, request, lengths, parseFieldValue(lengths, '6,12', 'v').value);
+    expect(decoded(request).neuralGpu?.testLengths).toEqual([6, 12]);
+    expect(message(() => resolveFieldPath(definition, RUN, 'neural_gpu.test_lengths', 'f'))).toContain(
+      'a singular field',
+    );
+    expect(
+      message(() => resolveFieldPath(definition, RUN, 'labels', 'f', { allowRepeated: true })),
+    ).toContain('maps and lists of messages cannot be set');
+  });
+
   it('names the field and what is allowed when a path or value does not fit', () => {
     expect(message(() => resolveFieldPath(definition, RUN, 'optimizer.lr', 'axes[2].field'))).toMatch(
       /^axes\[2\]\.field: got "optimizer\.lr"; allowed: a field path such as optimizer\.kind, optimizer\.learning_rate/,
