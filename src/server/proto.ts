@@ -5,6 +5,7 @@ import { API_PROTO_FILES, LOADER_OPTIONS, PROTO_ROOT } from '../client/proto.js'
 import type { SweepServiceHandlers } from '../generated/proto/gradnoise/v1/SweepService.js';
 import type { TrainingServiceHandlers } from '../generated/proto/gradnoise/v1/TrainingService.js';
 import type { ProtoGrpcType } from '../generated/proto/sweeps.js';
+import { createStreamMetricsSerializer } from './codec/index.js';
 
 // Where the protos are and how they are loaded is shared with every client (src/client).
 export { LOADER_OPTIONS, PROTO_ROOT };
@@ -19,13 +20,28 @@ export interface LoadedProtos {
   readonly sweepService: ServiceDefinition<SweepServiceHandlers>;
 }
 
+/** Name → number of an enum of the loaded protos. */
+export function enumNumbers(definition: PackageDefinition, fullName: string): Record<string, number> {
+  const type = definition[fullName]?.type as { value?: { name: string; number: number }[] } | undefined;
+  if (type?.value === undefined) throw new Error(`no enum ${fullName} in the loaded protos`);
+  return Object.fromEntries(type.value.map((v) => [v.name, v.number]));
+}
+
 export function loadProtos(): LoadedProtos {
   const reflection = loadSync([...API_PROTO_FILES, healthProtoPath], LOADER_OPTIONS);
   const grpcObject = loadPackageDefinition(reflection) as unknown as ProtoGrpcType;
+  const training = grpcObject.gradnoise.v1.TrainingService
+    .service as ServiceDefinition<TrainingServiceHandlers>;
   return {
     reflection,
-    trainingService: grpcObject.gradnoise.v1.TrainingService
-      .service as ServiceDefinition<TrainingServiceHandlers>,
+    // StreamMetrics answers with a hand-written serializer: same bytes, without the reflective path.
+    trainingService: {
+      ...training,
+      StreamMetrics: {
+        ...training.StreamMetrics,
+        responseSerialize: createStreamMetricsSerializer(enumNumbers(reflection, 'gradnoise.v1.RunStatus')),
+      },
+    },
     sweepService: grpcObject.gradnoise.v1.SweepService.service as ServiceDefinition<SweepServiceHandlers>,
   };
 }

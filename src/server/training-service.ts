@@ -11,7 +11,7 @@ import { compileRunSpec } from '../runs/compile-spec.js';
 import type { RunStatus } from '../runs/spec.js';
 import type { Store } from '../store/types.js';
 import { getTrainer, listTrainers } from '../trainers/index.js';
-import { CONFIG_MESSAGE, decodeStartRun, encodeRun, encodeSpec, timestamp } from './codec/index.js';
+import { CONFIG_MESSAGE, decodeStartRun, encodeRun, encodeSpec, timestampFromMs } from './codec/index.js';
 import { enumValue, int64, requiredId, shortString } from './fields.js';
 import { type HandlerDeps, serverStream, unary } from './handlers.js';
 import { checkQueuedRuns } from './limits.js';
@@ -134,7 +134,7 @@ export function createTrainingServiceHandlers(deps: TrainingServiceDeps): Traini
               step: p.step,
               name: p.name,
               value: p.value,
-              time: timestamp(new Date(p.timeMs)),
+              time: timestampFromMs(p.timeMs),
             })),
             status: event.status,
             final: false,

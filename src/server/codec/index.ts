@@ -1,3 +1,4 @@
-export { encodeRun, timestamp } from './run.js';
+export { createStreamMetricsSerializer } from './metrics-stream.js';
+export { encodeRun, timestamp, timestampFromMs } from './run.js';
 export { type DecodedStartRun, decodeStartRun, encodeSpec } from './start-run.js';
 export { CONFIG_MESSAGE } from './trainer-configs.js';
