@@ -6,11 +6,13 @@ import type { StartRunRequest__Output } from '../generated/proto/gradnoise/v1/St
 import type { StartSweepRequest__Output } from '../generated/proto/gradnoise/v1/StartSweepRequest.js';
 import type { Sweep } from '../generated/proto/gradnoise/v1/Sweep.js';
 import type { SweepCurves } from '../generated/proto/gradnoise/v1/SweepCurves.js';
+import type { SweepObjective__Output } from '../generated/proto/gradnoise/v1/SweepObjective.js';
 import type { SweepReportRow } from '../generated/proto/gradnoise/v1/SweepReportRow.js';
 import type { Page, RunRecord } from '../store/types.js';
 import type {
   AxisField,
   ReportRow,
+  RequestedObjective,
   RunPlace,
   RunTemplate,
   SweepCurve,
@@ -46,18 +48,22 @@ export function decodeStartSweep(
       axes: message.axes.map((axis) => ({ field: axis.field, values: axis.values })),
       seeds: message.seeds,
       ...(message.compareNoise === undefined ? {} : { compareNoise: message.compareNoise }),
-      ...(objective
-        ? {
-            objective: {
-              metric: shortString('objective.metric', objective.metric, 128),
-              thresholds: objective.thresholds,
-              ...optionalMode(objective.mode),
-            },
-          }
-        : {}),
+      ...(objective ? { objective: decodeObjective(objective) } : {}),
       labels: labels('labels', message.labels),
     },
     requestId: requestId === '' ? null : requestId,
+  };
+}
+
+/**
+ * Decodes a SweepObjective, StartSweep's or GetSweep's override; errors name `objective.*` fields.
+ * The domain (`compileObjective`) checks the metric name and thresholds and fills the defaults.
+ */
+export function decodeObjective(objective: SweepObjective__Output): RequestedObjective {
+  return {
+    metric: shortString('objective.metric', objective.metric, 128),
+    thresholds: objective.thresholds,
+    ...optionalMode(objective.mode),
   };
 }
 

@@ -9,7 +9,13 @@ import { type HandlerDeps, unary } from './handlers.js';
 import { checkQueuedRuns } from './limits.js';
 import type { LoadedProtos } from './proto.js';
 import type { RunControl } from './run-control.js';
-import { decodeStartSweep, encodeCurves, encodeSweep, encodeSweepRuns } from './sweep-codec.js';
+import {
+  decodeObjective,
+  decodeStartSweep,
+  encodeCurves,
+  encodeSweep,
+  encodeSweepRuns,
+} from './sweep-codec.js';
 
 const DEFAULT_PAGE_SIZE = 50;
 const MAX_PAGE_SIZE = 1000;
@@ -50,9 +56,11 @@ export function createSweepServiceHandlers(deps: SweepServiceDeps): SweepService
       return encodeSweep(await describeSweep(store, ctx.project, sweep.id));
     }),
 
-    GetSweep: unary(deps, 'GetSweep', async (request, ctx) =>
-      encodeSweep(await describeSweep(store, ctx.project, requiredId('sweep_id', request.sweepId))),
-    ),
+    GetSweep: unary(deps, 'GetSweep', async (request, ctx) => {
+      const sweepId = requiredId('sweep_id', request.sweepId);
+      const objective = request.objective ? decodeObjective(request.objective) : undefined;
+      return encodeSweep(await describeSweep(store, ctx.project, sweepId, objective));
+    }),
 
     ListSweepRuns: unary(deps, 'ListSweepRuns', async (request, ctx) => {
       const sweepId = requiredId('sweep_id', request.sweepId);

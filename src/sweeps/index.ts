@@ -35,6 +35,7 @@ export {
   type Objective,
   type ObjectiveMode,
   type PlannedRun,
+  type RequestedObjective,
   type RunTemplate,
   type SweepAxis,
   type SweepCell,

@@ -1,6 +1,6 @@
 import { invalidArgument } from '../errors/index.js';
 import { SWEEP_LIMITS } from './limits.js';
-import type { Objective, ObjectiveMode, SweepRequest } from './types.js';
+import type { Objective, ObjectiveMode, RequestedObjective } from './types.js';
 
 export const DEFAULT_METRIC = 'test_accuracy';
 const METRIC_NAME = /^[A-Za-z0-9_./-]+$/;
@@ -25,9 +25,16 @@ export function checkMetricName(field: string, metric: string): string {
   return metric;
 }
 
-/** Fills the objective's defaults (test_accuracy, the metric's default mode, no thresholds). */
-export function compileObjective(requested: SweepRequest['objective']): Objective {
-  const metric = checkMetricName('objective.metric', requested?.metric || DEFAULT_METRIC);
+/**
+ * Validates a requested objective and fills its defaults; errors name `objective.*` fields.
+ *
+ * Without `fallback` (StartSweep): test_accuracy, the metric's default mode, no thresholds. With
+ * `fallback`, the sweep's own objective (GetSweep's override): an empty metric is the fallback's, an
+ * unset mode is the fallback's when the metric is the fallback's, else the metric's default; the
+ * thresholds are taken as given.
+ */
+export function compileObjective(requested: RequestedObjective | undefined, fallback?: Objective): Objective {
+  const metric = checkMetricName('objective.metric', requested?.metric || fallback?.metric || DEFAULT_METRIC);
   const thresholds = requested?.thresholds ?? [];
   if (thresholds.length > SWEEP_LIMITS.maxThresholds) {
     throw invalidArgument(
@@ -39,7 +46,8 @@ export function compileObjective(requested: SweepRequest['objective']): Objectiv
   thresholds.forEach((t, i) => {
     if (!Number.isFinite(t)) throw invalidArgument(`objective.thresholds[${i}]`, t, 'a finite number');
   });
-  return { metric, mode: requested?.mode ?? defaultMode(metric), thresholds: [...thresholds] };
+  const mode = requested?.mode ?? (metric === fallback?.metric ? fallback.mode : defaultMode(metric));
+  return { metric, mode, thresholds: [...thresholds] };
 }
 
 /** Whether `value` reaches `threshold` under `mode` (>= for max, <= for min). */

@@ -1,10 +1,10 @@
 import type { RunStatus } from '../runs/spec.js';
 import type { Page, RunRecord, Store, SweepRecord } from '../store/types.js';
 import { sweepCells } from './grid.js';
-import { checkMetricName } from './objective.js';
+import { checkMetricName, compileObjective } from './objective.js';
 import { buildReport, type SweepReport } from './report.js';
 import { type RunPlace, runPlace } from './run-labels.js';
-import { ARMS, type Arm, type SweepSpec } from './types.js';
+import { ARMS, type Arm, type RequestedObjective, type SweepSpec } from './types.js';
 
 /** A sweep as GetSweep shows it: the stored request, run counts by status, and the report. */
 export interface SweepView {
@@ -23,16 +23,28 @@ export function sweepSpec(record: SweepRecord): SweepSpec {
   return record.spec as unknown as SweepSpec;
 }
 
-/** GetSweep: the report is computed from stored metric points by one aggregate query. */
-export async function describeSweep(store: Store, project: string, id: string): Promise<SweepView> {
+/**
+ * GetSweep: the report is computed from stored metric points by one aggregate query, under the
+ * sweep's own objective or, when `objective` is given, under that one instead (validated by
+ * `compileObjective` with the sweep's objective as its fallback; errors name `objective.*`). Nothing
+ * is stored: `spec` stays the sweep's own.
+ */
+export async function describeSweep(
+  store: Store,
+  project: string,
+  id: string,
+  objective?: RequestedObjective,
+): Promise<SweepView> {
   const record = await store.sweeps.get(project, id);
   const spec = sweepSpec(record);
   const cells = sweepCells(spec).map((c) => c.key);
-  const outcomes = await store.sweeps.outcomes(record.id, spec.objective.metric, spec.objective.mode);
+  const reportObjective =
+    objective === undefined ? spec.objective : compileObjective(objective, spec.objective);
+  const outcomes = await store.sweeps.outcomes(record.id, reportObjective.metric, reportObjective.mode);
   const counts = { total: outcomes.length, QUEUED: 0, RUNNING: 0, COMPLETED: 0, FAILED: 0, CANCELLED: 0 };
   for (const outcome of outcomes) counts[outcome.status]++;
   const report = buildReport(
-    spec.objective,
+    reportObjective,
     cells,
     outcomes.map((o) => ({ ...o, arm: toArm(o.arm) })),
   );

@@ -65,12 +65,18 @@ export interface SweepRequest {
   readonly seeds: number;
   /** Default true. */
   readonly compareNoise?: boolean;
-  readonly objective?: {
-    readonly metric?: string;
-    readonly mode?: ObjectiveMode;
-    readonly thresholds?: readonly number[];
-  };
+  readonly objective?: RequestedObjective;
   readonly labels: Readonly<Record<string, string>>;
+}
+
+/**
+ * An objective as requested (StartSweep's, or GetSweep's override), before `compileObjective` fills
+ * its defaults: an absent or empty field takes the default.
+ */
+export interface RequestedObjective {
+  readonly metric?: string;
+  readonly mode?: ObjectiveMode;
+  readonly thresholds?: readonly number[];
 }
 
 /** A compiled axis: its field, its short name in cell keys, and its canonical values. */

@@ -2,12 +2,17 @@ import { writeFile } from 'node:fs/promises';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import type { Connection } from '../../client/index.js';
-import { invalidArgument } from '../../errors/index.js';
 import type { StartSweepRequest } from '../../generated/proto/gradnoise/v1/StartSweepRequest.js';
 import type { Sweep__Output } from '../../generated/proto/gradnoise/v1/Sweep.js';
 import type { SweepRun__Output } from '../../generated/proto/gradnoise/v1/SweepRun.js';
 import type { CommandContext } from '../context.js';
 import { type CliIo, EXIT, printJson, printTable } from '../io.js';
+import {
+  addObjectiveOptions,
+  hasObjectiveFlags,
+  type ObjectiveOptions,
+  objectiveFromFlags,
+} from '../objective-flags.js';
 import { renderCurvesSvg } from '../plot.js';
 import { printReport } from '../report-table.js';
 import {
@@ -20,14 +25,11 @@ import {
   splitPair,
 } from '../run-request.js';
 
-interface SweepStartOptions extends RunOptions {
+interface SweepStartOptions extends RunOptions, ObjectiveOptions {
   readonly name: string;
   readonly axis: readonly string[];
   readonly seeds: string;
   readonly compareNoise: boolean;
-  readonly metric: string;
-  readonly mode?: string;
-  readonly threshold: readonly string[];
   readonly label: readonly string[];
   readonly requestId?: string;
   readonly watch: boolean;
@@ -40,7 +42,7 @@ export function registerSweepCommands(program: Command, ctx: CommandContext): vo
     .command('sweep')
     .description('grids of runs × seeds with and without noise, and their report');
 
-  addRunOptions(
+  const start = addRunOptions(
     sweep.command('start').description('queue a sweep: every cell of the grid × seeds × {no noise, noise}'),
     'first seed; the seeds are s, s+1, ..., s+seeds-1 (default: 0)',
   )
@@ -55,15 +57,13 @@ export function registerSweepCommands(program: Command, ctx: CommandContext): vo
     .option(
       '--no-compare-noise',
       'run each cell once as configured instead of with and without noise (default: compare both arms)',
-    )
-    .option('--metric <name>', 'objective metric of the report', 'test_accuracy')
-    .option('--mode <max|min>', 'whether larger is better (default: min for *loss/*error metrics, else max)')
-    .option(
-      '--threshold <x>',
-      'count the runs reaching x (repeatable, e.g. 0.01 0.02 for error rates)',
-      repeatable,
-      [],
-    )
+    );
+  addObjectiveOptions(start, {
+    metric: 'objective metric of the report',
+    metricDefault: 'test_accuracy',
+    mode: 'whether larger is better (default: min for *loss/*error metrics, else max)',
+    threshold: 'count the runs reaching x (repeatable, e.g. 0.01 0.02 for error rates; default: none)',
+  })
     .option('--label <k=v>', 'label of the sweep and its runs (repeatable)', repeatable, [])
     .option('--request-id <id>', 'idempotency key: a retry returns the first sweep (default: none)')
     .option('--watch', 'wait until every run ended, then print the report', false)
@@ -101,17 +101,26 @@ export function registerSweepCommands(program: Command, ctx: CommandContext): vo
       );
     });
 
-  sweep
+  const report = sweep
     .command('report <id>')
     .description(
-      'the paper-style table: per cell and arm, runs, best and average objective, threshold counts',
-    )
-    .action(async (id: string, _: unknown, command: Command) => {
-      const { json } = ctx.options<object>(command);
-      const found = await ctx.connection(command).sweeps.getSweep({ sweepId: id });
-      if (json) printJson(ctx.io, found);
-      else printReport(ctx.io, found);
+      'the paper-style table: per cell and arm, runs, best and average objective, threshold counts; ' +
+        "--metric, --mode and --threshold compute it under another objective than the sweep's",
+    );
+  addObjectiveOptions(report, {
+    metric: "report under this metric instead (default: the sweep's objective metric)",
+    mode: "whether larger is better (default: the sweep's mode for its own metric, else min for *loss/*error metrics, else max)",
+    threshold:
+      "count the runs reaching x (repeatable; default: the sweep's thresholds, none once --metric or --mode is given)",
+  }).action(async (id: string, _: unknown, command: Command) => {
+    const options = ctx.options<ObjectiveOptions>(command);
+    const found = await ctx.connection(command).sweeps.getSweep({
+      sweepId: id,
+      ...(hasObjectiveFlags(options) ? { objective: objectiveFromFlags(options) } : {}),
     });
+    if (options.json) printJson(ctx.io, found);
+    else printReport(ctx.io, found);
+  });
 
   sweep
     .command('runs <id>')
@@ -163,14 +172,6 @@ export function registerSweepCommands(program: Command, ctx: CommandContext): vo
 }
 
 function sweepRequest(conn: Connection, options: SweepStartOptions): StartSweepRequest {
-  const thresholds = options.threshold.map((text) => {
-    const value = Number(text);
-    if (text.trim() === '' || !Number.isFinite(value)) throw invalidArgument('--threshold', text, 'a number');
-    return value;
-  });
-  if (options.mode !== undefined && options.mode !== 'max' && options.mode !== 'min') {
-    throw invalidArgument('--mode', options.mode, 'max or min');
-  }
   return {
     name: options.name,
     base: buildRunRequest(conn.api.definition, options),
@@ -180,13 +181,7 @@ function sweepRequest(conn: Connection, options: SweepStartOptions): StartSweepR
     }),
     seeds: integerFlag('--seeds', options.seeds, 1, 1000),
     compareNoise: options.compareNoise,
-    objective: {
-      metric: options.metric,
-      thresholds,
-      ...(options.mode === undefined
-        ? {}
-        : { mode: options.mode === 'max' ? 'OBJECTIVE_MODE_MAX' : 'OBJECTIVE_MODE_MIN' }),
-    },
+    objective: objectiveFromFlags(options),
     labels: labelMap(options.label),
     requestId: options.requestId ?? '',
   };

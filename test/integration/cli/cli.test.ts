@@ -243,6 +243,28 @@ describe('gradnoise CLI', () => {
 
     const report = json<Sweep__Output>(await cli(['--json', 'sweep', 'report', id]));
     expect(report.report?.rows).toHaveLength(4);
+    expect(report.report).toMatchObject({ metric: 'test_accuracy', thresholds: [0.5] });
+
+    // The same runs under another objective: every best test loss is <= 1e9, none <= -1.
+    const args = ['sweep', 'report', id, '--metric', 'test_loss', '--threshold', '1e9', '--threshold', '-1'];
+    const overridden = json<Sweep__Output>(await cli(['--json', ...args, '--mode', 'min']));
+    expect(overridden.report).toMatchObject({
+      metric: 'test_loss',
+      mode: 'OBJECTIVE_MODE_MIN',
+      thresholds: [1e9, -1],
+    });
+    expect(overridden.request?.objective?.metric).toBe('test_accuracy');
+    expect(overridden.report?.armTotals.map((r) => [r.arm, r.evaluated, ...r.reached])).toEqual([
+      ['no_noise', 4, 4, 0],
+      ['noise', 4, 4, 0],
+    ]);
+    const table = await cli(args);
+    expect(table.code).toBe(0);
+    expect(table.stdout).toContain('objective: test_loss, lower is better');
+    expect(table.stdout).toMatch(/AVG FINAL\s+<=1000000000\s+<=-1\n/);
+    const badMode = await cli([...args, '--mode', 'up']);
+    expect(badMode.code).toBe(1);
+    expect(badMode.stderr).toContain('--mode: got "up"; allowed: max or min');
     expect((await cli(['sweep', 'runs', id])).stdout.trimEnd().split('\n')).toHaveLength(9);
 
     const svgPath = join(dir, 'curves.svg');
@@ -265,6 +287,7 @@ describe('gradnoise CLI', () => {
       ['run', 'list'],
       ['checkpoint', 'get'],
       ['sweep', 'start'],
+      ['sweep', 'report'],
       ['sweep', 'plot'],
     ]) {
       const help = await cli([...command, '--help']);

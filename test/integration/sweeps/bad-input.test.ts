@@ -2,6 +2,7 @@ import { type ServiceError, status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SweepApi } from '../../../src/client/index.js';
 import type { GetSweepCurvesRequest } from '../../../src/generated/proto/gradnoise/v1/GetSweepCurvesRequest.js';
+import type { GetSweepRequest } from '../../../src/generated/proto/gradnoise/v1/GetSweepRequest.js';
 import type { ListSweepRunsRequest } from '../../../src/generated/proto/gradnoise/v1/ListSweepRunsRequest.js';
 import type { StartSweepRequest } from '../../../src/generated/proto/gradnoise/v1/StartSweepRequest.js';
 import { createSweepClient } from '../../helpers/client.js';
@@ -102,6 +103,45 @@ describe('SweepService bad input', () => {
     ['a malformed id', 'not-a-uuid', status.NOT_FOUND],
   ])('GetSweep with %s', async (_, id, code) => {
     expect((await failure(sweeps.getSweep({ sweepId: id }))).code).toBe(code);
+  });
+
+  it.each<[string, GetSweepRequest, status, string]>([
+    [
+      'an unknown objective mode',
+      { sweepId: '@', objective: { mode: 9 as unknown as 'OBJECTIVE_MODE_MAX' } },
+      status.INVALID_ARGUMENT,
+      'objective.mode: got 9; allowed: one of OBJECTIVE_MODE_UNSPECIFIED, OBJECTIVE_MODE_MAX',
+    ],
+    [
+      'a NaN threshold',
+      { sweepId: '@', objective: { thresholds: [0.5, Number.NaN] } },
+      status.INVALID_ARGUMENT,
+      'objective.thresholds[1]: got NaN; allowed: a finite number',
+    ],
+    [
+      'too many thresholds',
+      { sweepId: '@', objective: { thresholds: Array.from({ length: 17 }, (_, i) => i) } },
+      status.INVALID_ARGUMENT,
+      'objective.thresholds: got "17 thresholds"; allowed: at most 16',
+    ],
+    [
+      'a bad metric',
+      { sweepId: '@', objective: { metric: 'a b' } },
+      status.INVALID_ARGUMENT,
+      'objective.metric: got "a b"; allowed: a metric name',
+    ],
+    [
+      'a valid objective of an unknown sweep',
+      { sweepId: UNKNOWN_UUID, objective: { metric: 'test_loss' } },
+      status.NOT_FOUND,
+      'sweep',
+    ],
+  ])('GetSweep with an objective override: %s', async (_, request, code, text) => {
+    const error = await failure(
+      sweeps.getSweep({ ...request, sweepId: request.sweepId === '@' ? sweepId : (request.sweepId ?? '') }),
+    );
+    expect(error.code).toBe(code);
+    expect(error.details).toContain(text);
   });
 
   it.each<[string, ListSweepRunsRequest, status, string]>([

@@ -54,6 +54,28 @@ async function allRuns(id: string, pageSize: number): Promise<{ runs: SweepRun__
   return { runs, pages };
 }
 
+/** Each run's best stored value of `metric` (`pick`: Math.max or Math.min) in the report row's cell and arm. */
+async function rowBests(
+  runs: readonly SweepRun__Output[],
+  row: { readonly cell: string; readonly arm: string },
+  metric: string,
+  pick: (...values: number[]) => number,
+): Promise<number[]> {
+  const bests: number[] = [];
+  for (const member of runs.filter((r) => r.cell === row.cell && r.arm === row.arm)) {
+    const values: number[] = [];
+    for await (const batch of service.store.metrics.replay(member.run?.id ?? '', {
+      sinceStep: 0,
+      names: [metric],
+    })) {
+      values.push(...batch.map((p) => p.value));
+    }
+    expect(values.length).toBeGreaterThan(0);
+    bests.push(pick(...values));
+  }
+  return bests;
+}
+
 describe('SweepService with the smoke trainer', () => {
   let started: Sweep__Output;
   let finished: Sweep__Output;
@@ -91,23 +113,63 @@ describe('SweepService with the smoke trainer', () => {
     // The report agrees with the stored points of each run, recomputed here.
     const { runs } = await allRuns(finished.id, 100);
     for (const row of report?.rows ?? []) {
-      const members = runs.filter((r) => r.cell === row.cell && r.arm === row.arm);
-      const bests: number[] = [];
-      for (const member of members) {
-        const values: number[] = [];
-        for await (const batch of service.store.metrics.replay(member.run?.id ?? '', {
-          sinceStep: 0,
-          names: ['test_accuracy'],
-        })) {
-          values.push(...batch.map((p) => p.value));
-        }
-        expect(values.length).toBeGreaterThan(0);
-        bests.push(Math.max(...values));
-      }
+      const bests = await rowBests(runs, row, 'test_accuracy', Math.max);
       expect(row.best).toBeCloseTo(Math.max(...bests), 12);
       expect(row.mean).toBeCloseTo(bests.reduce((a, b) => a + b, 0) / bests.length, 12);
       expect(row.reached).toEqual([0.5, 0.99].map((t) => bests.filter((b) => b >= t).length));
     }
+  });
+
+  it("reports under an objective that overrides the sweep's, leaving the sweep as started", async () => {
+    const { runs } = await allRuns(finished.id, 100);
+    // Thresholds between the runs' best test losses, so some runs reach them and some do not.
+    const all = (
+      await Promise.all(
+        (finished.report?.rows ?? []).map((row) => rowBests(runs, row, 'test_loss', Math.min)),
+      )
+    ).flat();
+    const sorted = [...all].sort((a, b) => a - b);
+    const thresholds = [sorted[2] ?? 0, sorted[5] ?? 0, -1];
+
+    const overridden = await sweeps.getSweep({
+      sweepId: finished.id,
+      objective: { metric: 'test_loss', mode: 'OBJECTIVE_MODE_MIN', thresholds },
+    });
+    expect(overridden.request?.objective).toEqual(finished.request?.objective);
+    expect(overridden.counts).toEqual(finished.counts);
+    const report = overridden.report;
+    expect(report).toMatchObject({ metric: 'test_loss', mode: 'OBJECTIVE_MODE_MIN', thresholds });
+    expect(report?.rows).toHaveLength(4);
+    for (const row of report?.rows ?? []) {
+      const bests = await rowBests(runs, row, 'test_loss', Math.min);
+      expect(row.evaluated).toBe(2);
+      expect(row.best).toBeCloseTo(Math.min(...bests), 12);
+      expect(row.mean).toBeCloseTo(bests.reduce((a, b) => a + b, 0) / bests.length, 12);
+      expect(row.reached).toEqual(thresholds.map((t) => bests.filter((b) => b <= t).length));
+    }
+    // Over all cells, at least 3 and 6 of the 8 best losses reach the 3rd and 6th smallest (more on a
+    // tie), none reaches -1.
+    const reached = (report?.armTotals ?? []).map((r) => r.reached);
+    expect(reached.reduce((a, b) => a.map((n, i) => n + (b[i] ?? 0)))).toEqual(
+      thresholds.map((t) => all.filter((b) => b <= t).length),
+    );
+    expect(reached.flat().reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(9);
+
+    // Empty fields fall back to the sweep's: its metric and mode with new thresholds; a loss metric
+    // without a mode is minimised.
+    const onlyThresholds = await sweeps.getSweep({ sweepId: finished.id, objective: { thresholds: [0] } });
+    expect(onlyThresholds.report).toMatchObject({
+      metric: 'test_accuracy',
+      mode: 'OBJECTIVE_MODE_MAX',
+      thresholds: [0],
+    });
+    expect(onlyThresholds.report?.armTotals.map((r) => r.reached)).toEqual([[4], [4]]);
+    const loss = await sweeps.getSweep({ sweepId: finished.id, objective: { metric: 'test_loss' } });
+    expect(loss.report).toMatchObject({ metric: 'test_loss', mode: 'OBJECTIVE_MODE_MIN', thresholds: [] });
+    expect(loss.report?.rows).toEqual(report?.rows.map((r) => ({ ...r, reached: [] })));
+
+    // Without an override, GetSweep reports under the sweep's own objective as before.
+    expect((await sweeps.getSweep({ sweepId: finished.id })).report).toEqual(finished.report);
   });
 
   it('labels every run with its sweep, cell, arm and seed, and trains the arms as labelled', async () => {
