@@ -39,5 +39,13 @@ function isEntryPoint(): boolean {
 }
 
 if (isEntryPoint()) {
+  // `gradnoise sweep report … | head`: the reader left, so the rest of the output has nowhere to go.
+  // Stop quietly as Unix tools do, instead of dying on an unhandled EPIPE.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EPIPE') process.exit(process.exitCode ?? EXIT.ok);
+      throw error;
+    });
+  }
   process.exitCode = await main(process.argv.slice(2));
 }

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -169,6 +169,22 @@ describe('gradnoise CLI', () => {
     });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('error: NOT_FOUND: run');
+  });
+
+  it('stops quietly (exit 0, no stack) when the reader of its output goes away, as `| head` does', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', '--json', 'run', 'list'], {
+      env: { ...process.env, GRADNOISE_TARGET: service.address },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    // Closed before the answer arrives, so the CLI's first write meets a closed pipe (EPIPE).
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(stderr).not.toContain('EPIPE');
+    expect(code).toBe(0);
   });
 
   it('downloads a checkpoint and verifies its sha256', async () => {
