@@ -32,7 +32,24 @@ Exit codes:
 
 /** Prints a value as JSON on one line (proto messages as proto-loader reads them). */
 export function printJson(io: CliIo, value: unknown): void {
-  io.stdout.write(`${JSON.stringify(value)}\n`);
+  io.stdout.write(`${JSON.stringify(value, withoutPresenceMarkers)}\n`);
+}
+
+/**
+ * Drops the markers proto-loader (`oneofs: true`) adds for every proto3 `optional` field, e.g.
+ * `"_maps": "maps"` beside `"maps": 16`: they say only that the field is set, which its presence
+ * in the JSON says already. Real oneofs keep theirs (`"config": "mlp"` names the trainer config).
+ */
+function withoutPresenceMarkers(this: unknown, key: string, value: unknown): unknown {
+  if (
+    key.startsWith('_') &&
+    value === key.slice(1) &&
+    typeof this === 'object' &&
+    this !== null &&
+    value in this
+  )
+    return undefined;
+  return value;
 }
 
 /** Prints rows as left-aligned columns under a header. */

@@ -100,6 +100,11 @@ describe('gradnoise CLI', () => {
       smoke: { hiddenUnits: 4 },
     });
     expect(started.labels).toEqual({ exp: 'cli' });
+    // proto-loader's presence markers of optional fields ("_eta": "eta") are not part of the JSON,
+    // the trainer-config oneof's name is.
+    expect(started.spec?.noise).not.toHaveProperty('_eta');
+    expect(JSON.stringify(started)).not.toMatch(/"_[a-zA-Z]+":/);
+    expect(started.spec?.config).toBe('smoke');
 
     const watched = await cli(['--json', 'run', 'watch', started.id]);
     expect(watched.code).toBe(0);
