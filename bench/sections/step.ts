@@ -139,6 +139,13 @@ function summarize(arms: readonly ArmStats[], skipped: readonly string[], rounds
       },
     );
   }
+  for (const backend of ['wasm', 'cpu']) {
+    compare(
+      `gradient write-back: uploaded / in place (${backend}, noisy)`,
+      `tfjs ${backend} noisy-copy`,
+      `tfjs ${backend} noisy`,
+    );
+  }
   compare('tfjs wasm / PyTorch, plain SGD', 'tfjs wasm plain', 'torch plain', { max: 1, text: '≤ 1.00' });
   compare('tfjs wasm / PyTorch, noisy SGD', 'tfjs wasm noisy', 'torch noisy', { max: 1, text: '≤ 1.00' });
   compare('noise overhead, PyTorch (noisy / plain)', 'torch noisy', 'torch plain');

@@ -68,8 +68,8 @@ function parts(path: DenseGradientPath): Part[] {
     ['forward', () => tf.tidy(() => void loss().dataSync())],
     ['fwd+bwd', () => tf.dispose(Object.values(grads()))],
     ['+sgd', stepWith(sgd())],
-    ['+noisy η=0', stepWith(createNoisyOptimizer(sgd(), { eta: 0, seed: 1 }))],
-    ['+noisy η=.01', stepWith(createNoisyOptimizer(sgd(), { eta: 0.01, seed: 1 }))],
+    ['+noisy η=0', stepWith(createNoisyOptimizer(sgd(), { eta: 0, seed: 1, overwriteGradients: true }))],
+    ['+noisy η=.01', stepWith(createNoisyOptimizer(sgd(), { eta: 0.01, seed: 1, overwriteGradients: true }))],
   ].map(([name, run]) => [`${path} ${name as string}`, run as () => void]);
 }
 

@@ -5,7 +5,8 @@
  * step is what the worker loop does per step: `trainStep`, then reading its metrics (`readMetrics`,
  * which downloads the loss).
  *
- *   arms: `plain` (η = 0), `noisy` (η = 0.01, γ = 0.55), and `noisy` with the other dense-layer
+ *   arms: `plain` (η = 0), `noisy` (η = 0.01, γ = 0.55), `noisy-copy` (`noisy` without
+ *   `overwriteGradients`: new gradient tensors uploaded every step), and `noisy` with the other dense-layer
  *   gradient path than the backend's default (`src/trainers/shared/dense-layer.ts`): on wasm
  *   `noisy-tfjs-grad` (the path before the change), elsewhere `noisy-transposed-grad` (the path
  *   the change chose not to use there).
@@ -39,22 +40,26 @@ const say = (message: Record<string, unknown>): void => {
   process.stdout.write(`${JSON.stringify(message)}\n`);
 };
 
-function optimizerFor(eta: number): NoisyOptimizer {
+/** As the service's worker builds it (`src/runs/worker/loop.ts`), gradients overwritten in place. */
+function optimizerFor(eta: number, overwriteGradients = true): NoisyOptimizer {
   return createNoisyOptimizer(createInnerOptimizer({ kind: 'sgd', learningRate: 0.01 }), {
     eta,
     gamma: 0.55,
     seed: SEED,
+    overwriteGradients,
   });
 }
 
 async function createArms(backend: string): Promise<Map<string, Arm>> {
   const config = mlpTrainer.compile({ ...mlpTrainer.defaults });
   const arms = new Map<string, Arm>();
-  for (const [name, eta] of [
-    ['plain', 0],
-    ['noisy', 0.01],
+  for (const [name, eta, overwrite] of [
+    ['plain', 0, true],
+    ['noisy', 0.01, true],
+    // The public path: the transformed gradient uploaded as new tensors.
+    ['noisy-copy', 0.01, false],
   ] as const) {
-    const optimizer = optimizerFor(eta);
+    const optimizer = optimizerFor(eta, overwrite);
     const session = await mlpTrainer.create(config, { seed: SEED, optimizer, backend });
     arms.set(name, { session, optimizer, step: 0 });
   }

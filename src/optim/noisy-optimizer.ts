@@ -5,6 +5,7 @@ import { OptionError } from './option-error.js';
 import { type CompiledNoiseOptions, checkSeed, compileNoiseOptions, type NoiseOptions } from './options.js';
 import { scheduledNoiseStd } from './schedule.js';
 import { exportOptimizerSlots, importOptimizerSlots, type NamedTensor } from './slots.js';
+import { readStorage, writableStorage } from './storage.js';
 import { chain, EMPTY_STATE, type GradientTransformation, type HostTensors } from './transform.js';
 
 /**
@@ -43,11 +44,6 @@ function entriesOf(gradients: tf.NamedTensorMap | NamedTensor[]): Entry[] {
   return Object.keys(gradients).map((name) => ({ name, tensor: gradients[name] ?? null }));
 }
 
-function readHost(t: tf.Tensor): Float32Array {
-  const values = t.dataSync();
-  return values instanceof Float32Array ? values : Float32Array.from(values as ArrayLike<number>);
-}
-
 function variableNamed(name: string): tf.Variable {
   const v = tf.engine().registeredVariables[name];
   if (v === undefined) throw new Error(`NoisyOptimizer: no variable named ${JSON.stringify(name)}`);
@@ -69,7 +65,9 @@ function variableNamed(name: string): tf.Variable {
  *      t = floor(step / stepsPerTick), or η for the `fixed` schedule. The noise of variable i is
  *      drawn from the stream keyed by (seed, step, i), where i is the variable's position in the
  *      gradient map or list: exactly the index the inner optimizer uses for its slots.
- *   5. Apply the result with `inner.applyGradients`.
+ *   5. Apply the result with `inner.applyGradients`: as new tensors, or, with
+ *      `overwriteGradients`, written into the given gradient tensors' own storage where the
+ *      backend allows it (wasm, cpu), which saves an upload per variable per step.
  *   6. `target: 'weight'` (paper §4.6 ablation): add the same noise N(0, σ_t²) to the weights after
  *      the update instead of step 4.
  * With η = 0 and no clipping the inner optimizer receives the original gradient tensors, so the
@@ -130,7 +128,8 @@ export class NoisyOptimizer extends tf.Optimizer {
   /** One optimizer step: the pipeline in the class docstring. */
   override applyGradients(variableGradients: tf.NamedTensorMap | NamedTensor[]): void {
     const entries = entriesOf(variableGradients);
-    const raw: HostTensors = entries.map((e) => (e.tensor === null ? null : readHost(e.tensor)));
+    // Read in place where the backend allows (no copy); nothing below writes to `raw`.
+    const raw: HostTensors = entries.map((e) => (e.tensor === null ? null : readStorage(e.tensor)));
     const gradGlobalNorm = globalNorm(raw);
     if (!Number.isFinite(gradGlobalNorm)) {
       this.skipped += 1;
@@ -144,14 +143,25 @@ export class NoisyOptimizer extends tf.Optimizer {
     if (updates === raw) {
       this.inner.applyGradients(variableGradients);
     } else {
+      const overwrite = this.options.overwriteGradients;
+      const written = new Set<object>();
       tf.tidy(() => {
         this.inner.applyGradients(
           entries.map((e, i) => {
             const values = updates[i] ?? null;
             // A missing gradient stays missing: tfjs's optimizers skip it but keep its slot index.
-            const tensor =
-              e.tensor === null || values === null ? null : tf.tensor(values, e.tensor.shape, 'float32');
-            return { name: e.name, tensor: tensor as tf.Tensor };
+            if (e.tensor === null || values === null)
+              return { name: e.name, tensor: null as unknown as tf.Tensor };
+            if (values === raw[i]) return { name: e.name, tensor: e.tensor };
+            // All of `updates` was computed before the first write, so writes cannot feed back.
+            // The same tensor twice in the list gets a fresh tensor the second time.
+            const storage = overwrite && !written.has(e.tensor.dataId) ? writableStorage(e.tensor) : null;
+            if (storage !== null) {
+              storage.set(values);
+              written.add(e.tensor.dataId);
+              return { name: e.name, tensor: e.tensor };
+            }
+            return { name: e.name, tensor: tf.tensor(values, e.tensor.shape, 'float32') };
           }),
         );
       });
@@ -165,7 +175,7 @@ export class NoisyOptimizer extends tf.Optimizer {
   /** Step 6: w ← w + N(0, σ_t²) for every variable that had a gradient, keyed like step 4. */
   private addWeightNoise(entries: readonly Entry[]): void {
     const variables = entries.map((e) => (e.tensor === null ? null : variableNamed(e.name)));
-    const weights = variables.map((v) => (v === null ? null : readHost(v)));
+    const weights = variables.map((v) => (v === null ? null : readStorage(v)));
     const noised = this.noise.update(weights, this.noiseState).updates;
     tf.tidy(() => {
       variables.forEach((v, i) => {

@@ -31,6 +31,14 @@ export interface NoiseOptions {
   readonly clip?: ClipOptions;
   /** Default `gradient`. */
   readonly target?: NoiseTarget;
+  /**
+   * Let `applyGradients` write the clipped, noised gradient into the gradient tensors it is given
+   * (on wasm and cpu, where their storage is reachable and not shared) instead of creating new
+   * tensors. Those tensors then hold the transformed values, so only set it when the caller
+   * disposes them after the step, as `minimize`, `LayersModel.fit` and the trainers here do.
+   * The result is bit-identical either way. Default false.
+   */
+  readonly overwriteGradients?: boolean;
 }
 
 /** {@link NoiseOptions} with every default filled. */
@@ -42,6 +50,7 @@ export interface CompiledNoiseOptions {
   readonly stepsPerTick: number;
   readonly clip: ClipOptions;
   readonly target: NoiseTarget;
+  readonly overwriteGradients: boolean;
 }
 
 export const DEFAULT_GAMMA = 0.55;
@@ -68,7 +77,8 @@ export function checkPositiveInteger(field: string, value: unknown): number {
 
 /**
  * Validates `o` and fills its defaults. Throws {@link OptionError} with field names `eta`, `gamma`,
- * `seed`, `schedule`, `stepsPerTick`, `clip.byValue`, `clip.byGlobalNorm`, `target`.
+ * `seed`, `schedule`, `stepsPerTick`, `clip.byValue`, `clip.byGlobalNorm`, `target`,
+ * `overwriteGradients`.
  */
 export function compileNoiseOptions(o: NoiseOptions): CompiledNoiseOptions {
   const eta = checkNumber('eta', o.eta, 0, false);
@@ -82,5 +92,9 @@ export function compileNoiseOptions(o: NoiseOptions): CompiledNoiseOptions {
   if (o.clip?.byGlobalNorm !== undefined) {
     clip.byGlobalNorm = checkNumber('clip.byGlobalNorm', o.clip.byGlobalNorm, 0, true);
   }
-  return { eta, gamma, seed, schedule, stepsPerTick, clip, target };
+  const overwriteGradients = o.overwriteGradients ?? false;
+  if (typeof overwriteGradients !== 'boolean') {
+    throw new OptionError('overwriteGradients', overwriteGradients, 'true or false');
+  }
+  return { eta, gamma, seed, schedule, stepsPerTick, clip, target, overwriteGradients };
 }

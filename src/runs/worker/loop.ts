@@ -71,6 +71,8 @@ export async function runJob(job: RunJob, settings: LoopSettings, post: Post): P
       ...spec.noise,
       seed: spec.seed,
       clip: spec.clip,
+      // Every trainer disposes its gradients right after the step (see NoiseOptions).
+      overwriteGradients: true,
     });
     session = await trainer.create(spec.trainerConfig, {
       seed: spec.seed,

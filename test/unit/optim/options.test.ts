@@ -67,6 +67,7 @@ describe('noise options', () => {
       stepsPerTick: 1,
       clip: {},
       target: 'gradient',
+      overwriteGradients: false,
     });
   });
 });
