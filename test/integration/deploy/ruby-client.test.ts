@@ -1,10 +1,11 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api } from '../../helpers/client.js';
+import { runProcess, toolchainMissing } from '../../helpers/foreign-client.js';
 import { startTestService, type TestService } from '../../helpers/service.js';
 
 /**
@@ -14,21 +15,11 @@ import { startTestService, type TestService } from '../../helpers/service.js';
 
 const EXAMPLE = join(import.meta.dirname, '../../../examples/ruby');
 
-function rubyReady(): string | null {
-  try {
-    execFileSync('ruby', ['-e', 'require "grpc"; require "google/protobuf"'], { stdio: 'ignore' });
-    execFileSync('protoc', ['--version'], { stdio: 'ignore' });
-    execFileSync('sh', ['-c', 'command -v grpc_ruby_plugin'], { stdio: 'ignore' });
-    return existsSync('/usr/include/google/protobuf/timestamp.proto') ? null : 'libprotobuf-dev missing';
-  } catch (error) {
-    return String(error);
-  }
-}
-
-const missing = rubyReady();
-if (missing !== null && process.env.CI) {
-  throw new Error(`CI must run the Ruby client test, but its tools are missing: ${missing}`);
-}
+const missing = toolchainMissing('Ruby', [
+  ['ruby', '-e', 'require "grpc"; require "google/protobuf"'],
+  ['protoc', '--version'],
+  ['sh', '-c', 'command -v grpc_ruby_plugin'],
+]);
 
 let service: TestService;
 let workDir: string;
@@ -44,33 +35,19 @@ afterAll(async () => {
   rmSync(workDir, { recursive: true, force: true });
 });
 
-function runRuby(
+async function runRuby(
   args: string[],
 ): Promise<{ code: number; events: Record<string, Record<string, unknown>>; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(
-      'ruby',
-      [join(EXAMPLE, 'gradnoise_client.rb'), '--target', service.address, '--json', ...args],
-      {
-        env: { ...process.env, GRADNOISE_RUBY_GEN: join(workDir, 'gen') },
-      },
-    );
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-    });
-    child.on('close', (code) => {
-      const lines = stdout.trim() === '' ? [] : stdout.trim().split('\n');
-      const events = Object.fromEntries(
-        lines.map((l) => JSON.parse(l) as Record<string, unknown>).map((e) => [String(e.event), e]),
-      );
-      resolve({ code: code ?? -1, events, stderr });
-    });
-  });
+  const { code, stdout, stderr } = await runProcess(
+    'ruby',
+    [join(EXAMPLE, 'gradnoise_client.rb'), '--target', service.address, '--json', ...args],
+    { ...process.env, GRADNOISE_RUBY_GEN: join(workDir, 'gen') },
+  );
+  const lines = stdout.trim() === '' ? [] : stdout.trim().split('\n');
+  const events = Object.fromEntries(
+    lines.map((l) => JSON.parse(l) as Record<string, unknown>).map((e) => [String(e.event), e]),
+  );
+  return { code, events, stderr };
 }
 
 describe.skipIf(missing !== null)('a Ruby client (Debian ruby-grpc)', () => {

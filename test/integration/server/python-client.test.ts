@@ -1,29 +1,20 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runProcess, toolchainMissing } from '../../helpers/foreign-client.js';
 import { startTestService, type TestService } from '../../helpers/service.js';
 
 const PYTHON = '/usr/bin/python3';
 const EXAMPLE = join(import.meta.dirname, '../../../examples/python');
 
 /** The Python client needs Debian's python3-grpcio, protoc 3.21 and the gRPC plugin (.ci/run installs them). */
-function pythonReady(): string | null {
-  try {
-    execFileSync(PYTHON, ['-c', 'import grpc, google.protobuf, numpy'], { stdio: 'ignore' });
-    execFileSync('protoc', ['--version'], { stdio: 'ignore' });
-    execFileSync('sh', ['-c', 'command -v grpc_python_plugin'], { stdio: 'ignore' });
-    return existsSync('/usr/include/google/protobuf/timestamp.proto') ? null : 'libprotobuf-dev missing';
-  } catch (error) {
-    return String(error);
-  }
-}
-
-const missing = pythonReady();
-if (missing !== null && process.env.CI) {
-  throw new Error(`CI must run the Python client test, but its tools are missing: ${missing}`);
-}
+const missing = toolchainMissing('Python', [
+  [PYTHON, '-c', 'import grpc, google.protobuf, numpy'],
+  ['protoc', '--version'],
+  ['sh', '-c', 'command -v grpc_python_plugin'],
+]);
 
 let service: TestService;
 let workDir: string;
@@ -40,19 +31,9 @@ afterAll(async () => {
 });
 
 function runPython(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(PYTHON, [join(EXAMPLE, 'gradnoise_client.py'), ...args], {
-      env: { ...process.env, PYTHONUNBUFFERED: '1' },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-    });
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  return runProcess(PYTHON, [join(EXAMPLE, 'gradnoise_client.py'), ...args], {
+    ...process.env,
+    PYTHONUNBUFFERED: '1',
   });
 }
 
