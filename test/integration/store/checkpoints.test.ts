@@ -1,21 +1,9 @@
 import { createHash } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createStore, type Store } from '../../../src/store/index.js';
-import { createTestDatabase, type TestDatabase } from '../../helpers/db.js';
-import { expectAppError, newRun } from './fixtures.js';
+import { describe, expect, it } from 'vitest';
+import { expectAppError, newRun, useStore } from './fixtures.js';
 
 describe('CheckpointRepository', () => {
-  let db: TestDatabase;
-  let store: Store;
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    store = await createStore({ databaseUrl: db.url, poolSize: 2 });
-  });
-  afterAll(async () => {
-    await store.close();
-    await db.drop();
-  });
+  const t = useStore({ poolSize: 2 });
 
   const bytes = (n: number, salt: number) => new Uint8Array(n).map((_, i) => (i * 31 + salt) % 256);
   const meta = (runId: string, step: number, data: Uint8Array) => ({
@@ -28,48 +16,48 @@ describe('CheckpointRepository', () => {
   });
 
   it('stores bytes and metadata per step; step 0 reads the latest', async () => {
-    const { run } = await store.runs.create(newRun());
+    const { run } = await t.store.runs.create(newRun());
     const early = bytes(1000, 1);
     const late = bytes(70_000, 2);
-    await store.checkpoints.save(meta(run.id, 500, late), late);
-    await store.checkpoints.save(meta(run.id, 100, early), early);
+    await t.store.checkpoints.save(meta(run.id, 500, late), late);
+    await t.store.checkpoints.save(meta(run.id, 100, early), early);
 
-    const latest = await store.checkpoints.getMeta(run.id, 0);
+    const latest = await t.store.checkpoints.getMeta(run.id, 0);
     expect(latest).toEqual({ ...meta(run.id, 500, late), createdAt: expect.any(Date) });
-    expect((await store.checkpoints.getMeta(run.id, 100))?.sha256).toBe(meta(run.id, 100, early).sha256);
-    expect(Buffer.from(await store.checkpoints.getData(run.id, 500)).equals(Buffer.from(late))).toBe(true);
-    expect(Buffer.from(await store.checkpoints.getData(run.id, 100)).equals(Buffer.from(early))).toBe(true);
+    expect((await t.store.checkpoints.getMeta(run.id, 100))?.sha256).toBe(meta(run.id, 100, early).sha256);
+    expect(Buffer.from(await t.store.checkpoints.getData(run.id, 500)).equals(Buffer.from(late))).toBe(true);
+    expect(Buffer.from(await t.store.checkpoints.getData(run.id, 100)).equals(Buffer.from(early))).toBe(true);
   });
 
   it('replaces a checkpoint saved again at the same step', async () => {
-    const { run } = await store.runs.create(newRun());
-    await store.checkpoints.save(meta(run.id, 10, bytes(10, 1)), bytes(10, 1));
-    await store.checkpoints.save(meta(run.id, 10, bytes(20, 2)), bytes(20, 2));
-    expect((await store.checkpoints.getMeta(run.id, 10))?.sizeBytes).toBe(20);
-    expect(await store.checkpoints.getData(run.id, 10)).toEqual(bytes(20, 2));
+    const { run } = await t.store.runs.create(newRun());
+    await t.store.checkpoints.save(meta(run.id, 10, bytes(10, 1)), bytes(10, 1));
+    await t.store.checkpoints.save(meta(run.id, 10, bytes(20, 2)), bytes(20, 2));
+    expect((await t.store.checkpoints.getMeta(run.id, 10))?.sizeBytes).toBe(20);
+    expect(await t.store.checkpoints.getData(run.id, 10)).toEqual(bytes(20, 2));
   });
 
   it('returns null meta and NOT_FOUND data for what does not exist', async () => {
-    const { run } = await store.runs.create(newRun());
-    expect(await store.checkpoints.getMeta(run.id, 0)).toBeNull();
-    expect(await store.checkpoints.getMeta(run.id, 7)).toBeNull();
-    expect(await store.checkpoints.getMeta('not-a-uuid', 0)).toBeNull();
-    await expectAppError(store.checkpoints.getData(run.id, 7), 'NOT_FOUND', /checkpoint at step 7 of run/);
-    await expectAppError(store.checkpoints.getData('not-a-uuid', 7), 'NOT_FOUND');
+    const { run } = await t.store.runs.create(newRun());
+    expect(await t.store.checkpoints.getMeta(run.id, 0)).toBeNull();
+    expect(await t.store.checkpoints.getMeta(run.id, 7)).toBeNull();
+    expect(await t.store.checkpoints.getMeta('not-a-uuid', 0)).toBeNull();
+    await expectAppError(t.store.checkpoints.getData(run.id, 7), 'NOT_FOUND', /checkpoint at step 7 of run/);
+    await expectAppError(t.store.checkpoints.getData('not-a-uuid', 7), 'NOT_FOUND');
   });
 
   it('rejects an unknown run, a size that does not match the data, and a bad step', async () => {
-    const { run } = await store.runs.create(newRun());
+    const { run } = await t.store.runs.create(newRun());
     const data = bytes(8, 0);
     await expectAppError(
-      store.checkpoints.save(meta('00000000-0000-4000-8000-000000000000', 1, data), data),
+      t.store.checkpoints.save(meta('00000000-0000-4000-8000-000000000000', 1, data), data),
       'NOT_FOUND',
     );
     await expectAppError(
-      store.checkpoints.save({ ...meta(run.id, 1, data), sizeBytes: 9 }, data),
+      t.store.checkpoints.save({ ...meta(run.id, 1, data), sizeBytes: 9 }, data),
       'INVALID_ARGUMENT',
       /^sizeBytes/,
     );
-    await expectAppError(store.checkpoints.getMeta(run.id, -1), 'INVALID_ARGUMENT', /^step/);
+    await expectAppError(t.store.checkpoints.getMeta(run.id, -1), 'INVALID_ARGUMENT', /^step/);
   });
 });

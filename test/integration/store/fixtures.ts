@@ -1,7 +1,50 @@
 import pg from 'pg';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, beforeEach, expect } from 'vitest';
 import type { RunSpec } from '../../../src/runs/spec.js';
-import type { NewRun } from '../../../src/store/index.js';
+import { createStore, type NewRun, type Store } from '../../../src/store/index.js';
+import { createTestDatabase, type TestDatabase } from '../../helpers/db.js';
+
+/** The database and store of one test file (see {@link useStore}). */
+export interface StoreFixture {
+  readonly db: TestDatabase;
+  readonly store: Store;
+}
+
+/**
+ * Registers hooks that give the calling test file a fresh database and a store on it, closed and
+ * dropped after its tests; with `truncate`, runs and sweeps are emptied before each test. Read
+ * `db` and `store` from the returned object inside tests (they exist once `beforeAll` ran).
+ */
+export function useStore(options: { poolSize?: number; truncate?: boolean } = {}): StoreFixture {
+  let db: TestDatabase | undefined;
+  let store: Store | undefined;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    store = await createStore({
+      databaseUrl: db.url,
+      ...(options.poolSize ? { poolSize: options.poolSize } : {}),
+    });
+  });
+  afterAll(async () => {
+    await store?.close();
+    await db?.drop();
+  });
+  if (options.truncate === true) {
+    beforeEach(async () => {
+      await sql((db as TestDatabase).url, 'TRUNCATE runs, sweeps CASCADE');
+    });
+  }
+  return {
+    get db() {
+      if (db === undefined) throw new Error('useStore: no database before beforeAll');
+      return db;
+    },
+    get store() {
+      if (store === undefined) throw new Error('useStore: no store before beforeAll');
+      return store;
+    },
+  };
+}
 
 /** A complete compiled spec, as `runs.spec` stores it. */
 export function makeSpec(trainer = 'mlp', seed = 1): RunSpec {

@@ -1,23 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { MetricPoint } from '../../../src/runs/spec.js';
-import { createStore, type Store } from '../../../src/store/index.js';
-import { createTestDatabase, type TestDatabase } from '../../helpers/db.js';
-import { expectAppError, newRun, sql } from './fixtures.js';
+import type { Store } from '../../../src/store/index.js';
+import { expectAppError, newRun, sql, useStore } from './fixtures.js';
 
 describe('MetricRepository', () => {
-  let db: TestDatabase;
-  let store: Store;
+  const t = useStore({ poolSize: 4 });
 
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    store = await createStore({ databaseUrl: db.url, poolSize: 4 });
-  });
-  afterAll(async () => {
-    await store.close();
-    await db.drop();
-  });
-
-  const run = async () => (await store.runs.create(newRun())).run.id;
+  const run = async () => (await t.store.runs.create(newRun())).run.id;
   const point = (
     runId: string,
     step: number,
@@ -27,21 +16,21 @@ describe('MetricRepository', () => {
   ) => ({ runId, step, name, value, timeMs }) satisfies MetricPoint;
   const replayAll = async (runId: string, options: Parameters<Store['metrics']['replay']>[1]) => {
     const batches: MetricPoint[][] = [];
-    for await (const batch of store.metrics.replay(runId, options)) batches.push(batch);
+    for await (const batch of t.store.metrics.replay(runId, options)) batches.push(batch);
     return batches;
   };
 
   it('keeps one row per (run, name, step) with the latest value, across and within batches', async () => {
     const runId = await run();
-    await store.metrics.upsertMany([point(runId, 1, 'loss', 0.5), point(runId, 1, 'acc', 0.1)]);
-    await store.metrics.upsertMany([point(runId, 1, 'loss', 0.25, 42)]);
-    await store.metrics.upsertMany([
+    await t.store.metrics.upsertMany([point(runId, 1, 'loss', 0.5), point(runId, 1, 'acc', 0.1)]);
+    await t.store.metrics.upsertMany([point(runId, 1, 'loss', 0.25, 42)]);
+    await t.store.metrics.upsertMany([
       point(runId, 2, 'loss', 1),
       point(runId, 2, 'loss', 2),
       point(runId, 2, 'loss', 3),
     ]);
     const rows = await sql<{ step: number; name: string; value: number }>(
-      db.url,
+      t.db.url,
       'SELECT step, name, value FROM metric_points WHERE run_id = $1 ORDER BY step, name',
       [runId],
     );
@@ -59,7 +48,7 @@ describe('MetricRepository', () => {
     const points = values.map((value, i) =>
       point(runId, i + 1, 'x', value, 1_760_000_000_000 + i * 1_000_003),
     );
-    await store.metrics.upsertMany(points);
+    await t.store.metrics.upsertMany(points);
     const back = (await replayAll(runId, { sinceStep: 0 })).flat();
     expect(back).toEqual(points);
     expect(Object.is(back[3]?.value, -0)).toBe(true);
@@ -76,13 +65,13 @@ describe('MetricRepository', () => {
     const shuffled = [...points].sort(
       (p, q) => ((p.step * 7919 + p.name.length) % 13) - ((q.step * 7919 + q.name.length) % 13),
     );
-    await store.metrics.upsertMany(shuffled.slice(0, 77));
-    await store.metrics.upsertMany(shuffled.slice(77));
-    await store.metrics.upsertMany([point(other, 3, 'a')]);
+    await t.store.metrics.upsertMany(shuffled.slice(0, 77));
+    await t.store.metrics.upsertMany(shuffled.slice(77));
+    await t.store.metrics.upsertMany([point(other, 3, 'a')]);
 
     const ordered = (
       await sql<{ step: number; name: string }>(
-        db.url,
+        t.db.url,
         'SELECT step, name FROM metric_points WHERE run_id = $1 ORDER BY step, name',
         [runId],
       )
@@ -110,7 +99,7 @@ describe('MetricRepository', () => {
   it('yields nothing for a run without points, or for sinceStep past the end', async () => {
     const runId = await run();
     expect(await replayAll(runId, { sinceStep: 0 })).toEqual([]);
-    await store.metrics.upsertMany([point(runId, 5, 'loss')]);
+    await t.store.metrics.upsertMany([point(runId, 5, 'loss')]);
     expect(await replayAll(runId, { sinceStep: 5 })).toEqual([]);
     expect(await replayAll(runId, { sinceStep: -10 })).toHaveLength(1);
   });
@@ -118,19 +107,19 @@ describe('MetricRepository', () => {
   it('maps bad input: unknown or malformed run NOT_FOUND, bad step or batch INVALID_ARGUMENT', async () => {
     const runId = await run();
     await expectAppError(
-      store.metrics.upsertMany([point('00000000-0000-4000-8000-000000000000', 1, 'x')]),
+      t.store.metrics.upsertMany([point('00000000-0000-4000-8000-000000000000', 1, 'x')]),
       'NOT_FOUND',
       /^run "0{8}-.*" not found$/,
     );
-    await expectAppError(store.metrics.upsertMany([point('nope', 1, 'x')]), 'NOT_FOUND');
+    await expectAppError(t.store.metrics.upsertMany([point('nope', 1, 'x')]), 'NOT_FOUND');
     await expectAppError(replayAll('nope', { sinceStep: 0 }), 'NOT_FOUND');
     await expectAppError(
-      store.metrics.upsertMany([point(runId, 1.5, 'x')]),
+      t.store.metrics.upsertMany([point(runId, 1.5, 'x')]),
       'INVALID_ARGUMENT',
       /^points\[0\]\.step/,
     );
     await expectAppError(
-      store.metrics.upsertMany([point(runId, 1, 'ok'), point(runId, 2, '')]),
+      t.store.metrics.upsertMany([point(runId, 1, 'ok'), point(runId, 2, '')]),
       'INVALID_ARGUMENT',
       /^points\[1\]\.name/,
     );
@@ -140,6 +129,6 @@ describe('MetricRepository', () => {
   });
 
   it('accepts an empty batch', async () => {
-    await expect(store.metrics.upsertMany([])).resolves.toBeUndefined();
+    await expect(t.store.metrics.upsertMany([])).resolves.toBeUndefined();
   });
 });

@@ -1,28 +1,14 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createStore, type RunFilter, type RunRecord, type Store } from '../../../src/store/index.js';
-import { createTestDatabase, type TestDatabase } from '../../helpers/db.js';
-import { expectAppError, makeSpec, newRun, sql } from './fixtures.js';
+import { describe, expect, it } from 'vitest';
+import { createStore, type RunFilter, type RunRecord } from '../../../src/store/index.js';
+import { expectAppError, makeSpec, newRun, sql, useStore } from './fixtures.js';
 
 describe('RunRepository.list', () => {
-  let db: TestDatabase;
-  let store: Store;
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    store = await createStore({ databaseUrl: db.url, poolSize: 8 });
-  });
-  afterAll(async () => {
-    await store.close();
-    await db.drop();
-  });
-  beforeEach(async () => {
-    await sql(db.url, 'TRUNCATE runs, sweeps CASCADE');
-  });
+  const t = useStore({ poolSize: 8, truncate: true });
 
   const seed = async (): Promise<RunRecord[]> => {
     const runs: RunRecord[] = [];
     for (let i = 0; i < 12; i++) {
-      const { run } = await store.runs.create(
+      const { run } = await t.store.runs.create(
         newRun({
           spec: makeSpec(i % 3 === 0 ? 'babi' : 'mlp', i),
           labels: { arm: i % 2 === 0 ? 'noise' : 'plain', group: i < 6 ? 'a' : 'b' },
@@ -30,7 +16,7 @@ describe('RunRepository.list', () => {
       );
       runs.push(run);
     }
-    await store.runs.create(newRun({ project: 'p2' }));
+    await t.store.runs.create(newRun({ project: 'p2' }));
     return runs;
   };
   const newestFirst = (runs: RunRecord[]) =>
@@ -39,7 +25,7 @@ describe('RunRepository.list', () => {
     const pages: RunRecord[][] = [];
     let token = '';
     do {
-      const page = await store.runs.list(filter, pageSize, token);
+      const page = await t.store.runs.list(filter, pageSize, token);
       pages.push([...page.items]);
       token = page.nextPageToken;
     } while (token !== '' && pages.length < 100);
@@ -57,7 +43,7 @@ describe('RunRepository.list', () => {
 
   it('keeps the order of runs created in the same instant (ties broken by id)', async () => {
     await sql(
-      db.url,
+      t.db.url,
       `INSERT INTO runs (project, trainer, spec, status, created_at)
        SELECT 'p1', 'mlp', '{}', 'QUEUED', '2026-01-01T00:00:00.123456Z' FROM generate_series(1, 7)`,
     );
@@ -69,10 +55,10 @@ describe('RunRepository.list', () => {
 
   it('pages the same under any session TimeZone and DateStyle', async () => {
     const runs = await seed();
-    const name = new URL(db.url).pathname.slice(1);
-    await sql(db.url, `ALTER DATABASE ${name} SET "TimeZone" = 'Asia/Kolkata'`);
-    await sql(db.url, `ALTER DATABASE ${name} SET "DateStyle" = 'SQL, DMY'`);
-    const local = await createStore({ databaseUrl: db.url, poolSize: 1 });
+    const name = new URL(t.db.url).pathname.slice(1);
+    await sql(t.db.url, `ALTER DATABASE ${name} SET "TimeZone" = 'Asia/Kolkata'`);
+    await sql(t.db.url, `ALTER DATABASE ${name} SET "DateStyle" = 'SQL, DMY'`);
+    const local = await createStore({ databaseUrl: t.db.url, poolSize: 1 });
     try {
       const ids: string[] = [];
       let token = '';
@@ -84,7 +70,7 @@ describe('RunRepository.list', () => {
       expect(ids).toEqual(newestFirst(runs).map((r) => r.id));
     } finally {
       await local.close();
-      await sql(db.url, `ALTER DATABASE ${name} RESET ALL`);
+      await sql(t.db.url, `ALTER DATABASE ${name} RESET ALL`);
     }
   });
 
@@ -92,7 +78,7 @@ describe('RunRepository.list', () => {
     const runs = await seed();
     const ids = (rs: RunRecord[]) => newestFirst(rs).map((r) => r.id);
     const list = async (filter: Omit<RunFilter, 'project'>) =>
-      (await store.runs.list({ project: 'p1', ...filter }, 100, '')).items.map((r) => r.id);
+      (await t.store.runs.list({ project: 'p1', ...filter }, 100, '')).items.map((r) => r.id);
 
     expect(await list({ trainer: 'babi' })).toEqual(ids(runs.filter((r) => r.trainer === 'babi')));
     expect(await list({ labels: { arm: 'noise' } })).toEqual(
@@ -104,43 +90,43 @@ describe('RunRepository.list', () => {
     expect(await list({ labels: { arm: 'other' } })).toEqual([]);
 
     const cancelled = runs.slice(0, 3);
-    for (const run of cancelled) await store.runs.requestCancel('p1', run.id);
+    for (const run of cancelled) await t.store.runs.requestCancel('p1', run.id);
     expect(await list({ statuses: ['CANCELLED'] })).toEqual(ids(cancelled));
     expect(await list({ statuses: ['QUEUED', 'CANCELLED'] })).toEqual(ids(runs));
     expect(await list({ statuses: [] })).toEqual(ids(runs));
 
     const [sweep] = await sql<{ id: string }>(
-      db.url,
+      t.db.url,
       `INSERT INTO sweeps (project, name, spec) VALUES ('p1', 's', '{}') RETURNING id`,
     );
-    const inSweep = await store.runs.create(newRun({ sweepId: sweep?.id ?? '' }));
+    const inSweep = await t.store.runs.create(newRun({ sweepId: sweep?.id ?? '' }));
     expect(await list({ sweepId: sweep?.id ?? '' })).toEqual([inSweep.run.id]);
     expect(await list({ sweepId: 'not-a-uuid' })).toEqual([]);
   });
 
   it('rejects a malformed page token, or one issued for another filter, naming page_token', async () => {
     await seed();
-    const page = await store.runs.list({ project: 'p1' }, 2, '');
+    const page = await t.store.runs.list({ project: 'p1' }, 2, '');
     for (const token of ['garbage', 'e30', Buffer.from('{"t":"x","i":"y","f":"z"}').toString('base64url')]) {
       await expectAppError(
-        store.runs.list({ project: 'p1' }, 2, token),
+        t.store.runs.list({ project: 'p1' }, 2, token),
         'INVALID_ARGUMENT',
         /^page_token: got /,
       );
     }
     await expectAppError(
-      store.runs.list({ project: 'p1', trainer: 'mlp' }, 2, page.nextPageToken),
+      t.store.runs.list({ project: 'p1', trainer: 'mlp' }, 2, page.nextPageToken),
       'INVALID_ARGUMENT',
       /^page_token/,
     );
-    await expectAppError(store.runs.list({ project: 'p2' }, 2, page.nextPageToken), 'INVALID_ARGUMENT');
+    await expectAppError(t.store.runs.list({ project: 'p2' }, 2, page.nextPageToken), 'INVALID_ARGUMENT');
   });
 
   it('defaults page size 0, caps large ones and rejects negative ones', async () => {
     await seed();
-    expect((await store.runs.list({ project: 'p1' }, 0, '')).items).toHaveLength(12);
-    expect((await store.runs.list({ project: 'p1' }, 1_000_000, '')).items).toHaveLength(12);
-    await expectAppError(store.runs.list({ project: 'p1' }, -1, ''), 'INVALID_ARGUMENT', /^page_size/);
-    await expectAppError(store.runs.list({ project: 'p1' }, 1.5, ''), 'INVALID_ARGUMENT', /^page_size/);
+    expect((await t.store.runs.list({ project: 'p1' }, 0, '')).items).toHaveLength(12);
+    expect((await t.store.runs.list({ project: 'p1' }, 1_000_000, '')).items).toHaveLength(12);
+    await expectAppError(t.store.runs.list({ project: 'p1' }, -1, ''), 'INVALID_ARGUMENT', /^page_size/);
+    await expectAppError(t.store.runs.list({ project: 'p1' }, 1.5, ''), 'INVALID_ARGUMENT', /^page_size/);
   });
 });

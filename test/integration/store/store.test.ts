@@ -1,24 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createStore, type Store } from '../../../src/store/index.js';
-import { createTestDatabase, type TestDatabase } from '../../helpers/db.js';
+import { describe, expect, it } from 'vitest';
+import { createStore } from '../../../src/store/index.js';
 import { freePort } from '../../setup/postgres.js';
-import { expectAppError, sql } from './fixtures.js';
+import { expectAppError, sql, useStore } from './fixtures.js';
 
 describe('createStore', () => {
-  let db: TestDatabase;
-  let store: Store;
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    store = await createStore({ databaseUrl: db.url });
-  });
-  afterAll(async () => {
-    await store.close();
-    await db.drop();
-  });
+  const t = useStore();
 
   it('pings a live database', async () => {
-    await expect(store.ping()).resolves.toBeUndefined();
+    await expect(t.store.ping()).resolves.toBeUndefined();
   });
 
   it('fails at start-up, UNAVAILABLE, when nothing listens at the URL', async () => {
@@ -31,16 +20,20 @@ describe('createStore', () => {
   });
 
   it('rejects a pool size below 1', async () => {
-    await expectAppError(createStore({ databaseUrl: db.url, poolSize: 0 }), 'INVALID_ARGUMENT', /^poolSize/);
+    await expectAppError(
+      createStore({ databaseUrl: t.db.url, poolSize: 0 }),
+      'INVALID_ARGUMENT',
+      /^poolSize/,
+    );
   });
 
   it('survives its connections being killed: reports the error, reconnects', async () => {
     const errors: Error[] = [];
-    const other = await createStore({ databaseUrl: db.url, poolSize: 2, onError: (e) => errors.push(e) });
+    const other = await createStore({ databaseUrl: t.db.url, poolSize: 2, onError: (e) => errors.push(e) });
     try {
       await other.ping();
       await sql(
-        db.url,
+        t.db.url,
         'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()',
       );
       await expect.poll(() => errors.length).toBeGreaterThan(0);
