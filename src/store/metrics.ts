@@ -20,16 +20,27 @@ const INSERT = `
 const UPSERT = `${INSERT}
   ON CONFLICT (run_id, step, name) DO UPDATE SET value = EXCLUDED.value, time = EXCLUDED.time`;
 
-// Keyset pagination on the primary key (run_id, step, name): each batch is an index range scan
-// that starts where the previous one ended, however deep into the run it is. date_part gives
-// float8 seconds (extract would compute in numeric, several times slower).
-const REPLAY_COLUMNS = `step, name, value, date_part('epoch', time) * 1000 AS time_ms`;
-const REPLAY_FIRST = `SELECT ${REPLAY_COLUMNS} FROM metric_points
-  WHERE run_id = $1 AND step > $2 AND ($3::text[] IS NULL OR name = ANY($3))
-  ORDER BY step, name LIMIT $4`;
-const REPLAY_NEXT = `SELECT ${REPLAY_COLUMNS} FROM metric_points
-  WHERE run_id = $1 AND (step, name) > ($2, $5) AND ($3::text[] IS NULL OR name = ANY($3))
-  ORDER BY step, name LIMIT $4`;
+// Keyset pagination on the primary key (run_id, step, name): each page is an index range scan that
+// starts where the previous one ended, however deep into the run it is.
+//
+// A page comes back as one row, not one row per point: every point packed as big-endian bytes
+// (int4 step, int2 byte length of the name, the name in UTF-8, float8 value, float8 time in epoch
+// ms) in (step, name) order. Parsing a row per point was the largest part of the service's replay
+// CPU (node-postgres builds a string per field and parses it; docs/benchmarks.md, Replay); one
+// bytea decodes natively, and float8send keeps every value bit-exact (NaN, -0).
+// date_part gives float8 seconds (extract would compute in numeric, several times slower).
+const REPLAY_PAGE = (after: string) => `
+  SELECT count(*)::int4,
+    string_agg(
+      int4send(step) || int2send(octet_length(name)::int2) || convert_to(name, 'UTF8')
+        || float8send(value) || float8send(date_part('epoch', time) * 1000),
+      ''::bytea ORDER BY step, name)
+  FROM (
+    SELECT step, name, value, time FROM metric_points
+    WHERE run_id = $1 AND ${after} AND ($3::text[] IS NULL OR name = ANY($3))
+    ORDER BY step, name LIMIT $4) AS page`;
+const REPLAY_FIRST = REPLAY_PAGE('step > $2');
+const REPLAY_NEXT = REPLAY_PAGE('(step, name) > ($2, $5)');
 
 const INT32_MAX = 2 ** 31 - 1;
 
@@ -88,31 +99,82 @@ async function* replay(
   }
   const names = options.names === undefined || options.names.length === 0 ? null : [...options.names];
   // Steps below 0 do not exist; clamping keeps the int4 parameter in range.
-  let step = Math.max(-1, Math.min(options.sinceStep, INT32_MAX));
-  let name: string | null = null;
-  for (;;) {
+  const step = Math.max(-1, Math.min(options.sinceStep, INT32_MAX));
+  const nameTable = new NameTable();
+  const fetchPage = async (afterStep: number, afterName: string | null): Promise<MetricPoint[]> => {
     const rows = await translateErrors('run', runId, () =>
-      name === null
-        ? sql.query(REPLAY_FIRST, [runId, step, names, batchSize], 'gn_metric_replay_first')
-        : sql.query(REPLAY_NEXT, [runId, step, names, batchSize, name], 'gn_metric_replay_next'),
+      afterName === null
+        ? sql.query(REPLAY_FIRST, [runId, afterStep, names, batchSize], 'gn_metric_replay_first')
+        : sql.query(REPLAY_NEXT, [runId, afterStep, names, batchSize, afterName], 'gn_metric_replay_next'),
     );
-    if (rows.length === 0) return;
-    const batch = new Array<MetricPoint>(rows.length);
-    for (let i = 0; i < rows.length; i++) {
-      const row = rows[i] as [number, string, number, number];
-      // float8 seconds × 1000 is off by a few ulps; the stored time has µs resolution.
-      batch[i] = {
-        runId,
-        step: row[0],
-        name: row[1],
-        value: row[2],
-        timeMs: Math.round(row[3] * 1000) / 1000,
-      };
-    }
-    yield batch;
-    if (rows.length < batchSize) return;
+    const [count, packed] = (rows[0] ?? [0, null]) as [number, Buffer | null];
+    return count === 0 || packed === null ? [] : unpackPage(runId, count, packed, nameTable);
+  };
+  // One page ahead: PostgreSQL reads the next page while the consumer sends this one.
+  let next: Promise<MetricPoint[]> | null = fetchPage(step, null);
+  while (next !== null) {
+    const batch: MetricPoint[] = await next;
+    if (batch.length === 0) return;
     const last = batch[batch.length - 1] as MetricPoint;
-    step = last.step;
-    name = last.name;
+    next = batch.length < batchSize ? null : fetchPage(last.step, last.name);
+    // A consumer that stops early never awaits the prefetch; its failure must not go unhandled.
+    next?.catch(() => undefined);
+    yield batch;
+  }
+}
+
+/** The points of one packed replay page (see REPLAY_PAGE). Throws if the bytes do not add up. */
+function unpackPage(runId: string, count: number, packed: Buffer, names: NameTable): MetricPoint[] {
+  const view = new DataView(packed.buffer, packed.byteOffset, packed.byteLength);
+  const batch = new Array<MetricPoint>(count);
+  let at = 0;
+  for (let i = 0; i < count; i += 1) {
+    const length = view.getInt16(at + 4);
+    const name = names.decode(packed, at + 6, length);
+    at += 6 + length;
+    batch[i] = {
+      runId,
+      step: view.getInt32(at - 6 - length),
+      name,
+      value: view.getFloat64(at),
+      // float8 seconds × 1000 is off by a few ulps; the stored time has µs resolution.
+      timeMs: Math.round(view.getFloat64(at + 8) * 1000) / 1000,
+    };
+    at += 16;
+  }
+  if (at !== packed.byteLength) {
+    throw new Error(`replay page of ${count} points has ${packed.byteLength} bytes, not ${at}`);
+  }
+  return batch;
+}
+
+/**
+ * The few distinct metric names of a run, matched byte for byte: a replay decodes each name once
+ * instead of building a new string per point.
+ */
+class NameTable {
+  private readonly bytes: Buffer[] = [];
+  private readonly names: string[] = [];
+
+  decode(source: Buffer, start: number, length: number): string {
+    for (let k = 0; k < this.bytes.length; k += 1) {
+      const known = this.bytes[k] as Buffer;
+      if (known.length !== length) continue;
+      let same = true;
+      for (let j = 0; j < length; j += 1) {
+        if (known[j] !== source[start + j]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return this.names[k] as string;
+    }
+    const name = source.toString('utf8', start, start + length);
+    // A replay with thousands of distinct names would make this linear scan slow; stop caching.
+    if (this.bytes.length < 64) {
+      this.bytes.push(Buffer.from(source.subarray(start, start + length)));
+      this.names.push(name);
+    }
+    return name;
   }
 }
