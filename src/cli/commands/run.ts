@@ -116,6 +116,42 @@ export function registerRunCommands(program: Command, ctx: CommandContext): void
     });
 
   run
+    .command('metrics <id>')
+    .description(
+      "print a run's stored metric points in (step, name) order; a run still training is followed to its end",
+    )
+    .option('--names <a,b>', 'only these metric names, comma-separated (default: all)')
+    .option('--since-step <n>', 'only points after this step (default: 0, all)', '0')
+    .action(async (id: string, _: unknown, command: Command) => {
+      const options = ctx.options<{ names?: string; sinceStep: string }>(command);
+      const names = options.names === undefined ? [] : options.names.split(',').map((n) => n.trim());
+      const sinceStep = integerFlag('--since-step', options.sinceStep, 0, Number.MAX_SAFE_INTEGER);
+      const stream = ctx.connection(command).training.streamMetrics({
+        runId: id,
+        sinceStep: String(sinceStep),
+        names,
+      });
+      const points: { step: number; name: string; value: number }[] = [];
+      let status = '';
+      try {
+        for await (const message of stream) {
+          for (const p of message.points) points.push({ step: Number(p.step), name: p.name, value: p.value });
+          status = message.status;
+          if (message.final) break;
+        }
+      } finally {
+        stream.cancel();
+      }
+      if (options.json) printJson(ctx.io, { runId: id, status, points });
+      else
+        printTable(
+          ctx.io,
+          ['STEP', 'NAME', 'VALUE'],
+          points.map((p) => [String(p.step), p.name, String(p.value)]),
+        );
+    });
+
+  run
     .command('cancel <id>')
     .description('cancel a run: a queued run at once, a running one at its next step')
     .action(async (id: string, _: unknown, command: Command) => {

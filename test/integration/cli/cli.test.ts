@@ -192,6 +192,33 @@ describe('gradnoise CLI', () => {
     expect(code).toBe(0);
   });
 
+  it("prints a run's stored metrics, filtered by name and step, as a table or JSON", async () => {
+    const started = json<Run__Output>(
+      await cli(['--json', 'run', 'start', '--trainer', 'smoke', '--max-steps', '12']),
+    );
+    const all = json<{ status: string; points: { step: number; name: string; value: number }[] }>(
+      await cli(['--json', 'run', 'metrics', started.id]),
+    );
+    expect(all.status).toBe('COMPLETED');
+    const losses = all.points.filter((p) => p.name === 'loss');
+    expect(losses.map((p) => p.step)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+    const some = json<{ points: { step: number; name: string }[] }>(
+      await cli(['--json', 'run', 'metrics', started.id, '--names', 'loss', '--since-step', '10']),
+    );
+    expect(some.points).toEqual([
+      expect.objectContaining({ step: 11, name: 'loss' }),
+      expect.objectContaining({ step: 12, name: 'loss' }),
+    ]);
+    const table = await cli(['run', 'metrics', started.id, '--names', 'loss']);
+    expect(table.stdout.split('\n')[0]).toMatch(/^STEP\s+NAME\s+VALUE/);
+    expect(table.stdout).toMatch(
+      new RegExp(`\\n12 +loss +${String(losses.at(-1)?.value).replace('.', '\\.')}\\n`),
+    );
+    const bad = await cli(['run', 'metrics', started.id, '--since-step', '-1']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('--since-step: got "-1"; allowed: an integer in [0,');
+  });
+
   it('downloads a checkpoint and verifies its sha256', async () => {
     const started = json<Run__Output>(
       await cli(['--json', 'run', 'start', '--trainer', 'smoke', '--max-steps', '10']),
