@@ -40,7 +40,7 @@ export async function createStore(options: StoreOptions): Promise<Store> {
   const store: Store = {
     runs: { ...createRunCatalog(db.prisma, db.pool), ...createRunLeases(db.prisma) },
     metrics: createMetricRepository(pgRunner(db.pool)),
-    checkpoints: createCheckpointRepository(db.prisma),
+    checkpoints: createCheckpointRepository(db.prisma, db.pool),
     sweeps: createSweepRepository(db.prisma),
     tokens: createTokenRepository(db.prisma),
     notifications: createNotifications({ databaseUrl: options.databaseUrl, pool: db.pool }),
