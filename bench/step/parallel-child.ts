@@ -1,0 +1,34 @@
+/**
+ * One child of `bench/parallel.ts`: trains the paper's MLP (the `mlp` session with its defaults,
+ * NoisyOptimizer η = 0.01 as the service's workers build it) on wasm, 200 warm-up steps then 1,500
+ * timed ones, and prints `{"wallMs","cpuMs"}` per step as its last line.
+ */
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { createInnerOptimizer, createNoisyOptimizer } from '../../src/optim/index.js';
+import { mlpTrainer } from '../../src/trainers/mlp/index.js';
+
+await tf.setBackend('wasm');
+const config = mlpTrainer.compile({ ...mlpTrainer.defaults });
+const optimizer = createNoisyOptimizer(createInnerOptimizer({ kind: 'sgd', learningRate: 0.01 }), {
+  eta: 0.01,
+  seed: 1,
+  overwriteGradients: true,
+});
+const session = await mlpTrainer.create(config, { seed: 1, optimizer, backend: 'wasm' });
+const train = (from: number, to: number): void => {
+  for (let step = from; step < to; step += 1) {
+    for (const value of Object.values(session.trainStep(step)))
+      if (typeof value !== 'number') value.dispose();
+  }
+};
+train(0, 200);
+const wall0 = performance.now();
+const cpu0 = process.cpuUsage();
+train(200, 1700);
+const cpu = process.cpuUsage(cpu0);
+process.stdout.write(
+  `${JSON.stringify({ wallMs: (performance.now() - wall0) / 1500, cpuMs: (cpu.user + cpu.system) / 1000 / 1500 })}\n`,
+);
+session.dispose();
+optimizer.dispose();
