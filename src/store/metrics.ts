@@ -1,4 +1,4 @@
-import { invalidArgument } from '../errors/index.js';
+import { invalidArgument, notFound } from '../errors/index.js';
 import type { MetricPoint } from '../runs/spec.js';
 import { toAppError, translateErrors } from './errors.js';
 import { dedupe, type MetricColumns, toArrayLiterals, toColumns } from './metric-batch.js';
@@ -13,12 +13,27 @@ export const MAX_REPLAY_BATCH = 50_000;
 
 // The whole batch travels as five arrays in one statement. Times travel as epoch milliseconds
 // and are rebuilt exactly by interval arithmetic (float8 holds µs counts exactly).
+//
+// metric_points has no foreign key to runs (a per-point check cost more than the insert; see
+// migration 20261129000000). Instead each statement locks the batch's distinct runs ($6) once,
+// FOR KEY SHARE as a foreign key would, so none can be deleted before it commits, and inserts only
+// if all of them exist. It answers how many it found: fewer than given means an unknown run.
+const ROWS = `
+    SELECT r, s, n, v, timestamptz 'epoch' + t * interval '1 millisecond'
+    FROM unnest($1::uuid[], $2::int4[], $3::text[], $4::float8[], $5::float8[]) AS u(r, s, n, v, t)`;
 const INSERT = `
-  INSERT INTO metric_points (run_id, step, name, value, time)
-  SELECT r, s, n, v, timestamptz 'epoch' + t * interval '1 millisecond'
-  FROM unnest($1::uuid[], $2::int4[], $3::text[], $4::float8[], $5::float8[]) AS u(r, s, n, v, t)`;
-const UPSERT = `${INSERT}
-  ON CONFLICT (run_id, step, name) DO UPDATE SET value = EXCLUDED.value, time = EXCLUDED.time`;
+  WITH locked AS (SELECT id FROM runs WHERE id = ANY($6::uuid[]) FOR KEY SHARE),
+  inserted AS (
+    INSERT INTO metric_points (run_id, step, name, value, time) ${ROWS}
+    WHERE (SELECT count(*) FROM locked) = cardinality($6::uuid[]))
+  SELECT (SELECT count(*) FROM locked)::int4`;
+const UPSERT = `
+  WITH locked AS (SELECT id FROM runs WHERE id = ANY($6::uuid[]) FOR KEY SHARE),
+  inserted AS (
+    INSERT INTO metric_points (run_id, step, name, value, time) ${ROWS}
+    WHERE (SELECT count(*) FROM locked) = cardinality($6::uuid[])
+    ON CONFLICT (run_id, step, name) DO UPDATE SET value = EXCLUDED.value, time = EXCLUDED.time)
+  SELECT (SELECT count(*) FROM locked)::int4`;
 
 // Keyset pagination on the primary key (run_id, step, name): each page is an index range scan that
 // starts where the previous one ended, however deep into the run it is.
@@ -57,15 +72,18 @@ const INT32_MAX = 2 ** 31 - 1;
  */
 export function createMetricRepository(sql: SqlRunner): MetricRepository {
   const write = async (columns: MetricColumns, runId: string) => {
+    const runIds = [...new Set(columns.runIds)];
+    let rows: unknown[][];
     try {
-      await sql.query(INSERT, asParams(columns), 'gn_metric_insert');
+      rows = await sql.query(INSERT, asParams(columns, runIds), 'gn_metric_insert');
     } catch (error) {
       const mapped = toAppError(error, 'run', runId);
       if (mapped.code !== 'ALREADY_EXISTS') throw mapped;
-      await translateErrors('run', runId, () =>
-        sql.query(UPSERT, asParams(dedupe(columns)), 'gn_metric_upsert'),
+      rows = await translateErrors('run', runId, () =>
+        sql.query(UPSERT, asParams(dedupe(columns), runIds), 'gn_metric_upsert'),
       );
     }
+    if (Number(rows[0]?.[0]) !== runIds.length) throw notFound('run', await firstMissingRun(sql, runIds));
   };
   return {
     async upsertMany(points: readonly MetricPoint[]) {
@@ -81,8 +99,19 @@ export function createMetricRepository(sql: SqlRunner): MetricRepository {
   };
 }
 
-function asParams(columns: MetricColumns): unknown[] {
-  return toArrayLiterals(columns);
+function asParams(columns: MetricColumns, runIds: readonly string[]): unknown[] {
+  return [...toArrayLiterals(columns), `{${runIds.join(',')}}`];
+}
+
+/** Which of `runIds` does not exist (the batch was refused for it); the error path only. */
+async function firstMissingRun(sql: SqlRunner, runIds: readonly string[]): Promise<string> {
+  const rows = await translateErrors('run', runIds[0] ?? '', () =>
+    sql.query(
+      'SELECT id::text FROM unnest($1::uuid[]) WITH ORDINALITY AS ids(id, k) WHERE NOT EXISTS (SELECT 1 FROM runs WHERE runs.id = ids.id) ORDER BY k LIMIT 1',
+      [`{${runIds.join(',')}}`],
+    ),
+  );
+  return String(rows[0]?.[0] ?? runIds[0] ?? '');
 }
 
 async function* replay(

@@ -31,7 +31,7 @@ export function useStore(options: { poolSize?: number; truncate?: boolean } = {}
   });
   if (options.truncate === true) {
     beforeEach(async () => {
-      await sql((db as TestDatabase).url, 'TRUNCATE runs, sweeps CASCADE');
+      await sql((db as TestDatabase).url, 'TRUNCATE runs, sweeps, metric_points CASCADE');
     });
   }
   return {

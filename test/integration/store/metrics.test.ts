@@ -112,6 +112,14 @@ describe('MetricRepository', () => {
       /^run "0{8}-.*" not found$/,
     );
     await expectAppError(t.store.metrics.upsertMany([point('nope', 1, 'x')]), 'NOT_FOUND');
+    // A batch is all or nothing: one unknown run refuses it whole, and the error names that run.
+    const unknown = '00000000-0000-4000-8000-0000000000ff';
+    await expectAppError(
+      t.store.metrics.upsertMany([point(runId, 1, 'kept?'), point(unknown, 1, 'x')]),
+      'NOT_FOUND',
+      /^run "0{8}-0000-4000-8000-0000000000ff" not found$/,
+    );
+    expect(await replayAll(runId, { sinceStep: 0 })).toEqual([]);
     await expectAppError(replayAll('nope', { sinceStep: 0 }), 'NOT_FOUND');
     await expectAppError(
       t.store.metrics.upsertMany([point(runId, 1.5, 'x')]),

@@ -11,7 +11,8 @@ const MIGRATIONS = new URL('../../../prisma/migrations/', import.meta.url).pathn
 const INIT = '20261127000000_init';
 const API_TOKENS = '20261128000000_api_tokens';
 /** Every migration of prisma/migrations, in the order they apply. */
-const ALL = [INIT, API_TOKENS];
+const METRIC_POINTS_WITHOUT_FK = '20261129000000_metric_points_without_fk';
+const ALL = [INIT, API_TOKENS, METRIC_POINTS_WITHOUT_FK];
 
 interface MigrationRow {
   id: string;

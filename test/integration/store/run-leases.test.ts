@@ -23,7 +23,7 @@ describe('RunRepository: the queue and its leases', () => {
     await db.drop();
   });
   beforeEach(async () => {
-    await sql(db.url, 'TRUNCATE runs CASCADE');
+    await sql(db.url, 'TRUNCATE runs, metric_points CASCADE');
   });
 
   const queue = async (n: number) => {
