@@ -35,8 +35,9 @@ export interface NoiseOptions {
    * Let `applyGradients` write the clipped, noised gradient into the gradient tensors it is given
    * (on wasm and cpu, where their storage is reachable and not shared) instead of creating new
    * tensors. Those tensors then hold the transformed values, so only set it when the caller
-   * disposes them after the step, as `minimize`, `LayersModel.fit` and the trainers here do.
-   * The result is bit-identical either way. Default false.
+   * disposes them after the step, as `minimize`, `LayersModel.fit` and the trainers here do. (On
+   * cpu, a tensor made with `tf.tensor(float32Array)` keeps that array as its storage, so the
+   * array changes too.) The result is bit-identical either way. Default false.
    */
   readonly overwriteGradients?: boolean;
 }

@@ -54,7 +54,10 @@ function view(t: tf.Tensor): { values: Float32Array; refCount: number } | null {
   if (name === 'cpu' && isCpu(backend)) {
     const values = backend.data.get(dataId)?.values;
     if (!(values instanceof Float32Array) || values.length !== t.size) return null;
-    return { values, refCount: backend.refCount(dataId) };
+    // The cpu backend's Slice returns a subarray of its input under a new id with a count of 1,
+    // so a count of 1 proves exclusivity only for an array that owns its whole buffer.
+    const whole = values.byteOffset === 0 && values.byteLength === values.buffer.byteLength;
+    return { values, refCount: whole ? backend.refCount(dataId) : Number.POSITIVE_INFINITY };
   }
   return null;
 }

@@ -3,6 +3,11 @@ import type { MetricPoint } from '../runs/spec.js';
 import { isUuid } from './uuid.js';
 
 const INT32_MAX = 2 ** 31 - 1;
+/**
+ * Longest metric name in UTF-8 bytes. Replay packs each name behind a 16-bit length
+ * (`metrics.ts`), and a page of 50,000 points must stay far below PostgreSQL's 1 GB value limit.
+ */
+export const MAX_METRIC_NAME_BYTES = 1024;
 
 /** A batch of points as the five parameter arrays of the `unnest` insert. */
 export interface MetricColumns {
@@ -22,17 +27,29 @@ export interface MetricColumns {
 export function toColumns(points: readonly MetricPoint[], offset: number): MetricColumns {
   const columns: MetricColumns = { runIds: [], steps: [], names: [], values: [], times: [] };
   let checkedRunId = '';
+  let runId = '';
   for (let i = 0; i < points.length; i++) {
     const p = points[i] as MetricPoint;
     if (p.runId !== checkedRunId) {
       if (typeof p.runId !== 'string' || !isUuid(p.runId)) throw notFound('run', String(p.runId));
       checkedRunId = p.runId;
+      // One spelling per uuid: the store counts a batch's distinct runs as strings.
+      runId = p.runId.toLowerCase();
     }
     if (!Number.isInteger(p.step) || p.step < 0 || p.step > INT32_MAX) {
       throw invalidArgument(`points[${offset + i}].step`, p.step, 'an integer in [0, 2^31 - 1]');
     }
-    if (typeof p.name !== 'string' || p.name === '' || p.name.includes('\0')) {
-      throw invalidArgument(`points[${offset + i}].name`, p.name, 'a non-empty string without NUL');
+    if (
+      typeof p.name !== 'string' ||
+      p.name === '' ||
+      p.name.includes('\0') ||
+      (p.name.length * 3 > MAX_METRIC_NAME_BYTES && Buffer.byteLength(p.name) > MAX_METRIC_NAME_BYTES)
+    ) {
+      throw invalidArgument(
+        `points[${offset + i}].name`,
+        p.name,
+        `a non-empty string without NUL, at most ${MAX_METRIC_NAME_BYTES} bytes in UTF-8`,
+      );
     }
     if (typeof p.value !== 'number')
       throw invalidArgument(`points[${offset + i}].value`, p.value, 'a number');
@@ -43,7 +60,7 @@ export function toColumns(points: readonly MetricPoint[], offset: number): Metri
         'a finite number of ms since the epoch',
       );
     }
-    columns.runIds.push(p.runId);
+    columns.runIds.push(runId);
     columns.steps.push(p.step);
     columns.names.push(p.name);
     columns.values.push(Object.is(p.value, -0) ? '-0' : p.value);

@@ -1,4 +1,4 @@
-import { invalidArgument, notFound } from '../errors/index.js';
+import { AppError, invalidArgument, notFound } from '../errors/index.js';
 import type { MetricPoint } from '../runs/spec.js';
 import { toAppError, translateErrors } from './errors.js';
 import { dedupe, type MetricColumns, toArrayLiterals, toColumns } from './metric-batch.js';
@@ -83,7 +83,12 @@ export function createMetricRepository(sql: SqlRunner): MetricRepository {
         sql.query(UPSERT, asParams(dedupe(columns), runIds), 'gn_metric_upsert'),
       );
     }
-    if (Number(rows[0]?.[0]) !== runIds.length) throw notFound('run', await firstMissingRun(sql, runIds));
+    if (Number(rows[0]?.[0]) !== runIds.length) {
+      const missing = await firstMissingRun(sql, runIds);
+      if (missing === null)
+        throw new AppError('UNAVAILABLE', 'metric batch refused while its runs changed; retry it');
+      throw notFound('run', missing);
+    }
   };
   return {
     async upsertMany(points: readonly MetricPoint[]) {
@@ -103,15 +108,16 @@ function asParams(columns: MetricColumns, runIds: readonly string[]): unknown[] 
   return [...toArrayLiterals(columns), `{${runIds.join(',')}}`];
 }
 
-/** Which of `runIds` does not exist (the batch was refused for it); the error path only. */
-async function firstMissingRun(sql: SqlRunner, runIds: readonly string[]): Promise<string> {
+/** Which of `runIds` does not exist (the batch was refused for it), if any; the error path only. */
+async function firstMissingRun(sql: SqlRunner, runIds: readonly string[]): Promise<string | null> {
   const rows = await translateErrors('run', runIds[0] ?? '', () =>
     sql.query(
       'SELECT id::text FROM unnest($1::uuid[]) WITH ORDINALITY AS ids(id, k) WHERE NOT EXISTS (SELECT 1 FROM runs WHERE runs.id = ids.id) ORDER BY k LIMIT 1',
       [`{${runIds.join(',')}}`],
     ),
   );
-  return String(rows[0]?.[0] ?? runIds[0] ?? '');
+  const id = rows[0]?.[0];
+  return typeof id === 'string' ? id : null;
 }
 
 async function* replay(

@@ -22,8 +22,8 @@ type RunCatalog = Pick<
 >;
 
 /**
- * Creation time in whole milliseconds, as Prisma writes it: the page tokens of `list` carry
- * `created_at` as a JS Date (ms), so a microsecond part would make keyset pages skip or repeat runs.
+ * Creation time in whole milliseconds, as Prisma writes it, so that the order of runs in the
+ * database (created_at, then id) is the order their JS `Date`s (ms) give to clients.
  */
 const MS_NOW = "date_trunc('milliseconds', clock_timestamp())";
 

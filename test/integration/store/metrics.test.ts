@@ -99,6 +99,15 @@ describe('MetricRepository', () => {
   it('yields nothing for a run without points, or for sinceStep past the end', async () => {
     const runId = await run();
     expect(await replayAll(runId, { sinceStep: 0 })).toEqual([]);
+    // One run spelled in two letter cases is one run.
+    await t.store.metrics.upsertMany([point(runId, 1, 'a'), point(runId.toUpperCase(), 2, 'a')]);
+    expect((await replayAll(runId, { sinceStep: 0 })).flat().map((p) => p.step)).toEqual([1, 2]);
+    // Names are bounded (replay packs their length in 16 bits).
+    await expectAppError(
+      t.store.metrics.upsertMany([point(runId, 3, 'é'.repeat(513))]),
+      'INVALID_ARGUMENT',
+      /at most 1024 bytes/,
+    );
     await t.store.metrics.upsertMany([point(runId, 5, 'loss')]);
     expect(await replayAll(runId, { sinceStep: 5 })).toEqual([]);
     expect(await replayAll(runId, { sinceStep: -10 })).toHaveLength(1);

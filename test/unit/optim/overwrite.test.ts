@@ -63,6 +63,19 @@ describe.each(['cpu', 'wasm'])('overwriteGradients on the %s backend', (backend)
     opt.dispose();
   });
 
+  it("never writes into a slice that shares its source's storage", () => {
+    const v = tf.tidy(() => tf.variable(tf.zeros([32])));
+    const source = tf.ones([64]);
+    // On cpu a slice is a subarray of its source under a new id; on wasm it is a copy.
+    const slice = tf.slice(source, [32], [32]);
+    const opt = createNoisyOptimizer(innerFor('sgd'), { eta: 0.01, seed: 3, overwriteGradients: true });
+    opt.applyGradients({ [v.name]: slice });
+    expect(Array.from(source.dataSync()).every((x) => x === 1)).toBe(true);
+    expect(Array.from(v.dataSync()).some((x) => x !== Math.fround(-0.1))).toBe(true);
+    tf.dispose([v, source, slice]);
+    opt.dispose();
+  });
+
   it('gives each entry its own noise when one tensor is listed twice', () => {
     const run = (overwriteGradients: boolean): Float32Array[] => {
       const a = tf.tidy(() => tf.variable(tf.zeros([32])));
