@@ -13,20 +13,10 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
 import { migrate, startEmbeddedPostgres } from '../src/store/index.js';
+import { runAdminStatement as admin } from '../test/helpers/pg-admin.js';
 import { runLoad } from '../test/integration/scaleout/load.js';
 import { freePort } from '../test/setup/postgres.js';
-
-async function admin(url: string, statement: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(statement);
-  } finally {
-    await client.end();
-  }
-}
 
 async function main(): Promise<number> {
   const { values } = parseArgs({

@@ -11,16 +11,17 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
+import type pg from 'pg';
 import type { MetricPoint } from '../src/runs/spec.js';
 import { openDatabase } from '../src/store/client.js';
 import { migrate, startEmbeddedPostgres } from '../src/store/index.js';
 import { createMetricRepository } from '../src/store/metrics.js';
 import { pgRunner, prismaRunner, type SqlRunner } from '../src/store/sql-runner.js';
+import { runAdminStatement as admin } from '../test/helpers/pg-admin.js';
+import { freePort } from '../test/setup/postgres.js';
 
 const NAMES = ['train/loss', 'train/acc', 'grad/norm', 'noise/std', 'eval/loss', 'eval/acc', 'lr', 'step_ms'];
 
@@ -174,27 +175,6 @@ async function openServer(): Promise<{ adminUrl: string; stop(): Promise<void> }
       await rm(dir, { recursive: true, force: true });
     },
   };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0));
-    });
-  });
-}
-
-async function admin(adminUrl: string, statement: string): Promise<void> {
-  const client = new pg.Client({ connectionString: adminUrl });
-  await client.connect();
-  try {
-    await client.query(statement);
-  } finally {
-    await client.end();
-  }
 }
 
 function fmt(perSec: number): string {

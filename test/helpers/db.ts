@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { inject } from 'vitest';
 import { migrate } from '../../src/store/migrate.js';
+import { runAdminStatement as admin } from './pg-admin.js';
 
 export interface TestDatabase {
   /** URL of a fresh database with every migration applied. */
@@ -37,14 +37,4 @@ export async function createTestDatabase(options: { migrate?: boolean } = {}): P
     url: url.toString(),
     drop: () => admin(adminUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
   };
-}
-
-async function admin(adminUrl: string, statement: string): Promise<void> {
-  const client = new pg.Client({ connectionString: adminUrl });
-  await client.connect();
-  try {
-    await client.query(statement);
-  } finally {
-    await client.end();
-  }
 }
