@@ -142,8 +142,13 @@ async function* replay(
         ? sql.query(REPLAY_FIRST, [runId, afterStep, names, batchSize], 'gn_metric_replay_first')
         : sql.query(REPLAY_NEXT, [runId, afterStep, names, batchSize, afterName], 'gn_metric_replay_next'),
     );
-    const [count, packed] = (rows[0] ?? [0, null]) as [number, Buffer | null];
-    return count === 0 || packed === null ? [] : unpackPage(runId, count, packed, nameTable);
+    const [count, packed] = (rows[0] ?? [0, null]) as [number, Uint8Array | null];
+    if (count === 0 || packed === null) return [];
+    // pg gives a Buffer; Prisma's raw path (the other SqlRunner) a plain Uint8Array.
+    const bytes = Buffer.isBuffer(packed)
+      ? packed
+      : Buffer.from(packed.buffer, packed.byteOffset, packed.byteLength);
+    return unpackPage(runId, count, bytes, nameTable);
   };
   // One page ahead: PostgreSQL reads the next page while the consumer sends this one.
   let next: Promise<MetricPoint[]> | null = fetchPage(step, null);

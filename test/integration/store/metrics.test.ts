@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { MetricPoint } from '../../../src/runs/spec.js';
+import { openDatabase } from '../../../src/store/client.js';
 import type { Store } from '../../../src/store/index.js';
+import { createMetricRepository } from '../../../src/store/metrics.js';
+import { prismaRunner } from '../../../src/store/sql-runner.js';
 import { expectAppError, newRun, sql, useStore } from './fixtures.js';
 
 describe('MetricRepository', () => {
@@ -94,6 +97,25 @@ describe('MetricRepository', () => {
     expect(some.map((p) => `${p.step}/${p.name}`)).toEqual(
       ordered.filter((k) => Number(k.split('/')[0]) > 10 && /\/(a|c\/sub)$/.test(k)),
     );
+  });
+
+  it("replays the same points through either SQL runner (pg, or Prisma's raw path used by bench/store.ts)", async () => {
+    const runId = await run();
+    const points = ['loss', 'σ', 'acc'].flatMap((name) => [1, 2, 3].map((s) => point(runId, s, name, s / 7)));
+    await t.store.metrics.upsertMany(points);
+    const db = openDatabase({ databaseUrl: t.db.url, poolSize: 1, onError: () => {} });
+    try {
+      const viaPrisma: MetricPoint[] = [];
+      for await (const batch of createMetricRepository(prismaRunner(db.prisma)).replay(runId, {
+        sinceStep: 0,
+        batchSize: 4,
+      }))
+        viaPrisma.push(...batch);
+      expect(viaPrisma).toEqual((await replayAll(runId, { sinceStep: 0, batchSize: 4 })).flat());
+      expect(viaPrisma).toHaveLength(9);
+    } finally {
+      await db.close();
+    }
   });
 
   it('yields nothing for a run without points, or for sinceStep past the end', async () => {
