@@ -14,14 +14,7 @@ import { selectBackend } from '../../src/backend/index.js';
 import { compileRunSpec } from '../../src/runs/index.js';
 import { runJob } from '../../src/runs/worker/loop.js';
 import type { FromWorker } from '../../src/runs/worker/protocol.js';
-
-interface Sample {
-  readonly step: number;
-  readonly tensors: number;
-  readonly rssMiB: number;
-  readonly heapMiB: number;
-  readonly backendMiB: number;
-}
+import type { ChildReport, Sample } from './report.js';
 
 const MiB = 2 ** 20;
 const [steps, every, depth, width] = process.argv.slice(2, 6).map(Number) as [number, number, number, number];
@@ -72,15 +65,14 @@ await runJob(
 const seconds = (performance.now() - started) / 1000;
 samples.push(sample(steps));
 const end = finished as Extract<FromWorker, { type: 'finished' }> | null;
-process.stdout.write(
-  `${JSON.stringify({
-    backend: selection.name,
-    seconds,
-    rssBeforeMiB,
-    peakRssMiB: process.resourceUsage().maxRSS / 1024,
-    samples,
-    outcome: end?.outcome ?? null,
-    leakedTensors: end?.leakedTensors ?? null,
-  })}\n`,
-);
+const report: ChildReport = {
+  backend: selection.name,
+  seconds,
+  rssBeforeMiB,
+  peakRssMiB: process.resourceUsage().maxRSS / 1024,
+  samples,
+  outcome: end?.outcome ?? null,
+  leakedTensors: end?.leakedTensors ?? null,
+};
+process.stdout.write(`${JSON.stringify(report)}\n`);
 process.exit(0);

@@ -3,6 +3,9 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { fixed, goalRow, infoRow, int, type SectionOutcome } from '../lib/report.js';
 import { linearFit, quantile } from '../lib/stats.js';
+import type { ChildReport } from '../memory/report.js';
+
+const CHILD = fileURLToPath(new URL('../memory/child.ts', import.meta.url));
 
 /**
  * Section 4: memory of one training worker. A child process runs one attempt of a small mlp run
@@ -13,26 +16,6 @@ import { linearFit, quantile } from '../lib/stats.js';
  * the model; the one after the end none of the model). Flat means: the same tensor count at every
  * mark, none leaked at the end, and RSS rising by less than 1 MiB per 1,000 steps.
  */
-interface Sample {
-  readonly step: number;
-  readonly tensors: number;
-  readonly rssMiB: number;
-  readonly heapMiB: number;
-  readonly backendMiB: number;
-}
-
-interface ChildReport {
-  readonly backend: string;
-  readonly seconds: number;
-  readonly rssBeforeMiB: number;
-  readonly peakRssMiB: number;
-  readonly samples: Sample[];
-  readonly outcome: { status: string; error?: string } | null;
-  readonly leakedTensors: number | null;
-}
-
-const CHILD = fileURLToPath(new URL('../memory/child.ts', import.meta.url));
-
 export async function memorySection(options: { readonly quick: boolean }): Promise<SectionOutcome> {
   const steps = options.quick ? 600 : 10_000;
   const every = steps / 10;
