@@ -115,7 +115,6 @@ function isConnectionFailure(info: ErrorInfo): boolean {
 /** What a violated foreign key found missing (constraint names from the migrations). */
 const FOREIGN_KEY_PARENTS: Readonly<Record<string, string>> = {
   runs_sweep_id_fkey: 'sweep',
-  metric_points_run_id_fkey: 'run',
   checkpoints_run_id_fkey: 'run',
 };
 

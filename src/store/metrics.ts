@@ -21,19 +21,17 @@ export const MAX_REPLAY_BATCH = 50_000;
 const ROWS = `
     SELECT r, s, n, v, timestamptz 'epoch' + t * interval '1 millisecond'
     FROM unnest($1::uuid[], $2::int4[], $3::text[], $4::float8[], $5::float8[]) AS u(r, s, n, v, t)`;
-const INSERT = `
+/** The batch insert under the runs' lock; `onConflict` is empty for a plain insert. */
+const lockedInsert = (onConflict: string) => `
   WITH locked AS (SELECT id FROM runs WHERE id = ANY($6::uuid[]) FOR KEY SHARE),
   inserted AS (
     INSERT INTO metric_points (run_id, step, name, value, time) ${ROWS}
-    WHERE (SELECT count(*) FROM locked) = cardinality($6::uuid[]))
+    WHERE (SELECT count(*) FROM locked) = cardinality($6::uuid[])${onConflict})
   SELECT (SELECT count(*) FROM locked)::int4`;
-const UPSERT = `
-  WITH locked AS (SELECT id FROM runs WHERE id = ANY($6::uuid[]) FOR KEY SHARE),
-  inserted AS (
-    INSERT INTO metric_points (run_id, step, name, value, time) ${ROWS}
-    WHERE (SELECT count(*) FROM locked) = cardinality($6::uuid[])
-    ON CONFLICT (run_id, step, name) DO UPDATE SET value = EXCLUDED.value, time = EXCLUDED.time)
-  SELECT (SELECT count(*) FROM locked)::int4`;
+const INSERT = lockedInsert('');
+const UPSERT = lockedInsert(
+  '\n    ON CONFLICT (run_id, step, name) DO UPDATE SET value = EXCLUDED.value, time = EXCLUDED.time',
+);
 
 // Keyset pagination on the primary key (run_id, step, name): each page is an index range scan that
 // starts where the previous one ended, however deep into the run it is.

@@ -42,7 +42,7 @@ describe('toAppError', () => {
       prismaError('P2003', {
         originalCode: '23503',
         originalMessage: 'fk',
-        index: 'metric_points_run_id_fkey',
+        index: 'checkpoints_run_id_fkey',
       }),
       'NOT_FOUND',
       'run "r1" not found',
