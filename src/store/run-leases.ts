@@ -1,7 +1,7 @@
 import { failedPrecondition, invalidArgument, notFound } from '../errors/index.js';
-import type { PrismaClient, Run } from '../generated/prisma/client.js';
+import type { PrismaClient } from '../generated/prisma/client.js';
 import { translateErrors } from './errors.js';
-import { RUN_COLUMNS, toRunRecord } from './run-record.js';
+import { RUN_COLUMNS, type RunRow, toRunRecord } from './run-record.js';
 import type { RunRepository } from './types.js';
 import { isUuid } from './uuid.js';
 
@@ -36,14 +36,14 @@ export function createRunLeases(prisma: PrismaClient): RunLeases {
       const rows = await translateErrors(
         'run queue',
         '',
-        () => prisma.$queryRaw<Run[]>`
+        () => prisma.$queryRaw<RunRow[]>`
           UPDATE runs SET
             status = 'RUNNING', attempt = attempt + 1, owner = ${owner},
             lease_expires_at = now() + ${leaseMs}::float8 * interval '1 millisecond',
             started_at = coalesce(started_at, now()), updated_at = now()
           WHERE id = (
             SELECT id FROM runs WHERE status = 'QUEUED'
-            ORDER BY created_at, id LIMIT 1
+            ORDER BY queue_seq LIMIT 1
             FOR UPDATE SKIP LOCKED)
           RETURNING ${RUN_COLUMNS}`,
       );
@@ -114,7 +114,7 @@ export function createRunLeases(prisma: PrismaClient): RunLeases {
       const rows = await translateErrors(
         'run',
         id,
-        () => prisma.$queryRaw<Run[]>`
+        () => prisma.$queryRaw<RunRow[]>`
           UPDATE runs SET status = ${status}::"RunStatus", error = ${error}, finished_at = now(),
             owner = NULL, lease_expires_at = NULL, updated_at = now()
           WHERE id = ${id}::uuid AND owner = ${owner} AND status = 'RUNNING'

@@ -5,7 +5,7 @@ import type { RunRecord } from './types.js';
 
 /**
  * The `runs` columns under the Prisma model's field names, so raw queries (`RETURNING`, the
- * queue claim, keyset listing) yield rows of the generated `Run` type and share one mapper.
+ * queue claim, keyset listing) yield {@link RunRow}s and share one mapper.
  */
 export const RUN_COLUMN_LIST = [
   'id',
@@ -32,8 +32,14 @@ export const RUN_COLUMN_LIST = [
 /** {@link RUN_COLUMN_LIST} for Prisma's tagged raw queries. */
 export const RUN_COLUMNS = Prisma.raw(RUN_COLUMN_LIST);
 
+/**
+ * A `runs` row as {@link RUN_COLUMN_LIST} selects it: every field but the queue position, which
+ * only the claim's ORDER BY reads (and which `pg` would return as text, Prisma as a bigint).
+ */
+export type RunRow = Omit<Run, 'queueSeq'>;
+
 /** Maps a stored row to the contract type. `spec` and `labels` are trusted: only we write them. */
-export function toRunRecord(row: Run): RunRecord {
+export function toRunRecord(row: RunRow): RunRecord {
   return {
     id: row.id,
     project: row.project,

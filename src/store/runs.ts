@@ -1,11 +1,11 @@
 import type pg from 'pg';
 import { AppError, describeValue, failedPrecondition, invalidArgument, notFound } from '../errors/index.js';
-import type { PrismaClient, Run } from '../generated/prisma/client.js';
+import type { PrismaClient } from '../generated/prisma/client.js';
 import { Prisma } from '../generated/prisma/client.js';
 import type { RunStatus } from '../runs/spec.js';
 import { translateErrors } from './errors.js';
 import { decodePageToken, encodePageToken } from './page-token.js';
-import { RUN_COLUMN_LIST, RUN_COLUMNS, toRunRecord } from './run-record.js';
+import { RUN_COLUMN_LIST, RUN_COLUMNS, type RunRow, toRunRecord } from './run-record.js';
 import type { NewRun, Page, RunFilter, RunRecord, RunRepository } from './types.js';
 import { isUuid } from './uuid.js';
 
@@ -63,7 +63,7 @@ export function createRunCatalog(prisma: PrismaClient, pool: pg.Pool): RunCatalo
         input.sweepId ?? null,
       ];
       const inserted = await translateErrors('run', input.requestId ?? '', () =>
-        pool.query<Run>({ name: 'runs.create', text: INSERT_RUN, values }),
+        pool.query<RunRow>({ name: 'runs.create', text: INSERT_RUN, values }),
       );
       const row = inserted.rows[0];
       if (row !== undefined) return { run: toRunRecord(row), created: true };
@@ -71,7 +71,7 @@ export function createRunCatalog(prisma: PrismaClient, pool: pg.Pool): RunCatalo
       // insert waited on the unique index. Either way its row is visible to a new statement.
       const requestId = input.requestId ?? '';
       const existing = await translateErrors('run', requestId, () =>
-        pool.query<Run>({
+        pool.query<RunRow>({
           name: 'runs.by-request',
           text: RUN_BY_REQUEST,
           values: [input.project, requestId],
@@ -109,7 +109,7 @@ export function createRunCatalog(prisma: PrismaClient, pool: pg.Pool): RunCatalo
         'run list',
         '',
         () =>
-          prisma.$queryRaw<(Run & { cursorTime: string })[]>`
+          prisma.$queryRaw<(RunRow & { cursorTime: string })[]>`
           SELECT ${RUN_COLUMNS},
             to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS "cursorTime"
           FROM runs
@@ -130,7 +130,7 @@ export function createRunCatalog(prisma: PrismaClient, pool: pg.Pool): RunCatalo
       const rows = await translateErrors(
         'run',
         id,
-        () => prisma.$queryRaw<Run[]>`
+        () => prisma.$queryRaw<RunRow[]>`
           UPDATE runs SET
             status = CASE WHEN status = 'QUEUED' THEN 'CANCELLED'::"RunStatus" ELSE status END,
             cancel_requested = cancel_requested OR status = 'RUNNING',

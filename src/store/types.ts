@@ -79,7 +79,8 @@ export interface RunRepository {
   /** Newest first. `pageToken` must come from a previous call; a bad token is INVALID_ARGUMENT. */
   list(filter: RunFilter, pageSize: number, pageToken: string): Promise<Page<RunRecord>>;
   /**
-   * Claims the oldest QUEUED run for `owner` (`FOR UPDATE SKIP LOCKED`): status RUNNING, attempt+1,
+   * Claims the oldest QUEUED run for `owner` (`FOR UPDATE SKIP LOCKED`), oldest in queue order
+   * (`queue_seq`: creation order, a sweep's runs in grid order): status RUNNING, attempt+1,
    * lease until now + leaseMs. Returns null when the queue is empty.
    */
   claimNext(owner: string, leaseMs: number): Promise<RunRecord | null>;

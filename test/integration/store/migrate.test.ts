@@ -12,7 +12,8 @@ const INIT = '20261127000000_init';
 const API_TOKENS = '20261128000000_api_tokens';
 /** Every migration of prisma/migrations, in the order they apply. */
 const METRIC_POINTS_WITHOUT_FK = '20261129000000_metric_points_without_fk';
-const ALL = [INIT, API_TOKENS, METRIC_POINTS_WITHOUT_FK];
+const RUN_QUEUE_ORDER = '20261130000000_run_queue_order';
+const ALL = [INIT, API_TOKENS, METRIC_POINTS_WITHOUT_FK, RUN_QUEUE_ORDER];
 
 interface MigrationRow {
   id: string;
@@ -104,6 +105,42 @@ describe('migrate', () => {
       `SELECT column_name FROM information_schema.columns WHERE table_name = 'runs' AND column_name IN ('a', 'a2', 'b')`,
     );
     expect(columns).toHaveLength(3);
+  });
+
+  it('numbers the runs of an existing database in their (created_at, id) order, and new runs after them', async () => {
+    for (const name of [INIT, API_TOKENS, METRIC_POINTS_WITHOUT_FK]) {
+      await cp(join(MIGRATIONS, name), join(dir, name), { recursive: true });
+    }
+    await migrate(db.url, { migrationsDir: dir });
+    // Two runs share a millisecond, as a sweep's grid did; the third is older than both.
+    const ids = [
+      '00000000-0000-4000-8000-00000000000b',
+      '00000000-0000-4000-8000-00000000000a',
+      '00000000-0000-4000-8000-00000000000c',
+    ];
+    const times = ['2026-11-01T00:00:00.005Z', '2026-11-01T00:00:00.005Z', '2026-11-01T00:00:00.001Z'];
+    for (const [i, id] of ids.entries()) {
+      await sql(
+        db.url,
+        `INSERT INTO runs (id, trainer, spec, status, created_at) VALUES ($1, 'mlp', '{}', 'QUEUED', $2)`,
+        [id, times[i]],
+      );
+    }
+    await cp(join(MIGRATIONS, RUN_QUEUE_ORDER), join(dir, RUN_QUEUE_ORDER), { recursive: true });
+    expect((await migrate(db.url, { migrationsDir: dir })).applied).toEqual([RUN_QUEUE_ORDER]);
+    await sql(db.url, `INSERT INTO runs (id, trainer, spec, status) VALUES ($1, 'mlp', '{}', 'QUEUED')`, [
+      '00000000-0000-4000-8000-000000000001',
+    ]);
+    const order = await sql<{ id: string; queue_seq: string }>(
+      db.url,
+      'SELECT id, queue_seq FROM runs ORDER BY queue_seq',
+    );
+    expect(order.map((r) => [r.id.slice(-2), Number(r.queue_seq)])).toEqual([
+      ['0c', 1],
+      ['0a', 2],
+      ['0b', 3],
+      ['01', 4],
+    ]);
   });
 
   it('refuses to run when an applied migration was modified (checksum mismatch)', async () => {

@@ -2,7 +2,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createStore, type Store } from '../../../src/store/index.js';
 import { createTestDatabase, type TestDatabase } from '../../helpers/db.js';
-import { expectAppError, newRun, sql } from './fixtures.js';
+import { expectAppError, makeSpec, newRun, sql } from './fixtures.js';
 
 const UNKNOWN = '00000000-0000-4000-8000-000000000000';
 
@@ -49,6 +49,30 @@ describe('RunRepository: the queue and its leases', () => {
       expect(leaseMs).toBeGreaterThan(29_000);
       expect(leaseMs).toBeLessThan(31_000);
       expect(run?.startedAt).toBeInstanceOf(Date);
+    });
+
+    it('claims in queue order even when runs share a creation millisecond, a sweep in grid order', async () => {
+      // Pin every run to one created_at: the order must come from the queue, not the clock.
+      const ids = await queue(4);
+      const sweepId = '6f1c2a34-0000-4000-8000-0000000000aa';
+      const grid = [3, 1, 4, 1, 5, 9, 2, 6].map((seed, i) =>
+        newRun({ requestId: `grid-${i}`, spec: makeSpec('mlp', seed) }),
+      );
+      await store.sweeps.create({
+        id: sweepId,
+        project: 'p1',
+        requestId: null,
+        name: 'g',
+        spec: {},
+        runs: grid,
+      });
+      await sql(db.url, `UPDATE runs SET created_at = '2026-11-01T00:00:00.001Z'`);
+      const claimed: string[] = [];
+      for (let run = await store.runs.claimNext('w1', 60_000); run !== null; ) {
+        claimed.push(run.requestId ?? run.id);
+        run = await store.runs.claimNext('w1', 60_000);
+      }
+      expect(claimed).toEqual([...ids, ...grid.map((r) => r.requestId)]);
     });
 
     it('skips a run another claimer has locked instead of waiting for it (SKIP LOCKED)', async () => {

@@ -51,6 +51,7 @@ describe('schema.prisma against the migrated database', () => {
       updatedAt: new Date('2026-01-02T03:04:07.000Z'),
       startedAt: new Date('2026-01-02T03:04:08.000Z'),
       finishedAt: new Date('2026-01-02T03:04:09.000Z'),
+      queueSeq: 9_007_199_254_740_993n,
     };
     await db.prisma.run.create({ data: run });
     expect(await db.prisma.run.findUnique({ where: { id: run.id } })).toEqual(run);
@@ -80,6 +81,7 @@ describe('schema.prisma against the migrated database', () => {
       finishedAt: null,
     });
     expect(run.id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(typeof run.queueSeq).toBe('bigint');
     // Defaults the database itself fills (raw inserts bypass Prisma's client-side defaults).
     const [raw] = await sql<{ id: string; project: string; labels: object; created_at: Date }>(
       testDb.url,
@@ -180,7 +182,7 @@ describe('schema.prisma against the migrated database', () => {
       'runs_pkey',
       'runs_project_created_at_id_idx',
       'runs_project_request_id_key',
-      'runs_status_created_at_idx',
+      'runs_status_queue_seq_idx',
       'runs_sweep_id_idx',
       'sweeps_pkey',
       'sweeps_project_request_id_key',
