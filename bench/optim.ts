@@ -12,29 +12,40 @@
  * to read on a shared machine, where other processes change the speed from second to second.
  *
  *     npm run bench:optim -- [--backend wasm|cpu] [--blocks 40] [--steps 5] [--warmup 30]
+ *                            [--generator-only]
  */
 import os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import {
   addGradientNoise,
+  addScaledNormals,
   createNoisyOptimizer,
   globalNorm,
+  noiseStreams,
   standardNormals,
   streamFor,
 } from '../src/optim/index.js';
+import { addScaledNormalsJs } from '../test/helpers/ziggurat-reference.js';
 
 interface Args {
   backend: string;
   blocks: number;
   steps: number;
   warmup: number;
+  /** Only the generator comparison (`--generator-only`), no training. */
+  generatorOnly: boolean;
 }
 
 function parseArgs(argv: readonly string[]): Args {
-  const args: Args = { backend: 'wasm', blocks: 40, steps: 5, warmup: 30 };
+  const args: Args = { backend: 'wasm', blocks: 40, steps: 5, warmup: 30, generatorOnly: false };
   for (let i = 0; i < argv.length; i += 2) {
     const key = argv[i];
+    if (key === '--generator-only') {
+      args.generatorOnly = true;
+      i -= 1;
+      continue;
+    }
     const value = argv[i + 1];
     if (value === undefined) throw new Error(`missing value for ${key}`);
     if (key === '--backend') args.backend = value;
@@ -42,7 +53,10 @@ function parseArgs(argv: readonly string[]): Args {
       const n = Number(value);
       if (!Number.isInteger(n) || n < 1) throw new Error(`${key}: got ${value}; allowed: an integer >= 1`);
       args[key.slice(2) as 'blocks' | 'steps' | 'warmup'] = n;
-    } else throw new Error(`unknown option ${key}; allowed: --backend, --blocks, --steps, --warmup`);
+    } else
+      throw new Error(
+        `unknown option ${key}; allowed: --backend, --blocks, --steps, --warmup, --generator-only`,
+      );
   }
   return args;
 }
@@ -205,8 +219,81 @@ function hostPieces(params: number): { normMs: number; noiseMs: number } {
   };
 }
 
+/**
+ * The generator alone on the network's 42 tensors (88,210 values): the WebAssembly kernel
+ * (`addScaledNormals`) against the JavaScript loop it replaced (`test/helpers/ziggurat-reference.ts`),
+ * each into a fresh array as the noise transform does. The two alternate rep by rep, so the
+ * machine's drift hits both alike; the ratio is the median over reps of reference / kernel.
+ */
+function generatorComparison(): {
+  kernelNs: number;
+  referenceNs: number;
+  inPlaceNs: number;
+  ratios: number[];
+} {
+  const sizes = LAYERS.slice(1).flatMap((fanOut, l) => [(LAYERS[l] as number) * fanOut, fanOut]);
+  const total = sizes.reduce((n, s) => n + s, 0);
+  const grads = sizes.map((n, k) => standardNormals(n, dataStreams(3, k)));
+  // Wall time: a pass is under a millisecond, finer than the CPU clock's accounting tick.
+  const pass = (fill: typeof addScaledNormals, step: number): number => {
+    const start = performance.now();
+    grads.forEach((g, k) => {
+      fill(new Float32Array(g.length), g, 0.01, noiseStreams(SEED, step, k));
+    });
+    return (performance.now() - start) * 1e6;
+  };
+  // What the optimizer does with `overwriteGradients`: the noise added into the gradient itself.
+  const inPlacePass = (step: number): number => {
+    const start = performance.now();
+    grads.forEach((g, k) => {
+      addScaledNormals(g, g, 0.01, noiseStreams(SEED, step, k));
+    });
+    return (performance.now() - start) * 1e6;
+  };
+  for (let k = 0; k < 50; k++) {
+    pass(addScaledNormals, k);
+    pass(addScaledNormalsJs, k);
+    inPlacePass(k);
+  }
+  const kernel: number[] = [];
+  const reference: number[] = [];
+  const inPlace: number[] = [];
+  for (let k = 0; k < 400; k++) {
+    inPlace.push(inPlacePass(k));
+    // Alternate which goes first, so neither always runs right after the other.
+    if (k % 2 === 0) {
+      kernel.push(pass(addScaledNormals, k));
+      reference.push(pass(addScaledNormalsJs, k));
+    } else {
+      reference.push(pass(addScaledNormalsJs, k));
+      kernel.push(pass(addScaledNormals, k));
+    }
+  }
+  return {
+    kernelNs: median(kernel) / total,
+    referenceNs: median(reference) / total,
+    inPlaceNs: median(inPlace) / total,
+    ratios: reference.map((r, i) => r / (kernel[i] as number)),
+  };
+}
+
+function printGenerator(): void {
+  const { kernelNs, referenceNs, inPlaceNs, ratios } = generatorComparison();
+  const sorted = [...ratios].sort((a, b) => a - b);
+  const at = (q: number): string => (sorted[Math.floor(q * (sorted.length - 1))] as number).toFixed(3);
+  console.log(
+    `generator (wall, 42 tensors, new arrays): wasm kernel ${kernelNs.toFixed(2)} ns per normal, ` +
+      `JavaScript loop ${referenceNs.toFixed(2)} ns; JavaScript / wasm ${at(0.5)} (IQR ${at(0.25)}–${at(0.75)}, ${ratios.length} paired reps)`,
+  );
+  console.log(`generator (wall, 42 tensors, in place): wasm kernel ${inPlaceNs.toFixed(2)} ns per normal`);
+}
+
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
+  if (args.generatorOnly) {
+    printGenerator();
+    return;
+  }
   if (!(await tf.setBackend(args.backend))) throw new Error(`backend ${args.backend} failed to initialise`);
   const weights = initialWeights();
   const params = weights.reduce((n, w) => n + w.length, 0);
@@ -269,6 +356,7 @@ async function main(): Promise<void> {
     `host pieces (cpu): global norm ${normMs.toFixed(3)} ms, noise ${noiseMs.toFixed(3)} ms ` +
       `(${((1e6 * noiseMs) / params).toFixed(2)} ns per normal)`,
   );
+  printGenerator();
   for (const arm of [plain, noisy]) {
     tf.dispose(arm.model.variables);
     arm.optimizer.dispose();

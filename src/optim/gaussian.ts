@@ -1,3 +1,4 @@
+import { bytes as zigguratWasm } from '../generated/wasm/ziggurat.js';
 import type { Sfc32 } from './random.js';
 
 /*
@@ -14,7 +15,7 @@ import type { Sfc32 } from './random.js';
  * correlation between layer and value of the original code, which reused the low bits for both.
  * The tables have 256 cells, one per (sign, layer), with the sign folded into W: a data-dependent
  * branch on the sign would be mispredicted half the time, and removing it halved the cost of the
- * loop (bench/optim.ts, docs/benchmarks.md).
+ * loop (bench/optim.ts, docs/benchmarks.md). The fast pass runs in WebAssembly (ziggurat.wat).
  */
 
 const LAYERS = 128;
@@ -30,9 +31,12 @@ const K = new Int32Array(LAYERS);
 const W = new Float64Array(LAYERS);
 /** F[i] = f(x_i), with F[0] = f(0) = 1 used as the top of layer 1. */
 const F = new Float64Array(LAYERS);
-/** K and W per cell = sign bit × 128 + layer, W negated for the negative cells. */
-const CELL_K = new Int32Array(2 * LAYERS);
-const CELL_W = new Float64Array(2 * LAYERS);
+/**
+ * K and W per cell = sign bit × 128 + layer, W negated for the negative cells. Exported (not from
+ * the module's index) for the JavaScript reference of the fast pass in the tests and benchmarks.
+ */
+export const CELL_K = new Int32Array(2 * LAYERS);
+export const CELL_W = new Float64Array(2 * LAYERS);
 
 (function buildTables(): void {
   const q = V / density(R);
@@ -60,7 +64,7 @@ const CELL_W = new Float64Array(2 * LAYERS);
  * The exact ziggurat for the draw `first`: accepted at once in the fast region, else the tail, a
  * wedge test, or a fresh draw, all with further randomness from `rng`.
  */
-function slowNormal(rng: Sfc32, first: number): number {
+export function slowNormal(rng: Sfc32, first: number): number {
   let u = first;
   for (;;) {
     const layer = u & (LAYERS - 1);
@@ -92,23 +96,78 @@ function slowNormal(rng: Sfc32, first: number): number {
  * the extra uniforms of the rare draws that fall outside the fast region. */
 export type NormalStreams = readonly [Sfc32, Sfc32, Sfc32];
 
-// Scratch for the deferred draws; a module-level buffer avoids an allocation per tensor. JavaScript
-// is single-threaded per isolate, and the buffer is not held across calls.
+/** Elements per call of the kernel: its memory holds this many values and deferred draws. */
+const CHUNK = 16_384;
+/** The kernel's memory layout (ziggurat.wat). */
+const CELL_W_AT = 0;
+const CELL_K_AT = 2048;
+const STATE_AT = 3072;
+const VALUES_AT = 4096;
+const DEFERRED_INDEX_AT = VALUES_AT + 4 * CHUNK;
+const DEFERRED_DRAW_AT = DEFERRED_INDEX_AT + 4 * CHUNK;
+
+interface Kernel {
+  fill(n: number, std: number, deferredIndexAt: number, deferredDrawAt: number): number;
+  readonly values: Float32Array;
+  readonly state: Int32Array;
+  readonly deferredIndex: Int32Array;
+  readonly deferredDraw: Int32Array;
+}
+
+/** The part of the WebAssembly JS API used here (its types live in lib.dom, not in our libs). */
+declare const WebAssembly: {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { readonly exports: Record<string, unknown> };
+};
+
+let kernel: Kernel | null = null;
+
+/** Instantiates ziggurat.wat once per thread (synchronously: the module is under 1 KB). */
+function loadKernel(): Kernel {
+  if (kernel !== null) return kernel;
+  const instance = new WebAssembly.Instance(new WebAssembly.Module(zigguratWasm), {});
+  const { memory, fill } = instance.exports;
+  const buffer: unknown = Reflect.get(memory ?? {}, 'buffer');
+  if (typeof fill !== 'function' || !(buffer instanceof ArrayBuffer))
+    throw new Error('ziggurat kernel: missing its fill function or memory');
+  // The memory never grows (the kernel works in CHUNKs), so these views stay valid.
+  if (buffer.byteLength < DEFERRED_DRAW_AT + 4 * CHUNK) throw new Error('ziggurat kernel: memory too small');
+  new Float64Array(buffer, CELL_W_AT, 2 * LAYERS).set(CELL_W);
+  new Int32Array(buffer, CELL_K_AT, 2 * LAYERS).set(CELL_K);
+  kernel = {
+    fill: fill as Kernel['fill'],
+    values: new Float32Array(buffer, VALUES_AT, CHUNK),
+    state: new Int32Array(buffer, STATE_AT, 8),
+    deferredIndex: new Int32Array(buffer, DEFERRED_INDEX_AT, CHUNK),
+    deferredDraw: new Int32Array(buffer, DEFERRED_DRAW_AT, CHUNK),
+  };
+  return kernel;
+}
+
+// Scratch for the deferred draws of a whole tensor (the kernel's lists hold one chunk's); a
+// module-level buffer avoids an allocation per tensor. JavaScript is single-threaded per isolate,
+// and the buffer is not held across calls.
 let deferredIndex = new Int32Array(1024);
 let deferredDraw = new Int32Array(1024);
+let deferredBase = new Float32Array(1024);
+
+/** Whether two views of one buffer share any byte. */
+function overlap(a: Float32Array, b: Float32Array): boolean {
+  return a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength;
+}
 
 /**
  * Writes `out[i] = base[i] + std * z_i` for i < out.length, with z_i independent standard normals
- * from `streams` (which advance). `base` must not share memory with `out`: the redone draws read
- * `base` after the first pass has written `out`.
+ * from `streams` (which advance). `out` may be `base` itself (noise added in place), but must not
+ * partly overlap it.
  *
- * This is the module's hot loop, shaped for the JIT (docs/benchmarks.md has the timings):
- * - the generators are inlined so their state stays in registers;
- * - two generators run side by side, because each SFC32 step depends on the one before and two
- *   independent chains let the CPU overlap them;
- * - every element is written as if its draw were accepted (no branch, no call in the loop), and the
- *   ~1.2% of draws that miss the fast region are only recorded, then redone after the loop by the
- *   exact slow path with lane 2 supplying its extra randomness. This keeps the distribution exact.
+ * Two passes keep the distribution exact and the hot loop free of branches that mispredict:
+ * - the fast pass (ziggurat.wat, in chunks) draws element i from lane i & 1 and writes every
+ *   element as if its draw were accepted, recording the ~1.2% that miss the fast region;
+ * - then, in index order, those are redone by the exact slow path, lane 2 supplying its extra
+ *   randomness. An odd last element is drawn from lane 0 here too.
+ * Two lanes side by side, because each SFC32 step depends on the one before and two independent
+ * chains let the CPU overlap them (docs/benchmarks.md has the timings of each choice).
  */
 export function addScaledNormals(
   out: Float32Array,
@@ -117,73 +176,58 @@ export function addScaledNormals(
   streams: NormalStreams,
 ): void {
   const [even, odd, fix] = streams;
-  if (out.buffer === base.buffer)
-    throw new RangeError('addScaledNormals: out and base must not share a buffer');
   const n = out.length;
+  if (base.length < n) throw new RangeError(`addScaledNormals: base has ${base.length} < ${n} values`);
+  if (out.buffer === base.buffer && out.byteOffset !== base.byteOffset && overlap(out, base))
+    throw new RangeError('addScaledNormals: out and base overlap without being the same array');
   if (deferredIndex.length < n) {
     deferredIndex = new Int32Array(n);
     deferredDraw = new Int32Array(n);
+    deferredBase = new Float32Array(n);
   }
-  const index = deferredIndex;
-  const draw = deferredDraw;
-  const cellK = CELL_K;
-  const cellW = CELL_W;
-  let pending = 0;
-  let a = even.a;
-  let b = even.b;
-  let c = even.c;
-  let d = even.d;
-  let e = odd.a;
-  let f = odd.b;
-  let g = odd.c;
-  let h = odd.d;
+  const k = loadKernel();
+  const state = k.state;
+  state[0] = even.a;
+  state[1] = even.b;
+  state[2] = even.c;
+  state[3] = even.d;
+  state[4] = odd.a;
+  state[5] = odd.b;
+  state[6] = odd.c;
+  state[7] = odd.d;
   const pairs = n - (n & 1);
-  for (let i = 0; i < pairs; i += 2) {
-    const t = (((a + b) | 0) + d) | 0;
-    d = (d + 1) | 0;
-    a = b ^ (b >>> 9);
-    b = (c + (c << 3)) | 0;
-    c = (c << 21) | (c >>> 11);
-    c = (c + t) | 0;
-    const u = (((e + f) | 0) + h) | 0;
-    h = (h + 1) | 0;
-    e = f ^ (f >>> 9);
-    f = (g + (g << 3)) | 0;
-    g = (g << 21) | (g >>> 11);
-    g = (g + u) | 0;
-    const tCell = t & 255;
-    const tPosition = t >>> 8;
-    const uCell = u & 255;
-    const uPosition = u >>> 8;
-    out[i] = (base[i] as number) + std * (tPosition * (cellW[tCell] as number));
-    out[i + 1] = (base[i + 1] as number) + std * (uPosition * (cellW[uCell] as number));
-    if (tPosition >= (cellK[tCell] as number)) {
-      index[pending] = i;
-      draw[pending] = t;
+  let pending = 0;
+  for (let start = 0; start < pairs; start += CHUNK) {
+    const size = Math.min(CHUNK, pairs - start);
+    k.values.set(base.subarray(start, start + size));
+    const missed = k.fill(size, std, DEFERRED_INDEX_AT, DEFERRED_DRAW_AT);
+    // The base values of the redone draws are kept before `out` is written: it may be `base`.
+    for (let j = 0; j < missed; j++) {
+      const i = start + (k.deferredIndex[j] as number);
+      deferredIndex[pending] = i;
+      deferredDraw[pending] = k.deferredDraw[j] as number;
+      deferredBase[pending] = base[i] as number;
       pending += 1;
     }
-    if (uPosition >= (cellK[uCell] as number)) {
-      index[pending] = i + 1;
-      draw[pending] = u;
-      pending += 1;
-    }
+    out.set(k.values.subarray(0, size), start);
   }
-  even.a = a;
-  even.b = b;
-  even.c = c;
-  even.d = d;
-  odd.a = e;
-  odd.b = f;
-  odd.c = g;
-  odd.d = h;
+  even.a = state[0] as number;
+  even.b = state[1] as number;
+  even.c = state[2] as number;
+  even.d = state[3] as number;
+  odd.a = state[4] as number;
+  odd.b = state[5] as number;
+  odd.c = state[6] as number;
+  odd.d = state[7] as number;
   if (pairs < n) {
-    index[pending] = pairs;
-    draw[pending] = even.next();
+    deferredIndex[pending] = pairs;
+    deferredDraw[pending] = even.next();
+    deferredBase[pending] = base[pairs] as number;
     pending += 1;
   }
-  for (let k = 0; k < pending; k++) {
-    const i = index[k] as number;
-    out[i] = (base[i] as number) + std * slowNormal(fix, draw[k] as number);
+  for (let j = 0; j < pending; j++) {
+    const i = deferredIndex[j] as number;
+    out[i] = (deferredBase[j] as number) + std * slowNormal(fix, deferredDraw[j] as number);
   }
 }
 

@@ -54,10 +54,19 @@ export function addGradientNoise(options: AddGradientNoiseOptions): GradientTran
   };
 }
 
-/** `updates` plus std × the unit normals of update `state.step` (the transformation's body). */
-export function addNoise(updates: HostTensors, std: number, state: NoiseState): HostTensors {
+/**
+ * `updates` plus std × the unit normals of update `state.step` (the transformation's body). The
+ * sum for variable i goes into `into[i]` where given (it may be `updates[i]` itself: the noise is
+ * then added in place), else into a new array.
+ */
+export function addNoise(
+  updates: HostTensors,
+  std: number,
+  state: NoiseState,
+  into?: readonly (Float32Array | null)[],
+): HostTensors {
   return mapHost(updates, (values, index) => {
-    const out = new Float32Array(values.length);
+    const out = into?.[index] ?? new Float32Array(values.length);
     addScaledNormals(out, values, std, noiseStreams(state.seed, state.step, index));
     return out;
   });

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { clipByGlobalNorm, clipByValue, globalNorm } from './clip.js';
-import { addGradientNoise, type NoiseState } from './noise.js';
+import { addGradientNoise, addNoise, type NoiseState } from './noise.js';
 import { OptionError } from './option-error.js';
 import { type CompiledNoiseOptions, checkSeed, compileNoiseOptions, type NoiseOptions } from './options.js';
 import { scheduledNoiseStd } from './schedule.js';
@@ -42,6 +42,28 @@ function entriesOf(gradients: tf.NamedTensorMap | NamedTensor[]): Entry[] {
   // (which `variableGrads` fills in variable order).
   if (Array.isArray(gradients)) return gradients.map((g) => ({ name: g.name, tensor: g.tensor ?? null }));
   return Object.keys(gradients).map((name) => ({ name, tensor: gradients[name] ?? null }));
+}
+
+/**
+ * Per entry, the gradient's own storage where the noise can be added in place, else null: its
+ * values left clipping as they were read (no new array was made for them), the backend lets the
+ * storage be overwritten (see `writableStorage`), and no other entry names the same tensor, whose
+ * read would then see the noise. In place, a step needs no new array and no copy per variable.
+ * The views are only valid until the next tfjs operation.
+ */
+function inPlaceTargets(
+  entries: readonly Entry[],
+  raw: HostTensors,
+  clipped: HostTensors,
+): (Float32Array | null)[] {
+  const uses = new Map<object, number>();
+  for (const e of entries)
+    if (e.tensor !== null) uses.set(e.tensor.dataId, (uses.get(e.tensor.dataId) ?? 0) + 1);
+  return entries.map((e, i) =>
+    e.tensor !== null && clipped[i] === raw[i] && uses.get(e.tensor.dataId) === 1
+      ? writableStorage(e.tensor)
+      : null,
+  );
 }
 
 function variableNamed(name: string): tf.Variable {
@@ -128,7 +150,8 @@ export class NoisyOptimizer extends tf.Optimizer {
   /** One optimizer step: the pipeline in the class docstring. */
   override applyGradients(variableGradients: tf.NamedTensorMap | NamedTensor[]): void {
     const entries = entriesOf(variableGradients);
-    // Read in place where the backend allows (no copy); nothing below writes to `raw`.
+    // Read in place where the backend allows (no copy). Only the noise writes to `raw`'s memory
+    // (see inPlaceTargets), after its last read.
     const raw: HostTensors = entries.map((e) => (e.tensor === null ? null : readStorage(e.tensor)));
     const gradGlobalNorm = globalNorm(raw);
     if (!Number.isFinite(gradGlobalNorm)) {
@@ -139,11 +162,12 @@ export class NoisyOptimizer extends tf.Optimizer {
     const std = this.nextNoiseStd;
     const clipped = this.clip.update(raw, EMPTY_STATE).updates;
     const toGradient = this.options.target === 'gradient';
-    const updates = toGradient ? this.noise.update(clipped, this.noiseState).updates : clipped;
+    const overwrite = this.options.overwriteGradients;
+    const inPlace = toGradient && overwrite && std > 0 ? inPlaceTargets(entries, raw, clipped) : [];
+    const updates = toGradient && std > 0 ? addNoise(clipped, std, this.noiseState, inPlace) : clipped;
     if (updates === raw) {
       this.inner.applyGradients(variableGradients);
     } else {
-      const overwrite = this.options.overwriteGradients;
       const written = new Set<object>();
       tf.tidy(() => {
         this.inner.applyGradients(
@@ -152,7 +176,8 @@ export class NoisyOptimizer extends tf.Optimizer {
             // A missing gradient stays missing: tfjs's optimizers skip it but keep its slot index.
             if (e.tensor === null || values === null)
               return { name: e.name, tensor: null as unknown as tf.Tensor };
-            if (values === raw[i]) return { name: e.name, tensor: e.tensor };
+            // Unchanged, or the noise already went into the tensor's own storage.
+            if (values === raw[i] || values === inPlace[i]) return { name: e.name, tensor: e.tensor };
             // All of `updates` was computed before the first write, so writes cannot feed back.
             // The same tensor twice in the list gets a fresh tensor the second time.
             const storage = overwrite && !written.has(e.tensor.dataId) ? writableStorage(e.tensor) : null;
