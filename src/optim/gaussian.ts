@@ -7,7 +7,7 @@ import type { Sfc32 } from './random.js';
  *
  * Layer i >= 1 is the rectangle [0, x_i] × [f(x_i), f(x_{i-1})] (x_0 = 0), layer 0 is the base
  * strip [0, R] × [0, f(R)] plus the tail beyond R, given the pseudo-width q = V / f(R). A draw picks
- * a layer and a point in it; ~99% of draws land where the rectangle lies wholly under the curve and
+ * a layer and a point in it; ~97% of draws land where the rectangle lies wholly under the curve and
  * cost one table look-up and one multiply.
  *
  * One 32-bit output is split into independent fields: bits 0–6 pick the layer, bit 7 the sign and
@@ -19,22 +19,22 @@ import type { Sfc32 } from './random.js';
  */
 
 const LAYERS = 128;
-const R = 3.442619855899;
+/** The tail's start (ziggurat.wat holds the same literal). */
+export const R = 3.442619855899;
 const V = 9.91256303526217e-3;
 const SCALE = 2 ** 24;
 
 const density = (x: number): number => Math.exp(-0.5 * x * x);
 
+// The tables are exported (not from the module's index) for the JavaScript reference of the
+// generator in the tests and benchmarks (test/helpers/ziggurat-reference.ts).
 /** K[i]: the position threshold below which a draw in layer i is accepted at once. */
-const K = new Int32Array(LAYERS);
+export const K = new Int32Array(LAYERS);
 /** W[i]: position → x multiplier of layer i (its right edge / 2^24). */
-const W = new Float64Array(LAYERS);
+export const W = new Float64Array(LAYERS);
 /** F[i] = f(x_i), with F[0] = f(0) = 1 used as the top of layer 1. */
-const F = new Float64Array(LAYERS);
-/**
- * K and W per cell = sign bit × 128 + layer, W negated for the negative cells. Exported (not from
- * the module's index) for the JavaScript reference of the fast pass in the tests and benchmarks.
- */
+export const F = new Float64Array(LAYERS);
+/** K and W per cell = sign bit × 128 + layer, W negated for the negative cells. */
 export const CELL_K = new Int32Array(2 * LAYERS);
 export const CELL_W = new Float64Array(2 * LAYERS);
 
@@ -60,38 +60,6 @@ export const CELL_W = new Float64Array(2 * LAYERS);
   }
 })();
 
-/**
- * The exact ziggurat for the draw `first`: accepted at once in the fast region, else the tail, a
- * wedge test, or a fresh draw, all with further randomness from `rng`.
- */
-export function slowNormal(rng: Sfc32, first: number): number {
-  let u = first;
-  for (;;) {
-    const layer = u & (LAYERS - 1);
-    const position = u >>> 8;
-    const negative = (u & 128) !== 0;
-    if (position < (K[layer] as number)) {
-      const x = position * (W[layer] as number);
-      return negative ? -x : x;
-    }
-    if (layer === 0) {
-      // Marsaglia's tail method: exact samples from the normal conditioned on |x| > R.
-      let x: number;
-      let y: number;
-      do {
-        x = -Math.log(rng.nextOpenUnit()) / R;
-        y = -Math.log(rng.nextOpenUnit());
-      } while (y + y < x * x);
-      return negative ? -(R + x) : R + x;
-    }
-    const x = position * (W[layer] as number);
-    const lower = F[layer] as number;
-    const top = F[layer - 1] as number;
-    if (lower + rng.nextOpenUnit() * (top - lower) < density(x)) return negative ? -x : x;
-    u = rng.next();
-  }
-}
-
 /** The generators of one tensor's noise: lane 0 draws the even elements, lane 1 the odd ones, lane 2
  * the extra uniforms of the rare draws that fall outside the fast region. */
 export type NormalStreams = readonly [Sfc32, Sfc32, Sfc32];
@@ -102,16 +70,25 @@ const CHUNK = 16_384;
 const CELL_W_AT = 0;
 const CELL_K_AT = 2048;
 const STATE_AT = 3072;
-const VALUES_AT = 4096;
+const F_AT = 3136;
+const VALUES_AT = 8192;
 const DEFERRED_INDEX_AT = VALUES_AT + 4 * CHUNK;
 const DEFERRED_DRAW_AT = DEFERRED_INDEX_AT + 4 * CHUNK;
+const DEFERRED_BASE_AT = DEFERRED_DRAW_AT + 4 * CHUNK;
+
+type Lists = [deferredIndexAt: number, deferredDrawAt: number, deferredBaseAt: number];
+const LISTS: Lists = [DEFERRED_INDEX_AT, DEFERRED_DRAW_AT, DEFERRED_BASE_AT];
 
 interface Kernel {
-  fill(n: number, std: number, deferredIndexAt: number, deferredDrawAt: number): number;
+  /** The fast pass over `values[0, n)`; returns how many draws it deferred. */
+  fill(n: number, std: number, ...lists: Lists): number;
+  /** The slow pass over the deferred draws of the last `fill`. */
+  redo(pending: number, std: number, ...lists: Lists): void;
+  /** One exact standard normal for the draw `u`, further randomness from lane 2. */
+  slow(u: number): number;
   readonly values: Float32Array;
+  /** The three lanes' a, b, c, d. */
   readonly state: Int32Array;
-  readonly deferredIndex: Int32Array;
-  readonly deferredDraw: Int32Array;
 }
 
 /** The part of the WebAssembly JS API used here (its types live in lib.dom, not in our libs). */
@@ -125,31 +102,32 @@ let kernel: Kernel | null = null;
 /** Instantiates ziggurat.wat once per thread (synchronously: the module is under 1 KB). */
 function loadKernel(): Kernel {
   if (kernel !== null) return kernel;
-  const instance = new WebAssembly.Instance(new WebAssembly.Module(zigguratWasm), {});
-  const { memory, fill } = instance.exports;
+  // Math.exp and Math.log themselves, so the slow path's numbers are JavaScript's to the last bit.
+  const imports = { math: { exp: Math.exp, log: Math.log } };
+  const instance = new WebAssembly.Instance(new WebAssembly.Module(zigguratWasm), imports);
+  const { memory, fill, redo, slow } = instance.exports;
   const buffer: unknown = Reflect.get(memory ?? {}, 'buffer');
-  if (typeof fill !== 'function' || !(buffer instanceof ArrayBuffer))
-    throw new Error('ziggurat kernel: missing its fill function or memory');
+  if (
+    typeof fill !== 'function' ||
+    typeof redo !== 'function' ||
+    typeof slow !== 'function' ||
+    !(buffer instanceof ArrayBuffer)
+  )
+    throw new Error('ziggurat kernel: missing an export (fill, redo, slow or memory)');
   // The memory never grows (the kernel works in CHUNKs), so these views stay valid.
-  if (buffer.byteLength < DEFERRED_DRAW_AT + 4 * CHUNK) throw new Error('ziggurat kernel: memory too small');
+  if (buffer.byteLength < DEFERRED_BASE_AT + 4 * CHUNK) throw new Error('ziggurat kernel: memory too small');
   new Float64Array(buffer, CELL_W_AT, 2 * LAYERS).set(CELL_W);
   new Int32Array(buffer, CELL_K_AT, 2 * LAYERS).set(CELL_K);
+  new Float64Array(buffer, F_AT, LAYERS).set(F);
   kernel = {
     fill: fill as Kernel['fill'],
+    redo: redo as Kernel['redo'],
+    slow: slow as Kernel['slow'],
     values: new Float32Array(buffer, VALUES_AT, CHUNK),
-    state: new Int32Array(buffer, STATE_AT, 8),
-    deferredIndex: new Int32Array(buffer, DEFERRED_INDEX_AT, CHUNK),
-    deferredDraw: new Int32Array(buffer, DEFERRED_DRAW_AT, CHUNK),
+    state: new Int32Array(buffer, STATE_AT, 12),
   };
   return kernel;
 }
-
-// Scratch for the deferred draws of a whole tensor (the kernel's lists hold one chunk's); a
-// module-level buffer avoids an allocation per tensor. JavaScript is single-threaded per isolate,
-// and the buffer is not held across calls.
-let deferredIndex = new Int32Array(1024);
-let deferredDraw = new Int32Array(1024);
-let deferredBase = new Float32Array(1024);
 
 /** Whether two views of one buffer share any byte. */
 function overlap(a: Float32Array, b: Float32Array): boolean {
@@ -163,7 +141,7 @@ function overlap(a: Float32Array, b: Float32Array): boolean {
  *
  * Two passes keep the distribution exact and the hot loop free of branches that mispredict:
  * - the fast pass (ziggurat.wat, in chunks) draws element i from lane i & 1 and writes every
- *   element as if its draw were accepted, recording the ~1.2% that miss the fast region;
+ *   element as if its draw were accepted, recording the ~2.8% that miss the fast region;
  * - then, in index order, those are redone by the exact slow path, lane 2 supplying its extra
  *   randomness. An odd last element is drawn from lane 0 here too.
  * Two lanes side by side, because each SFC32 step depends on the one before and two independent
@@ -175,59 +153,39 @@ export function addScaledNormals(
   std: number,
   streams: NormalStreams,
 ): void {
-  const [even, odd, fix] = streams;
   const n = out.length;
   if (base.length < n) throw new RangeError(`addScaledNormals: base has ${base.length} < ${n} values`);
   if (out.buffer === base.buffer && out.byteOffset !== base.byteOffset && overlap(out, base))
     throw new RangeError('addScaledNormals: out and base overlap without being the same array');
-  if (deferredIndex.length < n) {
-    deferredIndex = new Int32Array(n);
-    deferredDraw = new Int32Array(n);
-    deferredBase = new Float32Array(n);
-  }
   const k = loadKernel();
   const state = k.state;
-  state[0] = even.a;
-  state[1] = even.b;
-  state[2] = even.c;
-  state[3] = even.d;
-  state[4] = odd.a;
-  state[5] = odd.b;
-  state[6] = odd.c;
-  state[7] = odd.d;
+  streams.forEach((lane, i) => {
+    state[4 * i] = lane.a;
+    state[4 * i + 1] = lane.b;
+    state[4 * i + 2] = lane.c;
+    state[4 * i + 3] = lane.d;
+  });
   const pairs = n - (n & 1);
-  let pending = 0;
+  // Chunk by chunk: lanes 0 and 1 continue across chunks, and lane 2 redoes each chunk's misses
+  // in index order, so the result is the same as one pass over the whole tensor.
   for (let start = 0; start < pairs; start += CHUNK) {
     const size = Math.min(CHUNK, pairs - start);
     k.values.set(base.subarray(start, start + size));
-    const missed = k.fill(size, std, DEFERRED_INDEX_AT, DEFERRED_DRAW_AT);
-    // The base values of the redone draws are kept before `out` is written: it may be `base`.
-    for (let j = 0; j < missed; j++) {
-      const i = start + (k.deferredIndex[j] as number);
-      deferredIndex[pending] = i;
-      deferredDraw[pending] = k.deferredDraw[j] as number;
-      deferredBase[pending] = base[i] as number;
-      pending += 1;
-    }
+    const pending = k.fill(size, std, ...LISTS);
+    if (pending > 0) k.redo(pending, std, ...LISTS);
     out.set(k.values.subarray(0, size), start);
   }
-  even.a = state[0] as number;
-  even.b = state[1] as number;
-  even.c = state[2] as number;
-  even.d = state[3] as number;
-  odd.a = state[4] as number;
-  odd.b = state[5] as number;
-  odd.c = state[6] as number;
-  odd.d = state[7] as number;
+  const read = (lane: Sfc32, i: number): void => {
+    lane.a = state[4 * i] as number;
+    lane.b = state[4 * i + 1] as number;
+    lane.c = state[4 * i + 2] as number;
+    lane.d = state[4 * i + 3] as number;
+  };
+  streams.forEach(read);
+  // An odd last element: lane 0's next draw, through the slow path (which accepts fast draws too).
   if (pairs < n) {
-    deferredIndex[pending] = pairs;
-    deferredDraw[pending] = even.next();
-    deferredBase[pending] = base[pairs] as number;
-    pending += 1;
-  }
-  for (let j = 0; j < pending; j++) {
-    const i = deferredIndex[j] as number;
-    out[i] = (deferredBase[j] as number) + std * slowNormal(fix, deferredDraw[j] as number);
+    out[pairs] = (base[pairs] as number) + std * k.slow(streams[0].next());
+    read(streams[2], 2);
   }
 }
 

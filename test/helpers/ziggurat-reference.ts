@@ -1,11 +1,43 @@
-import { CELL_K, CELL_W, slowNormal } from '../../src/optim/gaussian.js';
-import type { NormalStreams } from '../../src/optim/index.js';
+import { CELL_K, CELL_W, F, K, R, W } from '../../src/optim/gaussian.js';
+import type { NormalStreams, Sfc32 } from '../../src/optim/index.js';
 
 /**
- * The ziggurat's fast pass in plain JavaScript, as `src/optim/gaussian.ts` ran it before the
- * WebAssembly kernel (`ziggurat.wat`): the tests' oracle for the kernel (the two must agree bit
- * for bit) and the benchmark's baseline for it (`bench/optim.ts`). Same contract as
- * `addScaledNormals`, except that `out` must not be `base`.
+ * The exact ziggurat for the draw `first` in plain JavaScript (the slow path the kernel runs in
+ * WebAssembly): accepted at once in the fast region, else the tail, a wedge test, or a fresh draw,
+ * with further randomness from `rng`.
+ */
+function slowNormal(rng: Sfc32, first: number): number {
+  let u = first;
+  for (;;) {
+    const layer = u & 127;
+    const position = u >>> 8;
+    const negative = (u & 128) !== 0;
+    if (position < (K[layer] as number)) {
+      const x = position * (W[layer] as number);
+      return negative ? -x : x;
+    }
+    if (layer === 0) {
+      let x: number;
+      let y: number;
+      do {
+        x = -Math.log(rng.nextOpenUnit()) / R;
+        y = -Math.log(rng.nextOpenUnit());
+      } while (y + y < x * x);
+      return negative ? -(R + x) : R + x;
+    }
+    const x = position * (W[layer] as number);
+    const lower = F[layer] as number;
+    const top = F[layer - 1] as number;
+    if (lower + rng.nextOpenUnit() * (top - lower) < Math.exp(-0.5 * x * x)) return negative ? -x : x;
+    u = rng.next();
+  }
+}
+
+/**
+ * The generator in plain JavaScript, as `src/optim/gaussian.ts` ran it before the WebAssembly
+ * kernel (`ziggurat.wat`): the tests' oracle for the kernel (the two must agree bit for bit) and
+ * the benchmark's baseline for it (`bench/optim.ts`). Same contract as `addScaledNormals`, except
+ * that `out` must not be `base`.
  */
 export function addScaledNormalsJs(
   out: Float32Array,
