@@ -56,7 +56,15 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
     'grpc.max_receive_message_length': options.maxReceiveMessageBytes ?? 4 * 1024 * 1024,
     'grpc.keepalive_permit_without_calls': 1,
   });
-  const health = new HealthImplementation({ '': 'NOT_SERVING', [SERVICE_NAME]: 'NOT_SERVING' });
+  // Every service this port serves has a health status of its own (the empty name is the whole
+  // server), so a probe or a load balancer can check exactly the API it routes.
+  const healthNames = ['', SERVICE_NAME, SWEEP_SERVICE_NAME];
+  const health = new HealthImplementation(
+    Object.fromEntries(healthNames.map((name) => [name, 'NOT_SERVING'])),
+  );
+  const setHealth = (status: 'SERVING' | 'NOT_SERVING') => {
+    for (const name of healthNames) health.setStatus(name, status);
+  };
   health.addToServer(server);
   new ReflectionService(protos.reflection).addToServer(server);
   const deps = {
@@ -83,14 +91,12 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
             reject(error);
             return;
           }
-          health.setStatus('', 'SERVING');
-          health.setStatus(SERVICE_NAME, 'SERVING');
+          setHealth('SERVING');
           resolve(bound);
         });
       }),
     shutdown: async (graceMs) => {
-      health.setStatus('', 'NOT_SERVING');
-      health.setStatus(SERVICE_NAME, 'NOT_SERVING');
+      setHealth('NOT_SERVING');
       await new Promise<void>((resolve) => {
         const timer = setTimeout(() => {
           server.forceShutdown();
