@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { resolve } from 'node:path';
+import { isAbsolute, resolve } from 'node:path';
 import { parseStaticTokens, type StaticToken } from './auth/index.js';
 import { invalidArgument } from './errors/index.js';
 
@@ -58,6 +58,12 @@ export interface ServiceConfig {
     readonly keyFile: string;
     readonly clientCaFile: string | null;
   } | null;
+  /**
+   * Directories whose subtrees clients may name as training data (an IDX `data.dir`).
+   * `GRADNOISE_DATA_ROOTS`: absolute paths separated by commas, default `/usr/share/datasets`
+   * (where Debian's dataset packages install); `/` allows any directory.
+   */
+  readonly dataRoots: readonly string[];
   /** Largest request message in bytes. `GRADNOISE_MAX_MESSAGE_BYTES`, default 4 MiB. */
   readonly maxMessageBytes: number;
   /** Server streams one client may hold at once. `GRADNOISE_MAX_STREAMS_PER_CLIENT`, default 100. */
@@ -91,6 +97,19 @@ function oneOf<T extends string>(env: Env, name: string, fallback: T, allowed: r
 function text(env: Env, name: string, fallback: string): string {
   const raw = env[name];
   return raw === undefined || raw.trim() === '' ? fallback : raw.trim();
+}
+
+/** A comma-separated list of absolute paths, normalised. */
+function absolutePaths(env: Env, name: string, fallback: readonly string[]): readonly string[] {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const paths = raw.split(',').map((p) => p.trim());
+  for (const path of paths) {
+    if (path === '' || !isAbsolute(path)) {
+      throw invalidArgument(name, raw, 'absolute directory paths separated by commas');
+    }
+  }
+  return paths.map((path) => resolve(path));
 }
 
 /** The TLS files, absolute; cert and key come together, the client CA only with them. */
@@ -139,6 +158,7 @@ export function compileConfig(env: Env, defaults: { hostname: string; pid: numbe
     pollMs: integer(env, 'GRADNOISE_POLL_MS', 1000, 10, 60_000),
     apiTokens: parseStaticTokens(env.GRADNOISE_TOKENS),
     tls: tlsFiles(env),
+    dataRoots: absolutePaths(env, 'GRADNOISE_DATA_ROOTS', ['/usr/share/datasets']),
     maxMessageBytes: integer(env, 'GRADNOISE_MAX_MESSAGE_BYTES', 4 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     maxStreamsPerClient: integer(env, 'GRADNOISE_MAX_STREAMS_PER_CLIENT', 100, 1, 1_000_000),
     maxQueuedRuns: integer(env, 'GRADNOISE_MAX_QUEUED_RUNS', 10_000, 1, 100_000_000),

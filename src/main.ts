@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { Authenticator } from './auth/index.js';
 import { compileConfig, type ServiceConfig } from './config.js';
+import { setDataRoots } from './data/index.js';
 import { createRegistry, startMetricsServer } from './metrics/index.js';
 import { RunScheduler, selectBackend } from './runs/index.js';
 import { bearerAuthenticate, createGrpcServer, serverCredentials } from './server/index.js';
@@ -18,6 +19,8 @@ import { createStore, migrate, startEmbeddedPostgres } from './store/index.js';
 export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const config: ServiceConfig = compileConfig(env, { hostname: hostname(), pid: process.pid });
   const logger = pino({ level: config.logLevel, base: { service: 'gradnoise', replica: config.replicaId } });
+  // Before any request: the directories clients may name as training data.
+  setDataRoots(config.dataRoots);
   logger.info(
     {
       config: {

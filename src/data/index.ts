@@ -6,4 +6,5 @@ export {
   MNIST_TEST_SIZE,
   MNIST_TRAIN_SIZE,
 } from './mnist.js';
+export { dataRoots, isAllowedDataDir, setDataRoots } from './roots.js';
 export { type DataSplit, type LabeledSet, takeFirst } from './types.js';

