@@ -1,14 +1,20 @@
 import { status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { setDataRoots } from '../../../src/data/index.js';
 import type { StartRunRequest } from '../../../src/generated/proto/gradnoise/v1/StartRunRequest.js';
 import { api } from '../../helpers/client.js';
 import { startTestService, type TestService } from '../../helpers/service.js';
 
 let service: TestService;
 beforeAll(async () => {
+  // As the service does from GRADNOISE_DATA_ROOTS (src/main.ts); the server runs in this process.
+  setDataRoots(['/nonexistent']);
   service = await startTestService();
 });
-afterAll(() => service.stop());
+afterAll(async () => {
+  await service.stop();
+  setDataRoots(null);
+});
 
 const UNKNOWN_UUID = '00000000-0000-4000-8000-000000000000';
 
@@ -166,6 +172,12 @@ const START_RUN_CASES: ReadonlyArray<[string, StartRunRequest, status, string]> 
     { trainer: 'mlp', mlp: { data: { source: 'DATA_SOURCE_IDX', dir: '/nonexistent/gradnoise-data' } } },
     status.FAILED_PRECONDITION,
     '/nonexistent/gradnoise-data',
+  ],
+  [
+    'mlp idx dir outside the data roots',
+    { trainer: 'mlp', mlp: { data: { source: 'DATA_SOURCE_IDX', dir: '/etc/../etc/ssl' } } },
+    status.INVALID_ARGUMENT,
+    'data.dir: got "/etc/../etc/ssl"; allowed: a directory in /nonexistent',
   ],
   [
     'too many labels',
