@@ -3,7 +3,7 @@ import type { PackageDefinition } from '@grpc/proto-loader';
 import { invalidArgument } from '../errors/index.js';
 import type { SweepServiceHandlers } from '../generated/proto/gradnoise/v1/SweepService.js';
 import type { Store } from '../store/types.js';
-import { describeSweep, listSweepRuns, startSweep, sweepCurves } from '../sweeps/index.js';
+import { checkMaxPoints, describeSweep, listSweepRuns, startSweep, sweepCurves } from '../sweeps/index.js';
 import { requiredId, shortString } from './fields.js';
 import { type HandlerDeps, unary } from './handlers.js';
 import { checkQueuedRuns } from './limits.js';
@@ -79,7 +79,8 @@ export function createSweepServiceHandlers(deps: SweepServiceDeps): SweepService
     GetSweepCurves: unary(deps, 'GetSweepCurves', async (request, ctx) => {
       const sweepId = requiredId('sweep_id', request.sweepId);
       const metric = shortString('metric', request.metric, 128);
-      return encodeCurves(await sweepCurves(store, ctx.project, sweepId, metric));
+      const maxPoints = checkMaxPoints('max_points', request.maxPoints);
+      return encodeCurves(await sweepCurves(store, ctx.project, sweepId, metric, maxPoints));
     }),
   };
 }

@@ -26,6 +26,7 @@ export {
   SWEEP_LABELS,
 } from './run-labels.js';
 export { type SweepDeps, startSweep } from './start-sweep.js';
+export { checkMaxPoints, DEFAULT_CURVE_POINTS, MAX_CURVE_POINTS, thinCurve } from './thin.js';
 export {
   ARMS,
   type Arm,

@@ -4,6 +4,7 @@ import { sweepCells } from './grid.js';
 import { checkMetricName, compileObjective } from './objective.js';
 import { buildReport, type SweepReport } from './report.js';
 import { type RunPlace, runPlace } from './run-labels.js';
+import { DEFAULT_CURVE_POINTS, thinCurve } from './thin.js';
 import { ARMS, type Arm, type RequestedObjective, type SweepSpec } from './types.js';
 
 /** A sweep as GetSweep shows it: the stored request, run counts by status, and the report. */
@@ -82,13 +83,15 @@ export interface SweepCurve {
 
 /**
  * GetSweepCurves: mean (and min, max) over seeds of one metric per cell, arm and step, the data of
- * the paper's Figure 2. `metric` '' means the objective's. Curves come in grid order.
+ * the paper's Figure 2. `metric` '' means the objective's. Curves come in grid order, each thinned
+ * to at most `maxPoints` points (`thinCurve`).
  */
 export async function sweepCurves(
   store: Store,
   project: string,
   id: string,
   metric: string,
+  maxPoints: number = DEFAULT_CURVE_POINTS,
 ): Promise<{ readonly metric: string; readonly curves: readonly SweepCurve[] }> {
   const record = await store.sweeps.get(project, id);
   const spec = sweepSpec(record);
@@ -105,7 +108,13 @@ export async function sweepCurves(
   for (const cell of sweepCells(spec)) {
     for (const arm of ARMS) {
       const list = byKey.get(`${arm}\u0000${cell.key}`);
-      if (list) curves.push({ cell: cell.key, arm, points: list.sort((a, b) => a.step - b.step) });
+      if (list) {
+        const points = thinCurve(
+          list.sort((a, b) => a.step - b.step),
+          maxPoints,
+        );
+        curves.push({ cell: cell.key, arm, points });
+      }
     }
   }
   return { metric: name, curves };

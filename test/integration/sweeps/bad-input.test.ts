@@ -180,6 +180,13 @@ describe('SweepService bad input', () => {
       status.INVALID_ARGUMENT,
       'metric: got "no spaces"',
     ],
+    [
+      'max_points 1',
+      { sweepId: '@', maxPoints: 1 },
+      status.INVALID_ARGUMENT,
+      'max_points: got 1; allowed: 0 (for 1000) or an integer in [2, 100000]',
+    ],
+    ['negative max_points', { sweepId: '@', maxPoints: -5 }, status.INVALID_ARGUMENT, 'max_points: got -5'],
   ])('GetSweepCurves with %s', async (_, request, code, text) => {
     const error = await failure(
       sweeps.getSweepCurves({
