@@ -13,6 +13,7 @@ export type ErrorCode =
   | 'PERMISSION_DENIED'
   | 'UNAVAILABLE'
   | 'CANCELLED'
+  | 'ABORTED'
   | 'INTERNAL';
 
 export class AppError extends Error {

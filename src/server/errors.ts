@@ -12,6 +12,7 @@ const CODE: Readonly<Record<ErrorCode, GrpcStatus>> = {
   PERMISSION_DENIED: GrpcStatus.PERMISSION_DENIED,
   UNAVAILABLE: GrpcStatus.UNAVAILABLE,
   CANCELLED: GrpcStatus.CANCELLED,
+  ABORTED: GrpcStatus.ABORTED,
   INTERNAL: GrpcStatus.INTERNAL,
 };
 

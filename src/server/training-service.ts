@@ -1,5 +1,5 @@
 import type { Server } from '@grpc/grpc-js';
-import { invalidArgument, notFound } from '../errors/index.js';
+import { AppError, invalidArgument, notFound } from '../errors/index.js';
 import type { GetCheckpointResponse } from '../generated/proto/gradnoise/v1/GetCheckpointResponse.js';
 import type { ListRunsResponse } from '../generated/proto/gradnoise/v1/ListRunsResponse.js';
 import type { ListTrainersResponse } from '../generated/proto/gradnoise/v1/ListTrainersResponse.js';
@@ -156,7 +156,6 @@ export function createTrainingServiceHandlers(deps: TrainingServiceDeps): Traini
       const meta = await store.checkpoints.getMeta(runId, step);
       if (meta === null)
         throw notFound(step === 0 ? 'checkpoint of run' : `checkpoint at step ${step} of run`, runId);
-      const data = await store.checkpoints.getData(runId, meta.step);
       await writer.write({
         step: meta.step,
         sizeBytes: meta.sizeBytes,
@@ -166,8 +165,18 @@ export function createTrainingServiceHandlers(deps: TrainingServiceDeps): Traini
         data: Buffer.alloc(0),
         offset: 0,
       });
-      for (let offset = 0; offset < data.byteLength; offset += CHECKPOINT_CHUNK_BYTES) {
-        const chunk = data.subarray(offset, Math.min(offset + CHECKPOINT_CHUNK_BYTES, data.byteLength));
+      // One chunk read from PostgreSQL per message: memory stays at a chunk per download, whatever
+      // the checkpoint's size, and a slow client slows only its own reads.
+      for (let offset = 0; offset < meta.sizeBytes; offset += CHECKPOINT_CHUNK_BYTES) {
+        const length = Math.min(CHECKPOINT_CHUNK_BYTES, meta.sizeBytes - offset);
+        const chunk = await store.checkpoints.getDataRange(runId, meta.step, offset, length);
+        if (chunk.byteLength !== length) {
+          // Replaced or removed while it was being sent (a re-save of the same step).
+          throw new AppError(
+            'ABORTED',
+            `checkpoint at step ${meta.step} of run ${runId} changed during the download; retry`,
+          );
+        }
         await writer.write({
           data: Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength),
           offset,

@@ -24,6 +24,10 @@ const UPSERT = `
     size_bytes = EXCLUDED.size_bytes, sha256 = EXCLUDED.sha256, format = EXCLUDED.format,
     index = EXCLUDED.index, data = EXCLUDED.data, created_at = EXCLUDED.created_at`;
 
+const RANGE = `
+  SELECT substring(data FROM $3::int4 FOR $4::int4) AS slice
+  FROM checkpoints WHERE run_id = $1::uuid AND step = $2::int4`;
+
 /**
  * Checkpoints: metadata columns beside the safetensors bytes in `bytea`, one row per (run, step).
  * `save` goes through the raw `pool`: `pg` sends a Buffer as a binary parameter, while Prisma's
@@ -74,6 +78,30 @@ export function createCheckpointRepository(prisma: PrismaClient, pool: pg.Pool):
       );
       if (row === null) throw notFound(`checkpoint at step ${step} of run`, runId);
       return row.data;
+    },
+
+    async getDataRange(runId, step, offset, length) {
+      checkStep(step, false);
+      for (const [field, value] of [
+        ['offset', offset],
+        ['length', length],
+      ] as const) {
+        if (!Number.isInteger(value) || value < 0 || value > 2 ** 31 - 1)
+          throw invalidArgument(field, value, 'an integer in [0, 2^31 - 1]');
+      }
+      if (!isUuid(runId)) throw notFound(`checkpoint at step ${step} of run`, runId);
+      // The column is stored uncompressed (migration 20261130010000), so PostgreSQL reads only
+      // the slice's TOAST pieces; `pg` decodes the bytea's hex text to a Buffer natively.
+      const result = await translateErrors('checkpoint of run', runId, () =>
+        pool.query<{ slice: Buffer }>({
+          name: 'checkpoints.range',
+          text: RANGE,
+          values: [runId, step, offset + 1, length],
+        }),
+      );
+      const row = result.rows[0];
+      if (row === undefined) throw notFound(`checkpoint at step ${step} of run`, runId);
+      return row.slice;
     },
   };
 }

@@ -152,6 +152,12 @@ export interface CheckpointRepository {
   getMeta(runId: string, step: number): Promise<CheckpointMeta | null>;
   /** Reads the bytes of a stored checkpoint. */
   getData(runId: string, step: number): Promise<Uint8Array>;
+  /**
+   * Reads `length` bytes from `offset` of a stored checkpoint (fewer at its end, none past it), so
+   * a download holds one chunk in memory, not the whole file. NOT_FOUND when there is no such
+   * checkpoint.
+   */
+  getDataRange(runId: string, step: number, offset: number, length: number): Promise<Uint8Array>;
 }
 
 /** A stored sweep. `spec` is the compiled sweep (src/sweeps `SweepSpec`), trusted: only we write it. */

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeSafetensors } from '../../../src/runs/index.js';
 import { api } from '../../helpers/client.js';
@@ -67,6 +68,59 @@ describe('a run end to end over gRPC', () => {
     const [meta] = await client.getCheckpoint({ runId: run.id, step: 20 });
     expect(meta?.step).toBe('20');
     await expect(client.getCheckpoint({ runId: run.id, step: 21 })).rejects.toMatchObject({ code: 5 });
+  });
+
+  it('streams a checkpoint larger than a chunk in 1 MiB pieces at the right offsets', async () => {
+    const client = api(service.client);
+    const run = await client.startRun({ trainer: 'smoke', maxSteps: 2 });
+    await client.streamMetrics({ runId: run.id, sinceStep: 0 });
+    // A 2.5 MiB checkpoint at step 9, stored as the worker stores one.
+    const data = new Uint8Array(2.5 * 1024 * 1024).map((_, i) => (i * 131 + 7) % 251);
+    const sha256 = createHash('sha256').update(data).digest('hex');
+    await service.store.checkpoints.save(
+      { runId: run.id, step: 9, sizeBytes: data.byteLength, sha256, format: 'safetensors', index: {} },
+      data,
+    );
+    const [meta, ...chunks] = await client.getCheckpoint({ runId: run.id, step: 9 });
+    expect(meta).toMatchObject({ step: '9', sizeBytes: String(data.byteLength), sha256 });
+    expect(chunks.map((c) => [Number(c.offset), c.data.byteLength])).toEqual([
+      [0, 1024 * 1024],
+      [1024 * 1024, 1024 * 1024],
+      [2 * 1024 * 1024, 512 * 1024],
+    ]);
+    expect(Buffer.concat(chunks.map((c) => c.data)).equals(Buffer.from(data))).toBe(true);
+  });
+
+  it('ends a download with ABORTED when the checkpoint is replaced while it streams', async () => {
+    const client = api(service.client);
+    const run = await client.startRun({ trainer: 'smoke', maxSteps: 2 });
+    await client.streamMetrics({ runId: run.id, sinceStep: 0 });
+    const save = (bytes: number) => {
+      const data = new Uint8Array(bytes).fill(3);
+      const sha256 = createHash('sha256').update(data).digest('hex');
+      return service.store.checkpoints.save(
+        { runId: run.id, step: 11, sizeBytes: bytes, sha256, format: 'safetensors', index: {} },
+        data,
+      );
+    };
+    await save(2.5 * 1024 * 1024);
+    // After the first chunk is read, the same step is saved again, shorter (a re-saved step).
+    const checkpoints = service.store.checkpoints;
+    const original = checkpoints.getDataRange.bind(checkpoints);
+    let reads = 0;
+    checkpoints.getDataRange = async (...args) => {
+      reads += 1;
+      if (reads === 2) await save(1024 * 1024 + 10);
+      return original(...args);
+    };
+    try {
+      await expect(client.getCheckpoint({ runId: run.id, step: 11 })).rejects.toMatchObject({
+        code: status.ABORTED,
+        details: expect.stringContaining('changed during the download; retry'),
+      });
+    } finally {
+      checkpoints.getDataRange = original;
+    }
   });
 
   it('lists the trainers with their defaults', async () => {

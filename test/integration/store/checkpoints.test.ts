@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { expectAppError, newRun, useStore } from './fixtures.js';
+import { expectAppError, newRun, sql, useStore } from './fixtures.js';
 
 describe('CheckpointRepository', () => {
   const t = useStore({ poolSize: 2 });
@@ -44,6 +44,41 @@ describe('CheckpointRepository', () => {
     expect(await t.store.checkpoints.getMeta('not-a-uuid', 0)).toBeNull();
     await expectAppError(t.store.checkpoints.getData(run.id, 7), 'NOT_FOUND', /checkpoint at step 7 of run/);
     await expectAppError(t.store.checkpoints.getData('not-a-uuid', 7), 'NOT_FOUND');
+  });
+
+  it('reads a checkpoint by byte ranges that add up to it, stored uncompressed out of line', async () => {
+    const { run } = await t.store.runs.create(newRun());
+    // 2.5 MiB: three 1 MiB chunks, the last one short.
+    const data = bytes(2.5 * 1024 * 1024, 7);
+    await t.store.checkpoints.save(meta(run.id, 300, data), data);
+    const MiB = 1024 * 1024;
+    const parts: Uint8Array[] = [];
+    for (let offset = 0; offset < data.byteLength; offset += MiB) {
+      parts.push(await t.store.checkpoints.getDataRange(run.id, 300, offset, MiB));
+    }
+    expect(parts.map((p) => p.byteLength)).toEqual([MiB, MiB, MiB / 2]);
+    expect(Buffer.concat(parts).equals(Buffer.from(data))).toBe(true);
+    expect((await t.store.checkpoints.getDataRange(run.id, 300, data.byteLength, MiB)).byteLength).toBe(0);
+    expect(Buffer.from(await t.store.checkpoints.getDataRange(run.id, 300, 5, 3))).toEqual(
+      Buffer.from(data.subarray(5, 8)),
+    );
+    await expectAppError(t.store.checkpoints.getDataRange(run.id, 301, 0, 10), 'NOT_FOUND', /step 301/);
+    await expectAppError(t.store.checkpoints.getDataRange('not-a-uuid', 300, 0, 10), 'NOT_FOUND');
+    await expectAppError(
+      t.store.checkpoints.getDataRange(run.id, 300, -1, 10),
+      'INVALID_ARGUMENT',
+      /^offset/,
+    );
+    await expectAppError(
+      t.store.checkpoints.getDataRange(run.id, 300, 0, 0.5),
+      'INVALID_ARGUMENT',
+      /^length/,
+    );
+    const [storage] = await sql<{ attstorage: string }>(
+      t.db.url,
+      `SELECT attstorage FROM pg_attribute WHERE attrelid = 'checkpoints'::regclass AND attname = 'data'`,
+    );
+    expect(storage?.attstorage).toBe('e'); // EXTERNAL: out of line, never compressed
   });
 
   it('rejects an unknown run, a size that does not match the data, and a bad step', async () => {

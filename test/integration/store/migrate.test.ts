@@ -13,7 +13,8 @@ const API_TOKENS = '20261128000000_api_tokens';
 /** Every migration of prisma/migrations, in the order they apply. */
 const METRIC_POINTS_WITHOUT_FK = '20261129000000_metric_points_without_fk';
 const RUN_QUEUE_ORDER = '20261130000000_run_queue_order';
-const ALL = [INIT, API_TOKENS, METRIC_POINTS_WITHOUT_FK, RUN_QUEUE_ORDER];
+const CHECKPOINT_DATA_UNCOMPRESSED = '20261130010000_checkpoint_data_uncompressed';
+const ALL = [INIT, API_TOKENS, METRIC_POINTS_WITHOUT_FK, RUN_QUEUE_ORDER, CHECKPOINT_DATA_UNCOMPRESSED];
 
 interface MigrationRow {
   id: string;
