@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { compileConfig } from '../../../src/config.js';
 import { dataRoots, isAllowedDataDir, setDataRoots } from '../../../src/data/index.js';
-import { AppError } from '../../../src/errors/index.js';
 import { MLP_DEFAULTS, type MlpConfig, mlpTrainer } from '../../../src/trainers/mlp/index.js';
 
 afterEach(() => {
@@ -42,16 +41,13 @@ describe('data roots: the directories a client may name as training data', () =>
       source: 'idx',
       dir: '/usr/share/datasets/fashion-mnist',
     });
-    let error: unknown;
-    try {
-      compile('/etc/ssl');
-    } catch (e) {
-      error = e;
-    }
-    expect(error).toBeInstanceOf(AppError);
-    expect(error).toMatchObject({ code: 'INVALID_ARGUMENT' });
-    expect((error as AppError).message).toBe(
-      'data.dir: got "/etc/ssl"; allowed: a directory in /usr/share/datasets (the server\'s GRADNOISE_DATA_ROOTS)',
+    expect(() => compile('/etc/ssl')).toThrow(
+      expect.objectContaining({
+        name: 'AppError',
+        code: 'INVALID_ARGUMENT',
+        message:
+          'data.dir: got "/etc/ssl"; allowed: a directory in /usr/share/datasets (the server\'s GRADNOISE_DATA_ROOTS)',
+      }),
     );
   });
 
