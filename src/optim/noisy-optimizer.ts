@@ -47,7 +47,8 @@ function entriesOf(gradients: tf.NamedTensorMap | NamedTensor[]): Entry[] {
 /**
  * Per entry, the gradient's own storage where the noise can be added in place, else null: its
  * values left clipping as they were read (no new array was made for them), the backend lets the
- * storage be overwritten (see `writableStorage`), and no other entry names the same tensor, whose
+ * storage be overwritten (see `writableStorage`), and no other entry's values share any of its
+ * memory (the same tensor listed twice, or on `cpu` a slice's subarray of its source), since their
  * read would then see the noise. In place, a step needs no new array and no copy per variable.
  * The views are only valid until the next tfjs operation.
  */
@@ -56,13 +57,20 @@ function inPlaceTargets(
   raw: HostTensors,
   clipped: HostTensors,
 ): (Float32Array | null)[] {
-  const uses = new Map<object, number>();
-  for (const e of entries)
-    if (e.tensor !== null) uses.set(e.tensor.dataId, (uses.get(e.tensor.dataId) ?? 0) + 1);
+  const shared = (i: number): boolean => {
+    const a = raw[i];
+    if (a === null || a === undefined) return true;
+    return raw.some(
+      (b, j) =>
+        j !== i &&
+        b !== null &&
+        b.buffer === a.buffer &&
+        a.byteOffset < b.byteOffset + b.byteLength &&
+        b.byteOffset < a.byteOffset + a.byteLength,
+    );
+  };
   return entries.map((e, i) =>
-    e.tensor !== null && clipped[i] === raw[i] && uses.get(e.tensor.dataId) === 1
-      ? writableStorage(e.tensor)
-      : null,
+    e.tensor !== null && clipped[i] === raw[i] && !shared(i) ? writableStorage(e.tensor) : null,
   );
 }
 

@@ -95,4 +95,28 @@ describe.each(['cpu', 'wasm'])('overwriteGradients on the %s backend', (backend)
     expect(bitIdentical(inPlace, run(false))).toBe(true);
     expect(bitIdentical([inPlace[0] as Float32Array], [inPlace[1] as Float32Array])).toBe(false);
   });
+
+  it('adds no noise in place into a gradient whose memory another listed gradient shares', () => {
+    // On cpu a slice is a subarray of its source under a new id, so the source's count stays 1:
+    // noise written into the source first would reach the slice's values before they are read.
+    const run = (overwriteGradients: boolean, order: 'source-first' | 'slice-first'): Float32Array[] => {
+      const a = tf.tidy(() => tf.variable(tf.zeros([8])));
+      const b = tf.tidy(() => tf.variable(tf.zeros([4])));
+      const source = tf.tidy(() => tf.range(0, 8).toFloat());
+      const slice = source.slice([4], [4]);
+      const opt = createNoisyOptimizer(innerFor('sgd'), { eta: 1, seed: 5, overwriteGradients });
+      const entries = [
+        { name: a.name, tensor: source },
+        { name: b.name, tensor: slice },
+      ];
+      opt.applyGradients(order === 'source-first' ? entries : [...entries].reverse());
+      const out = snapshot(order === 'source-first' ? [a, b] : [b, a]);
+      tf.dispose([a, b, source, slice]);
+      opt.dispose();
+      return out;
+    };
+    for (const order of ['source-first', 'slice-first'] as const) {
+      expect(bitIdentical(run(true, order), run(false, order)), order).toBe(true);
+    }
+  });
 });
