@@ -169,8 +169,8 @@ export function createTrainingServiceHandlers(deps: TrainingServiceDeps): Traini
       // the checkpoint's size, and a slow client slows only its own reads.
       for (let offset = 0; offset < meta.sizeBytes; offset += CHECKPOINT_CHUNK_BYTES) {
         const length = Math.min(CHECKPOINT_CHUNK_BYTES, meta.sizeBytes - offset);
-        const chunk = await store.checkpoints.getDataRange(runId, meta.step, offset, length);
-        if (chunk.byteLength !== length) {
+        const chunk = await store.checkpoints.getDataRange(runId, meta.step, meta.sha256, offset, length);
+        if (chunk === null || chunk.byteLength !== length) {
           // Replaced or removed while it was being sent (a re-save of the same step).
           throw new AppError(
             'ABORTED',

@@ -26,7 +26,7 @@ const UPSERT = `
 
 const RANGE = `
   SELECT substring(data FROM $3::int4 FOR $4::int4) AS slice
-  FROM checkpoints WHERE run_id = $1::uuid AND step = $2::int4`;
+  FROM checkpoints WHERE run_id = $1::uuid AND step = $2::int4 AND sha256 = $5`;
 
 /**
  * Checkpoints: metadata columns beside the safetensors bytes in `bytea`, one row per (run, step).
@@ -80,28 +80,28 @@ export function createCheckpointRepository(prisma: PrismaClient, pool: pg.Pool):
       return row.data;
     },
 
-    async getDataRange(runId, step, offset, length) {
+    async getDataRange(runId, step, sha256, offset, length) {
       checkStep(step, false);
       for (const [field, value] of [
         ['offset', offset],
         ['length', length],
       ] as const) {
-        if (!Number.isInteger(value) || value < 0 || value > 2 ** 31 - 1)
-          throw invalidArgument(field, value, 'an integer in [0, 2^31 - 1]');
+        // bytea holds at most 1 GiB, so offset + 1 stays within int4.
+        if (!Number.isInteger(value) || value < 0 || value > 2 ** 30)
+          throw invalidArgument(field, value, 'an integer in [0, 2^30]');
       }
-      if (!isUuid(runId)) throw notFound(`checkpoint at step ${step} of run`, runId);
+      if (!isUuid(runId)) return null;
       // The column is stored uncompressed (migration 20261130010000), so PostgreSQL reads only
-      // the slice's TOAST pieces; `pg` decodes the bytea's hex text to a Buffer natively.
+      // the slice's TOAST pieces; `pg` decodes the bytea's hex text to a Buffer natively. The hash
+      // in the key makes every chunk of one download come from the same saved file.
       const result = await translateErrors('checkpoint of run', runId, () =>
         pool.query<{ slice: Buffer }>({
           name: 'checkpoints.range',
           text: RANGE,
-          values: [runId, step, offset + 1, length],
+          values: [runId, step, offset + 1, length, sha256],
         }),
       );
-      const row = result.rows[0];
-      if (row === undefined) throw notFound(`checkpoint at step ${step} of run`, runId);
-      return row.slice;
+      return result.rows[0]?.slice ?? null;
     },
   };
 }

@@ -153,11 +153,18 @@ export interface CheckpointRepository {
   /** Reads the bytes of a stored checkpoint. */
   getData(runId: string, step: number): Promise<Uint8Array>;
   /**
-   * Reads `length` bytes from `offset` of a stored checkpoint (fewer at its end, none past it), so
-   * a download holds one chunk in memory, not the whole file. NOT_FOUND when there is no such
-   * checkpoint.
+   * Reads `length` bytes from `offset` of the checkpoint stored at `step` with the content hash
+   * `sha256` (fewer at its end, none past it), so a download holds one chunk in memory, not the
+   * whole file. Null when no checkpoint at that step has that hash (none, or saved again since the
+   * caller read its metadata).
    */
-  getDataRange(runId: string, step: number, offset: number, length: number): Promise<Uint8Array>;
+  getDataRange(
+    runId: string,
+    step: number,
+    sha256: string,
+    offset: number,
+    length: number,
+  ): Promise<Uint8Array | null>;
 }
 
 /** A stored sweep. `spec` is the compiled sweep (src/sweeps `SweepSpec`), trusted: only we write it. */

@@ -95,31 +95,38 @@ describe('a run end to end over gRPC', () => {
     const client = api(service.client);
     const run = await client.startRun({ trainer: 'smoke', maxSteps: 2 });
     await client.streamMetrics({ runId: run.id, sinceStep: 0 });
-    const save = (bytes: number) => {
-      const data = new Uint8Array(bytes).fill(3);
+    const save = (bytes: number, fill: number) => {
+      const data = new Uint8Array(bytes).fill(fill);
       const sha256 = createHash('sha256').update(data).digest('hex');
       return service.store.checkpoints.save(
         { runId: run.id, step: 11, sizeBytes: bytes, sha256, format: 'safetensors', index: {} },
         data,
       );
     };
-    await save(2.5 * 1024 * 1024);
-    // After the first chunk is read, the same step is saved again, shorter (a re-saved step).
+    await save(2.5 * 1024 * 1024, 3);
     const checkpoints = service.store.checkpoints;
     const original = checkpoints.getDataRange.bind(checkpoints);
-    let reads = 0;
-    checkpoints.getDataRange = async (...args) => {
-      reads += 1;
-      if (reads === 2) await save(1024 * 1024 + 10);
-      return original(...args);
-    };
-    try {
-      await expect(client.getCheckpoint({ runId: run.id, step: 11 })).rejects.toMatchObject({
-        code: status.ABORTED,
-        details: expect.stringContaining('changed during the download; retry'),
-      });
-    } finally {
-      checkpoints.getDataRange = original;
+    // After the first chunk is read, the same step is saved again (a retried attempt's re-save):
+    // shorter, or as long with other bytes, which only the hash tells apart.
+    for (const [size, fill] of [
+      [1024 * 1024 + 10, 4],
+      [2.5 * 1024 * 1024, 5],
+    ]) {
+      await save(2.5 * 1024 * 1024, 3);
+      let reads = 0;
+      checkpoints.getDataRange = async (...args) => {
+        reads += 1;
+        if (reads === 2) await save(size as number, fill as number);
+        return original(...args);
+      };
+      try {
+        await expect(client.getCheckpoint({ runId: run.id, step: 11 })).rejects.toMatchObject({
+          code: status.ABORTED,
+          details: expect.stringContaining('changed during the download; retry'),
+        });
+      } finally {
+        checkpoints.getDataRange = original;
+      }
     }
   });
 
