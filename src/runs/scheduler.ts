@@ -1,5 +1,6 @@
 import type { Registry } from 'prom-client';
 import type { RunRecord, Store } from '../store/types.js';
+import { getTrainer } from '../trainers/index.js';
 import { RunExecution, type RunLogger } from './execution.js';
 import { LiveHub } from './hub.js';
 import { loadLatestCheckpoint, renewLeases } from './leases.js';
@@ -259,6 +260,10 @@ export class RunScheduler {
         this.notifier.finished(run.id, ended.status);
         return;
       }
+      // The trainer's preflight again, here on the main thread where the service's policy (data
+      // roots) is set: the run may have been queued before it, or by a replica with another one,
+      // and its data may have gone since. A failure ends the run FAILED with the reason.
+      await getTrainer(run.spec.trainer).preflight?.(run.spec.trainerConfig);
       const checkpoint = await loadLatestCheckpoint(this.store, run.id);
       const pool = this.pool;
       if (pool === null || pool.idle === 0) {

@@ -68,14 +68,7 @@ export function compileImageDataConfig(prefix: string, value: unknown): ImageDat
     throw invalidArgument(`${prefix}.dir`, dir, 'an absolute directory path (required when source is idx)');
   }
   // Checked here, before anything reads the directory (`stepsPerEpoch`, `preflight`, the load).
-  if (!isAllowedDataDir(dir)) {
-    const allowed = (dataRoots() ?? []).join(', ');
-    throw invalidArgument(
-      `${prefix}.dir`,
-      dir,
-      `a directory in ${allowed} (the server's GRADNOISE_DATA_ROOTS)`,
-    );
-  }
+  checkDataRoots(`${prefix}.dir`, dir);
   return {
     source,
     dir,
@@ -127,5 +120,13 @@ function firstSamples(field: string, size: number | undefined, data: LabeledSet)
 function idxDir(prefix: string, config: ImageDataConfig): string {
   if (config.dir === undefined)
     throw invalidArgument(`${prefix}.dir`, config.dir, 'an absolute directory path');
+  // Again at every read: a stored run may predate the roots, or come from a replica with others.
+  checkDataRoots(`${prefix}.dir`, config.dir);
   return config.dir;
+}
+
+function checkDataRoots(field: string, dir: string): void {
+  if (isAllowedDataDir(dir)) return;
+  const allowed = (dataRoots() ?? []).join(', ');
+  throw invalidArgument(field, dir, `a directory in ${allowed} (the server's GRADNOISE_DATA_ROOTS)`);
 }
