@@ -22,16 +22,17 @@ export function checkMaxPoints(field: string, value: number): number {
 
 /**
  * At most `maxPoints` points of an ascending curve: unchanged when it has no more, else one point
- * per non-empty bucket of `ceil(span / maxPoints)` consecutive steps, carrying the bucket's last
- * step, the runs-weighted mean of its means (the mean of every value in it), the smallest min, the
- * largest max and the most runs of any of its steps. So the envelope [min, max] still holds every
- * value, and the last point is still the curve's last step.
+ * per non-empty bucket of the step range cut into `maxPoints` buckets of equal width (step s goes
+ * to bucket floor((s - first) × maxPoints / span)), carrying the bucket's last step, the
+ * runs-weighted mean of its means (the mean of every value in it), the smallest min, the largest
+ * max and the most runs of any of its steps. So the envelope [min, max] still holds every value,
+ * and the last point is still the curve's last step.
  */
 export function thinCurve(points: readonly CurvePoint[], maxPoints: number): readonly CurvePoint[] {
   const first = points[0];
   const last = points[points.length - 1];
   if (first === undefined || last === undefined || points.length <= maxPoints) return points;
-  const width = Math.ceil((last.step - first.step + 1) / maxPoints);
+  const span = last.step - first.step + 1;
   const out: CurvePoint[] = [];
   let bucket = -1;
   let sum = 0;
@@ -41,7 +42,7 @@ export function thinCurve(points: readonly CurvePoint[], maxPoints: number): rea
     if (current !== null) out.push({ ...current, mean: sum / weight });
   };
   for (const p of points) {
-    const b = Math.floor((p.step - first.step) / width);
+    const b = Math.floor(((p.step - first.step) * maxPoints) / span);
     if (b !== bucket) {
       close();
       bucket = b;

@@ -234,12 +234,12 @@ describe('SweepService with the smoke trainer', () => {
     }
     const loss = await sweeps.getSweepCurves({ sweepId: finished.id, metric: 'loss' });
     expect(loss.curves[0]?.points).toHaveLength(30);
-    // Thinned on request: 30 steps into buckets of 8, each point the bucket's last step, its
-    // envelope holding every value of the bucket.
+    // Thinned on request: 30 steps into 4 buckets of width 7.5, each point the bucket's last step,
+    // its envelope holding every value of the bucket.
     const thin = await sweeps.getSweepCurves({ sweepId: finished.id, metric: 'loss', maxPoints: 4 });
     for (const [c, curve] of thin.curves.entries()) {
       const full = loss.curves[c]?.points ?? [];
-      expect(curve.points.map((p) => p.step)).toEqual(['8', '16', '24', '30']);
+      expect(curve.points.map((p) => p.step)).toEqual(['8', '15', '23', '30']);
       for (const p of full) {
         const bucket = curve.points.find((b) => Number(b.step) >= Number(p.step));
         expect(bucket?.min).toBeLessThanOrEqual(p.min);

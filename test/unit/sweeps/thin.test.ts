@@ -17,17 +17,17 @@ describe('thinCurve: at most maxPoints points per learning curve', () => {
   });
 
   it('buckets equal step ranges: last step, runs-weighted mean, envelope, most runs', () => {
-    // Steps 1..10, bucket width ceil(10 / 3) = 4: [1..4], [5..8], [9..10].
+    // Steps 1..10 in 3 buckets of width 10/3: [1..4], [5..7], [8..10].
     const curve = Array.from({ length: 10 }, (_, i) => point(i + 1, i + 1, i === 0 ? 6 : 2));
     const thin = thinCurve(curve, 3);
-    expect(thin.map((p) => p.step)).toEqual([4, 8, 10]);
+    expect(thin.map((p) => p.step)).toEqual([4, 7, 10]);
     // (1×6 + 2×2 + 3×2 + 4×2) / 12 = 2
     expect(thin[0]?.mean).toBe(2);
-    expect(thin[1]?.mean).toBe(6.5);
-    expect(thin[2]?.mean).toBe(9.5);
+    expect(thin[1]?.mean).toBe(6);
+    expect(thin[2]?.mean).toBe(9);
     expect(thin.map((p) => [p.min, p.max, p.runs])).toEqual([
       [0, 8, 6],
-      [0, 16, 2],
+      [0, 14, 2],
       [0, 20, 2],
     ]);
     // Every original value stays inside some bucket's envelope, and the last step is kept.
@@ -39,6 +39,12 @@ describe('thinCurve: at most maxPoints points per learning curve', () => {
     const thin = thinCurve(curve, 3);
     expect(thin.length).toBeLessThanOrEqual(3);
     expect(thin.map((p) => p.step)).toEqual([200, 5000, 10_000]);
+  });
+
+  it('uses all the points it may, just past the limit too', () => {
+    const curve = Array.from({ length: 1001 }, (_, i) => point(i + 1, i));
+    expect(thinCurve(curve, 1000)).toHaveLength(1000);
+    expect(thinCurve(curve.slice(0, 3), 2).map((p) => p.step)).toEqual([2, 3]);
   });
 
   it('thins 50,000 steps to the default 1,000 points', () => {
