@@ -1,5 +1,6 @@
 import { bytes as zigguratWasm } from '../generated/wasm/ziggurat.js';
 import type { Sfc32 } from './random.js';
+import { sharesMemory } from './views.js';
 
 /*
  * Standard normals by the ziggurat method (Marsaglia & Tsang, "The Ziggurat Method for Generating
@@ -129,11 +130,6 @@ function loadKernel(): Kernel {
   return kernel;
 }
 
-/** Whether two views of one buffer share any byte. */
-function overlap(a: Float32Array, b: Float32Array): boolean {
-  return a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength;
-}
-
 /**
  * Writes `out[i] = base[i] + std * z_i` for i < out.length, with z_i independent standard normals
  * from `streams` (which advance). `out` may be `base` itself (noise added in place), but must not
@@ -155,7 +151,7 @@ export function addScaledNormals(
 ): void {
   const n = out.length;
   if (base.length < n) throw new RangeError(`addScaledNormals: base has ${base.length} < ${n} values`);
-  if (out.buffer === base.buffer && out.byteOffset !== base.byteOffset && overlap(out, base))
+  if (out.byteOffset !== base.byteOffset && sharesMemory(out, base))
     throw new RangeError('addScaledNormals: out and base overlap without being the same array');
   const k = loadKernel();
   const state = k.state;

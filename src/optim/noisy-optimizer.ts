@@ -7,6 +7,7 @@ import { scheduledNoiseStd } from './schedule.js';
 import { exportOptimizerSlots, importOptimizerSlots, type NamedTensor } from './slots.js';
 import { readStorage, writableStorage } from './storage.js';
 import { chain, EMPTY_STATE, type GradientTransformation, type HostTensors } from './transform.js';
+import { sharesMemory } from './views.js';
 
 /**
  * Everything needed to resume a {@link NoisyOptimizer} exactly: the noise state {step, seed}, the
@@ -60,14 +61,7 @@ function inPlaceTargets(
   const shared = (i: number): boolean => {
     const a = raw[i];
     if (a === null || a === undefined) return true;
-    return raw.some(
-      (b, j) =>
-        j !== i &&
-        b !== null &&
-        b.buffer === a.buffer &&
-        a.byteOffset < b.byteOffset + b.byteLength &&
-        b.byteOffset < a.byteOffset + a.byteLength,
-    );
+    return raw.some((b, j) => j !== i && b !== null && sharesMemory(a, b));
   };
   return entries.map((e, i) =>
     e.tensor !== null && clipped[i] === raw[i] && !shared(i) ? writableStorage(e.tensor) : null,
