@@ -9,7 +9,6 @@
  * database that is dropped at the end. Targets: upsert ≥ 50,000 points/s, replay ≥ 200,000 points/s.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,6 +21,7 @@ import { createMetricRepository } from '../src/store/metrics.js';
 import { pgRunner, prismaRunner, type SqlRunner } from '../src/store/sql-runner.js';
 import { runAdminStatement as admin } from '../test/helpers/pg-admin.js';
 import { freePort } from '../test/setup/postgres.js';
+import { processCpuSeconds } from './lib/service.js';
 
 const NAMES = ['train/loss', 'train/acc', 'grad/norm', 'noise/std', 'eval/loss', 'eval/acc', 'lr', 'step_ms'];
 
@@ -141,13 +141,7 @@ async function measure(pool: pg.Pool, runner: SqlRunner, total: number, batch: n
  */
 async function cpuMeter(pool: pg.Pool): Promise<{ start(): void; stop(): number }> {
   const [row] = (await pool.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows;
-  const statPath = `/proc/${row?.pid}/stat`;
-  const ticksPerSecond = 100;
-  const serverUs = (): number => {
-    if (!existsSync(statPath)) return Number.NaN;
-    const fields = readFileSync(statPath, 'utf8').split(') ')[1]?.split(' ') ?? [];
-    return ((Number(fields[11]) + Number(fields[12])) / ticksPerSecond) * 1e6;
-  };
+  const serverUs = (): number => processCpuSeconds(row?.pid ?? Number.NaN) * 1e6;
   let client = process.cpuUsage();
   let server = 0;
   return {

@@ -15,24 +15,16 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { openPostgres } from './lib/postgres.js';
 import { mlpRequest, waitForRuns } from './lib/runs.js';
-import { startService, trainingClient } from './lib/service.js';
+import { processCpuSeconds, startService, trainingClient } from './lib/service.js';
 
 const RUNS = 8;
 const STEPS = 300;
-const TICKS_PER_SECOND = 100;
 
 interface ThreadTime {
   readonly pid: number;
   readonly tid: number;
   readonly name: string;
   readonly seconds: number;
-}
-
-/** utime + stime of one /proc stat file, in seconds (fields 14 and 15; the name may hold spaces). */
-function cpuSeconds(statPath: string): number {
-  const stat = readFileSync(statPath, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
 }
 
 function threads(): ThreadTime[] {
@@ -44,7 +36,8 @@ function threads(): ThreadTime[] {
       for (const task of readdirSync(`/proc/${pid}/task`)) {
         const path = `/proc/${pid}/task/${task}`;
         const name = readFileSync(`${path}/comm`, 'utf8').trim();
-        out.push({ pid, tid: Number(task), name, seconds: cpuSeconds(`${path}/stat`) });
+        const seconds = processCpuSeconds(pid, Number(task));
+        if (!Number.isNaN(seconds)) out.push({ pid, tid: Number(task), name, seconds });
       }
     } catch {
       // The process ended between the listing and the read.

@@ -133,8 +133,10 @@ function handle(
 export function processCpuSeconds(pid: number, tid?: number): number {
   try {
     const path = tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`;
-    const fields = readFileSync(path, 'utf8').split(') ')[1]?.split(' ') ?? [];
-    // utime and stime, in clock ticks (100 per second on Linux).
+    // After the name, which is in parentheses and may itself hold spaces and parentheses.
+    const stat = readFileSync(path, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime and stime (fields 14 and 15), in clock ticks (100 per second on Linux).
     return (Number(fields[11]) + Number(fields[12])) / 100;
   } catch {
     return Number.NaN;
