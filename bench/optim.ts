@@ -27,6 +27,7 @@ import {
   streamFor,
 } from '../src/optim/index.js';
 import { addScaledNormalsJs } from '../test/helpers/ziggurat-reference.js';
+import { describeRatios, median } from './lib/stats.js';
 
 interface Args {
   backend: string;
@@ -189,12 +190,6 @@ function runBlock(arm: Arm, data: ReturnType<typeof batches>, steps: number, rec
   arm.blockCpuMs.push((cpu.user + cpu.system) / 1000 / steps);
 }
 
-const median = (xs: readonly number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
-};
-
 const pct = (ratio: number): string => `${((ratio - 1) * 100).toFixed(2)}%`;
 
 /**
@@ -222,8 +217,9 @@ function hostPieces(params: number): { normMs: number; noiseMs: number } {
 /**
  * The generator alone on the network's 42 tensors (88,210 values): the WebAssembly kernel
  * (`addScaledNormals`) against the JavaScript loop it replaced (`test/helpers/ziggurat-reference.ts`),
- * each into a fresh array as the noise transform does. The two alternate rep by rep, so the
- * machine's drift hits both alike; the ratio is the median over reps of reference / kernel.
+ * each into a fresh array as the noise transform does, and the kernel in place. The two alternate
+ * rep by rep, so the machine's drift hits both alike; the ratio is the median over reps of
+ * reference / kernel.
  */
 function generatorComparison(): {
   kernelNs: number;
@@ -234,22 +230,16 @@ function generatorComparison(): {
   const sizes = LAYERS.slice(1).flatMap((fanOut, l) => [(LAYERS[l] as number) * fanOut, fanOut]);
   const total = sizes.reduce((n, s) => n + s, 0);
   const grads = sizes.map((n, k) => standardNormals(n, dataStreams(3, k)));
-  // Wall time: a pass is under a millisecond, finer than the CPU clock's accounting tick.
-  const pass = (fill: typeof addScaledNormals, step: number): number => {
+  // Wall time: a pass is under a millisecond, finer than the CPU clock's accounting tick. `inPlace`
+  // (the kernel only) is what the optimizer does with `overwriteGradients`: noise into the gradient.
+  const pass = (fill: typeof addScaledNormals, step: number, inPlace = false): number => {
     const start = performance.now();
     grads.forEach((g, k) => {
-      fill(new Float32Array(g.length), g, 0.01, noiseStreams(SEED, step, k));
+      fill(inPlace ? g : new Float32Array(g.length), g, 0.01, noiseStreams(SEED, step, k));
     });
     return (performance.now() - start) * 1e6;
   };
-  // What the optimizer does with `overwriteGradients`: the noise added into the gradient itself.
-  const inPlacePass = (step: number): number => {
-    const start = performance.now();
-    grads.forEach((g, k) => {
-      addScaledNormals(g, g, 0.01, noiseStreams(SEED, step, k));
-    });
-    return (performance.now() - start) * 1e6;
-  };
+  const inPlacePass = (step: number): number => pass(addScaledNormals, step, true);
   for (let k = 0; k < 50; k++) {
     pass(addScaledNormals, k);
     pass(addScaledNormalsJs, k);
@@ -279,11 +269,9 @@ function generatorComparison(): {
 
 function printGenerator(): void {
   const { kernelNs, referenceNs, inPlaceNs, ratios } = generatorComparison();
-  const sorted = [...ratios].sort((a, b) => a - b);
-  const at = (q: number): string => (sorted[Math.floor(q * (sorted.length - 1))] as number).toFixed(3);
   console.log(
     `generator (wall, 42 tensors, new arrays): wasm kernel ${kernelNs.toFixed(2)} ns per normal, ` +
-      `JavaScript loop ${referenceNs.toFixed(2)} ns; JavaScript / wasm ${at(0.5)} (IQR ${at(0.25)}–${at(0.75)}, ${ratios.length} paired reps)`,
+      `JavaScript loop ${referenceNs.toFixed(2)} ns; JavaScript / wasm ${describeRatios(ratios)}, ${ratios.length} paired reps`,
   );
   console.log(`generator (wall, 42 tensors, in place): wasm kernel ${inPlaceNs.toFixed(2)} ns per normal`);
 }
