@@ -3,6 +3,7 @@
  * Noise Improves Learning for Very Deep Networks", §3) around any tfjs optimizer, plus the
  * optax-style transformations it is built from. Depends on @tensorflow/tfjs only.
  */
+export { addScaledNormalsBoxMuller, type NoiseKey } from './box-muller.js';
 export { clipByGlobalNorm, clipByValue, globalNorm } from './clip.js';
 export { addScaledNormals, type NormalStreams, standardNormals } from './gaussian.js';
 export {
@@ -25,7 +26,10 @@ export {
   type CompiledNoiseOptions,
   compileNoiseOptions,
   DEFAULT_GAMMA,
+  DEFAULT_NOISE_GENERATOR,
+  NOISE_GENERATORS,
   NOISE_TARGETS,
+  type NoiseGenerator,
   type NoiseOptions,
   type NoiseTarget,
   SCHEDULES,

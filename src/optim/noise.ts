@@ -1,6 +1,15 @@
+import { addScaledNormalsBoxMuller } from './box-muller.js';
 import { addScaledNormals } from './gaussian.js';
 import { checkNumber, checkOneOf } from './option-error.js';
-import { checkPositiveInteger, checkSeed, DEFAULT_GAMMA, SCHEDULES } from './options.js';
+import {
+  checkPositiveInteger,
+  checkSeed,
+  DEFAULT_GAMMA,
+  DEFAULT_NOISE_GENERATOR,
+  NOISE_GENERATORS,
+  type NoiseGenerator,
+  SCHEDULES,
+} from './options.js';
 import { noiseStreams } from './random.js';
 import { type Schedule, scheduledNoiseStd } from './schedule.js';
 import { type GradientTransformation, type HostTensors, mapHost } from './transform.js';
@@ -27,6 +36,8 @@ export interface AddGradientNoiseOptions {
   readonly schedule?: Schedule;
   /** Optimizer steps per noise step t. Default 1. */
   readonly stepsPerTick?: number;
+  /** Which stream of normals (see {@link NoiseGenerator}). Default `box-muller`. */
+  readonly generator?: NoiseGenerator;
 }
 
 /**
@@ -43,31 +54,35 @@ export function addGradientNoise(options: AddGradientNoiseOptions): GradientTran
   const seed = checkSeed('seed', options.seed);
   const schedule = checkOneOf('schedule', options.schedule ?? 'annealed', SCHEDULES);
   const stepsPerTick = checkPositiveInteger('stepsPerTick', options.stepsPerTick ?? 1);
+  const generator = checkOneOf('generator', options.generator ?? DEFAULT_NOISE_GENERATOR, NOISE_GENERATORS);
   return {
     init: () => ({ step: 0, seed }),
     update(updates, state) {
       const std = scheduledNoiseStd(state.step, eta, gamma, schedule, stepsPerTick);
       const next = { step: state.step + 1, seed: state.seed };
       if (std === 0) return { updates, state: next };
-      return { updates: addNoise(updates, std, state), state: next };
+      return { updates: addNoise(updates, std, state, generator), state: next };
     },
   };
 }
 
 /**
- * `updates` plus std × the unit normals of update `state.step` (the transformation's body). The
- * sum for variable i goes into `into[i]` where given (it may be `updates[i]` itself: the noise is
- * then added in place), else into a new array.
+ * `updates` plus std × the unit normals of update `state.step` from `generator` (the
+ * transformation's body). The sum for variable i goes into `into[i]` where given (it may be
+ * `updates[i]` itself: the noise is then added in place), else into a new array.
  */
 export function addNoise(
   updates: HostTensors,
   std: number,
   state: NoiseState,
+  generator: NoiseGenerator,
   into?: readonly (Float32Array | null)[],
 ): HostTensors {
   return mapHost(updates, (values, index) => {
     const out = into?.[index] ?? new Float32Array(values.length);
-    addScaledNormals(out, values, std, noiseStreams(state.seed, state.step, index));
+    if (generator === 'ziggurat')
+      addScaledNormals(out, values, std, noiseStreams(state.seed, state.step, index));
+    else addScaledNormalsBoxMuller(out, values, std, { seed: state.seed, step: state.step, index });
     return out;
   });
 }

@@ -87,7 +87,7 @@ function variableNamed(name: string): tf.Variable {
  *   3. Rescale to global norm at most clip.byGlobalNorm, when set.
  *   4. `target: 'gradient'`: add N(0, σ_t²) to every element, σ_t² = η / (1 + t)^γ (Eq. 1) with
  *      t = floor(step / stepsPerTick), or η for the `fixed` schedule. The noise of variable i is
- *      drawn from the stream keyed by (seed, step, i), where i is the variable's position in the
+ *      drawn from the `generator`'s stream keyed by (seed, step, i), where i is the variable's position in the
  *      gradient map or list: exactly the index the inner optimizer uses for its slots.
  *   5. Apply the result with `inner.applyGradients`: as new tensors, or, with
  *      `overwriteGradients`, written into the given gradient tensors' own storage where the
@@ -119,12 +119,12 @@ export class NoisyOptimizer extends tf.Optimizer {
     super();
     this.inner = inner;
     this.options = compileNoiseOptions(options);
-    const { eta, gamma, seed, schedule, stepsPerTick, clip } = this.options;
+    const { eta, gamma, seed, schedule, stepsPerTick, clip, generator } = this.options;
     this.clip = chain(
       ...(clip.byValue === undefined ? [] : [clipByValue(clip.byValue)]),
       ...(clip.byGlobalNorm === undefined ? [] : [clipByGlobalNorm(clip.byGlobalNorm)]),
     );
-    this.noise = addGradientNoise({ eta, gamma, seed, schedule, stepsPerTick });
+    this.noise = addGradientNoise({ eta, gamma, seed, schedule, stepsPerTick, generator });
     this.noiseState = this.noise.init([]);
   }
 
@@ -166,7 +166,10 @@ export class NoisyOptimizer extends tf.Optimizer {
     const toGradient = this.options.target === 'gradient';
     const overwrite = this.options.overwriteGradients;
     const inPlace = toGradient && overwrite && std > 0 ? inPlaceTargets(entries, raw, clipped) : [];
-    const updates = toGradient && std > 0 ? addNoise(clipped, std, this.noiseState, inPlace) : clipped;
+    const updates =
+      toGradient && std > 0
+        ? addNoise(clipped, std, this.noiseState, this.options.generator, inPlace)
+        : clipped;
     if (updates === raw) {
       this.inner.applyGradients(variableGradients);
     } else {
@@ -246,7 +249,7 @@ export class NoisyOptimizer extends tf.Optimizer {
   }
 
   override getConfig(): tf.serialization.ConfigDict {
-    const { eta, gamma, seed, schedule, stepsPerTick, clip, target } = this.options;
+    const { eta, gamma, seed, schedule, stepsPerTick, clip, target, generator } = this.options;
     return {
       inner: { className: this.inner.getClassName(), config: this.inner.getConfig() },
       eta,
@@ -255,6 +258,7 @@ export class NoisyOptimizer extends tf.Optimizer {
       schedule,
       stepsPerTick,
       target,
+      generator,
       clipByValue: clip.byValue ?? null,
       clipByGlobalNorm: clip.byGlobalNorm ?? null,
     };

@@ -4,7 +4,19 @@ import type { Schedule } from './schedule.js';
 /** Where the noise goes: into the gradient (paper §3) or onto the weights after the update (§4.6 ablation). */
 export type NoiseTarget = 'gradient' | 'weight';
 
+/**
+ * The stream of standard normals the noise is drawn from. Both are pure functions of (seed, step,
+ * tensor index) and the same on every machine; a run keeps the generator it started with.
+ * - `box-muller` (the default): Box-Muller in float32, four lanes in WebAssembly SIMD
+ *   (box-muller.ts); |z| < 6.8.
+ * - `ziggurat`: the exact ziggurat of Marsaglia and Tsang in float64 (gaussian.ts), about 2.4x
+ *   slower; the generator of every run created before 2026-11-27, kept so they reproduce.
+ */
+export type NoiseGenerator = 'box-muller' | 'ziggurat';
+
 export const SCHEDULES: readonly Schedule[] = ['annealed', 'fixed'];
+export const NOISE_GENERATORS: readonly NoiseGenerator[] = ['box-muller', 'ziggurat'];
+export const DEFAULT_NOISE_GENERATOR: NoiseGenerator = 'box-muller';
 export const NOISE_TARGETS: readonly NoiseTarget[] = ['gradient', 'weight'];
 
 /** Clipping applied to the raw gradient before the noise. An absent key means no clipping of that kind. */
@@ -31,6 +43,8 @@ export interface NoiseOptions {
   readonly clip?: ClipOptions;
   /** Default `gradient`. */
   readonly target?: NoiseTarget;
+  /** Default `box-muller`. */
+  readonly generator?: NoiseGenerator;
   /**
    * Let `applyGradients` write the clipped, noised gradient into the gradient tensors it is given
    * (on wasm and cpu, where their storage is reachable and not shared) instead of creating new
@@ -51,6 +65,7 @@ export interface CompiledNoiseOptions {
   readonly stepsPerTick: number;
   readonly clip: ClipOptions;
   readonly target: NoiseTarget;
+  readonly generator: NoiseGenerator;
   readonly overwriteGradients: boolean;
 }
 
@@ -78,7 +93,7 @@ export function checkPositiveInteger(field: string, value: unknown): number {
 
 /**
  * Validates `o` and fills its defaults. Throws {@link OptionError} with field names `eta`, `gamma`,
- * `seed`, `schedule`, `stepsPerTick`, `clip.byValue`, `clip.byGlobalNorm`, `target`,
+ * `seed`, `schedule`, `stepsPerTick`, `clip.byValue`, `clip.byGlobalNorm`, `target`, `generator`,
  * `overwriteGradients`.
  */
 export function compileNoiseOptions(o: NoiseOptions): CompiledNoiseOptions {
@@ -88,6 +103,7 @@ export function compileNoiseOptions(o: NoiseOptions): CompiledNoiseOptions {
   const schedule = checkOneOf('schedule', o.schedule ?? 'annealed', SCHEDULES);
   const stepsPerTick = checkPositiveInteger('stepsPerTick', o.stepsPerTick ?? 1);
   const target = checkOneOf('target', o.target ?? 'gradient', NOISE_TARGETS);
+  const generator = checkOneOf('generator', o.generator ?? DEFAULT_NOISE_GENERATOR, NOISE_GENERATORS);
   const clip: { byValue?: number; byGlobalNorm?: number } = {};
   if (o.clip?.byValue !== undefined) clip.byValue = checkNumber('clip.byValue', o.clip.byValue, 0, true);
   if (o.clip?.byGlobalNorm !== undefined) {
@@ -97,5 +113,5 @@ export function compileNoiseOptions(o: NoiseOptions): CompiledNoiseOptions {
   if (typeof overwriteGradients !== 'boolean') {
     throw new OptionError('overwriteGradients', overwriteGradients, 'true or false');
   }
-  return { eta, gamma, seed, schedule, stepsPerTick, clip, target, overwriteGradients };
+  return { eta, gamma, seed, schedule, stepsPerTick, clip, target, generator, overwriteGradients };
 }

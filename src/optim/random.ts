@@ -21,7 +21,7 @@ function mix32(x: number): number {
 }
 
 /** Splits a safe integer into its low and high 32-bit words (two's complement for negatives). */
-function words(n: number): [number, number] {
+export function words(n: number): [number, number] {
   return [n >>> 0, Math.floor(n / 0x1_0000_0000) | 0];
 }
 

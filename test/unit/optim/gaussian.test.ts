@@ -8,31 +8,7 @@ import {
   streamFor,
 } from '../../../src/optim/index.js';
 import { addScaledNormalsJs } from '../../helpers/ziggurat-reference.js';
-import { moments } from './helpers.js';
-
-/** Φ(x) from erfc (W. J. Cody's rational approximation is overkill here; A&S 7.1.26 is within 1.5e-7). */
-function normalCdf(x: number): number {
-  const z = Math.abs(x) / Math.SQRT2;
-  const t = 1 / (1 + 0.3275911 * z);
-  const poly =
-    t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))));
-  const erfc = poly * Math.exp(-z * z);
-  return x >= 0 ? 1 - erfc / 2 : erfc / 2;
-}
-
-function correlation(a: Float32Array, b: Float32Array): number {
-  let sab = 0;
-  let saa = 0;
-  let sbb = 0;
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i] as number;
-    const y = b[i] as number;
-    sab += x * y;
-    saa += x * x;
-    sbb += y * y;
-  }
-  return sab / Math.sqrt(saa * sbb);
-}
+import { correlation, moments, normalCdf } from './helpers.js';
 
 describe('ziggurat standard normals', () => {
   const n = 1_000_001; // odd, so the last element takes the single-draw path

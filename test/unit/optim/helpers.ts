@@ -111,3 +111,28 @@ export function expectNoLeakedTensors(hooks: {
     if (after !== before) throw new Error(`test leaked ${after - before} tensor(s)`);
   });
 }
+
+/** Φ(x) from erfc (W. J. Cody's rational approximation is overkill here; A&S 7.1.26 is within 1.5e-7). */
+export function normalCdf(x: number): number {
+  const z = Math.abs(x) / Math.SQRT2;
+  const t = 1 / (1 + 0.3275911 * z);
+  const poly =
+    t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))));
+  const erfc = poly * Math.exp(-z * z);
+  return x >= 0 ? 1 - erfc / 2 : erfc / 2;
+}
+
+/** Pearson correlation of two equally long samples. */
+export function correlation(a: Float32Array, b: Float32Array): number {
+  let sab = 0;
+  let saa = 0;
+  let sbb = 0;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i] as number;
+    const y = b[i] as number;
+    sab += x * y;
+    saa += x * x;
+    sbb += y * y;
+  }
+  return sab / Math.sqrt(saa * sbb);
+}

@@ -67,8 +67,15 @@ describe('noise options', () => {
       stepsPerTick: 1,
       clip: {},
       target: 'gradient',
+      generator: 'box-muller',
       overwriteGradients: false,
     });
+  });
+
+  it('names the generator and what is allowed', () => {
+    expect(() => compileNoiseOptions({ eta: 0.01, seed: 1, generator: 'polar' as never })).toThrow(
+      /^generator: got "polar"; allowed: one of 'box-muller', 'ziggurat'/,
+    );
   });
 });
 

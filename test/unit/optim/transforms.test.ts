@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   addGradientNoise,
+  addScaledNormalsBoxMuller,
   chain,
   clipByGlobalNorm,
   clipByValue,
@@ -53,27 +54,47 @@ describe('clip transforms', () => {
 });
 
 describe('addGradientNoise', () => {
-  it('adds std x unit normals keyed by (seed, step, index) and advances its state', () => {
-    const noise = addGradientNoise({ eta: 0.25, gamma: 0.55, seed: 17 });
-    const state = noise.init([]);
-    expect(state).toEqual({ step: 0, seed: 17 });
-    const step3 = { step: 3, seed: 17 };
-    const input = grads();
-    const { updates, state: next } = noise.update(input, step3);
-    expect(next).toEqual({ step: 4, seed: 17 });
-    expect(values(input)).toEqual(values(grads()));
-    expect(updates[1]).toBeNull();
-    const std = Math.sqrt(0.25 / 4 ** 0.55);
-    [0, 2].forEach((i) => {
-      const unit = standardNormals(input[i]?.length ?? 0, noiseStreams(17, 3, i));
-      const got = updates[i] as Float32Array;
-      got.forEach((g, j) => {
-        expect(g).toBeCloseTo((input[i]?.[j] as number) + std * (unit[j] as number), 5);
+  const unitNormals = {
+    'box-muller': (n: number, step: number, index: number) => {
+      const out = new Float32Array(n);
+      addScaledNormalsBoxMuller(out, out, 1, { seed: 17, step, index });
+      return out;
+    },
+    ziggurat: (n: number, step: number, index: number) => standardNormals(n, noiseStreams(17, step, index)),
+  } as const;
+  it.each([
+    [undefined, 'box-muller'],
+    ['box-muller', 'box-muller'],
+    ['ziggurat', 'ziggurat'],
+  ] as const)(
+    'generator %s: adds std x unit normals of %s keyed by (seed, step, index) and advances its state',
+    (generator, used) => {
+      const noise = addGradientNoise({
+        eta: 0.25,
+        gamma: 0.55,
+        seed: 17,
+        ...(generator ? { generator } : {}),
       });
-    });
-    // Pure: the same input and state give the same output.
-    expect(values(noise.update(input, step3).updates)).toEqual(values(updates));
-  });
+      const state = noise.init([]);
+      expect(state).toEqual({ step: 0, seed: 17 });
+      const step3 = { step: 3, seed: 17 };
+      const input = grads();
+      const { updates, state: next } = noise.update(input, step3);
+      expect(next).toEqual({ step: 4, seed: 17 });
+      expect(values(input)).toEqual(values(grads()));
+      expect(updates[1]).toBeNull();
+      const std = Math.sqrt(0.25 / 4 ** 0.55);
+      [0, 2].forEach((i) => {
+        const unit = unitNormals[used](input[i]?.length ?? 0, 3, i);
+        const got = updates[i] as Float32Array;
+        got.forEach((g, j) => {
+          expect(g).toBeCloseTo((input[i]?.[j] as number) + std * (unit[j] as number), 5);
+        });
+      });
+      // Pure: the same input and state give the same output.
+      expect(values(noise.update(input, step3).updates)).toEqual(values(updates));
+    },
+  );
 
   it('with eta = 0 returns the very same arrays', () => {
     const input = grads();
