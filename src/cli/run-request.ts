@@ -13,6 +13,7 @@ export interface RunOptions {
   readonly eta?: string;
   readonly gamma?: string;
   readonly schedule?: string;
+  readonly noiseGenerator?: string;
   readonly seed?: string;
   readonly lr?: string;
   readonly optimizer?: string;
@@ -29,6 +30,7 @@ const FLAGS: readonly (readonly [keyof RunOptions, string, string])[] = [
   ['eta', '--eta', 'noise.eta'],
   ['gamma', '--gamma', 'noise.gamma'],
   ['schedule', '--schedule', 'noise.schedule'],
+  ['noiseGenerator', '--noise-generator', 'noise.generator'],
   ['seed', '--seed', 'seed'],
   ['lr', '--lr', 'optimizer.learning_rate'],
   ['optimizer', '--optimizer', 'optimizer.kind'],
@@ -53,6 +55,10 @@ export function addRunOptions(command: Command, seedHelp: string): Command {
     .option('--eta <x>', "noise scale eta of Eq. 1; 0 disables noise (default: the trainer's, 0.01 for mlp)")
     .option('--gamma <g>', 'annealing exponent gamma (default: 0.55)')
     .option('--schedule <annealed|fixed>', 'noise schedule (default: annealed)')
+    .option(
+      '--noise-generator <box-muller|ziggurat>',
+      'stream of the noise normals: box-muller (fast) or ziggurat (exact, what runs before 2026-11-27 used) (default: box-muller)',
+    )
     .option('--seed <s>', seedHelp)
     .option('--lr <x>', "learning rate (default: the trainer's)")
     .option(

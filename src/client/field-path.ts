@@ -177,7 +177,8 @@ function parseScalar(field: FieldPath, text: string, errorField: string): FieldV
     case 'string':
       return { value: text, text };
     case 'enum': {
-      const upper = trimmed.toUpperCase();
+      // `box-muller` is accepted for BOX_MULLER: hyphens are how flags are usually spelt.
+      const upper = trimmed.toUpperCase().replaceAll('-', '_');
       const name = field.enumNames.find((n) => n === upper || n === field.enumPrefix + upper);
       const shortNames = field.enumNames.map((n) => n.slice(field.enumPrefix.length).toLowerCase());
       if (name === undefined) throw invalidArgument(errorField, text, `one of ${shortNames.join(', ')}`);

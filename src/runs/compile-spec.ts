@@ -1,7 +1,9 @@
 import { invalidArgument, prefixFieldError } from '../errors/index.js';
 import {
   compileInnerOptimizerOptions,
+  DEFAULT_NOISE_GENERATOR,
   type InnerOptimizerOptions,
+  type NoiseGenerator,
   type NoiseTarget,
   OptionError,
   type Schedule,
@@ -25,6 +27,7 @@ export interface RunRequest {
     readonly schedule?: Schedule;
     readonly target?: NoiseTarget;
     readonly stepsPerTick?: number;
+    readonly generator?: NoiseGenerator;
   };
   /** `undefined`: the trainer's default clipping; an object: exactly these bounds. */
   readonly clip?: { readonly byValue?: number; readonly byGlobalNorm?: number };
@@ -130,6 +133,7 @@ function compileNoise(trainer: TrainerDefinition, requested: RunRequest['noise']
     schedule: requested?.schedule ?? 'annealed',
     target: requested?.target ?? 'gradient',
     stepsPerTick,
+    generator: requested?.generator ?? DEFAULT_NOISE_GENERATOR,
   };
 }
 

@@ -1,4 +1,4 @@
-import type { InnerOptimizerOptions, NoiseTarget, Schedule } from '../optim/index.js';
+import type { InnerOptimizerOptions, NoiseGenerator, NoiseTarget, Schedule } from '../optim/index.js';
 
 /**
  * A compiled, validated run request: what is stored in `runs.spec` and handed to a worker.
@@ -18,6 +18,11 @@ export interface RunSpec {
     readonly schedule: Schedule;
     readonly target: NoiseTarget;
     readonly stepsPerTick: number;
+    /**
+     * The stream of normals. Specs stored before it existed are `ziggurat` (migration
+     * 20261201000000_noise_generator), the generator they ran with.
+     */
+    readonly generator: NoiseGenerator;
   };
   /** Clipping applied before the noise. Absent keys mean no clipping of that kind. */
   readonly clip: { readonly byValue?: number; readonly byGlobalNorm?: number };

@@ -3,7 +3,13 @@ import type {
   StartRunRequest,
   StartRunRequest__Output,
 } from '../../generated/proto/gradnoise/v1/StartRunRequest.js';
-import type { InnerOptimizerOptions, NoiseTarget, OptimizerKind, Schedule } from '../../optim/index.js';
+import type {
+  InnerOptimizerOptions,
+  NoiseGenerator,
+  NoiseTarget,
+  OptimizerKind,
+  Schedule,
+} from '../../optim/index.js';
 import { LIMITS, type RunRequest } from '../../runs/compile-spec.js';
 import type { RunSpec } from '../../runs/spec.js';
 import { enumValue, int64, labels, optionalFinite, shortString } from '../fields.js';
@@ -25,6 +31,10 @@ const SCHEDULE: Readonly<Record<string, Schedule>> = {
 const TARGET: Readonly<Record<string, NoiseTarget>> = {
   NOISE_TARGET_GRADIENT: 'gradient',
   NOISE_TARGET_WEIGHT: 'weight',
+};
+const GENERATOR: Readonly<Record<string, NoiseGenerator>> = {
+  NOISE_GENERATOR_BOX_MULLER: 'box-muller',
+  NOISE_GENERATOR_ZIGGURAT: 'ziggurat',
 };
 
 export const MAX_REQUEST_ID = 128;
@@ -54,6 +64,12 @@ export function decodeStartRun(message: StartRunRequest__Output): DecodedStartRu
             schedule: enumValue('noise.schedule', noise.schedule, SCHEDULE, 'SCHEDULE_UNSPECIFIED'),
             target: enumValue('noise.target', noise.target, TARGET, 'NOISE_TARGET_UNSPECIFIED'),
             stepsPerTick: nonZero(int64('noise.steps_per_tick', noise.stepsPerTick, 0, LIMITS.maxSteps)),
+            generator: enumValue(
+              'noise.generator',
+              noise.generator,
+              GENERATOR,
+              'NOISE_GENERATOR_UNSPECIFIED',
+            ),
           }),
         }
       : {}),
@@ -129,6 +145,7 @@ export function encodeSpec(
       schedule: reverse(SCHEDULE, spec.noise.schedule) as 'SCHEDULE_ANNEALED',
       target: reverse(TARGET, spec.noise.target) as 'NOISE_TARGET_GRADIENT',
       stepsPerTick: spec.noise.stepsPerTick,
+      generator: reverse(GENERATOR, spec.noise.generator) as 'NOISE_GENERATOR_BOX_MULLER',
     },
     clip: dropUndefined({ byValue: spec.clip.byValue, byGlobalNorm: spec.clip.byGlobalNorm }),
     seed: spec.seed,

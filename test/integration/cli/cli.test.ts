@@ -75,6 +75,8 @@ describe('gradnoise CLI', () => {
         '0.6',
         '--schedule',
         'fixed',
+        '--noise-generator',
+        'ziggurat',
         '--seed',
         '7',
         '--lr',
@@ -94,7 +96,7 @@ describe('gradnoise CLI', () => {
     expect(started.spec).toMatchObject({
       maxSteps: '15',
       seed: '7',
-      noise: { eta: 0.3, gamma: 0.6, schedule: 'SCHEDULE_FIXED' },
+      noise: { eta: 0.3, gamma: 0.6, schedule: 'SCHEDULE_FIXED', generator: 'NOISE_GENERATOR_ZIGGURAT' },
       optimizer: { kind: 'OPTIMIZER_KIND_MOMENTUM', learningRate: 0.05, momentum: 0.9 },
       clip: { byGlobalNorm: 2 },
       smoke: { hiddenUnits: 4 },

@@ -70,6 +70,12 @@ const START_RUN_CASES: ReadonlyArray<[string, StartRunRequest, status, string]> 
     'noise.target: got 9',
   ],
   [
+    'unknown noise generator',
+    { trainer: 'smoke', noise: { generator: 5 as unknown as 'NOISE_GENERATOR_ZIGGURAT' } },
+    status.INVALID_ARGUMENT,
+    'noise.generator: got 5',
+  ],
+  [
     'negative steps_per_tick',
     { trainer: 'smoke', noise: { stepsPerTick: -2 } },
     status.INVALID_ARGUMENT,

@@ -140,5 +140,6 @@ describe('a run end to end over gRPC', () => {
     expect(mlp?.defaults?.mlp?.width).toBe(50);
     expect(mlp?.defaults?.noise?.eta).toBe(0.01);
     expect(mlp?.defaults?.noise?.gamma).toBe(0.55);
+    expect(mlp?.defaults?.noise?.generator).toBe('NOISE_GENERATOR_BOX_MULLER');
   });
 });

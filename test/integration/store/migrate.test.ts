@@ -14,7 +14,15 @@ const API_TOKENS = '20261128000000_api_tokens';
 const METRIC_POINTS_WITHOUT_FK = '20261129000000_metric_points_without_fk';
 const RUN_QUEUE_ORDER = '20261130000000_run_queue_order';
 const CHECKPOINT_DATA_UNCOMPRESSED = '20261130010000_checkpoint_data_uncompressed';
-const ALL = [INIT, API_TOKENS, METRIC_POINTS_WITHOUT_FK, RUN_QUEUE_ORDER, CHECKPOINT_DATA_UNCOMPRESSED];
+const NOISE_GENERATOR = '20261201000000_noise_generator';
+const ALL = [
+  INIT,
+  API_TOKENS,
+  METRIC_POINTS_WITHOUT_FK,
+  RUN_QUEUE_ORDER,
+  CHECKPOINT_DATA_UNCOMPRESSED,
+  NOISE_GENERATOR,
+];
 
 interface MigrationRow {
   id: string;
@@ -142,6 +150,44 @@ describe('migrate', () => {
       ['0b', 3],
       ['01', 4],
     ]);
+  });
+
+  it('marks the runs and sweeps of an existing database as ziggurat runs, the generator they ran with', async () => {
+    for (const name of ALL.slice(0, -1))
+      await cp(join(MIGRATIONS, name), join(dir, name), { recursive: true });
+    await migrate(db.url, { migrationsDir: dir });
+    const noise = { eta: 0.01, gamma: 0.55, schedule: 'annealed', target: 'gradient', stepsPerTick: 1 };
+    const sweep = '00000000-0000-4000-8000-0000000000f0';
+    await sql(db.url, `INSERT INTO sweeps (id, project, name, spec) VALUES ($1, 'p', 's', $2)`, [
+      sweep,
+      JSON.stringify({ name: 's', base: { trainer: 'mlp', noise } }),
+    ]);
+    for (const [id, spec] of [
+      ['00000000-0000-4000-8000-000000000001', { trainer: 'mlp', noise }],
+      [
+        '00000000-0000-4000-8000-000000000002',
+        { trainer: 'mlp', noise: { ...noise, generator: 'box-muller' } },
+      ],
+      ['00000000-0000-4000-8000-000000000003', {}],
+    ] as const) {
+      await sql(db.url, `INSERT INTO runs (id, trainer, spec, status) VALUES ($1, 'mlp', $2, 'QUEUED')`, [
+        id,
+        JSON.stringify(spec),
+      ]);
+    }
+    await cp(join(MIGRATIONS, NOISE_GENERATOR), join(dir, NOISE_GENERATOR), { recursive: true });
+    expect((await migrate(db.url, { migrationsDir: dir })).applied).toEqual([NOISE_GENERATOR]);
+    const runs = await sql<{ id: string; spec: { noise?: Record<string, unknown> } }>(
+      db.url,
+      'SELECT id, spec FROM runs ORDER BY id',
+    );
+    expect(runs.map((r) => r.spec.noise?.generator ?? null)).toEqual(['ziggurat', 'box-muller', null]);
+    expect(runs[0]?.spec.noise).toEqual({ ...noise, generator: 'ziggurat' });
+    const [stored] = await sql<{ spec: { base: { noise: Record<string, unknown> } } }>(
+      db.url,
+      'SELECT spec FROM sweeps',
+    );
+    expect(stored?.spec.base.noise).toEqual({ ...noise, generator: 'ziggurat' });
   });
 
   it('refuses to run when an applied migration was modified (checksum mismatch)', async () => {
