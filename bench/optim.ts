@@ -20,6 +20,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import {
   addGradientNoise,
   addScaledNormals,
+  addScaledNormalsBoxMuller,
   createNoisyOptimizer,
   globalNorm,
   noiseStreams,
@@ -217,15 +218,18 @@ function hostPieces(params: number): { normMs: number; noiseMs: number } {
 /**
  * The generator alone on the network's 42 tensors (88,210 values): the WebAssembly kernel
  * (`addScaledNormals`) against the JavaScript loop it replaced (`test/helpers/ziggurat-reference.ts`),
- * each into a fresh array as the noise transform does, and the kernel in place. The two alternate
- * rep by rep, so the machine's drift hits both alike; the ratio is the median over reps of
- * reference / kernel.
+ * each into a fresh array as the noise transform does, and the kernel in place; then the
+ * `box-muller` generator (`addScaledNormalsBoxMuller`, the default since) in place against the
+ * ziggurat kernel in place. The arms alternate rep by rep, so the machine's drift hits them alike;
+ * each ratio is the median over reps of the paired ratios.
  */
 function generatorComparison(): {
   kernelNs: number;
   referenceNs: number;
   inPlaceNs: number;
+  boxMullerNs: number;
   ratios: number[];
+  boxMullerRatios: number[];
 } {
   const sizes = LAYERS.slice(1).flatMap((fanOut, l) => [(LAYERS[l] as number) * fanOut, fanOut]);
   const total = sizes.reduce((n, s) => n + s, 0);
@@ -240,16 +244,31 @@ function generatorComparison(): {
     return (performance.now() - start) * 1e6;
   };
   const inPlacePass = (step: number): number => pass(addScaledNormals, step, true);
+  const boxMullerPass = (step: number): number => {
+    const start = performance.now();
+    grads.forEach((g, index) => {
+      addScaledNormalsBoxMuller(g, g, 0.01, { seed: SEED, step, index });
+    });
+    return (performance.now() - start) * 1e6;
+  };
   for (let k = 0; k < 50; k++) {
     pass(addScaledNormals, k);
     pass(addScaledNormalsJs, k);
     inPlacePass(k);
+    boxMullerPass(k);
   }
   const kernel: number[] = [];
   const reference: number[] = [];
   const inPlace: number[] = [];
+  const boxMuller: number[] = [];
   for (let k = 0; k < 400; k++) {
-    inPlace.push(inPlacePass(k));
+    if (k % 2 === 0) {
+      inPlace.push(inPlacePass(k));
+      boxMuller.push(boxMullerPass(k));
+    } else {
+      boxMuller.push(boxMullerPass(k));
+      inPlace.push(inPlacePass(k));
+    }
     // Alternate which goes first, so neither always runs right after the other.
     if (k % 2 === 0) {
       kernel.push(pass(addScaledNormals, k));
@@ -263,17 +282,23 @@ function generatorComparison(): {
     kernelNs: median(kernel) / total,
     referenceNs: median(reference) / total,
     inPlaceNs: median(inPlace) / total,
+    boxMullerNs: median(boxMuller) / total,
     ratios: reference.map((r, i) => r / (kernel[i] as number)),
+    boxMullerRatios: inPlace.map((z, i) => z / (boxMuller[i] as number)),
   };
 }
 
 function printGenerator(): void {
-  const { kernelNs, referenceNs, inPlaceNs, ratios } = generatorComparison();
+  const { kernelNs, referenceNs, inPlaceNs, boxMullerNs, ratios, boxMullerRatios } = generatorComparison();
   console.log(
     `generator (wall, 42 tensors, new arrays): wasm kernel ${kernelNs.toFixed(2)} ns per normal, ` +
       `JavaScript loop ${referenceNs.toFixed(2)} ns; JavaScript / wasm ${describeRatios(ratios)}, ${ratios.length} paired reps`,
   );
   console.log(`generator (wall, 42 tensors, in place): wasm kernel ${inPlaceNs.toFixed(2)} ns per normal`);
+  console.log(
+    `box-muller generator (wall, 42 tensors, in place): ${boxMullerNs.toFixed(2)} ns per normal; ` +
+      `ziggurat / box-muller ${describeRatios(boxMullerRatios)}, ${boxMullerRatios.length} paired reps`,
+  );
 }
 
 async function main(): Promise<void> {

@@ -7,7 +7,8 @@ import { median } from '../lib/stats.js';
 /**
  * The profile behind the step's speedups: where one wasm training step of the 20 × 50 mlp spends
  * its CPU time, split into forward, backward, the SGD update, the NoisyOptimizer's host read and
- * norm (η = 0) and its noise (η = 0.01), for both dense-gradient paths (`bench/step/phases-child.ts`;
+ * norm (η = 0) and its noise (η = 0.01; by the default `box-muller` generator, and by the `ziggurat`
+ * for comparison), for both dense-gradient paths (`bench/step/phases-child.ts`;
  * each part is the median over rounds of the difference between two blocks of the same round, so
  * on a busy machine a small part can come out negative).
  */
@@ -38,6 +39,7 @@ export async function phasesSection(options: { readonly quick: boolean }): Promi
       sgdUpdate: extra(`${path} +sgd`, `${path} fwd+bwd`),
       hostReadAndNorm: extra(`${path} +noisy η=0`, `${path} +sgd`),
       noise: extra(`${path} +noisy η=.01`, `${path} +noisy η=0`),
+      noiseZiggurat: extra(`${path} +noisy η=.01 ziggurat`, `${path} +noisy η=0`),
       step: median(blocks(`${path} +noisy η=.01`)),
     };
     split[path] = parts;
@@ -45,7 +47,8 @@ export async function phasesSection(options: { readonly quick: boolean }): Promi
       infoRow(
         `${report.backend} step, ${path} dense gradient: CPU ms`,
         `forward ${fixed(parts.forward)} · backward ${fixed(parts.backward)} · SGD ${fixed(parts.sgdUpdate)} · ` +
-          `grad read+norm ${fixed(parts.hostReadAndNorm)} · noise ${fixed(parts.noise)} = ${fixed(parts.step)}`,
+          `grad read+norm ${fixed(parts.hostReadAndNorm)} · noise ${fixed(parts.noise)} = ${fixed(parts.step)} ` +
+          `(noise by the ziggurat: ${fixed(parts.noiseZiggurat)})`,
         `median of ${rounds} blocks of ${calls} calls per part`,
       ),
     );

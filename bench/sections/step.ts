@@ -141,6 +141,18 @@ function summarize(arms: readonly ArmStats[], skipped: readonly string[], rounds
   }
   for (const backend of ['wasm', 'cpu']) {
     compare(
+      `noise overhead with the ziggurat generator, tfjs ${backend} (noisy-ziggurat / plain)`,
+      `tfjs ${backend} noisy-ziggurat`,
+      `tfjs ${backend} plain`,
+    );
+    compare(
+      `noise generator: ziggurat / box-muller, tfjs ${backend} (whole noisy step)`,
+      `tfjs ${backend} noisy-ziggurat`,
+      `tfjs ${backend} noisy`,
+    );
+  }
+  for (const backend of ['wasm', 'cpu']) {
+    compare(
       `gradient write-back: uploaded / in place (${backend}, noisy)`,
       `tfjs ${backend} noisy-copy`,
       `tfjs ${backend} noisy`,

@@ -6,7 +6,9 @@
  *   fwd+bwd      `tf.variableGrads` of the loss (forward and backward)
  *   +sgd         fwd+bwd, then tfjs's own SGD `applyGradients`
  *   +noisy η=0   fwd+bwd, then the NoisyOptimizer with η = 0 (host gradient read and norm, no noise)
- *   +noisy η=.01 fwd+bwd, then the NoisyOptimizer with η = 0.01 (the noise added on the host)
+ *   +noisy η=.01 fwd+bwd, then the NoisyOptimizer with η = 0.01 (the noise added on the host, by
+ *                the default `box-muller` generator)
+ *   +noisy η=.01 ziggurat  the same with the `ziggurat` generator
  *
  * Each part runs in blocks, rotated round by round, and is reported as the median CPU ms per call
  * (CPU time of this single-threaded process, which a busy machine inflates less than wall time).
@@ -70,6 +72,12 @@ function parts(path: DenseGradientPath): Part[] {
     ['+sgd', stepWith(sgd())],
     ['+noisy η=0', stepWith(createNoisyOptimizer(sgd(), { eta: 0, seed: 1, overwriteGradients: true }))],
     ['+noisy η=.01', stepWith(createNoisyOptimizer(sgd(), { eta: 0.01, seed: 1, overwriteGradients: true }))],
+    [
+      '+noisy η=.01 ziggurat',
+      stepWith(
+        createNoisyOptimizer(sgd(), { eta: 0.01, seed: 1, overwriteGradients: true, generator: 'ziggurat' }),
+      ),
+    ],
   ].map(([name, run]) => [`${path} ${name as string}`, run as () => void]);
 }
 

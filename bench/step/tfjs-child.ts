@@ -5,7 +5,8 @@
  * step is what the worker loop does per step: `trainStep`, then reading its metrics (`readMetrics`,
  * which downloads the loss).
  *
- *   arms: `plain` (η = 0), `noisy` (η = 0.01, γ = 0.55), `noisy-copy` (`noisy` without
+ *   arms: `plain` (η = 0), `noisy` (η = 0.01, γ = 0.55, the default `box-muller` noise generator),
+ *   `noisy-ziggurat` (`noisy` with the `ziggurat` generator), `noisy-copy` (`noisy` without
  *   `overwriteGradients`: new gradient tensors uploaded every step), and `noisy` with the other dense-layer
  *   gradient path than the backend's default (`src/trainers/shared/dense-layer.ts`): on wasm
  *   `noisy-tfjs-grad` (the path before the change), elsewhere `noisy-transposed-grad` (the path
@@ -19,7 +20,12 @@
 import { createInterface } from 'node:readline';
 import * as tf from '@tensorflow/tfjs';
 import { type BackendPreference, selectBackend } from '../../src/backend/index.js';
-import { createInnerOptimizer, createNoisyOptimizer, type NoisyOptimizer } from '../../src/optim/index.js';
+import {
+  createInnerOptimizer,
+  createNoisyOptimizer,
+  type NoiseGenerator,
+  type NoisyOptimizer,
+} from '../../src/optim/index.js';
 import { readMetrics } from '../../src/runs/worker/state.js';
 import type { TrainerSession } from '../../src/trainers/index.js';
 import { mlpTrainer } from '../../src/trainers/mlp/index.js';
@@ -41,25 +47,27 @@ const say = (message: Record<string, unknown>): void => {
 };
 
 /** As the service's worker builds it (`src/runs/worker/loop.ts`), gradients overwritten in place. */
-function optimizerFor(eta: number, overwriteGradients = true): NoisyOptimizer {
+function optimizerFor(eta: number, overwriteGradients = true, generator?: NoiseGenerator): NoisyOptimizer {
   return createNoisyOptimizer(createInnerOptimizer({ kind: 'sgd', learningRate: 0.01 }), {
     eta,
     gamma: 0.55,
     seed: SEED,
     overwriteGradients,
+    ...(generator === undefined ? {} : { generator }),
   });
 }
 
 async function createArms(backend: string): Promise<Map<string, Arm>> {
   const config = mlpTrainer.compile({ ...mlpTrainer.defaults });
   const arms = new Map<string, Arm>();
-  for (const [name, eta, overwrite] of [
-    ['plain', 0, true],
-    ['noisy', 0.01, true],
+  for (const [name, eta, overwrite, generator] of [
+    ['plain', 0, true, undefined],
+    ['noisy', 0.01, true, undefined],
+    ['noisy-ziggurat', 0.01, true, 'ziggurat'],
     // The public path: the transformed gradient uploaded as new tensors.
-    ['noisy-copy', 0.01, false],
+    ['noisy-copy', 0.01, false, undefined],
   ] as const) {
-    const optimizer = optimizerFor(eta, overwrite);
+    const optimizer = optimizerFor(eta, overwrite, generator);
     const session = await mlpTrainer.create(config, { seed: SEED, optimizer, backend });
     arms.set(name, { session, optimizer, step: 0 });
   }
