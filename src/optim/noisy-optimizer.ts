@@ -7,7 +7,7 @@ import { scheduledNoiseStd } from './schedule.js';
 import { exportOptimizerSlots, importOptimizerSlots, type NamedTensor } from './slots.js';
 import { readStorage, writableStorage } from './storage.js';
 import { chain, EMPTY_STATE, type GradientTransformation, type HostTensors } from './transform.js';
-import { sharesMemory } from './views.js';
+import { sharedViews } from './views.js';
 
 /**
  * Everything needed to resume a {@link NoisyOptimizer} exactly: the noise state {step, seed}, the
@@ -58,13 +58,11 @@ function inPlaceTargets(
   raw: HostTensors,
   clipped: HostTensors,
 ): (Float32Array | null)[] {
-  const shared = (i: number): boolean => {
-    const a = raw[i];
-    if (a === null || a === undefined) return true;
-    return raw.some((b, j) => j !== i && b !== null && sharesMemory(a, b));
-  };
+  const shared = sharedViews(raw);
   return entries.map((e, i) =>
-    e.tensor !== null && clipped[i] === raw[i] && !shared(i) ? writableStorage(e.tensor) : null,
+    e.tensor !== null && raw[i] !== null && clipped[i] === raw[i] && !shared[i]
+      ? writableStorage(e.tensor)
+      : null,
   );
 }
 

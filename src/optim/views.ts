@@ -6,3 +6,22 @@ export function sharesMemory(a: ArrayBufferView, b: ArrayBufferView): boolean {
     b.byteOffset < a.byteOffset + a.byteLength
   );
 }
+
+/**
+ * For each view, whether any other view of the list shares a byte of memory with it (null entries
+ * share nothing). Each view's buffer and range are read once: on views of a WebAssembly memory
+ * those getters are slow, and calling {@link sharesMemory} for every pair of the paper MLP's 42
+ * gradients took about half as long as drawing their noise (docs/benchmarks.md, History).
+ */
+export function sharedViews(views: readonly (ArrayBufferView | null)[]): boolean[] {
+  const ranges = views.map((v) =>
+    v === null ? null : { buffer: v.buffer, start: v.byteOffset, end: v.byteOffset + v.byteLength },
+  );
+  return ranges.map(
+    (a, i) =>
+      a !== null &&
+      ranges.some(
+        (b, j) => j !== i && b !== null && a.buffer === b.buffer && a.start < b.end && b.start < a.end,
+      ),
+  );
+}
