@@ -57,7 +57,7 @@ export function addRunOptions(command: Command, seedHelp: string): Command {
     .option('--schedule <annealed|fixed>', 'noise schedule (default: annealed)')
     .option(
       '--noise-generator <box-muller|ziggurat>',
-      'stream of the noise normals: box-muller (fast) or ziggurat (exact, what runs before 2026-11-27 used) (default: box-muller)',
+      'stream of the noise normals: box-muller (fast) or ziggurat (exact; what runs stored before the option existed use) (default: box-muller)',
     )
     .option('--seed <s>', seedHelp)
     .option('--lr <x>', "learning rate (default: the trainer's)")

@@ -1,5 +1,5 @@
 ;; Standard normals for the gradient noise, four at a time in WebAssembly SIMD: the `box-muller`
-;; noise generator of box-muller.ts (the default since 2026-11-27; `ziggurat` is the older, exact one).
+;; noise generator of box-muller.ts (the default for new runs; `ziggurat` is the older, exact one).
 ;;
 ;; Each tensor's noise comes from four SFC32 generators side by side, one per SIMD lane, seeded by
 ;; hashing the key (seed, step, tensor index) with the lane and state word. Each block of 8 elements
@@ -119,7 +119,8 @@
         (local.set $b (i32x4.add (local.get $c) (i32x4.shl (local.get $c) (i32.const 3))))
         (local.set $c (i32x4.add (v128.or (i32x4.shl (local.get $c) (i32.const 21)) (i32x4.shr_u (local.get $c) (i32.const 11)))
                                  (local.get $v_1)))
-        ;; u1 in (0, 1]: the top 31 bits of t, centred in their cell (exact in float32 for small u1, the tail)
+        ;; u1 in (0, 1]: the top 31 bits of t plus 1/4, times 2^-31, so u1 >= 2^-33 (exact in float32 for
+        ;; small u1, which make the tail)
         (local.set $u_0 (f32x4.mul (f32x4.add (f32x4.convert_i32x4_s (i32x4.shr_u (local.get $t_0) (i32.const 1)))
                                           (v128.const f32x4 0.25 0.25 0.25 0.25))
                                (v128.const f32x4 0x1p-31 0x1p-31 0x1p-31 0x1p-31)))
@@ -169,7 +170,7 @@
             (f32x4.sqrt (f32x4.mul (v128.const f32x4 -2 -2 -2 -2)
               (f32x4.add (f32x4.mul (f32x4.convert_i32x4_s (local.get $e_1)) (v128.const f32x4 0x1.62e43p-1 0x1.62e43p-1 0x1.62e43p-1 0x1.62e43p-1))
                          (f32x4.mul (f32x4.add (local.get $s_1) (local.get $s_1)) (local.get $p_1)))))))
-        ;; The angle 2π u2: bits 30-31 of v pick the quadrant, bits 0-29 φ = (π/2) f in [0, π/2)
+        ;; The angle 2π u2: bits 30-31 of v pick the quadrant, bits 0-29 φ = (π/2) f, f in [0, 1)
         ;; (0x1.921fb6p-30 is π/2 / 2^30 in float32)
         (local.set $phi_0 (f32x4.mul (f32x4.convert_i32x4_s (v128.and (local.get $v_0) (v128.const i32x4 0x3fffffff 0x3fffffff 0x3fffffff 0x3fffffff)))
                                     (v128.const f32x4 0x1.921fb6p-30 0x1.921fb6p-30 0x1.921fb6p-30 0x1.921fb6p-30)))

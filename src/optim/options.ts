@@ -10,7 +10,8 @@ export type NoiseTarget = 'gradient' | 'weight';
  * - `box-muller` (the default): Box-Muller in float32, four lanes in WebAssembly SIMD
  *   (box-muller.ts); |z| < 6.8.
  * - `ziggurat`: the exact ziggurat of Marsaglia and Tsang in float64 (gaussian.ts), about 2.5x
- *   slower; the generator of every run created before 2026-11-27, kept so they reproduce.
+ *   slower; the generator of every run stored before the option existed (migration
+ *   20261201000000 marks them), kept so they reproduce.
  */
 export type NoiseGenerator = 'box-muller' | 'ziggurat';
 

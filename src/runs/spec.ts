@@ -36,6 +36,20 @@ export interface RunSpec {
   readonly checkpointEvery: number;
 }
 
+/**
+ * A spec as stored (in `runs.spec`, a sweep's template, a checkpoint's metadata), with
+ * `noise.generator` filled where it predates the field: such a run drew its noise from the
+ * `ziggurat`, and must go on doing so when it resumes. Migration 20261201000000 fills the field in
+ * the database; this also covers rows an older replica writes during a rolling upgrade, and
+ * checkpoints.
+ */
+export function storedRunSpec(stored: unknown): RunSpec {
+  const spec = stored as RunSpec;
+  const noise = spec.noise as Partial<RunSpec['noise']> | undefined;
+  if (noise === undefined || noise.generator !== undefined) return spec;
+  return { ...spec, noise: { ...spec.noise, generator: 'ziggurat' } };
+}
+
 export type RunStatus = 'QUEUED' | 'RUNNING' | 'COMPLETED' | 'FAILED' | 'CANCELLED';
 
 export const TERMINAL_STATUSES: ReadonlySet<RunStatus> = new Set(['COMPLETED', 'FAILED', 'CANCELLED']);

@@ -1,6 +1,6 @@
 import type { Run } from '../generated/prisma/client.js';
 import { Prisma } from '../generated/prisma/client.js';
-import type { RunSpec } from '../runs/spec.js';
+import { storedRunSpec } from '../runs/spec.js';
 import type { RunRecord } from './types.js';
 
 /**
@@ -45,7 +45,7 @@ export function toRunRecord(row: RunRow): RunRecord {
     project: row.project,
     requestId: row.requestId,
     trainer: row.trainer,
-    spec: row.spec as unknown as RunSpec,
+    spec: storedRunSpec(row.spec),
     status: row.status,
     labels: row.labels as Readonly<Record<string, string>>,
     backend: row.backend,

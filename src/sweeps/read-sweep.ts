@@ -1,4 +1,4 @@
-import type { RunStatus } from '../runs/spec.js';
+import { type RunStatus, storedRunSpec } from '../runs/spec.js';
 import type { Page, RunRecord, Store, SweepRecord } from '../store/types.js';
 import { sweepCells } from './grid.js';
 import { checkMetricName, compileObjective } from './objective.js';
@@ -21,7 +21,8 @@ export interface SweepView {
 
 /** The compiled request stored with a sweep (written only by `startSweep`). */
 export function sweepSpec(record: SweepRecord): SweepSpec {
-  return record.spec as unknown as SweepSpec;
+  const spec = record.spec as unknown as SweepSpec;
+  return { ...spec, base: storedRunSpec(spec.base) };
 }
 
 /**

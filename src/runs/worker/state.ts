@@ -10,7 +10,7 @@ import {
 import { AppError } from '../../errors/index.js';
 import type { NoisyOptimizer } from '../../optim/index.js';
 import type { MetricValue, TrainerSession } from '../../trainers/index.js';
-import type { RunSpec } from '../spec.js';
+import { type RunSpec, storedRunSpec } from '../spec.js';
 
 /**
  * Moving a run's state between a live session and checkpoint bytes, and reading step metrics.
@@ -47,7 +47,8 @@ export function captureCheckpoint(input: {
 
 /**
  * Decodes a checkpoint of this run and loads it into the session and optimizer. Throws
- * FAILED_PRECONDITION when it was written for another trainer or seed, or past the budget.
+ * FAILED_PRECONDITION when it was written for another trainer, seed or noise generator, or past the
+ * budget.
  */
 export function restoreCheckpoint(
   bytes: Uint8Array,
@@ -56,15 +57,18 @@ export function restoreCheckpoint(
   optimizer: NoisyOptimizer,
 ): CheckpointContents {
   const contents = decodeCheckpoint(bytes);
+  const written = storedRunSpec(contents.spec);
   if (
-    contents.spec.trainer !== spec.trainer ||
-    contents.spec.seed !== spec.seed ||
+    written.trainer !== spec.trainer ||
+    written.seed !== spec.seed ||
+    written.noise.generator !== spec.noise.generator ||
     contents.step > spec.maxSteps
   ) {
     throw new AppError(
       'FAILED_PRECONDITION',
-      `checkpoint at step ${contents.step} (trainer ${contents.spec.trainer}, seed ${contents.spec.seed}) ` +
-        `does not belong to this run (trainer ${spec.trainer}, seed ${spec.seed}, maxSteps ${spec.maxSteps})`,
+      `checkpoint at step ${contents.step} (trainer ${written.trainer}, seed ${written.seed}, noise generator ` +
+        `${written.noise.generator}) does not belong to this run (trainer ${spec.trainer}, seed ${spec.seed}, ` +
+        `noise generator ${spec.noise.generator}, maxSteps ${spec.maxSteps})`,
     );
   }
   const model = contents.model.map((t) => ({ name: t.name, tensor: restoreTensor(t) }));

@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compileRunSpec } from '../../../src/runs/compile-spec.js';
+import type { RunSpec } from '../../../src/runs/spec.js';
 import { api, waitForStatus } from '../../helpers/client.js';
 import { startTestService, type TestService } from '../../helpers/service.js';
 
@@ -50,6 +52,28 @@ describe('StreamMetrics, CancelRun, idempotency and listing', () => {
     expect(Number(meta?.step)).toBeGreaterThan(0);
     expect(Number(meta?.step)).toBeLessThan(1_000_000);
     await expect(client.cancelRun({ runId: run.id })).rejects.toMatchObject({ code: 9 });
+  });
+
+  it('runs and shows a run an older replica stored without noise.generator as a ziggurat run', async () => {
+    const { generator: _, ...noise } = compileRunSpec({ trainer: 'smoke', maxSteps: 5, seed: 4 }).noise;
+    const spec = {
+      ...compileRunSpec({ trainer: 'smoke', maxSteps: 5, seed: 4 }),
+      noise,
+    } as unknown as RunSpec;
+    const { run: stored } = await service.store.runs.create({
+      project: 'default',
+      requestId: null,
+      spec,
+      labels: {},
+    });
+    const client = api(service.client);
+    await waitForStatus(service.client, stored.id, ['COMPLETED']);
+    const run = await client.getRun({ runId: stored.id });
+    expect(run.spec?.noise?.generator).toBe('NOISE_GENERATOR_ZIGGURAT');
+    const listed = await client.listRuns({ pageSize: 100 });
+    expect(listed.runs.find((r) => r.id === stored.id)?.spec?.noise?.generator).toBe(
+      'NOISE_GENERATOR_ZIGGURAT',
+    );
   });
 
   it('cancels a queued run at once', async () => {

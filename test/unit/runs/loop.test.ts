@@ -90,6 +90,23 @@ describe('the training loop', () => {
     expect(Math.min(...points(resumed.messages).map((p) => p.step))).toBe(13);
   });
 
+  it('trains with the generator the spec names, and a checkpoint resumes only with the same one', async () => {
+    const ziggurat: RunRequest = { ...base, noise: { eta: 0.3, generator: 'ziggurat' } };
+    const [boxMuller, straight] = [await run(base), await run(ziggurat)];
+    const finalOf = (messages: Message[]) => checkpoints(messages).at(-1)?.bytes ?? new Uint8Array();
+    // The same seed and step with other normals: other weights.
+    expect(modelBytes(finalOf(straight.messages))).not.toEqual(modelBytes(finalOf(boxMuller.messages)));
+    expect(decodeCheckpoint(finalOf(straight.messages)).spec.noise.generator).toBe('ziggurat');
+    const atTwelve = checkpoints(straight.messages).find((c) => c.step === 12)?.bytes ?? new Uint8Array();
+    const resumed = await run(ziggurat, { checkpoint: atTwelve });
+    expect(modelBytes(finalOf(resumed.messages))).toEqual(modelBytes(finalOf(straight.messages)));
+    const { outcome: refused } = await run(base, { checkpoint: atTwelve });
+    expect(refused).toMatchObject({
+      status: 'FAILED',
+      error: expect.stringContaining('noise generator ziggurat) does not belong to this run'),
+    });
+  });
+
   it('cancel and suspend checkpoint the current step and stop', async () => {
     const cancelled = await run(
       { ...base, checkpointEvery: 100 },
