@@ -1,6 +1,7 @@
 import { bytes as boxMullerWasm } from '../generated/wasm/box-muller.js';
 import { words } from './random.js';
 import { sharesMemory } from './views.js';
+import { instantiateKernel } from './wasm-kernel.js';
 
 /*
  * The `box-muller` noise generator (box-muller.wat): standard normals by the Box-Muller transform,
@@ -36,27 +37,21 @@ interface Kernel {
   readonly values: Float32Array;
 }
 
-/** The part of the WebAssembly JS API used here (its types live in lib.dom, not in our libs). */
-declare const WebAssembly: {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { readonly exports: Record<string, unknown> };
-};
-
 let kernel: Kernel | null = null;
 
 /** Instantiates box-muller.wat once per thread (synchronously: the module is about 2 KB). */
 function loadKernel(): Kernel {
   if (kernel !== null) return kernel;
-  const instance = new WebAssembly.Instance(new WebAssembly.Module(boxMullerWasm), {});
-  const { memory, seed, fill } = instance.exports;
-  const buffer: unknown = Reflect.get(memory ?? {}, 'buffer');
-  if (typeof seed !== 'function' || typeof fill !== 'function' || !(buffer instanceof ArrayBuffer))
-    throw new Error('box-muller kernel: missing an export (seed, fill or memory)');
-  // The memory never grows (the kernel works in CHUNKs), so the view stays valid.
-  if (buffer.byteLength < VALUES_AT + 4 * CHUNK) throw new Error('box-muller kernel: memory too small');
+  const { functions, buffer } = instantiateKernel(
+    'box-muller',
+    boxMullerWasm,
+    {},
+    ['seed', 'fill'],
+    VALUES_AT + 4 * CHUNK,
+  );
   kernel = {
-    seed: seed as Kernel['seed'],
-    fill: fill as Kernel['fill'],
+    seed: functions.seed as Kernel['seed'],
+    fill: functions.fill as Kernel['fill'],
     values: new Float32Array(buffer, VALUES_AT, CHUNK),
   };
   return kernel;

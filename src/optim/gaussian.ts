@@ -1,6 +1,7 @@
 import { bytes as zigguratWasm } from '../generated/wasm/ziggurat.js';
 import type { Sfc32 } from './random.js';
 import { sharesMemory } from './views.js';
+import { instantiateKernel } from './wasm-kernel.js';
 
 /*
  * Standard normals by the ziggurat method (Marsaglia & Tsang, "The Ziggurat Method for Generating
@@ -92,12 +93,6 @@ interface Kernel {
   readonly state: Int32Array;
 }
 
-/** The part of the WebAssembly JS API used here (its types live in lib.dom, not in our libs). */
-declare const WebAssembly: {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { readonly exports: Record<string, unknown> };
-};
-
 let kernel: Kernel | null = null;
 
 /** Instantiates ziggurat.wat once per thread (synchronously: the module is under 1 KB). */
@@ -105,25 +100,20 @@ function loadKernel(): Kernel {
   if (kernel !== null) return kernel;
   // Math.exp and Math.log themselves, so the slow path's numbers are JavaScript's to the last bit.
   const imports = { math: { exp: Math.exp, log: Math.log } };
-  const instance = new WebAssembly.Instance(new WebAssembly.Module(zigguratWasm), imports);
-  const { memory, fill, redo, slow } = instance.exports;
-  const buffer: unknown = Reflect.get(memory ?? {}, 'buffer');
-  if (
-    typeof fill !== 'function' ||
-    typeof redo !== 'function' ||
-    typeof slow !== 'function' ||
-    !(buffer instanceof ArrayBuffer)
-  )
-    throw new Error('ziggurat kernel: missing an export (fill, redo, slow or memory)');
-  // The memory never grows (the kernel works in CHUNKs), so these views stay valid.
-  if (buffer.byteLength < DEFERRED_BASE_AT + 4 * CHUNK) throw new Error('ziggurat kernel: memory too small');
+  const { functions, buffer } = instantiateKernel(
+    'ziggurat',
+    zigguratWasm,
+    imports,
+    ['fill', 'redo', 'slow'],
+    DEFERRED_BASE_AT + 4 * CHUNK,
+  );
   new Float64Array(buffer, CELL_W_AT, 2 * LAYERS).set(CELL_W);
   new Int32Array(buffer, CELL_K_AT, 2 * LAYERS).set(CELL_K);
   new Float64Array(buffer, F_AT, LAYERS).set(F);
   kernel = {
-    fill: fill as Kernel['fill'],
-    redo: redo as Kernel['redo'],
-    slow: slow as Kernel['slow'],
+    fill: functions.fill as Kernel['fill'],
+    redo: functions.redo as Kernel['redo'],
+    slow: functions.slow as Kernel['slow'],
     values: new Float32Array(buffer, VALUES_AT, CHUNK),
     state: new Int32Array(buffer, STATE_AT, 12),
   };

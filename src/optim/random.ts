@@ -10,7 +10,7 @@
  */
 
 /** A 32-bit finaliser with full avalanche: each input bit flips each output bit with p ≈ 1/2. */
-function mix32(x: number): number {
+export function mix32(x: number): number {
   let h = x | 0;
   h ^= h >>> 16;
   h = Math.imul(h, 0x7feb352d);

@@ -5,6 +5,8 @@
  * and then rounded is the correctly rounded float32 result, so Math.fround reproduces them exactly.)
  */
 
+import { mix32 } from '../../src/optim/random.js';
+
 const f = Math.fround;
 const scratch = new DataView(new ArrayBuffer(4));
 const bitsOf = (x: number): number => {
@@ -16,20 +18,12 @@ const fromBits = (b: number): number => {
   return scratch.getFloat32(0);
 };
 
-function mix32(x: number): number {
-  let h = x | 0;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x7feb352d);
-  h ^= h >>> 15;
-  h = Math.imul(h, 0x846ca68b);
-  return h ^ (h >>> 16);
-}
-
 /** Lane `lane` (0–3) of the kernel's SFC32 generators for the key words. */
 function laneState(lane: number, key: readonly number[]): [number, number, number, number] {
   const state = [0, 1, 2, 3].map((w) => {
-    let h = mix32(Math.imul(0x626d3201 + lane + 4 * w, 0x9e3779b9));
-    for (const k of key) h = mix32(((h ^ k) + 0x632be5ab) | 0);
+    // The kernel's hash (box-muller.wat): random.ts's mix32 per lane, in signed 32-bit words.
+    let h = mix32(Math.imul(0x626d3201 + lane + 4 * w, 0x9e3779b9)) | 0;
+    for (const k of key) h = mix32(((h ^ k) + 0x632be5ab) | 0) | 0;
     return h;
   }) as [number, number, number, number];
   for (let i = 0; i < 12; i++) next(state);

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { expect } from 'vitest';
 import {
   createInnerOptimizer,
   type InnerOptimizerOptions,
@@ -135,4 +136,26 @@ export function correlation(a: Float32Array, b: Float32Array): number {
     sbb += y * y;
   }
   return sab / Math.sqrt(saa * sbb);
+}
+
+/**
+ * Checks that `z` looks like independent standard normals: mean 0, variance 1 and kurtosis 3 each
+ * within 5 standard errors, and the fraction below each of `quantiles` within 5 standard errors of
+ * the normal CDF's. Returns nothing; fails the calling test through `expect`.
+ */
+export function expectStandardNormal(z: Float32Array, quantiles: readonly number[]): void {
+  const n = z.length;
+  const { mean, variance } = moments(z);
+  expect(Math.abs(mean)).toBeLessThan(5 / Math.sqrt(n));
+  expect(Math.abs(variance - 1)).toBeLessThan(5 * Math.sqrt(2 / n));
+  let m4 = 0;
+  for (const v of z) m4 += v ** 4;
+  // Var(z⁴) = 105 − 9 = 96.
+  expect(Math.abs(m4 / n - 3)).toBeLessThan(5 * Math.sqrt(96 / n));
+  for (const q of quantiles) {
+    let below = 0;
+    for (const v of z) if (v < q) below += 1;
+    const p = normalCdf(q);
+    expect(Math.abs(below / n - p)).toBeLessThan(5 * Math.sqrt((p * (1 - p)) / n) + 2e-7);
+  }
 }
