@@ -5,7 +5,7 @@ import { instantiateKernel } from './wasm-kernel.js';
 
 /*
  * The `box-muller` noise generator (box-muller.wat): standard normals by the Box-Muller transform,
- * four SFC32 lanes side by side in WebAssembly SIMD, in float32. About 2.5x faster than the
+ * four SFC32 lanes side by side in WebAssembly SIMD, in float32. 2.47x faster per normal than the
  * `ziggurat` generator (gaussian.ts) on the paper's MLP (docs/benchmarks.md), which is what keeps
  * the noise a few percent of a training step on the wasm backend.
  *
