@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { AppError } from '../errors/index.js';
+import { NOISE_GENERATORS, type NoiseGenerator } from '../optim/index.js';
 import type { RunSpec } from '../runs/spec.js';
 import {
   decodeSafetensors,
@@ -22,7 +23,9 @@ import { fromLittleEndianBytes, toLittleEndianBytes } from './typed-arrays.js';
  * - `format_version`: {@link CHECKPOINT_FORMAT_VERSION};
  * - `run_id`, `backend` (the tfjs backend that wrote it), `trainer`;
  * - `step`: optimizer steps completed, so a resume calls `trainStep(step)` next;
- * - `noise_state`: JSON `{step, seed, skipped}` of the noisy optimizer (paper §3: t and the stream seed);
+ * - `noise_state`: JSON `{step, seed, skipped, generator}` of the noisy optimizer (paper §3: t and the
+ *   stream seed; `generator` the stream it drew from, absent in files written before it existed, which
+ *   all drew from the `ziggurat`);
  * - `trainer_meta`: JSON of the trainer's extra state (curriculum level, data cursor);
  * - `run_spec`: JSON of the {@link RunSpec}, so the file alone says how it was trained.
  */
@@ -37,6 +40,8 @@ export interface NoiseState {
   readonly step: number;
   readonly seed: number;
   readonly skipped: number;
+  /** The generator the optimizer actually drew from (not what the spec asked for). */
+  readonly generator: NoiseGenerator;
 }
 
 /** The dtypes a tfjs tensor can be saved as. */
@@ -102,6 +107,15 @@ export function encodeCheckpoint(c: CheckpointContents): EncodedCheckpoint {
     run_spec: JSON.stringify(c.spec),
   });
   return { bytes, sha256: sha256Hex(bytes), index: checkpointIndex(bytes) };
+}
+
+function noiseGenerator(value: unknown): NoiseGenerator {
+  if (value === undefined) return 'ziggurat';
+  const found = NOISE_GENERATORS.find((g) => g === value);
+  if (found === undefined) {
+    throw fail(`noise_state.generator ${JSON.stringify(value)} is not one of ${NOISE_GENERATORS.join(', ')}`);
+  }
+  return found;
 }
 
 function parseJsonObject(metadata: Readonly<Record<string, string>>, key: string): Record<string, unknown> {
@@ -171,6 +185,7 @@ export function decodeCheckpoint(bytes: Uint8Array): CheckpointContents {
       step: nonNegativeInteger(noise.step, 'noise_state.step'),
       seed: safeInteger(noise.seed, 'noise_state.seed'),
       skipped: nonNegativeInteger(noise.skipped, 'noise_state.skipped'),
+      generator: noiseGenerator(noise.generator),
     },
     trainerMeta: parseJsonObject(metadata, 'trainer_meta'),
     model,

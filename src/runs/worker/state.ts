@@ -35,7 +35,12 @@ export function captureCheckpoint(input: {
       step: input.step,
       backend: input.backend,
       spec: input.spec,
-      noise: { step: optimizerState.step, seed: optimizerState.seed, skipped: optimizerState.skipped },
+      noise: {
+        step: optimizerState.step,
+        seed: optimizerState.seed,
+        skipped: optimizerState.skipped,
+        generator: input.optimizer.options.generator,
+      },
       trainerMeta: trainer.meta,
       model: snapshotTensors(trainer.tensors),
       optimizer: snapshotTensors(optimizerState.inner),
@@ -61,13 +66,15 @@ export function restoreCheckpoint(
   if (
     written.trainer !== spec.trainer ||
     written.seed !== spec.seed ||
-    written.noise.generator !== spec.noise.generator ||
+    // What the optimizer drew from, not the spec's word for it: a replica older than the field
+    // trained every run with the ziggurat, whatever a newer replica had put in its spec.
+    contents.noise.generator !== spec.noise.generator ||
     contents.step > spec.maxSteps
   ) {
     throw new AppError(
       'FAILED_PRECONDITION',
       `checkpoint at step ${contents.step} (trainer ${written.trainer}, seed ${written.seed}, noise generator ` +
-        `${written.noise.generator}) does not belong to this run (trainer ${spec.trainer}, seed ${spec.seed}, ` +
+        `${contents.noise.generator}) does not belong to this run (trainer ${spec.trainer}, seed ${spec.seed}, ` +
         `noise generator ${spec.noise.generator}, maxSteps ${spec.maxSteps})`,
     );
   }
@@ -75,7 +82,8 @@ export function restoreCheckpoint(
   const inner = contents.optimizer.map((t) => ({ name: t.name, tensor: restoreTensor(t) }));
   try {
     session.importState({ tensors: model, meta: contents.trainerMeta });
-    optimizer.importState({ ...contents.noise, inner });
+    const { step, seed, skipped } = contents.noise;
+    optimizer.importState({ step, seed, skipped, inner });
   } finally {
     // Both imports copy what they need (assign / new slot variables).
     tf.dispose([...model, ...inner].map((t) => t.tensor));

@@ -20,7 +20,7 @@ function contents(): CheckpointContents {
     step: 20,
     backend: 'wasm',
     spec,
-    noise: { step: 19, seed: 3, skipped: 1 },
+    noise: { step: 19, seed: 3, skipped: 1, generator: 'box-muller' },
     trainerMeta: { level: 2 },
     model: [
       { name: 'layer0/kernel', dtype: 'F32', shape: [2, 2], values: Float32Array.of(1, -2, 3.5, 1e-8) },
@@ -47,7 +47,12 @@ describe('checkpoint layout', () => {
       backend: 'wasm',
       step: '20',
     });
-    expect(JSON.parse(metadata.noise_state ?? '')).toEqual({ step: 19, seed: 3, skipped: 1 });
+    expect(JSON.parse(metadata.noise_state ?? '')).toEqual({
+      step: 19,
+      seed: 3,
+      skipped: 1,
+      generator: 'box-muller',
+    });
     expect(JSON.parse(metadata.run_spec ?? '')).toEqual(spec);
     expect(decodeCheckpoint(file.bytes)).toEqual(contents());
   });
@@ -80,6 +85,30 @@ describe('checkpoint layout', () => {
     expect(() => decodeCheckpoint(encodeSafetensors([], { ...meta, step: '-1' }))).toThrow(
       /step is not an integer >= 0/,
     );
+    expect(() =>
+      decodeCheckpoint(
+        encodeSafetensors([], {
+          ...meta,
+          noise_state: '{"step":1,"seed":0,"skipped":0,"generator":"polar"}',
+        }),
+      ),
+    ).toThrow(/noise_state.generator "polar" is not one of box-muller, ziggurat/);
+  });
+
+  it('reads a file written before noise_state.generator existed as drawn from the ziggurat', () => {
+    const meta = {
+      format_version: '1',
+      step: '1',
+      noise_state: '{"step":1,"seed":0,"skipped":0}',
+      trainer_meta: '{}',
+      run_spec: '{}',
+    };
+    expect(decodeCheckpoint(encodeSafetensors([], meta)).noise).toEqual({
+      step: 1,
+      seed: 0,
+      skipped: 0,
+      generator: 'ziggurat',
+    });
   });
 
   it('snapshots tfjs tensors by value and restores them exactly, without leaking', () => {

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../../src/backend/index.js';
-import { decodeCheckpoint } from '../../../src/checkpoint/index.js';
+import { decodeCheckpoint, encodeCheckpoint } from '../../../src/checkpoint/index.js';
 import { compileRunSpec, type RunRequest } from '../../../src/runs/compile-spec.js';
 import { runJob } from '../../../src/runs/worker/loop.js';
 import { Control, type FromWorker, type RunOutcome } from '../../../src/runs/worker/protocol.js';
@@ -105,6 +105,14 @@ describe('the training loop', () => {
       status: 'FAILED',
       error: expect.stringContaining('noise generator ziggurat) does not belong to this run'),
     });
+    // What an older replica writes for a box-muller run it claimed: the spec it was given, but
+    // drawn from the ziggurat, the only generator it has (its noise_state names no generator,
+    // which reads as ziggurat: test/unit/checkpoint/layout.test.ts).
+    const decoded = decodeCheckpoint(atTwelve);
+    const olderReplica = encodeCheckpoint({ ...decoded, spec: compileRunSpec(base) }).bytes;
+    expect(decodeCheckpoint(olderReplica).noise.generator).toBe('ziggurat');
+    const { outcome: mixed } = await run(base, { checkpoint: olderReplica });
+    expect(mixed).toMatchObject({ status: 'FAILED', error: expect.stringContaining('does not belong') });
   });
 
   it('cancel and suspend checkpoint the current step and stop', async () => {
