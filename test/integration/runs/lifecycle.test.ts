@@ -40,7 +40,7 @@ describe('RunScheduler lifecycle (real PostgreSQL, real worker threads, smoke tr
       step: 60,
       backend: 'wasm',
       runId: queued.id,
-      noise: { step: 60, seed: 11, skipped: 0 },
+      noise: { step: 60, seed: 11, skipped: 0, generator: 'box-muller' },
     });
     expect(file.spec).toEqual(done.spec);
     const tensorNames = [
