@@ -32,6 +32,15 @@ function contents(): CheckpointContents {
   };
 }
 
+/** The smallest metadata a checkpoint decodes from (noise_state as files before `generator` wrote it). */
+const meta = {
+  format_version: '1',
+  step: '1',
+  noise_state: '{"step":1,"seed":0,"skipped":0}',
+  trainer_meta: '{}',
+  run_spec: '{}',
+};
+
 describe('checkpoint layout', () => {
   it('round-trips tensors under model/ and optimizer/ with the run metadata, and reports its sha256 and index', () => {
     const file = encodeCheckpoint(contents());
@@ -58,13 +67,6 @@ describe('checkpoint layout', () => {
   });
 
   it('rejects a file of another format version, a foreign tensor name, or a dtype tfjs lacks', () => {
-    const meta = {
-      format_version: '1',
-      step: '1',
-      noise_state: '{"step":1,"seed":0,"skipped":0}',
-      trainer_meta: '{}',
-      run_spec: '{}',
-    };
     const tensor = (dtype: 'F32' | 'F64') => ({
       dtype,
       shape: [1],
@@ -96,13 +98,6 @@ describe('checkpoint layout', () => {
   });
 
   it('reads a file written before noise_state.generator existed as drawn from the ziggurat', () => {
-    const meta = {
-      format_version: '1',
-      step: '1',
-      noise_state: '{"step":1,"seed":0,"skipped":0}',
-      trainer_meta: '{}',
-      run_spec: '{}',
-    };
     expect(decodeCheckpoint(encodeSafetensors([], meta)).noise).toEqual({
       step: 1,
       seed: 0,
