@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { AppError } from '../errors/index.js';
 import { NOISE_GENERATORS, type NoiseGenerator } from '../optim/index.js';
-import type { RunSpec } from '../runs/spec.js';
+import { type RunSpec, storedRunSpec } from '../runs/spec.js';
 import {
   decodeSafetensors,
   encodeSafetensors,
@@ -180,7 +180,8 @@ export function decodeCheckpoint(bytes: Uint8Array): CheckpointContents {
     runId: metadata.run_id ?? '',
     step: nonNegativeInteger(metadata.step, 'metadata step'),
     backend: metadata.backend ?? '',
-    spec: parseJsonObject(metadata, 'run_spec') as unknown as RunSpec,
+    // Files from before `noise.generator` existed name none: they ran with the ziggurat.
+    spec: storedRunSpec(parseJsonObject(metadata, 'run_spec')),
     noise: {
       step: nonNegativeInteger(noise.step, 'noise_state.step'),
       seed: safeInteger(noise.seed, 'noise_state.seed'),

@@ -10,7 +10,7 @@ import {
 import { AppError } from '../../errors/index.js';
 import type { NoisyOptimizer } from '../../optim/index.js';
 import type { MetricValue, TrainerSession } from '../../trainers/index.js';
-import { type RunSpec, storedRunSpec } from '../spec.js';
+import type { RunSpec } from '../spec.js';
 
 /**
  * Moving a run's state between a live session and checkpoint bytes, and reading step metrics.
@@ -62,7 +62,7 @@ export function restoreCheckpoint(
   optimizer: NoisyOptimizer,
 ): CheckpointContents {
   const contents = decodeCheckpoint(bytes);
-  const written = storedRunSpec(contents.spec);
+  const written = contents.spec;
   if (
     written.trainer !== spec.trainer ||
     written.seed !== spec.seed ||

@@ -97,8 +97,13 @@ describe('checkpoint layout', () => {
     ).toThrow(/noise_state.generator "polar" is not one of box-muller, ziggurat/);
   });
 
-  it('reads a file written before noise_state.generator existed as drawn from the ziggurat', () => {
-    expect(decodeCheckpoint(encodeSafetensors([], meta)).noise).toEqual({
+  it('reads a file written before noise.generator existed as drawn from the ziggurat, state and spec', () => {
+    const { generator: _, ...noise } = spec.noise;
+    const legacy = decodeCheckpoint(
+      encodeSafetensors([], { ...meta, run_spec: JSON.stringify({ ...spec, noise }) }),
+    );
+    expect(legacy.spec).toEqual({ ...spec, noise: { ...spec.noise, generator: 'ziggurat' } });
+    expect(legacy.noise).toEqual({
       step: 1,
       seed: 0,
       skipped: 0,
