@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { clipByGlobalNorm, clipByValue, globalNorm } from './clip.js';
-import { addGradientNoise, addNoise, type NoiseState } from './noise.js';
+import { addNoise, type NoiseState } from './noise.js';
 import { OptionError } from './option-error.js';
 import { type CompiledNoiseOptions, checkSeed, compileNoiseOptions, type NoiseOptions } from './options.js';
 import { scheduledNoiseStd } from './schedule.js';
@@ -107,7 +107,6 @@ export class NoisyOptimizer extends tf.Optimizer {
   readonly inner: tf.Optimizer;
   readonly options: CompiledNoiseOptions;
   private readonly clip: GradientTransformation<unknown>;
-  private readonly noise: GradientTransformation<NoiseState>;
   private noiseState: NoiseState;
   private skipped = 0;
   private stats: StepStats = { gradGlobalNorm: 0, noiseStd: 0, skipped: false };
@@ -117,13 +116,12 @@ export class NoisyOptimizer extends tf.Optimizer {
     super();
     this.inner = inner;
     this.options = compileNoiseOptions(options);
-    const { eta, gamma, seed, schedule, stepsPerTick, clip, generator } = this.options;
+    const { clip, seed } = this.options;
     this.clip = chain(
       ...(clip.byValue === undefined ? [] : [clipByValue(clip.byValue)]),
       ...(clip.byGlobalNorm === undefined ? [] : [clipByGlobalNorm(clip.byGlobalNorm)]),
     );
-    this.noise = addGradientNoise({ eta, gamma, seed, schedule, stepsPerTick, generator });
-    this.noiseState = this.noise.init([]);
+    this.noiseState = { step: 0, seed };
   }
 
   /** Optimizer steps applied so far; skipped steps are not counted. */
@@ -194,17 +192,17 @@ export class NoisyOptimizer extends tf.Optimizer {
         );
       });
     }
-    if (!toGradient && std > 0) this.addWeightNoise(entries);
-    // The same next state the noise transform returns, kept here too when no noise was drawn.
+    if (!toGradient && std > 0) this.addWeightNoise(entries, std);
+    // As `addGradientNoise`'s transform advances its state: one noise step per applied update.
     this.noiseState = { step: this.noiseState.step + 1, seed: this.noiseState.seed };
     this.stats = { gradGlobalNorm, noiseStd: std, skipped: false };
   }
 
   /** Step 6: w ← w + N(0, σ_t²) for every variable that had a gradient, keyed like step 4. */
-  private addWeightNoise(entries: readonly Entry[]): void {
+  private addWeightNoise(entries: readonly Entry[], std: number): void {
     const variables = entries.map((e) => (e.tensor === null ? null : variableNamed(e.name)));
     const weights = variables.map((v) => (v === null ? null : readStorage(v)));
-    const noised = this.noise.update(weights, this.noiseState).updates;
+    const noised = addNoise(weights, std, this.noiseState, this.options.generator);
     tf.tidy(() => {
       variables.forEach((v, i) => {
         const values = noised[i];
