@@ -1,6 +1,6 @@
 import { bytes as boxMullerWasm } from '../generated/wasm/box-muller.js';
 import { words } from './random.js';
-import { sharesMemory } from './views.js';
+import { checkOutAndBase } from './views.js';
 import { instantiateKernel } from './wasm-kernel.js';
 
 /*
@@ -74,10 +74,7 @@ export function addScaledNormalsBoxMuller(
   key: NoiseKey,
 ): void {
   const n = out.length;
-  if (base.length < n)
-    throw new RangeError(`addScaledNormalsBoxMuller: base has ${base.length} < ${n} values`);
-  if (out.byteOffset !== base.byteOffset && sharesMemory(out, base))
-    throw new RangeError('addScaledNormalsBoxMuller: out and base overlap without being the same array');
+  checkOutAndBase('addScaledNormalsBoxMuller', out, base);
   const k = loadKernel();
   const [seedLow, seedHigh] = words(key.seed);
   const [stepLow, stepHigh] = words(key.step);

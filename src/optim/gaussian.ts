@@ -1,6 +1,6 @@
 import { bytes as zigguratWasm } from '../generated/wasm/ziggurat.js';
 import type { Sfc32 } from './random.js';
-import { sharesMemory } from './views.js';
+import { checkOutAndBase } from './views.js';
 import { instantiateKernel } from './wasm-kernel.js';
 
 /*
@@ -140,9 +140,7 @@ export function addScaledNormals(
   streams: NormalStreams,
 ): void {
   const n = out.length;
-  if (base.length < n) throw new RangeError(`addScaledNormals: base has ${base.length} < ${n} values`);
-  if (out.byteOffset !== base.byteOffset && sharesMemory(out, base))
-    throw new RangeError('addScaledNormals: out and base overlap without being the same array');
+  checkOutAndBase('addScaledNormals', out, base);
   const k = loadKernel();
   const state = k.state;
   streams.forEach((lane, i) => {
