@@ -62,10 +62,9 @@ export function restoreCheckpoint(
   optimizer: NoisyOptimizer,
 ): CheckpointContents {
   const contents = decodeCheckpoint(bytes);
-  const written = contents.spec;
   if (
-    written.trainer !== spec.trainer ||
-    written.seed !== spec.seed ||
+    contents.spec.trainer !== spec.trainer ||
+    contents.spec.seed !== spec.seed ||
     // What the optimizer drew from, not the spec's word for it: a replica older than the field
     // trained every run with the ziggurat, whatever a newer replica had put in its spec.
     contents.noise.generator !== spec.noise.generator ||
@@ -73,7 +72,7 @@ export function restoreCheckpoint(
   ) {
     throw new AppError(
       'FAILED_PRECONDITION',
-      `checkpoint at step ${contents.step} (trainer ${written.trainer}, seed ${written.seed}, noise generator ` +
+      `checkpoint at step ${contents.step} (trainer ${contents.spec.trainer}, seed ${contents.spec.seed}, noise generator ` +
         `${contents.noise.generator}) does not belong to this run (trainer ${spec.trainer}, seed ${spec.seed}, ` +
         `noise generator ${spec.noise.generator}, maxSteps ${spec.maxSteps})`,
     );
