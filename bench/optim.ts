@@ -236,20 +236,25 @@ function generatorComparison(): {
   const grads = sizes.map((n, k) => standardNormals(n, dataStreams(3, k)));
   // Wall time: a pass is under a millisecond, finer than the CPU clock's accounting tick. `inPlace`
   // (the kernel only) is what the optimizer does with `overwriteGradients`: noise into the gradient.
-  const pass = (fill: typeof addScaledNormals, step: number, inPlace = false): number => {
+  const timed = (each: (g: Float32Array, k: number) => void): number => {
     const start = performance.now();
-    grads.forEach((g, k) => {
-      fill(inPlace ? g : new Float32Array(g.length), g, 0.01, noiseStreams(SEED, step, k));
-    });
+    grads.forEach(each);
     return (performance.now() - start) * 1e6;
   };
+  const pass = (fill: typeof addScaledNormals, step: number, inPlace = false): number =>
+    timed((g, k) => fill(inPlace ? g : new Float32Array(g.length), g, 0.01, noiseStreams(SEED, step, k)));
   const inPlacePass = (step: number): number => pass(addScaledNormals, step, true);
-  const boxMullerPass = (step: number): number => {
-    const start = performance.now();
-    grads.forEach((g, index) => {
-      addScaledNormalsBoxMuller(g, g, 0.01, { seed: SEED, step, index });
-    });
-    return (performance.now() - start) * 1e6;
+  const boxMullerPass = (step: number): number =>
+    timed((g, index) => addScaledNormalsBoxMuller(g, g, 0.01, { seed: SEED, step, index }));
+  // One rep of two arms, in alternating order, so neither always runs right after the other.
+  const paired = (k: number, a: () => number, b: () => number, into: [number[], number[]]): void => {
+    if (k % 2 === 0) {
+      into[0].push(a());
+      into[1].push(b());
+    } else {
+      into[1].push(b());
+      into[0].push(a());
+    }
   };
   for (let k = 0; k < 50; k++) {
     pass(addScaledNormals, k);
@@ -262,21 +267,18 @@ function generatorComparison(): {
   const inPlace: number[] = [];
   const boxMuller: number[] = [];
   for (let k = 0; k < 400; k++) {
-    if (k % 2 === 0) {
-      inPlace.push(inPlacePass(k));
-      boxMuller.push(boxMullerPass(k));
-    } else {
-      boxMuller.push(boxMullerPass(k));
-      inPlace.push(inPlacePass(k));
-    }
-    // Alternate which goes first, so neither always runs right after the other.
-    if (k % 2 === 0) {
-      kernel.push(pass(addScaledNormals, k));
-      reference.push(pass(addScaledNormalsJs, k));
-    } else {
-      reference.push(pass(addScaledNormalsJs, k));
-      kernel.push(pass(addScaledNormals, k));
-    }
+    paired(
+      k,
+      () => inPlacePass(k),
+      () => boxMullerPass(k),
+      [inPlace, boxMuller],
+    );
+    paired(
+      k,
+      () => pass(addScaledNormals, k),
+      () => pass(addScaledNormalsJs, k),
+      [kernel, reference],
+    );
   }
   return {
     kernelNs: median(kernel) / total,
