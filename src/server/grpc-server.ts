@@ -7,7 +7,7 @@ import { peerHost } from '../auth/index.js';
 import type { Store } from '../store/types.js';
 import { createGrpcMetrics } from './grpc-metrics.js';
 import type { Authenticate } from './handlers.js';
-import { StreamLimiter } from './limits.js';
+import { QueueQuota, StreamLimiter } from './limits.js';
 import { tolerantDecoding } from './limits-decode.js';
 import { loadProtos, SERVICE_NAME, SWEEP_SERVICE_NAME } from './proto.js';
 import type { RunControl } from './run-control.js';
@@ -75,7 +75,7 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
       options.authenticate ??
       (async (_metadata, peer) => ({ project: 'default', client: `peer:${peerHost(peer)}` })),
     streams: new StreamLimiter(options.maxStreamsPerClient ?? 100),
-    maxQueuedRuns: options.maxQueuedRuns ?? 10_000,
+    queueQuota: new QueueQuota(options.store.runs, options.maxQueuedRuns ?? 10_000),
     store: options.store,
     runs: options.runs,
   };

@@ -6,7 +6,7 @@ import type { Store } from '../store/types.js';
 import { checkMaxPoints, describeSweep, listSweepRuns, startSweep, sweepCurves } from '../sweeps/index.js';
 import { requiredId, shortString } from './fields.js';
 import { type HandlerDeps, unary } from './handlers.js';
-import { checkQueuedRuns } from './limits.js';
+import type { QueueQuota } from './limits.js';
 import type { LoadedProtos } from './proto.js';
 import type { RunControl } from './run-control.js';
 import {
@@ -24,7 +24,7 @@ export interface SweepServiceDeps extends HandlerDeps {
   readonly store: Store;
   readonly runs: Pick<RunControl, 'wake'>;
   /** QUEUED runs a project may have; a sweep that would exceed it is RESOURCE_EXHAUSTED. */
-  readonly maxQueuedRuns?: number;
+  readonly queueQuota?: QueueQuota;
   /** The loaded API; its descriptors resolve axis field paths. */
   readonly definition: PackageDefinition;
 }
@@ -34,7 +34,7 @@ export interface SweepServiceDeps extends HandlerDeps {
  * errors name the request field (`axes[1].values[0]`, `base.noise.eta`, ...), see sweeps.proto.
  */
 export function createSweepServiceHandlers(deps: SweepServiceDeps): SweepServiceHandlers {
-  const { store } = deps;
+  const { store, queueQuota: quota } = deps;
   return {
     StartSweep: unary(deps, 'StartSweep', async (request, ctx) => {
       const decoded = decodeStartSweep(deps.definition, request);
@@ -42,12 +42,7 @@ export function createSweepServiceHandlers(deps: SweepServiceDeps): SweepService
         {
           store,
           wake: () => deps.runs.wake(),
-          ...(deps.maxQueuedRuns !== undefined
-            ? {
-                admit: (runs: number) =>
-                  checkQueuedRuns(store.runs, ctx.project, deps.maxQueuedRuns ?? 0, runs),
-              }
-            : {}),
+          ...(quota !== undefined ? { admit: (runs: number) => quota.admit(ctx.project, runs) } : {}),
         },
         ctx.project,
         decoded.request,

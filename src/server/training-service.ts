@@ -14,7 +14,7 @@ import { getTrainer, listTrainers } from '../trainers/index.js';
 import { CONFIG_MESSAGE, decodeStartRun, encodeRun, encodeSpec, timestampFromMs } from './codec/index.js';
 import { enumValue, int64, requiredId, shortString } from './fields.js';
 import { type HandlerDeps, serverStream, unary } from './handlers.js';
-import { checkQueuedRuns } from './limits.js';
+import type { QueueQuota } from './limits.js';
 import type { LoadedProtos } from './proto.js';
 import type { RunControl } from './run-control.js';
 
@@ -36,7 +36,7 @@ export interface TrainingServiceDeps extends HandlerDeps {
   readonly store: Store;
   readonly runs: RunControl;
   /** QUEUED runs a project may have; StartRun beyond is RESOURCE_EXHAUSTED. None: unlimited. */
-  readonly maxQueuedRuns?: number;
+  readonly queueQuota?: QueueQuota;
 }
 
 /**
@@ -51,8 +51,7 @@ export function createTrainingServiceHandlers(deps: TrainingServiceDeps): Traini
       const decoded = decodeStartRun(request);
       const spec = compileRunSpec(decoded.request);
       await getTrainer(spec.trainer).preflight?.(spec.trainerConfig);
-      if (deps.maxQueuedRuns !== undefined)
-        await checkQueuedRuns(store.runs, ctx.project, deps.maxQueuedRuns);
+      await deps.queueQuota?.admit(ctx.project);
       const { run, created } = await store.runs.create({
         project: ctx.project,
         requestId: decoded.requestId,

@@ -7,7 +7,7 @@ import {
   RUNS_CHANNEL,
   type RunNotice,
 } from '../../../src/runs/notify.js';
-import { checkQueuedRuns, StreamLimiter } from '../../../src/server/limits.js';
+import { QUEUE_COUNT_TTL_MS, QueueQuota, StreamLimiter } from '../../../src/server/limits.js';
 import { assertWellFormed, tolerantDecoding } from '../../../src/server/limits-decode.js';
 
 describe('StreamLimiter', () => {
@@ -33,21 +33,116 @@ describe('StreamLimiter', () => {
   });
 });
 
-describe('checkQueuedRuns', () => {
-  it('is RESOURCE_EXHAUSTED once the project has maxQueued runs waiting', async () => {
-    const counts = new Map([
-      ['full', 3],
-      ['room', 2],
-    ]);
+describe('QueueQuota', () => {
+  /** A queue per project that the test fills and drains, and a clock it moves. */
+  const setup = (max: number, queues: Record<string, number>) => {
+    const queued = new Map(Object.entries(queues));
+    const clock = { ms: 0 };
+    let counts = 0;
+    let gate: Promise<void> | null = null;
     const runs = {
-      countQueued: async (project: string, limit: number) => Math.min(counts.get(project) ?? 0, limit),
+      countQueued: async (project: string, limit: number) => {
+        counts += 1;
+        const n = Math.min(queued.get(project) ?? 0, limit);
+        if (gate !== null) await gate;
+        return n;
+      },
     };
-    await expect(checkQueuedRuns(runs, 'room', 3)).resolves.toBeUndefined();
-    await expect(checkQueuedRuns(runs, 'full', 3)).rejects.toMatchObject({
+    const quota = new QueueQuota(runs, max, () => clock.ms);
+    /** Admits, and on success puts the run in the queue as StartRun's insert would. */
+    const start = async (project: string, adding = 1) => {
+      await quota.admit(project, adding);
+      queued.set(project, (queued.get(project) ?? 0) + adding);
+    };
+    return {
+      quota,
+      queued,
+      clock,
+      start,
+      counts: () => counts,
+      holdCounts: () => {
+        let release = () => {};
+        gate = new Promise((r) => {
+          release = () => {
+            gate = null;
+            r();
+          };
+        });
+        return release;
+      },
+    };
+  };
+
+  it('is RESOURCE_EXHAUSTED once the project has maxQueued runs waiting', async () => {
+    const t = setup(3, { full: 3, room: 2 });
+    await expect(t.quota.admit('room')).resolves.toBeUndefined();
+    await expect(t.quota.admit('full')).rejects.toMatchObject({
       code: 'RESOURCE_EXHAUSTED',
-      message: expect.stringContaining('"full" has 3 queued runs; at most 3'),
+      message: expect.stringContaining('"full" has 3 queued runs; at most 3 may wait at once (adding 1)'),
     });
-    await expect(checkQueuedRuns(runs, 'room', 3, 2)).rejects.toMatchObject({ code: 'RESOURCE_EXHAUSTED' });
+    await expect(setup(3, { room: 2 }).quota.admit('room', 2)).rejects.toMatchObject({
+      code: 'RESOURCE_EXHAUSTED',
+    });
+    expect(() => new QueueQuota(t.quota as never, 0)).toThrow(RangeError);
+  });
+
+  it('counts once per second while the estimate has room, and exactly at the limit', async () => {
+    const t = setup(10, { p: 5 });
+    for (let i = 0; i < 5; i++) await t.start('p');
+    expect(t.counts()).toBe(1);
+    // The estimate (5 counted + 5 admitted) is full: the sixth counts, and the count refuses.
+    await expect(t.start('p')).rejects.toMatchObject({ code: 'RESOURCE_EXHAUSTED' });
+    expect(t.counts()).toBe(2);
+    expect(t.queued.get('p')).toBe(10);
+    // Runs leave the queue: the estimate is still full, so the next request counts and is admitted.
+    t.queued.set('p', 7);
+    await t.start('p');
+    expect(t.counts()).toBe(3);
+    // Within the second it goes on from that count without a query...
+    await t.start('p');
+    expect(t.counts()).toBe(3);
+    // ...and a second later it counts again, though the estimate has room.
+    t.queued.set('p', 0);
+    t.clock.ms += QUEUE_COUNT_TTL_MS;
+    await t.start('p', 3);
+    expect(t.counts()).toBe(4);
+    await t.start('p', 7);
+    expect(t.counts()).toBe(4);
+    expect(t.queued.get('p')).toBe(10);
+  });
+
+  it('never refuses from the estimate alone, and keeps projects apart', async () => {
+    const t = setup(2, { a: 0, b: 0 });
+    await t.start('a', 2);
+    await t.start('b');
+    // Runs of `a` left the queue without the quota hearing of it: the estimate says full, the count does not.
+    t.queued.set('a', 0);
+    await t.start('a', 2);
+    expect(t.queued.get('a')).toBe(2);
+    await expect(t.start('a')).rejects.toMatchObject({ code: 'RESOURCE_EXHAUSTED' });
+    await t.start('b');
+    await expect(t.start('b')).rejects.toMatchObject({ code: 'RESOURCE_EXHAUSTED' });
+  });
+
+  it('keeps what it admitted on the estimate while a recount was in flight', async () => {
+    const t = setup(20, { p: 0 });
+    await t.start('p', 15);
+    t.queued.set('p', 5); // ten runs left the queue
+    // The estimate (15) has no room for 6: this request counts, and its count is held...
+    const release = t.holdCounts();
+    const recounting = t.start('p', 6);
+    // ...while one that fits the estimate is admitted without a count, and inserted.
+    await t.start('p', 1);
+    release();
+    await recounting;
+    expect(t.counts()).toBe(2);
+    expect(t.queued.get('p')).toBe(12);
+    // The estimate is 12, not 11: the run admitted during the count (not in it) was kept, so eight
+    // more fill the queue exactly and the next one is refused rather than let past the limit.
+    await t.start('p', 8);
+    expect(t.counts()).toBe(2);
+    await expect(t.start('p')).rejects.toMatchObject({ code: 'RESOURCE_EXHAUSTED' });
+    expect(t.queued.get('p')).toBe(20);
   });
 });
 
