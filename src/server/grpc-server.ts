@@ -28,7 +28,10 @@ export interface GrpcServerOptions {
   readonly maxReceiveMessageBytes?: number;
   /** Server streams one client may hold at once; more get RESOURCE_EXHAUSTED. Default 100. */
   readonly maxStreamsPerClient?: number;
-  /** QUEUED runs a project may have; StartRun beyond gets RESOURCE_EXHAUSTED. Default 10,000. */
+  /**
+   * QUEUED runs a project may have; StartRun or StartSweep beyond gets RESOURCE_EXHAUSTED. Soft:
+   * concurrent requests and other replicas can exceed it briefly (QueueQuota). Default 10,000.
+   */
   readonly maxQueuedRuns?: number;
   /** Transport security (src/server/auth-tls.ts). Default: plaintext. */
   readonly credentials?: ServerCredentials;

@@ -50,8 +50,23 @@ export class StreamLimiter {
 
 /** How long a project's counted queue serves as the base of its estimate. */
 export const QUEUE_COUNT_TTL_MS = 1000;
-/** Projects whose estimates are kept before stale ones are dropped. */
-const MAX_TRACKED_PROJECTS = 1024;
+/** Projects whose estimates are kept; past it the oldest idle ones are dropped (they count again). */
+export const MAX_TRACKED_PROJECTS = 1024;
+
+/** One project's estimate. */
+interface Estimate {
+  /** Runs admitted through this replica, ever (only grows). */
+  admitted: number;
+  /** The newest exact count that has come back... */
+  counted: number;
+  /** ...`admitted` when that count started (what was admitted after it may be missing from it)... */
+  admittedAtCount: number;
+  /** ...and its start, in `now()` time and in start order. */
+  countedAt: number;
+  countSeq: number;
+  /** Counts in flight; an entry with any is never dropped. */
+  counting: number;
+}
 
 /**
  * GRADNOISE_MAX_QUEUED_RUNS: RESOURCE_EXHAUSTED when admitting `adding` runs would leave a project
@@ -59,19 +74,23 @@ const MAX_TRACKED_PROJECTS = 1024;
  *
  * Counting the queue costs PostgreSQL time in proportion to its length (1.4 ms of server CPU at
  * 1,500 queued runs, measured), so doing it on every StartRun made a long queue slow to add to.
- * Instead each project keeps an estimate: the last exact count, plus what this replica admitted
- * since. A request that fits the estimate, within {@link QUEUE_COUNT_TTL_MS} of the count, is
- * admitted without a query; any other one counts again first. So:
+ * Instead each project keeps an estimate: the newest exact count, plus what this replica admitted
+ * since that count started. A request that fits the estimate, within {@link QUEUE_COUNT_TTL_MS} of
+ * the count, is admitted without a query; any other one counts again first. So:
  * - a refusal always follows an exact count (never from a stale estimate);
- * - runs that left the queue since the count only make the estimate high, which costs one
- *   early recount, never a wrong refusal;
+ * - runs that left the queue since the count, admissions that inserted nothing (a retried
+ *   `request_id`, a failed insert) and admissions that the count saw as well only make the
+ *   estimate high, which costs an early recount, never a wrong refusal;
+ * - a count that comes back after a newer one is not used as the base, so a slow count cannot
+ *   make the estimate low;
  * - what the estimate misses is what other replicas admitted within the last second, plus
- *   concurrent requests (the count and the insert are not one transaction). By that much a
- *   project can overshoot the limit: it bounds a runaway client, not a budget.
+ *   requests concurrent with a count (the count and the insert are not one transaction). By that
+ *   much a project can overshoot the limit; behind n replicas, up to about n times it. It bounds a
+ *   runaway client, not a budget.
  */
 export class QueueQuota {
-  /** Per project: the last exact count, when it was taken, and what was admitted on top since. */
-  private readonly estimates = new Map<string, { counted: number; countedAt: number; admitted: number }>();
+  private readonly estimates = new Map<string, Estimate>();
+  private counts = 0;
 
   constructor(
     private readonly runs: Pick<RunRepository, 'countQueued'>,
@@ -85,18 +104,28 @@ export class QueueQuota {
 
   /** Resolves when `adding` more runs of `project` fit, and counts them in; else RESOURCE_EXHAUSTED. */
   async admit(project: string, adding = 1): Promise<void> {
-    const before = this.estimates.get(project);
+    const e = this.estimates.get(project) ?? this.track(project);
     if (
-      before !== undefined &&
-      this.now() - before.countedAt < QUEUE_COUNT_TTL_MS &&
-      before.counted + before.admitted + adding <= this.maxQueued
+      this.now() - e.countedAt < QUEUE_COUNT_TTL_MS &&
+      e.counted + (e.admitted - e.admittedAtCount) + adding <= this.maxQueued
     ) {
-      before.admitted += adding;
+      e.admitted += adding;
       return;
     }
-    const admittedBefore = before?.admitted ?? 0;
-    const countedAt = this.now();
-    const queued = await this.runs.countQueued(project, this.maxQueued);
+    const started = { admitted: e.admitted, at: this.now(), seq: ++this.counts };
+    e.counting += 1;
+    let queued: number;
+    try {
+      queued = await this.runs.countQueued(project, this.maxQueued);
+    } finally {
+      e.counting -= 1;
+    }
+    if (started.seq > e.countSeq) {
+      e.counted = queued;
+      e.admittedAtCount = started.admitted;
+      e.countedAt = started.at;
+      e.countSeq = started.seq;
+    }
     if (queued + adding > this.maxQueued) {
       throw new AppError(
         'RESOURCE_EXHAUSTED',
@@ -104,20 +133,31 @@ export class QueueQuota {
           `(adding ${adding}). Wait for some to start or cancel them`,
       );
     }
-    // What was admitted on the estimate while this count ran may not be in it, so it stays on top.
-    const after = this.estimates.get(project);
-    const during =
-      after === undefined ? 0 : after === before ? after.admitted - admittedBefore : after.admitted;
-    this.forgetStale(project);
-    this.estimates.set(project, { counted: queued, countedAt, admitted: during + adding });
+    e.admitted += adding;
   }
 
-  /** Keeps the map bounded: past {@link MAX_TRACKED_PROJECTS}, stale estimates go. */
-  private forgetStale(adding: string): void {
-    if (this.estimates.size < MAX_TRACKED_PROJECTS || this.estimates.has(adding)) return;
-    const now = this.now();
-    for (const [project, e] of this.estimates) {
-      if (now - e.countedAt >= QUEUE_COUNT_TTL_MS) this.estimates.delete(project);
+  /** Projects with an estimate (at most {@link MAX_TRACKED_PROJECTS}, plus any with a count in flight). */
+  get tracked(): number {
+    return this.estimates.size;
+  }
+
+  private track(project: string): Estimate {
+    if (this.estimates.size >= MAX_TRACKED_PROJECTS) {
+      // Oldest first (insertion order); entries with a count in flight stay, so that count lands.
+      for (const [name, old] of this.estimates) {
+        if (this.estimates.size < MAX_TRACKED_PROJECTS) break;
+        if (old.counting === 0) this.estimates.delete(name);
+      }
     }
+    const e: Estimate = {
+      admitted: 0,
+      counted: 0,
+      admittedAtCount: 0,
+      countedAt: Number.NEGATIVE_INFINITY,
+      countSeq: 0,
+      counting: 0,
+    };
+    this.estimates.set(project, e);
+    return e;
   }
 }

@@ -23,7 +23,7 @@ const MAX_PAGE_SIZE = 1000;
 export interface SweepServiceDeps extends HandlerDeps {
   readonly store: Store;
   readonly runs: Pick<RunControl, 'wake'>;
-  /** QUEUED runs a project may have; a sweep that would exceed it is RESOURCE_EXHAUSTED. */
+  /** Per-project limit of QUEUED runs (soft, see QueueQuota): a sweep that would exceed it is refused. */
   readonly queueQuota?: QueueQuota;
   /** The loaded API; its descriptors resolve axis field paths. */
   readonly definition: PackageDefinition;

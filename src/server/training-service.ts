@@ -35,7 +35,7 @@ const STATUS: Readonly<Record<string, RunStatus>> = {
 export interface TrainingServiceDeps extends HandlerDeps {
   readonly store: Store;
   readonly runs: RunControl;
-  /** QUEUED runs a project may have; StartRun beyond is RESOURCE_EXHAUSTED. None: unlimited. */
+  /** Per-project limit of QUEUED runs (soft, see QueueQuota): StartRun beyond it is refused. None: no limit. */
   readonly queueQuota?: QueueQuota;
 }
 

@@ -36,9 +36,9 @@ const INSERT_RUN = `
 const RUN_BY_REQUEST = `SELECT ${RUN_COLUMN_LIST} FROM runs WHERE project = $1 AND request_id = $2`;
 
 /**
- * The user-facing half of {@link RunRepository}: create, read, list, cancel, count. The calls on
- * StartRun's path (`create`, `countQueued`) use the raw `pool` with prepared statements; `pg`
- * returns the aliased columns with the same types as Prisma's `Run`.
+ * The user-facing half of {@link RunRepository}: create, read, list, cancel, count. `create` (every
+ * StartRun) and `countQueued` (the queue limit's occasional exact count) use the raw `pool` with
+ * prepared statements; `pg` returns the aliased columns with the same types as Prisma's `Run`.
  */
 export function createRunCatalog(prisma: PrismaClient, pool: pg.Pool): RunCatalog {
   const get = async (project: string, id: string): Promise<RunRecord> => {

@@ -7,7 +7,12 @@ import {
   RUNS_CHANNEL,
   type RunNotice,
 } from '../../../src/runs/notify.js';
-import { QUEUE_COUNT_TTL_MS, QueueQuota, StreamLimiter } from '../../../src/server/limits.js';
+import {
+  MAX_TRACKED_PROJECTS,
+  QUEUE_COUNT_TTL_MS,
+  QueueQuota,
+  StreamLimiter,
+} from '../../../src/server/limits.js';
 import { assertWellFormed, tolerantDecoding } from '../../../src/server/limits-decode.js';
 
 describe('StreamLimiter', () => {
@@ -34,18 +39,23 @@ describe('StreamLimiter', () => {
 });
 
 describe('QueueQuota', () => {
-  /** A queue per project that the test fills and drains, and a clock it moves. */
+  /**
+   * A queue per project that the test fills and drains, and a clock it moves. While `hold` is on,
+   * each count reads the queue when it is asked (its snapshot) but answers only when the test
+   * releases it, in whatever order the test chooses.
+   */
   const setup = (max: number, queues: Record<string, number>) => {
     const queued = new Map(Object.entries(queues));
     const clock = { ms: 0 };
     let counts = 0;
-    let gate: Promise<void> | null = null;
+    let hold = false;
+    const held: Array<() => void> = [];
     const runs = {
-      countQueued: async (project: string, limit: number) => {
+      countQueued: (project: string, limit: number) => {
         counts += 1;
         const n = Math.min(queued.get(project) ?? 0, limit);
-        if (gate !== null) await gate;
-        return n;
+        if (!hold) return Promise.resolve(n);
+        return new Promise<number>((resolve) => held.push(() => resolve(n)));
       },
     };
     const quota = new QueueQuota(runs, max, () => clock.ms);
@@ -54,22 +64,20 @@ describe('QueueQuota', () => {
       await quota.admit(project, adding);
       queued.set(project, (queued.get(project) ?? 0) + adding);
     };
+    /** Lets every microtask run, so started requests reach their count. */
+    const settle = () => new Promise((r) => setImmediate(r));
     return {
       quota,
       queued,
       clock,
       start,
+      settle,
       counts: () => counts,
-      holdCounts: () => {
-        let release = () => {};
-        gate = new Promise((r) => {
-          release = () => {
-            gate = null;
-            r();
-          };
-        });
-        return release;
+      hold: (on: boolean) => {
+        hold = on;
       },
+      /** Answers the i-th held count (in the order they were asked). */
+      release: (i: number) => held[i]?.(),
     };
   };
 
@@ -83,7 +91,9 @@ describe('QueueQuota', () => {
     await expect(setup(3, { room: 2 }).quota.admit('room', 2)).rejects.toMatchObject({
       code: 'RESOURCE_EXHAUSTED',
     });
-    expect(() => new QueueQuota(t.quota as never, 0)).toThrow(RangeError);
+    const runs = { countQueued: async () => 0 };
+    expect(() => new QueueQuota(runs, 0)).toThrow(RangeError);
+    expect(() => new QueueQuota(runs, 2.5)).toThrow(RangeError);
   });
 
   it('counts once per second while the estimate has room, and exactly at the limit', async () => {
@@ -128,21 +138,108 @@ describe('QueueQuota', () => {
     const t = setup(20, { p: 0 });
     await t.start('p', 15);
     t.queued.set('p', 5); // ten runs left the queue
-    // The estimate (15) has no room for 6: this request counts, and its count is held...
-    const release = t.holdCounts();
+    // The estimate (15) has no room for 6: this request counts (and reads 5)...
+    t.hold(true);
     const recounting = t.start('p', 6);
+    await t.settle();
     // ...while one that fits the estimate is admitted without a count, and inserted.
     await t.start('p', 1);
-    release();
+    t.release(0);
     await recounting;
     expect(t.counts()).toBe(2);
     expect(t.queued.get('p')).toBe(12);
     // The estimate is 12, not 11: the run admitted during the count (not in it) was kept, so eight
     // more fill the queue exactly and the next one is refused rather than let past the limit.
+    t.hold(false);
     await t.start('p', 8);
     expect(t.counts()).toBe(2);
     await expect(t.start('p')).rejects.toMatchObject({ code: 'RESOURCE_EXHAUSTED' });
     expect(t.queued.get('p')).toBe(20);
+  });
+
+  it('does not undercount when an admission falls between two overlapping counts', async () => {
+    const t = setup(20, { p: 0 });
+    await t.start('p', 15);
+    t.queued.set('p', 5);
+    t.hold(true);
+    const a = t.start('p', 6); // counts, reads 5
+    await t.settle();
+    await t.start('p', 5); // fits the estimate (15 + 5): admitted without a count; 10 queued
+    const b = t.start('p', 1); // counts, reads 10
+    await t.settle();
+    t.release(1); // the newer count answers first...
+    await b;
+    t.release(0); // ...then the older one
+    await a;
+    expect(t.queued.get('p')).toBe(17);
+    // The estimate is 17 (either count plus what was admitted after it started), so three more fit
+    // without a count and the fourth is refused. Had the late count replaced the newer one's base
+    // while keeping the admissions counted from it (5 + 7 = 12), eight would have been let in.
+    t.hold(false);
+    await t.start('p', 3);
+    expect(t.counts()).toBe(3);
+    await expect(t.start('p')).rejects.toMatchObject({ code: 'RESOURCE_EXHAUSTED' });
+    expect(t.queued.get('p')).toBe(20);
+  });
+
+  it('builds on the newest count when an older one answers last', async () => {
+    const t = setup(20, { p: 0 });
+    await t.start('p', 10);
+    t.clock.ms += QUEUE_COUNT_TTL_MS; // stale: the next two both count
+    t.hold(true);
+    const older = t.start('p'); // reads 10
+    await t.settle();
+    t.queued.set('p', 5); // five runs start training
+    const newer = t.start('p'); // reads 5
+    await t.settle();
+    t.release(1);
+    await newer;
+    t.release(0);
+    await older;
+    t.hold(false);
+    expect(t.queued.get('p')).toBe(7);
+    // On the newer count the estimate is 5 + 2 = 7, so 13 more fit without a count; on the older
+    // one it would be 10 + 2 = 12, and this request would have to count first.
+    await t.start('p', 13);
+    expect(t.counts()).toBe(3);
+  });
+
+  it('does not drift: under overlapping counts the estimate stays the newest count plus what followed', async () => {
+    const t = setup(10, { p: 0 });
+    // Rounds of two overlapping counts, each round admitting 2 while 2 leave the queue.
+    for (let round = 0; round < 20; round++) {
+      t.clock.ms += QUEUE_COUNT_TTL_MS; // stale: both count
+      t.hold(true);
+      const first = t.start('p');
+      const second = t.start('p');
+      await t.settle();
+      t.release(2 * round + 1);
+      t.release(2 * round);
+      await Promise.all([first, second]);
+      t.hold(false);
+      t.queued.set('p', (t.queued.get('p') ?? 0) - 2);
+    }
+    expect(t.queued.get('p')).toBe(0);
+    // After the last round the estimate is its newest count (0) plus the two admitted since that
+    // count started, so six more fit without a count: the 40 admissions did not pile up.
+    await t.start('p', 6);
+    expect(t.counts()).toBe(40);
+  });
+
+  it(`keeps at most ${MAX_TRACKED_PROJECTS} projects, never one whose count is in flight`, async () => {
+    const t = setup(5, {});
+    t.hold(true);
+    const pending = t.start('busy'); // holds its count across everything below
+    await t.settle();
+    t.hold(false);
+    for (let i = 0; i < 3 * MAX_TRACKED_PROJECTS; i++) await t.start(`p${i}`);
+    expect(t.quota.tracked).toBeLessThanOrEqual(MAX_TRACKED_PROJECTS);
+    t.release(0);
+    await pending;
+    // The entry survived: its count landed, so the next request of `busy` needs none.
+    const before = t.counts();
+    await t.start('busy');
+    expect(t.counts()).toBe(before);
   });
 });
 
