@@ -69,7 +69,7 @@ export async function startRunSection(options: {
     }
     await Promise.all(pending);
     const elapsed = (performance.now() - t0) / 1000;
-    const sent = serviceTimes.filter((v) => v !== undefined);
+    const fromSend = serviceTimes.filter((v) => v !== undefined);
     const mainCpuMs = ((service.cpuSeconds('main') - mainCpu0) * 1000) / total;
     const pgCpuMs = ((await pgCpu.stop()) * 1000) / total;
     for (const id of busy) await api.cancelRun({ runId: id }).catch(() => undefined);
@@ -97,7 +97,7 @@ export async function startRunSection(options: {
         ),
         infoRow(
           'StartRun, from actual send',
-          `p99 ${fixed(quantile(sent, 0.99), 1)} ms, p50 ${fixed(quantile(sent, 0.5), 1)} ms; ${int(answered.length / elapsed)} answered/s; errors ${errors}`,
+          `p99 ${fixed(quantile(fromSend, 0.99), 1)} ms, p50 ${fixed(quantile(fromSend, 0.5), 1)} ms; ${int(answered.length / elapsed)} answered/s; errors ${errors}`,
         ),
         infoRow(
           'CPU per StartRun: service event loop + PostgreSQL backends',
