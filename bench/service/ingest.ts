@@ -1,9 +1,9 @@
-import pg from 'pg';
 import { compileRunSchedulerOptions, compileRunSpec, type MetricPoint } from '../../src/runs/index.js';
 import { WorkerPool } from '../../src/runs/pool.js';
 import { MetricSink } from '../../src/runs/sink.js';
 import { Control, type FromWorker } from '../../src/runs/worker/protocol.js';
 import { createStore, type Store } from '../../src/store/index.js';
+import { runAdminStatement } from '../../test/helpers/pg-admin.js';
 import { pgCpuMeter } from '../lib/pg-cpu.js';
 import { fixed, goalRow, infoRow, int, type Row, type SectionOutcome } from '../lib/report.js';
 import { waitForRuns } from '../lib/runs.js';
@@ -201,11 +201,8 @@ export async function ingestSection(options: {
     const sink = await sinkThroughput(store, service.databaseUrl, run.id, total);
     // The bulk load leaves PostgreSQL work to do (autovacuum, a checkpoint of its WAL) that would
     // otherwise land in the first phases below; do it now, as the replay section does.
-    const admin = new pg.Client({ connectionString: service.databaseUrl });
-    await admin.connect();
-    await admin.query('VACUUM ANALYZE metric_points');
-    await admin.query('CHECKPOINT');
-    await admin.end();
+    await runAdminStatement(service.databaseUrl, 'VACUUM ANALYZE metric_points');
+    await runAdminStatement(service.databaseUrl, 'CHECKPOINT');
     const slow = await slowdown(store, run.id, {
       phaseMs: options.quick ? 1_500 : 2_000,
       blocks: options.quick ? 1 : 10,

@@ -1,6 +1,6 @@
-import pg from 'pg';
 import type { MetricPoint } from '../../src/runs/index.js';
 import { createStore } from '../../src/store/index.js';
+import { runAdminStatement } from '../../test/helpers/pg-admin.js';
 import { pgCpuMeter } from '../lib/pg-cpu.js';
 import { fixed, goalRow, infoRow, int, type SectionOutcome } from '../lib/report.js';
 import { waitForRuns } from '../lib/runs.js';
@@ -46,10 +46,7 @@ export async function replaySection(options: {
     }
     await store.metrics.upsertMany(batch);
     const insertSeconds = (performance.now() - insertStart) / 1000;
-    const client = new pg.Client({ connectionString: service.databaseUrl });
-    await client.connect();
-    await client.query('VACUUM ANALYZE metric_points');
-    await client.end();
+    await runAdminStatement(service.databaseUrl, 'VACUUM ANALYZE metric_points');
 
     const rates: number[] = [];
     let received = 0;
