@@ -5,9 +5,11 @@ import type { MetricPoint } from './spec.js';
  * Buffers metric points on the main thread and writes them to the store in the background, so a
  * slow or failing database never stalls training (workers post points and move on).
  *
- * - `add` only buffers. Points are keyed by (run, name, step): a point added again before it was
- *   written replaces the buffered one, and the store upserts on the same key, so replays (a resumed
- *   run recomputing steps after its checkpoint) and retries never duplicate.
+ * - `add` only buffers, in a queue: no per-point key is built (keying every point was the largest
+ *   share of the ingest path's CPU; docs/benchmarks.md, Ingest). A point added again, for the
+ *   same (run, name, step), is written after the first, and the store upserts on that key, so the
+ *   latest value wins and replays (a resumed run recomputing steps after its checkpoint) and
+ *   retries never duplicate.
  * - A write starts when `flushPoints` are buffered or every `flushIntervalMs`, whichever is first;
  *   one write runs at a time, `batchSize` points per `upsertMany`.
  * - A failed write is retried with exponential backoff (`retryBaseMs` doubling up to `retryMaxMs`),
@@ -17,9 +19,10 @@ import type { MetricPoint } from './spec.js';
  *   store never sees a later step before an earlier one.
  * - After a write that emptied the buffer, `onStored` gets, per run written since its last call, the
  *   highest step written: every point added up to it is now stored (see `notify.ts`).
- * - The buffer is bounded by `maxBufferedPoints`. Beyond it new points are DROPPED (counted in
- *   `dropped`, reported to `onDrop`): memory stays bounded during a long outage, and the newest
- *   values of a run resume as soon as the store recovers. Live watchers are fed by the hub, not by
+ * - The buffer is bounded by `maxBufferedPoints` (every point added counts until it is written).
+ *   Beyond it new points are DROPPED (counted in `dropped`, reported to `onDrop`): memory stays
+ *   bounded during a long outage, and the newest values of a run resume as soon as the store
+ *   recovers. Live watchers are fed by the hub, not by
  *   this buffer, so they see every point regardless.
  * - `close()` stops the timer and flushes everything (graceful shutdown).
  */
@@ -51,14 +54,15 @@ export interface MetricSinkOptions {
 
 type DrainOutcome = { readonly ok: true } | { readonly ok: false; readonly error: unknown };
 
-const keyOf = (p: MetricPoint): string => `${p.runId}\u0000${p.name}\u0000${p.step}`;
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class MetricSink {
   private readonly repository: Pick<MetricRepository, 'upsertMany'>;
   private readonly o: Required<Omit<MetricSinkOptions, 'onWrite' | 'onDrop' | 'onError' | 'onStored'>>;
   private readonly hooks: Pick<MetricSinkOptions, 'onWrite' | 'onDrop' | 'onError' | 'onStored'>;
-  private readonly buffer = new Map<string, MetricPoint>();
+  /** Points not yet written, in the order added, from `head` on. */
+  private buffer: MetricPoint[] = [];
+  private head = 0;
   /** Highest step written per run since `onStored` was last called. */
   private readonly storedSteps = new Map<string, number>();
   private draining: Promise<DrainOutcome> | null = null;
@@ -79,14 +83,14 @@ export class MetricSink {
     };
     this.hooks = options;
     this.timer = setInterval(() => {
-      if (this.buffer.size > 0) this.kick();
+      if (this.buffered > 0) this.kick();
     }, this.o.flushIntervalMs);
     this.timer.unref();
   }
 
   /** Points waiting to be written. */
   get buffered(): number {
-    return this.buffer.size;
+    return this.buffer.length - this.head;
   }
 
   /** Points dropped because the buffer was full. */
@@ -101,27 +105,22 @@ export class MetricSink {
 
   /** Buffers points; never waits. */
   add(points: readonly MetricPoint[]): void {
-    let dropped = 0;
-    for (const p of points) {
-      const key = keyOf(p);
-      if (!this.buffer.has(key) && this.buffer.size >= this.o.maxBufferedPoints) {
-        dropped += 1;
-        continue;
-      }
-      this.buffer.set(key, p);
-    }
+    const room = Math.max(0, this.o.maxBufferedPoints - this.buffered);
+    const taken = Math.min(room, points.length);
+    for (let i = 0; i < taken; i++) this.buffer.push(points[i] as MetricPoint);
+    const dropped = points.length - taken;
     if (dropped > 0) {
       this.droppedPoints += dropped;
       this.hooks.onDrop?.(dropped);
     }
-    if (this.buffer.size >= this.o.flushPoints) this.kick();
+    if (this.buffered >= this.o.flushPoints) this.kick();
   }
 
   /** Writes everything buffered. Rejects with the store's error when a write fails after all retries. */
   async flush(): Promise<void> {
     for (;;) {
       if (this.draining !== null) await this.draining;
-      if (this.buffer.size === 0) return;
+      if (this.buffered === 0) return;
       const outcome = await this.kick();
       if (!outcome.ok) throw outcome.error;
     }
@@ -145,13 +144,8 @@ export class MetricSink {
   }
 
   private async drain(): Promise<DrainOutcome> {
-    while (this.buffer.size > 0) {
-      const batch: MetricPoint[] = [];
-      for (const [key, p] of this.buffer) {
-        batch.push(p);
-        this.buffer.delete(key);
-        if (batch.length >= this.o.batchSize) break;
-      }
+    while (this.buffered > 0) {
+      const batch = this.take(this.o.batchSize);
       const error = await this.writeWithRetries(batch);
       if (error !== undefined) {
         this.putBack(batch);
@@ -170,14 +164,28 @@ export class MetricSink {
     return { ok: true };
   }
 
-  /** The failed batch goes back before everything added since, keeping the write order. */
+  /** The oldest `count` points, removed from the queue. */
+  private take(count: number): MetricPoint[] {
+    const batch = this.buffer.slice(this.head, this.head + count);
+    this.head += batch.length;
+    // Drop the taken prefix now and then, not per batch: copying the tail each time is quadratic.
+    if (this.head === this.buffer.length) {
+      this.buffer = [];
+      this.head = 0;
+    } else if (this.head >= 4_096 && this.head * 2 >= this.buffer.length) {
+      this.buffer = this.buffer.slice(this.head);
+      this.head = 0;
+    }
+    return batch;
+  }
+
+  /**
+   * The failed batch goes back before everything added since, keeping the write order: a newer
+   * value added meanwhile for one of its keys is still written after it, so it wins.
+   */
   private putBack(batch: readonly MetricPoint[]): void {
-    const later = [...this.buffer];
-    this.buffer.clear();
-    // Newer values added meanwhile win over the batch's, in the batch's place.
-    const newer = new Map(later);
-    for (const p of batch) this.buffer.set(keyOf(p), newer.get(keyOf(p)) ?? p);
-    for (const [key, p] of later) if (!this.buffer.has(key)) this.buffer.set(key, p);
+    this.buffer = [...batch, ...this.buffer.slice(this.head)];
+    this.head = 0;
   }
 
   /** Undefined on success, else the last error wrapped (so an `undefined` rejection is not lost). */

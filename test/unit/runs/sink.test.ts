@@ -69,15 +69,48 @@ describe('MetricSink', () => {
     expect(sink.buffered).toBe(0);
   });
 
-  it('deduplicates by (run, name, step): the latest value wins and is written once', async () => {
+  it('writes a point added again after the first, so the latest value wins in the store', async () => {
     const repo = new FakeMetrics();
+    const writes: MetricPoint[] = [];
     const sink = makeSink(repo);
+    const upsert = repo.upsertMany.bind(repo);
+    repo.upsertMany = async (points) => {
+      writes.push(...points);
+      await upsert(points);
+    };
     sink.add([point(1, 'loss', 5), point(1, 'grad_norm', 2)]);
     sink.add([point(1, 'loss', 6)]);
-    expect(sink.buffered).toBe(2);
+    expect(sink.buffered).toBe(3);
     await sink.flush();
-    expect(repo.calls).toEqual([2]);
+    expect(writes.map((p) => p.value)).toEqual([5, 2, 6]);
+    expect(repo.rows.size).toBe(2);
     expect(repo.rows.get('r1/loss/1')?.value).toBe(6);
+  });
+
+  it('writes in the order added, across many batches, a failed batch and points added meanwhile', async () => {
+    const repo = new FakeMetrics();
+    const writes: number[] = [];
+    const upsert = repo.upsertMany.bind(repo);
+    repo.upsertMany = async (points) => {
+      await upsert(points);
+      writes.push(...points.map((p) => p.step));
+    };
+    const sink = makeSink(repo, { batchSize: 1_000, flushPoints: 100_000, maxRetries: 0 });
+    sink.add(many(6_500));
+    // The fifth batch fails once: its points go back in front of those still queued.
+    let calls = 0;
+    const inner = repo.upsertMany;
+    repo.upsertMany = async (points) => {
+      calls += 1;
+      if (calls === 5) throw new Error('connection reset');
+      await inner(points);
+    };
+    await expect(sink.flush()).rejects.toThrow('connection reset');
+    expect(sink.buffered).toBe(2_500);
+    sink.add(many(3_500, 6_501));
+    await sink.flush();
+    expect(writes).toEqual(many(10_000).map((p) => p.step));
+    expect(sink.buffered).toBe(0);
   });
 
   it('retries failed writes with backoff and loses or duplicates nothing', async () => {
@@ -124,9 +157,9 @@ describe('MetricSink', () => {
     expect(sink.buffered).toBe(10);
     expect(sink.dropped).toBe(5);
     expect(drops).toEqual([5]);
-    // Replacing a buffered point is not growth, so it is accepted.
+    // Every point added counts until it is written, a new value for a buffered key included.
     sink.add([point(1, 'loss', -1)]);
-    expect(sink.dropped).toBe(5);
+    expect(sink.dropped).toBe(6);
     await sink.close();
     expect([...repo.rows.values()].map((p) => p.step).sort((a, b) => a - b)).toEqual(
       many(10).map((p) => p.step),
