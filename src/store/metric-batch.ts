@@ -9,106 +9,170 @@ const INT32_MAX = 2 ** 31 - 1;
  */
 export const MAX_METRIC_NAME_BYTES = 1024;
 
-/** A batch of points as the five parameter arrays of the `unnest` insert. */
-export interface MetricColumns {
+/**
+ * A batch of points as the parameters of the `unnest` insert (`metrics.ts`): four arrays in
+ * PostgreSQL's binary array format, one element per point, in order, duplicates kept, and the
+ * batch's distinct runs.
+ *
+ * Binary, not text: node-postgres sends a `Buffer` parameter in the binary format, so PostgreSQL
+ * reads each element as it is (`int4recv`, `float8recv`, `timestamptz_recv`) instead of parsing
+ * text, and this side writes bytes instead of formatting every float as a decimal string. Both
+ * halves of that were measured as the largest per-point costs of the metric write path
+ * (docs/benchmarks.md, Ingest). float8 travels bit-exact, so NaN and -0 need no special case.
+ */
+export interface EncodedBatch {
+  /** The distinct run ids, lower case, in order of first appearance. */
   readonly runIds: string[];
-  readonly steps: number[];
-  readonly names: string[];
-  /** Numbers, except -0 as the text `-0`: pg writes numbers with String(), which drops the sign. */
-  readonly values: (number | string)[];
-  readonly times: number[];
+  /** int4[]: each point's run, as a 1-based index into `runIds`. */
+  readonly runIndex: Buffer;
+  /** int4[]: steps. */
+  readonly steps: Buffer;
+  /** text[]: names in UTF-8. */
+  readonly names: Buffer;
+  /** float8[]: values. */
+  readonly values: Buffer;
+  /** timestamptz[]: times, as PostgreSQL's microseconds since 2000-01-01 UTC. */
+  readonly times: Buffer;
+}
+
+// Element type OIDs (pg_type), which `array_recv` checks against the parameter's declared type.
+const INT4_OID = 23;
+const TEXT_OID = 25;
+const FLOAT8_OID = 701;
+const TIMESTAMPTZ_OID = 1184;
+/** ndim, has-null flag, element type, then length and lower bound of the one dimension. */
+const ARRAY_HEADER_BYTES = 20;
+/** PostgreSQL's timestamp epoch (2000-01-01) in Unix milliseconds. */
+const PG_EPOCH_MS = 946_684_800_000;
+const TWO_32 = 2 ** 32;
+/** The JavaScript Date range in ms: its µs stay inside int8, so no time wraps around silently. */
+const MAX_TIME_MS = 8.64e15;
+
+/** A one-dimensional array without nulls of `count` elements: the header, written at 0. */
+function arrayBuffer(elementOid: number, count: number, dataBytes: number): [Buffer, DataView] {
+  const buffer = Buffer.allocUnsafe(ARRAY_HEADER_BYTES + dataBytes);
+  const view = new DataView(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+  view.setInt32(0, 1);
+  view.setInt32(4, 0);
+  view.setInt32(8, elementOid);
+  view.setInt32(12, count);
+  view.setInt32(16, 1);
+  return [buffer, view];
 }
 
 /**
  * Validates `points` (a slice starting at `offset` of the caller's array, for error paths) and
- * turns them into columns, in order, duplicates kept. A malformed run id is NOT_FOUND, and is
- * caught here because ids go into an array literal unquoted.
+ * encodes them. A malformed run id is NOT_FOUND (no such run can exist); a bad step, name, value
+ * or time is INVALID_ARGUMENT naming `points[i].field`.
  */
-export function toColumns(points: readonly MetricPoint[], offset: number): MetricColumns {
-  const columns: MetricColumns = { runIds: [], steps: [], names: [], values: [], times: [] };
-  let checkedRunId = '';
-  let runId = '';
-  for (let i = 0; i < points.length; i++) {
+export function encodeBatch(points: readonly MetricPoint[], offset: number): EncodedBatch {
+  const count = points.length;
+  const runIds: string[] = [];
+  const runIndexOf = new Map<string, number>();
+  const runIndex = new Int32Array(count);
+  // Names repeat (a trainer reports the same few every step): encode each distinct one once.
+  const nameBytes = new Map<string, Buffer>();
+  const encodedNames = new Array<Buffer>(count);
+  let nameTotal = 0;
+  let lastRunId = '';
+  let lastIndex = 0;
+  for (let i = 0; i < count; i++) {
     const p = points[i] as MetricPoint;
-    if (p.runId !== checkedRunId) {
+    if (p.runId !== lastRunId) {
       if (typeof p.runId !== 'string' || !isUuid(p.runId)) throw notFound('run', String(p.runId));
-      checkedRunId = p.runId;
       // One spelling per uuid: the store counts a batch's distinct runs as strings.
-      runId = p.runId.toLowerCase();
+      const id = p.runId.toLowerCase();
+      let index = runIndexOf.get(id);
+      if (index === undefined) {
+        runIds.push(id);
+        index = runIds.length;
+        runIndexOf.set(id, index);
+      }
+      lastRunId = p.runId;
+      lastIndex = index;
     }
+    runIndex[i] = lastIndex;
     if (!Number.isInteger(p.step) || p.step < 0 || p.step > INT32_MAX) {
       throw invalidArgument(`points[${offset + i}].step`, p.step, 'an integer in [0, 2^31 - 1]');
     }
-    if (
-      typeof p.name !== 'string' ||
-      p.name === '' ||
-      p.name.includes('\0') ||
-      (p.name.length * 3 > MAX_METRIC_NAME_BYTES && Buffer.byteLength(p.name) > MAX_METRIC_NAME_BYTES)
-    ) {
-      throw invalidArgument(
-        `points[${offset + i}].name`,
-        p.name,
-        `a non-empty string without NUL, at most ${MAX_METRIC_NAME_BYTES} bytes in UTF-8`,
-      );
+    let name = typeof p.name === 'string' ? nameBytes.get(p.name) : undefined;
+    if (name === undefined) {
+      if (
+        typeof p.name !== 'string' ||
+        p.name === '' ||
+        p.name.includes('\0') ||
+        (p.name.length * 3 > MAX_METRIC_NAME_BYTES && Buffer.byteLength(p.name) > MAX_METRIC_NAME_BYTES)
+      ) {
+        throw invalidArgument(
+          `points[${offset + i}].name`,
+          p.name,
+          `a non-empty string without NUL, at most ${MAX_METRIC_NAME_BYTES} bytes in UTF-8`,
+        );
+      }
+      name = Buffer.from(p.name, 'utf8');
+      nameBytes.set(p.name, name);
     }
+    encodedNames[i] = name;
+    nameTotal += name.length;
     if (typeof p.value !== 'number')
       throw invalidArgument(`points[${offset + i}].value`, p.value, 'a number');
-    if (!Number.isFinite(p.timeMs)) {
+    if (!(Math.abs(p.timeMs) <= MAX_TIME_MS)) {
       throw invalidArgument(
         `points[${offset + i}].timeMs`,
         p.timeMs,
-        'a finite number of ms since the epoch',
+        `a number of ms since the epoch within ±${MAX_TIME_MS} (the range of a JavaScript Date)`,
       );
     }
-    columns.runIds.push(runId);
-    columns.steps.push(p.step);
-    columns.names.push(p.name);
-    columns.values.push(Object.is(p.value, -0) ? '-0' : p.value);
-    columns.times.push(p.timeMs);
   }
-  return columns;
+  const [runIndexBuffer, runView] = arrayBuffer(INT4_OID, count, 8 * count);
+  const [steps, stepView] = arrayBuffer(INT4_OID, count, 8 * count);
+  const [names, nameView] = arrayBuffer(TEXT_OID, count, 4 * count + nameTotal);
+  const [values, valueView] = arrayBuffer(FLOAT8_OID, count, 12 * count);
+  const [times, timeView] = arrayBuffer(TIMESTAMPTZ_OID, count, 12 * count);
+  let at4 = ARRAY_HEADER_BYTES;
+  let at8 = ARRAY_HEADER_BYTES;
+  let atName = ARRAY_HEADER_BYTES;
+  for (let i = 0; i < count; i++) {
+    const p = points[i] as MetricPoint;
+    runView.setInt32(at4, 4);
+    runView.setInt32(at4 + 4, runIndex[i] as number);
+    stepView.setInt32(at4, 4);
+    stepView.setInt32(at4 + 4, p.step);
+    at4 += 8;
+    const name = encodedNames[i] as Buffer;
+    nameView.setInt32(atName, name.length);
+    name.copy(names, atName + 4);
+    atName += 4 + name.length;
+    valueView.setInt32(at8, 8);
+    valueView.setFloat64(at8 + 4, p.value);
+    // int8 microseconds, written as two 32-bit halves (exact below 2^53 µs, about year 2255).
+    const micros = Math.round((p.timeMs - PG_EPOCH_MS) * 1000);
+    const high = Math.floor(micros / TWO_32);
+    timeView.setInt32(at8, 8);
+    timeView.setInt32(at8 + 4, high);
+    timeView.setUint32(at8 + 8, micros - high * TWO_32);
+    at8 += 12;
+  }
+  return { runIds, runIndex: runIndexBuffer, steps, names, values, times };
 }
 
 /**
- * Keeps the last point of each (run, step, name). `ON CONFLICT DO UPDATE` cannot touch one row
- * twice in a statement, so the upsert needs this; the last point wins, as it would across calls.
+ * Keeps the last point of each (run, step, name), in the place of its first. `ON CONFLICT DO
+ * UPDATE` cannot touch one row twice in a statement, so the upsert needs this; the last point
+ * wins, as it would across calls.
  */
-export function dedupe(columns: MetricColumns): MetricColumns {
+export function dedupe(points: readonly MetricPoint[]): MetricPoint[] {
   const slot = new Map<string, number>();
-  const out: MetricColumns = { runIds: [], steps: [], names: [], values: [], times: [] };
-  for (let i = 0; i < columns.runIds.length; i++) {
-    const key = `${columns.runIds[i]}\u0000${columns.steps[i]}\u0000${columns.names[i]}`;
+  const out: MetricPoint[] = [];
+  for (const p of points) {
+    const key = `${String(p.runId).toLowerCase()}\u0000${p.step}\u0000${p.name}`;
     const at = slot.get(key);
     if (at === undefined) {
-      slot.set(key, out.runIds.length);
-      out.runIds.push(columns.runIds[i] as string);
-      out.steps.push(columns.steps[i] as number);
-      out.names.push(columns.names[i] as string);
-      out.values.push(columns.values[i] as number | string);
-      out.times.push(columns.times[i] as number);
+      slot.set(key, out.length);
+      out.push(p);
     } else {
-      out.values[at] = columns.values[i] as number | string;
-      out.times[at] = columns.times[i] as number;
+      out[at] = p;
     }
   }
   return out;
-}
-
-/**
- * The five columns as PostgreSQL array literals. `pg` would build the same text element by
- * element with generic escaping; joining here takes about half its time on the hot path. Only
- * names need quoting: uuids and numbers (`NaN`, `Infinity`, `-0` included) are valid bare.
- */
-export function toArrayLiterals(columns: MetricColumns): [string, string, string, string, string] {
-  return [
-    `{${columns.runIds.join(',')}}`,
-    `{${columns.steps.join(',')}}`,
-    `{${columns.names.map(quoteElement).join(',')}}`,
-    `{${columns.values.join(',')}}`,
-    `{${columns.times.join(',')}}`,
-  ];
-}
-
-function quoteElement(text: string): string {
-  return `"${text.replace(/[\\"]/g, '\\$&')}"`;
 }

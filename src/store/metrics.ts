@@ -1,7 +1,7 @@
 import { AppError, invalidArgument, notFound } from '../errors/index.js';
 import type { MetricPoint } from '../runs/spec.js';
 import { toAppError, translateErrors } from './errors.js';
-import { dedupe, type MetricColumns, toArrayLiterals, toColumns } from './metric-batch.js';
+import { dedupe, type EncodedBatch, encodeBatch } from './metric-batch.js';
 import type { SqlRunner } from './sql-runner.js';
 import type { MetricRepository } from './types.js';
 
@@ -11,16 +11,16 @@ export const UPSERT_CHUNK = 10_000;
 export const DEFAULT_REPLAY_BATCH = 5_000;
 export const MAX_REPLAY_BATCH = 50_000;
 
-// The whole batch travels as five arrays in one statement. Times travel as epoch milliseconds
-// and are rebuilt exactly by interval arithmetic (float8 holds µs counts exactly).
+// The whole batch travels as binary arrays in one statement (see `EncodedBatch`): per point a
+// run index into the batch's distinct runs ($6), step, name, value and time.
 //
 // metric_points has no foreign key to runs (a per-point check cost more than the insert; see
 // migration 20261129000000). Instead each statement locks the batch's distinct runs ($6) once,
 // FOR KEY SHARE as a foreign key would, so none can be deleted before it commits, and inserts only
 // if all of them exist. It answers how many it found: fewer than given means an unknown run.
 const ROWS = `
-    SELECT r, s, n, v, timestamptz 'epoch' + t * interval '1 millisecond'
-    FROM unnest($1::uuid[], $2::int4[], $3::text[], $4::float8[], $5::float8[]) AS u(r, s, n, v, t)`;
+    SELECT ($6::uuid[])[r], s, n, v, t
+    FROM unnest($1::int4[], $2::int4[], $3::text[], $4::float8[], $5::timestamptz[]) AS u(r, s, n, v, t)`;
 /** The batch insert under the runs' lock; `onConflict` is empty for a plain insert. */
 const lockedInsert = (onConflict: string) => `
   WITH locked AS (SELECT id FROM runs WHERE id = ANY($6::uuid[]) FOR KEY SHARE),
@@ -69,16 +69,18 @@ const INT32_MAX = 2 ** 31 - 1;
  * violation and the chunk is written again, deduplicated, as a true upsert.
  */
 export function createMetricRepository(sql: SqlRunner): MetricRepository {
-  const write = async (columns: MetricColumns, runId: string) => {
-    const runIds = [...new Set(columns.runIds)];
+  const write = async (chunk: readonly MetricPoint[], offset: number) => {
+    const batch = encodeBatch(chunk, offset);
+    const { runIds } = batch;
+    const runId = runIds[0] ?? '';
     let rows: unknown[][];
     try {
-      rows = await sql.query(INSERT, asParams(columns, runIds), 'gn_metric_insert');
+      rows = await sql.query(INSERT, asParams(batch), 'gn_metric_insert');
     } catch (error) {
       const mapped = toAppError(error, 'run', runId);
       if (mapped.code !== 'ALREADY_EXISTS') throw mapped;
       rows = await translateErrors('run', runId, () =>
-        sql.query(UPSERT, asParams(dedupe(columns), runIds), 'gn_metric_upsert'),
+        sql.query(UPSERT, asParams(encodeBatch(dedupe(chunk), offset)), 'gn_metric_upsert'),
       );
     }
     if (Number(rows[0]?.[0]) !== runIds.length) {
@@ -91,8 +93,7 @@ export function createMetricRepository(sql: SqlRunner): MetricRepository {
   return {
     async upsertMany(points: readonly MetricPoint[]) {
       for (let start = 0; start < points.length; start += UPSERT_CHUNK) {
-        const columns = toColumns(points.slice(start, start + UPSERT_CHUNK), start);
-        await write(columns, columns.runIds[0] ?? '');
+        await write(points.slice(start, start + UPSERT_CHUNK), start);
       }
     },
 
@@ -102,8 +103,9 @@ export function createMetricRepository(sql: SqlRunner): MetricRepository {
   };
 }
 
-function asParams(columns: MetricColumns, runIds: readonly string[]): unknown[] {
-  return [...toArrayLiterals(columns), `{${runIds.join(',')}}`];
+function asParams(batch: EncodedBatch): unknown[] {
+  const { runIndex, steps, names, values, times, runIds } = batch;
+  return [runIndex, steps, names, values, times, `{${runIds.join(',')}}`];
 }
 
 /** Which of `runIds` does not exist (the batch was refused for it), if any; the error path only. */

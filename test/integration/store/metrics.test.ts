@@ -48,8 +48,9 @@ describe('MetricRepository', () => {
   it('round-trips every float8 value exactly, NaN, ±Infinity and -0 included, and the time in ms', async () => {
     const runId = await run();
     const values = [Number.NaN, Infinity, -Infinity, -0, 5e-324, Number.MAX_VALUE, -1 / 3, 0.1 + 0.2];
+    // Times before 1970 and before PostgreSQL's own epoch (2000) included.
     const points = values.map((value, i) =>
-      point(runId, i + 1, 'x', value, 1_760_000_000_000 + i * 1_000_003),
+      point(runId, i + 1, 'x', value, -1_000_000_000_000 + i * 400_000_000_003),
     );
     await t.store.metrics.upsertMany(points);
     const back = (await replayAll(runId, { sinceStep: 0 })).flat();
@@ -162,6 +163,13 @@ describe('MetricRepository', () => {
       'INVALID_ARGUMENT',
       /^points\[1\]\.name/,
     );
+    for (const timeMs of [Number.NaN, 1e300, -8.7e15]) {
+      await expectAppError(
+        t.store.metrics.upsertMany([point(runId, 1, 'ok', 1, timeMs)]),
+        'INVALID_ARGUMENT',
+        /^points\[0\]\.timeMs: .*within ±8640000000000000/,
+      );
+    }
     await expectAppError(replayAll(runId, { sinceStep: 0, batchSize: 0 }), 'INVALID_ARGUMENT', /^batchSize/);
     // Nothing of a rejected batch was stored.
     expect(await replayAll(runId, { sinceStep: 0 })).toEqual([]);
