@@ -25,6 +25,8 @@ export interface Replica {
   /** Every JSON line it logged so far, and its raw output (for "never logged" checks). */
   readonly logs: readonly LogLine[];
   readonly output: () => string;
+  /** Its standard output alone, as written so far. */
+  readonly stdout: () => string;
   /** Resolves with the exit code (or the signal) when it exits. */
   readonly exited: Promise<string>;
   /** `kill -9`: no shutdown hook runs, its leases simply lapse. */
@@ -68,6 +70,7 @@ export function startReplica(options: ReplicaOptions): Promise<Replica> {
   });
   const logs: LogLine[] = [];
   const chunks: string[] = [];
+  const stdoutChunks: string[] = [];
   let pending = '';
   const exited = new Promise<string>((resolve) => {
     child.once('exit', (code, signal) => resolve(signal ?? String(code)));
@@ -98,6 +101,7 @@ export function startReplica(options: ReplicaOptions): Promise<Replica> {
           address: String(parsed.grpc),
           logs,
           output: () => chunks.join(''),
+          stdout: () => stdoutChunks.join(''),
           exited,
           async kill() {
             child.kill('SIGKILL');
@@ -112,6 +116,7 @@ export function startReplica(options: ReplicaOptions): Promise<Replica> {
     };
     child.stdout?.setEncoding('utf8').on('data', (data: string) => {
       chunks.push(data);
+      stdoutChunks.push(data);
       pending += data;
       const lines = pending.split('\n');
       pending = lines.pop() ?? '';
