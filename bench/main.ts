@@ -1,6 +1,7 @@
 /**
  * The benchmark suite:
  *   npm run bench -- [--quick] [--only a,b] [--out path] [--backends wasm,cpu,tensorflow] [--no-torch] [--profile]
+ *                    [--ingest-blocks 10]
  *
  * Sections (each can run alone with `--only`):
  *   step      the paper's 20 × 50 MLP training step per tfjs backend, with and without noise, and
@@ -10,7 +11,8 @@
  *   memory    peak RSS of one training worker, and tensors and RSS over a 10,000-step run (issue 8)
  *   replay    StreamMetrics replay of a run with 1,000,000 stored points (issue 3)
  *   fanout    live delivery latency to 200 watchers of one run (issue 3)
- *   ingest    metric sink throughput, and the training slowdown while it ingests (issue 3)
+ *   ingest    metric sink throughput, and the training slowdown while it ingests (issue 3); its
+ *             slowdown runs `--ingest-blocks` blocks of four 2-second phases (default 10, about 90 s)
  *   startrun  StartRun latency at 100 requests/s, open loop (issue 3)
  * `--only service` selects the four service sections. `--profile` runs the shared service under
  * `node --cpu-prof` and prints where its event loop spent its time (run one service section with it
@@ -40,6 +42,8 @@ interface Context {
   readonly quick: boolean;
   readonly backends: readonly string[];
   readonly torch: boolean;
+  /** Blocks of the ingest section's slowdown measurement. */
+  readonly ingestBlocks: number;
   /** The benchmark PostgreSQL server, started on first use. */
   readonly postgres: () => Promise<BenchPostgres>;
   /** The service the service sections share, started on first use. */
@@ -95,7 +99,7 @@ const SECTIONS: readonly Section[] = [
   {
     name: 'ingest',
     title: 'Metric ingest: sink throughput and training slowdown',
-    run: (c) => ingestSection({ quick: c.quick, service: c.service }),
+    run: (c) => ingestSection({ quick: c.quick, service: c.service, blocks: c.ingestBlocks }),
   },
   {
     // Last of the service sections: it leaves the service's queue full.
@@ -133,6 +137,13 @@ function selectSections(only: string | undefined): Section[] {
   return SECTIONS.filter((s) => wanted.has(s.name));
 }
 
+function positiveInteger(flag: string, text: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1)
+    throw new Error(`${flag}: got ${text}; allowed: an integer >= 1`);
+  return value;
+}
+
 async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
@@ -142,6 +153,7 @@ async function main(): Promise<number> {
       backends: { type: 'string', default: 'wasm,cpu,tensorflow' },
       'no-torch': { type: 'boolean', default: false },
       profile: { type: 'boolean', default: false },
+      'ingest-blocks': { type: 'string', default: '10' },
     },
   });
   const sections = selectSections(values.only);
@@ -157,6 +169,7 @@ async function main(): Promise<number> {
   );
   const context: Context = {
     quick: values.quick,
+    ingestBlocks: positiveInteger('--ingest-blocks', values['ingest-blocks']),
     backends: values.backends.split(',').map((b) => b.trim()),
     torch: !values['no-torch'],
     postgres: postgres.get,

@@ -54,3 +54,40 @@ export function pairedRatios(a: readonly number[], b: readonly number[]): number
 export function describeRatios(ratios: readonly number[], digits = 3): string {
   return `${median(ratios).toFixed(digits)} (IQR ${quantile(ratios, 0.25).toFixed(digits)}–${quantile(ratios, 0.75).toFixed(digits)})`;
 }
+
+/**
+ * A percentile-bootstrap confidence interval (default 95 %) for the median of `groups` pooled,
+ * resampling whole groups: the ratios of one group (say one block of phases) share the host's
+ * state of that moment, so resampling them one by one would understate the spread. Seeded, so a
+ * report reproduces from its data.
+ */
+export function bootstrapMedianInterval(
+  groups: readonly (readonly number[])[],
+  options: { readonly reps?: number; readonly level?: number; readonly seed?: number } = {},
+): [number, number] {
+  const reps = options.reps ?? 2_000;
+  const level = options.level ?? 0.95;
+  const nonEmpty = groups.filter((g) => g.length > 0);
+  if (nonEmpty.length === 0) return [Number.NaN, Number.NaN];
+  const random = mulberry32(options.seed ?? 1);
+  const medians: number[] = [];
+  for (let r = 0; r < reps; r += 1) {
+    const pooled: number[] = [];
+    for (let i = 0; i < nonEmpty.length; i += 1)
+      pooled.push(...(nonEmpty[Math.floor(random() * nonEmpty.length)] as readonly number[]));
+    medians.push(median(pooled));
+  }
+  return [quantile(medians, (1 - level) / 2), quantile(medians, (1 + level) / 2)];
+}
+
+/** A small seeded generator in [0, 1) (mulberry32), for reproducible resampling. */
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { formatTable, goalRow, infoRow, type SectionResult } from '../../../bench/lib/report.js';
-import { describeRatios, linearFit, median, pairedRatios, quantile } from '../../../bench/lib/stats.js';
+import {
+  bootstrapMedianInterval,
+  describeRatios,
+  linearFit,
+  median,
+  pairedRatios,
+  quantile,
+} from '../../../bench/lib/stats.js';
 
 describe('benchmark statistics', () => {
   it('interpolates quantiles between ranks and leaves its input unsorted', () => {
@@ -35,6 +42,31 @@ describe('benchmark statistics', () => {
   it('pairs ratios block by block and summarises them by median and quartiles', () => {
     expect(pairedRatios([2, 6, 9], [1, 3])).toEqual([2, 2]);
     expect(describeRatios([1, 2, 3, 4, 5], 1)).toBe('3.0 (IQR 2.0–4.0)');
+  });
+});
+
+describe('bootstrap interval of a median', () => {
+  it('brackets the pooled median, narrows with more groups, and reproduces from its seed', () => {
+    // Groups whose values scatter around 1.03 (a fixed, irregular pattern).
+    const groups = (n: number) =>
+      Array.from({ length: n }, (_, i) => [1.03 + 0.05 * Math.sin(i * 1.7), 1.03 + 0.03 * Math.cos(i * 2.3)]);
+    const few = bootstrapMedianInterval(groups(10));
+    const many = bootstrapMedianInterval(groups(160));
+    const pooled = median(groups(160).flat());
+    expect(many[0]).toBeLessThanOrEqual(pooled);
+    expect(many[1]).toBeGreaterThanOrEqual(pooled);
+    expect(many[1] - many[0]).toBeLessThan((few[1] - few[0]) / 2);
+    expect(bootstrapMedianInterval(groups(10))).toEqual(few);
+    expect(bootstrapMedianInterval(groups(10), { seed: 2 })).not.toEqual(few);
+    // Identical groups leave nothing to resample.
+    expect(bootstrapMedianInterval([[1.5], [1.5]])).toEqual([1.5, 1.5]);
+    expect(bootstrapMedianInterval([])).toEqual([Number.NaN, Number.NaN]);
+  });
+
+  it('resamples whole groups: three groups far apart give a wide interval however many values each holds', () => {
+    const group = (value: number) => Array.from({ length: 50 }, () => value);
+    // Resampling the 150 values one by one would put nearly every median at 1.1.
+    expect(bootstrapMedianInterval([group(1.0), group(1.1), group(1.2)])).toEqual([1.0, 1.2]);
   });
 });
 
