@@ -62,18 +62,17 @@ async function main(): Promise<void> {
     }
     const [base] = results;
     console.log(
-      `\n${'replay path'.padEnd(24)}${'upsert pts/s'.padStart(14)}${'replay pts/s'.padStart(14)}  vs pg`,
+      `\n${'replay path'.padEnd(24)}${'upsert (pg)/s'.padStart(14)}${'replay pts/s'.padStart(14)}  replay vs pg`,
     );
     for (const [label, r] of results) {
-      const ratio =
-        base === undefined
-          ? ''
-          : `${(r.upsertPerSec / base[1].upsertPerSec).toFixed(2)}× / ${(r.replayPerSec / base[1].replayPerSec).toFixed(2)}×`;
+      const ratio = base === undefined ? '' : `${(r.replayPerSec / base[1].replayPerSec).toFixed(2)}×`;
       console.log(`${label.padEnd(24)}${fmt(r.upsertPerSec)}${fmt(r.replayPerSec)}  ${ratio}`);
     }
     if (results.every(([, r]) => Number.isFinite(r.upsertCpuUs))) {
       // Wall-clock rates drop when other work shares the cores; CPU time per point does not.
-      console.log('\nCPU time per point (client + server) and the rate it allows on otherwise idle cores:');
+      console.log(
+        '\nCPU time per point (client + server) and the rate it allows on otherwise idle cores (upsert through pg in both):',
+      );
       for (const [label, r] of results) {
         console.log(
           `${label.padEnd(24)}upsert ${r.upsertCpuUs.toFixed(2)} µs → ${fmt(1e6 / r.upsertCpuUs).trim()}/s, ` +

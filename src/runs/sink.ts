@@ -6,10 +6,10 @@ import type { MetricPoint } from './spec.js';
  * slow or failing database never stalls training (workers post points and move on).
  *
  * - `add` only buffers, in a queue: no per-point key is built (keying every point was the largest
- *   share of the ingest path's CPU; docs/benchmarks.md, Ingest). A point added again, for the
- *   same (run, name, step), is written after the first, and the store upserts on that key, so the
- *   latest value wins and replays (a resumed run recomputing steps after its checkpoint) and
- *   retries never duplicate.
+ *   share of the ingest path's event-loop CPU; docs/benchmarks.md, History). A point added again,
+ *   for the same (run, name, step), is written after the first, and the store upserts on that
+ *   key, so the latest value wins and replays (a resumed run recomputing steps after its
+ *   checkpoint) and retries never duplicate.
  * - A write starts when `flushPoints` are buffered or every `flushIntervalMs`, whichever is first;
  *   one write runs at a time, `batchSize` points per `upsertMany`.
  * - A failed write is retried with exponential backoff (`retryBaseMs` doubling up to `retryMaxMs`),
@@ -19,11 +19,12 @@ import type { MetricPoint } from './spec.js';
  *   store never sees a later step before an earlier one.
  * - After a write that emptied the buffer, `onStored` gets, per run written since its last call, the
  *   highest step written: every point added up to it is now stored (see `notify.ts`).
- * - The buffer is bounded by `maxBufferedPoints` (every point added counts until it is written).
- *   Beyond it new points are DROPPED (counted in `dropped`, reported to `onDrop`): memory stays
- *   bounded during a long outage, and the newest values of a run resume as soon as the store
- *   recovers. Live watchers are fed by the hub, not by
- *   this buffer, so they see every point regardless.
+ * - The buffer is bounded by `maxBufferedPoints`: every point added counts, repeats included,
+ *   until it is taken for a write (so a failed batch put back can briefly hold up to `batchSize`
+ *   more). Beyond it new points are DROPPED (counted in `dropped`, reported to `onDrop`): memory
+ *   stays bounded during a long outage, and the newest values of a run resume as soon as the store
+ *   recovers. Live watchers are fed by the hub, not by this buffer, so they see every point
+ *   regardless.
  * - `close()` stops the timer and flushes everything (graceful shutdown).
  */
 

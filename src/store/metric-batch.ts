@@ -10,15 +10,15 @@ const INT32_MAX = 2 ** 31 - 1;
 export const MAX_METRIC_NAME_BYTES = 1024;
 
 /**
- * A batch of points as the parameters of the `unnest` insert (`metrics.ts`): four arrays in
+ * A batch of points as the parameters of the `unnest` insert (`metrics.ts`): five arrays in
  * PostgreSQL's binary array format, one element per point, in order, duplicates kept, and the
  * batch's distinct runs.
  *
  * Binary, not text: node-postgres sends a `Buffer` parameter in the binary format, so PostgreSQL
  * reads each element as it is (`int4recv`, `float8recv`, `timestamptz_recv`) instead of parsing
- * text, and this side writes bytes instead of formatting every float as a decimal string. Both
- * halves of that were measured as the largest per-point costs of the metric write path
- * (docs/benchmarks.md, Ingest). float8 travels bit-exact, so NaN and -0 need no special case.
+ * text, and this side writes bytes instead of formatting every float as a decimal string
+ * (docs/benchmarks.md, History: the sink's CPU per point fell by about half together with the
+ * sink's queue). float8 travels bit-exact, so NaN and -0 need no special case.
  */
 export interface EncodedBatch {
   /** The distinct run ids, lower case, in order of first appearance. */
@@ -45,8 +45,14 @@ const ARRAY_HEADER_BYTES = 20;
 /** PostgreSQL's timestamp epoch (2000-01-01) in Unix milliseconds. */
 const PG_EPOCH_MS = 946_684_800_000;
 const TWO_32 = 2 ** 32;
-/** The JavaScript Date range in ms: its µs stay inside int8, so no time wraps around silently. */
-const MAX_TIME_MS = 8.64e15;
+/**
+ * Times PostgreSQL's timestamptz can hold and JavaScript's Date can show, in Unix ms: from
+ * 4714-11-24 BC (PostgreSQL's first day) to the end of the Date range. Inside it the µs fit int8,
+ * so no time wraps around silently, and the server never refuses one (which would hold the sink's
+ * batch forever).
+ */
+export const MIN_TIME_MS = -210_866_803_200_000;
+export const MAX_TIME_MS = 8.64e15;
 
 /** A one-dimensional array without nulls of `count` elements: the header, written at 0. */
 function arrayBuffer(elementOid: number, count: number, dataBytes: number): [Buffer, DataView] {
@@ -74,7 +80,8 @@ export function encodeBatch(points: readonly MetricPoint[], offset: number): Enc
   const nameBytes = new Map<string, Buffer>();
   const encodedNames = new Array<Buffer>(count);
   let nameTotal = 0;
-  let lastRunId = '';
+  // Not a string, nor undefined: the first point's run id is always checked, whatever it is.
+  let lastRunId: unknown = Symbol('none');
   let lastIndex = 0;
   for (let i = 0; i < count; i++) {
     const p = points[i] as MetricPoint;
@@ -116,11 +123,11 @@ export function encodeBatch(points: readonly MetricPoint[], offset: number): Enc
     nameTotal += name.length;
     if (typeof p.value !== 'number')
       throw invalidArgument(`points[${offset + i}].value`, p.value, 'a number');
-    if (!(Math.abs(p.timeMs) <= MAX_TIME_MS)) {
+    if (typeof p.timeMs !== 'number' || !(p.timeMs >= MIN_TIME_MS && p.timeMs <= MAX_TIME_MS)) {
       throw invalidArgument(
         `points[${offset + i}].timeMs`,
         p.timeMs,
-        `a number of ms since the epoch within ±${MAX_TIME_MS} (the range of a JavaScript Date)`,
+        `a number of ms since the epoch in [${MIN_TIME_MS}, ${MAX_TIME_MS}] (4714 BC to the end of the JavaScript Date range)`,
       );
     }
   }
@@ -145,7 +152,7 @@ export function encodeBatch(points: readonly MetricPoint[], offset: number): Enc
     atName += 4 + name.length;
     valueView.setInt32(at8, 8);
     valueView.setFloat64(at8 + 4, p.value);
-    // int8 microseconds, written as two 32-bit halves (exact below 2^53 µs, about year 2255).
+    // int8 microseconds, written as two 32-bit halves (exact within ±2^53 µs of 2000: 1715 to 2285).
     const micros = Math.round((p.timeMs - PG_EPOCH_MS) * 1000);
     const high = Math.floor(micros / TWO_32);
     timeView.setInt32(at8, 8);

@@ -60,17 +60,21 @@ const INT32_MAX = 2 ** 31 - 1;
 /**
  * Metric points, the hot path: a training run reports every scalar at every step, and a
  * `WatchRun` reconnect replays them all. Both are plain SQL on a {@link SqlRunner}, which
- * `createStore` backs with the raw `pg` pool (measured faster than Prisma's raw path, see
- * `bench/store.ts`).
+ * `createStore` backs with the raw `pg` pool. Replay also runs on Prisma's raw path (its replay
+ * throughput is compared in `bench/store.ts`); writes need `pg`, whose `Buffer` parameters travel
+ * in the binary format (`metric-batch.ts`).
  *
- * `upsertMany` first tries a plain INSERT of the chunk: new points are by far the common case,
- * and it costs about a quarter less server time than `ON CONFLICT DO UPDATE`. The statement is
- * atomic, so when any point exists already (a retried flush) it fails whole with a unique
- * violation and the chunk is written again, deduplicated, as a true upsert.
+ * `upsertMany` validates and encodes every chunk before it writes the first, so a bad point
+ * anywhere refuses the whole call. It then tries a plain INSERT per chunk: new points are by far
+ * the common case, and it costs about a quarter less server time than `ON CONFLICT DO UPDATE`.
+ * The statement is atomic, so when any point exists already (a retried flush, a resumed run
+ * recomputing steps) or the chunk repeats a (run, name, step) it fails whole with a unique
+ * violation and the chunk is written again, deduplicated (the last value wins), as a true upsert.
+ * Points are not deduplicated before the first try: repeats are rare, and finding them would
+ * cost a key per point on every write.
  */
 export function createMetricRepository(sql: SqlRunner): MetricRepository {
-  const write = async (chunk: readonly MetricPoint[], offset: number) => {
-    const batch = encodeBatch(chunk, offset);
+  const write = async (chunk: readonly MetricPoint[], batch: EncodedBatch, offset: number) => {
     const { runIds } = batch;
     const runId = runIds[0] ?? '';
     let rows: unknown[][];
@@ -92,9 +96,12 @@ export function createMetricRepository(sql: SqlRunner): MetricRepository {
   };
   return {
     async upsertMany(points: readonly MetricPoint[]) {
+      const chunks: { points: MetricPoint[]; batch: EncodedBatch; start: number }[] = [];
       for (let start = 0; start < points.length; start += UPSERT_CHUNK) {
-        await write(points.slice(start, start + UPSERT_CHUNK), start);
+        const chunk = points.slice(start, start + UPSERT_CHUNK);
+        chunks.push({ points: chunk, batch: encodeBatch(chunk, start), start });
       }
+      for (const { points: chunk, batch, start } of chunks) await write(chunk, batch, start);
     },
 
     replay(runId, options) {

@@ -3,7 +3,9 @@ import type { PrismaClient } from '../generated/prisma/client.js';
 
 /**
  * Runs one parameterised statement and returns its rows as arrays in column order. The metric
- * queries are written against this so the same SQL can run on either path and be measured.
+ * replay queries are written against this so the same SQL can run on either path and be measured;
+ * metric writes need {@link pgRunner}, which sends `Buffer` parameters in PostgreSQL's binary format
+ * (Prisma's raw path would send them as `bytea`).
  */
 export interface SqlRunner {
   /** `name` lets a driver that supports it prepare the statement once per connection. */

@@ -72,14 +72,16 @@ describe('MetricSink for replica notifications', () => {
     repo.failNext = 1;
     await expect(sink.flush()).rejects.toThrow('connection reset');
     expect(stored).toEqual([]);
-    // Newer points arrive while the failed batch waits; an updated value of a failed point wins.
+    // Newer points arrive while the failed batch waits; an updated value of a failed point is
+    // written after it, so it wins in the store.
     sink.add([point('a', 4), { ...point('a', 2), value: 20 }]);
     await sink.flush();
     expect(repo.written.map((p) => [p.step, p.value])).toEqual([
       [1, 1],
-      [2, 20],
+      [2, 2],
       [3, 3],
       [4, 4],
+      [2, 20],
     ]);
     expect(stored).toEqual([new Map([['a', 4]])]);
   });
