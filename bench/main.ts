@@ -12,7 +12,8 @@
  *   replay    StreamMetrics replay of a run with 1,000,000 stored points (issue 3)
  *   fanout    live delivery latency to 200 watchers of one run (issue 3)
  *   ingest    metric sink throughput, and the training slowdown while it ingests (issue 3); its
- *             slowdown runs `--ingest-blocks` blocks of four 2-second phases (default 10, about 90 s)
+ *             slowdown runs `--ingest-blocks` blocks of four 2-second phases (default 10, about 90 s;
+ *             `--quick` 1)
  *   startrun  StartRun latency at 100 requests/s, open loop (issue 3)
  * `--only service` selects the four service sections. `--profile` runs the shared service under
  * `node --cpu-prof` and prints where its event loop spent its time (run one service section with it
@@ -43,7 +44,7 @@ interface Context {
   readonly backends: readonly string[];
   readonly torch: boolean;
   /** Blocks of the ingest section's slowdown measurement. */
-  readonly ingestBlocks: number;
+  readonly ingestBlocks: number | undefined;
   /** The benchmark PostgreSQL server, started on first use. */
   readonly postgres: () => Promise<BenchPostgres>;
   /** The service the service sections share, started on first use. */
@@ -153,7 +154,7 @@ async function main(): Promise<number> {
       backends: { type: 'string', default: 'wasm,cpu,tensorflow' },
       'no-torch': { type: 'boolean', default: false },
       profile: { type: 'boolean', default: false },
-      'ingest-blocks': { type: 'string', default: '10' },
+      'ingest-blocks': { type: 'string' },
     },
   });
   const sections = selectSections(values.only);
@@ -169,7 +170,10 @@ async function main(): Promise<number> {
   );
   const context: Context = {
     quick: values.quick,
-    ingestBlocks: positiveInteger('--ingest-blocks', values['ingest-blocks']),
+    ingestBlocks:
+      values['ingest-blocks'] === undefined
+        ? undefined
+        : positiveInteger('--ingest-blocks', values['ingest-blocks']),
     backends: values.backends.split(',').map((b) => b.trim()),
     torch: !values['no-torch'],
     postgres: postgres.get,

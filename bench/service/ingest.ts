@@ -25,12 +25,15 @@ import { bootstrapMedianInterval, describeRatios, median, pairedRatios } from '.
  *    writes of the phase before it. The slowdown is the median over adjacent on/off pairs of the
  *    ratio of median step times, with a 95 % bootstrap interval that resamples whole blocks (the two
  *    pairs of a block share the host's state of that moment); the goal counts as met only when the
- *    whole interval is within it. The sink kept up when the points it still held at the end of each
+ *    whole interval is within it. With fewer than `MIN_INTERVAL_BLOCKS` blocks there is no interval
+ *    (a bootstrap over so few groups understates the spread) and the median decides. The sink kept up when the points it still held at the end of each
  *    on phase (its backlog) were at most half a second of input: a sink that falls behind ends a
  *    phase with a backlog that grows with the phase (the goal needs both).
  */
 const NAMES = ['train/loss', 'train/acc', 'grad/norm', 'noise/std', 'eval/loss', 'eval/acc', 'lr', 'step_ms'];
 const POST = 512;
+/** Fewest blocks for a bootstrap interval of the slowdown. */
+const MIN_INTERVAL_BLOCKS = 5;
 
 /** Points 8 names per step, for steps counting up from `firstStep`. */
 function points(runId: string, firstStep: number, count: number): MetricPoint[] {
@@ -192,7 +195,7 @@ export async function ingestSection(options: {
   readonly quick: boolean;
   readonly service: () => Promise<ServiceProcess>;
   /** Blocks of four phases in the slowdown measurement (default 10; `--quick`: 1). */
-  readonly blocks?: number;
+  readonly blocks?: number | undefined;
 }): Promise<SectionOutcome> {
   const total = options.quick ? 50_000 : 500_000;
   const targetRate = 50_000;
@@ -209,7 +212,7 @@ export async function ingestSection(options: {
     await runAdminStatement(service.databaseUrl, 'CHECKPOINT');
     const slow = await slowdown(store, run.id, {
       phaseMs: options.quick ? 1_500 : 2_000,
-      blocks: options.quick ? 1 : (options.blocks ?? 10),
+      blocks: options.blocks ?? (options.quick ? 1 : 10),
       targetRate,
       firstStep: Math.ceil(total / NAMES.length) + 1,
     });
@@ -218,7 +221,8 @@ export async function ingestSection(options: {
     const byBlock = Array.from({ length: Math.ceil(slow.ratios.length / 2) }, (_, b) =>
       slow.ratios.slice(2 * b, 2 * b + 2),
     );
-    const [low, high] = bootstrapMedianInterval(byBlock);
+    const interval = byBlock.length >= MIN_INTERVAL_BLOCKS ? bootstrapMedianInterval(byBlock) : null;
+    const verdict = interval === null ? ratio : interval[1];
     // Half a second of input: more means the sink fell behind during the phase.
     const keptUp = slow.maxBacklog <= targetRate / 2;
     const rows: Row[] = [
@@ -236,11 +240,14 @@ export async function ingestSection(options: {
       ),
       goalRow(
         `training slowdown while the sink ingests (offered ${int(targetRate)} points/s)`,
-        `${describeRatios(slow.ratios)}, 95 % interval ${fixed(low, 3)}–${fixed(high, 3)} over ${byBlock.length} blocks ` +
+        `${describeRatios(slow.ratios)}, ` +
+          (interval === null
+            ? `no interval (${byBlock.length} blocks, fewer than ${MIN_INTERVAL_BLOCKS}) `
+            : `95 % interval ${fixed(interval[0], 3)}–${fixed(interval[1], 3)} over ${byBlock.length} blocks `) +
           `(step time, ingest on / off); ${int(slow.offeredRate)} points/s offered, ` +
           `backlog at the end of an on phase at most ${int(slow.maxBacklog)} points (${keptUp ? 'kept up' : 'fell behind'})`,
         `≤ 1.05 (the whole interval) at ≥ ${int(targetRate)} points/s, kept up`,
-        high <= 1.05 && slow.offeredRate >= targetRate && keptUp,
+        verdict <= 1.05 && slow.offeredRate >= targetRate && keptUp,
         'one worker training the 20 × 50 mlp; kept up: at most half a second of input still buffered when an on phase ends',
       ),
       infoRow(
@@ -255,7 +262,7 @@ export async function ingestSection(options: {
         targetRate,
         ratios: slow.ratios,
         medianRatio: ratio,
-        interval95: [low, high],
+        interval95: interval,
         offeredRate: slow.offeredRate,
         maxBacklog: slow.maxBacklog,
         phases: slow.phases.map((p) => ({
