@@ -23,7 +23,9 @@ function ingestRatios(path: string): { startedAt: string; ratios: number[] } {
   const section = saved.sections?.find((s) => s.name === 'ingest');
   const ratios = section?.data?.ratios;
   if (!Array.isArray(ratios) || ratios.length === 0 || !ratios.every((r) => typeof r === 'number')) {
-    throw new Error(`${path}: no ingest section with ratios (run npm run bench -- --only ingest --out ${path})`);
+    throw new Error(
+      `${path}: no ingest section with ratios (run npm run bench -- --only ingest --out ${path})`,
+    );
   }
   return { startedAt: saved.startedAt ?? '?', ratios: ratios as number[] };
 }
