@@ -1,5 +1,7 @@
 /** Small statistics for benchmark reports. Every function takes finite numbers and copies its input. */
 
+import { mulberry32 } from '../../test/helpers/random.js';
+
 export function mean(xs: readonly number[]): number {
   return xs.length === 0 ? Number.NaN : xs.reduce((a, b) => a + b, 0) / xs.length;
 }
@@ -78,16 +80,4 @@ export function bootstrapMedianInterval(
     medians.push(median(pooled));
   }
   return [quantile(medians, (1 - level) / 2), quantile(medians, (1 + level) / 2)];
-}
-
-/** A small seeded generator in [0, 1) (mulberry32), for reproducible resampling. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }

@@ -1,18 +1,15 @@
 import type { PackageDefinition } from '@grpc/proto-loader';
+import { mulberry32 } from '../../helpers/random.js';
 
 /** A small seeded generator (mulberry32): the same seed gives the same requests. */
 export class Random {
-  private state: number;
+  private readonly uniform: () => number;
   constructor(seed: number) {
-    this.state = seed >>> 0;
+    this.uniform = mulberry32(seed);
   }
   /** Uniform in [0, 1). */
   next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    return this.uniform();
   }
   int(maxExclusive: number): number {
     return Math.floor(this.next() * maxExclusive);

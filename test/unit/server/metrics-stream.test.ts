@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { StreamMetricsResponse } from '../../../src/generated/proto/gradnoise/v1/StreamMetricsResponse.js';
 import { createStreamMetricsSerializer, timestampFromMs } from '../../../src/server/codec/index.js';
 import { enumNumbers, loadProtos } from '../../../src/server/proto.js';
+import { mulberry32 } from '../../helpers/random.js';
 
 const protos = loadProtos();
 const fast = createStreamMetricsSerializer(enumNumbers(protos.reflection, 'gradnoise.v1.RunStatus'));
@@ -10,18 +11,6 @@ const type = protos.reflection['gradnoise.v1.StreamMetricsResponse'] as unknown 
   serialize(message: StreamMetricsResponse): Buffer;
   deserialize(bytes: Buffer): unknown;
 };
-
-/** A small deterministic generator (mulberry32), so a failure names its seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const VALUES = [
   0,
@@ -38,7 +27,7 @@ const NAMES = ['loss', 'test_accuracy', 'grad_norm', '', 'ünïcödé/σ_t', 'x'
 const STATUSES = ['RUN_STATUS_UNSPECIFIED', 'QUEUED', 'RUNNING', 'COMPLETED', 'FAILED', 'CANCELLED'] as const;
 
 function message(seed: number): StreamMetricsResponse {
-  const r = rng(seed);
+  const r = mulberry32(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)] as T;
   const points = Array.from({ length: Math.floor(r() * 50) }, () => {
     const ms = r() < 0.1 ? 0 : 1.7e12 + Math.floor(r() * 1e12) / 1000;
