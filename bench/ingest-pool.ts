@@ -10,7 +10,7 @@
  * interval is within the goal (1.05).
  */
 import { readFileSync } from 'node:fs';
-import { bootstrapMedianInterval, median } from './lib/stats.js';
+import { bootstrapMedianInterval, chunks, median } from './lib/stats.js';
 
 interface SavedRun {
   readonly startedAt?: string;
@@ -30,9 +30,6 @@ function ingestRatios(path: string): { startedAt: string; ratios: number[] } {
   return { startedAt: saved.startedAt ?? '?', ratios: ratios as number[] };
 }
 
-const byBlock = (ratios: readonly number[]): number[][] =>
-  Array.from({ length: Math.ceil(ratios.length / 2) }, (_, b) => ratios.slice(2 * b, 2 * b + 2));
-
 const paths = process.argv.slice(2);
 if (paths.length === 0) {
   console.error('usage: npm run bench:ingest-pool -- results.json [more.json …]');
@@ -41,7 +38,8 @@ if (paths.length === 0) {
 const blocks: number[][] = [];
 for (const path of paths) {
   const { startedAt, ratios } = ingestRatios(path);
-  const own = byBlock(ratios);
+  // Two ratios per block, as the section pairs its off, on, on, off phases.
+  const own = chunks(ratios, 2);
   const [low, high] = bootstrapMedianInterval(own);
   console.log(
     `${path} (${startedAt}): ${own.length} blocks, median ${median(ratios).toFixed(3)}, 95 % interval ${low.toFixed(3)}–${high.toFixed(3)}`,

@@ -57,6 +57,11 @@ export function describeRatios(ratios: readonly number[], digits = 3): string {
   return `${median(ratios).toFixed(digits)} (IQR ${quantile(ratios, 0.25).toFixed(digits)}–${quantile(ratios, 0.75).toFixed(digits)})`;
 }
 
+/** `xs` in consecutive groups of `size` (the last may be shorter). */
+export function chunks<T>(xs: readonly T[], size: number): T[][] {
+  return Array.from({ length: Math.ceil(xs.length / size) }, (_, i) => xs.slice(i * size, (i + 1) * size));
+}
+
 /**
  * A percentile-bootstrap confidence interval (default 95 %) for the median of `groups` pooled,
  * resampling whole groups: the ratios of one group (say one block of phases) share the host's

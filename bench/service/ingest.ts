@@ -8,7 +8,7 @@ import { pgCpuMeter } from '../lib/pg-cpu.js';
 import { fixed, goalRow, infoRow, int, type Row, type SectionOutcome } from '../lib/report.js';
 import { waitForRuns } from '../lib/runs.js';
 import { type ServiceProcess, trainingClient } from '../lib/service.js';
-import { bootstrapMedianInterval, describeRatios, median, pairedRatios } from '../lib/stats.js';
+import { bootstrapMedianInterval, chunks, describeRatios, median, pairedRatios } from '../lib/stats.js';
 
 /**
  * Metric ingest (issue 3), in two measurements on the service's database:
@@ -218,9 +218,7 @@ export async function ingestSection(options: {
     });
     const ratio = median(slow.ratios);
     // Block b gave ratios 2b and 2b + 1 (its off, on, on, off phases).
-    const byBlock = Array.from({ length: Math.ceil(slow.ratios.length / 2) }, (_, b) =>
-      slow.ratios.slice(2 * b, 2 * b + 2),
-    );
+    const byBlock = chunks(slow.ratios, 2);
     const interval = byBlock.length >= MIN_INTERVAL_BLOCKS ? bootstrapMedianInterval(byBlock) : null;
     const verdict = interval === null ? ratio : interval[1];
     // Half a second of input: more means the sink fell behind during the phase.

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { formatTable, goalRow, infoRow, type SectionResult } from '../../../bench/lib/report.js';
 import {
   bootstrapMedianInterval,
+  chunks,
   describeRatios,
   linearFit,
   median,
@@ -42,6 +43,13 @@ describe('benchmark statistics', () => {
   it('pairs ratios block by block and summarises them by median and quartiles', () => {
     expect(pairedRatios([2, 6, 9], [1, 3])).toEqual([2, 2]);
     expect(describeRatios([1, 2, 3, 4, 5], 1)).toBe('3.0 (IQR 2.0–4.0)');
+  });
+});
+
+describe('chunks', () => {
+  it('groups consecutive values, the last group shorter when they do not divide', () => {
+    expect(chunks([1, 2, 3, 4, 5], 2)).toEqual([[1, 2], [3, 4], [5]]);
+    expect(chunks([], 2)).toEqual([]);
   });
 });
 
