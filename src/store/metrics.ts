@@ -110,9 +110,12 @@ export function createMetricRepository(sql: SqlRunner): MetricRepository {
   };
 }
 
+/** A uuid[] literal: uuids (checked by `encodeBatch`) are valid bare. */
+const uuidArray = (ids: readonly string[]): string => `{${ids.join(',')}}`;
+
 function asParams(batch: EncodedBatch): unknown[] {
   const { runIndex, steps, names, values, times, runIds } = batch;
-  return [runIndex, steps, names, values, times, `{${runIds.join(',')}}`];
+  return [runIndex, steps, names, values, times, uuidArray(runIds)];
 }
 
 /** Which of `runIds` does not exist (the batch was refused for it), if any; the error path only. */
@@ -120,7 +123,7 @@ async function firstMissingRun(sql: SqlRunner, runIds: readonly string[]): Promi
   const rows = await translateErrors('run', runIds[0] ?? '', () =>
     sql.query(
       'SELECT id::text FROM unnest($1::uuid[]) WITH ORDINALITY AS ids(id, k) WHERE NOT EXISTS (SELECT 1 FROM runs WHERE runs.id = ids.id) ORDER BY k LIMIT 1',
-      [`{${runIds.join(',')}}`],
+      [uuidArray(runIds)],
     ),
   );
   const id = rows[0]?.[0];
