@@ -16,7 +16,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type pg from 'pg';
-import type { MetricPoint } from '../src/runs/spec.js';
+import type { MetricPoint } from '../src/core/index.js';
 import { openDatabase } from '../src/store/client.js';
 import { migrate, startEmbeddedPostgres } from '../src/store/index.js';
 import { createMetricRepository } from '../src/store/metrics.js';

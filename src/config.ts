@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import { parseStaticTokens, type StaticToken } from './auth/index.js';
-import { invalidArgument } from './errors/index.js';
+import { invalidArgument } from './core/index.js';
 
 /**
  * Service options. Each field documents its environment variable and default. `compileConfig` reads

@@ -1,4 +1,5 @@
-import { compileRunSchedulerOptions, compileRunSpec, type MetricPoint } from '../../src/runs/index.js';
+import type { MetricPoint } from '../../src/core/index.js';
+import { compileRunSchedulerOptions, compileRunSpec } from '../../src/runs/index.js';
 import { WorkerPool } from '../../src/runs/pool.js';
 import { MetricSink } from '../../src/runs/sink.js';
 import { Control, type FromWorker } from '../../src/runs/worker/protocol.js';

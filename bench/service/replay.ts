@@ -1,4 +1,4 @@
-import type { MetricPoint } from '../../src/runs/index.js';
+import type { MetricPoint } from '../../src/core/index.js';
 import { createStore } from '../../src/store/index.js';
 import { runAdminStatement } from '../../test/helpers/pg-admin.js';
 import { pgCpuMeter } from '../lib/pg-cpu.js';

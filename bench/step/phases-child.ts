@@ -18,10 +18,10 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { type BackendPreference, selectBackend } from '../../src/backend/index.js';
+import { rng } from '../../src/core/index.js';
 import { createInnerOptimizer, createNoisyOptimizer } from '../../src/optim/index.js';
 import type { DenseGradientPath } from '../../src/trainers/shared/dense-layer.js';
 import { DenseNet } from '../../src/trainers/shared/dense-net.js';
-import { rng } from '../../src/trainers/shared/rng.js';
 
 const [backend, rounds, calls] = [
   process.argv[2] ?? 'wasm',

@@ -20,12 +20,8 @@
 import { createInterface } from 'node:readline';
 import * as tf from '@tensorflow/tfjs';
 import { type BackendPreference, selectBackend } from '../../src/backend/index.js';
-import {
-  createInnerOptimizer,
-  createNoisyOptimizer,
-  type NoiseGenerator,
-  type NoisyOptimizer,
-} from '../../src/optim/index.js';
+import type { NoiseGenerator } from '../../src/core/index.js';
+import { createInnerOptimizer, createNoisyOptimizer, type NoisyOptimizer } from '../../src/optim/index.js';
 import { readMetrics } from '../../src/runs/worker/state.js';
 import type { TrainerSession } from '../../src/trainers/index.js';
 import { mlpTrainer } from '../../src/trainers/mlp/index.js';

@@ -1,4 +1,4 @@
-import { AppError } from '../errors/index.js';
+import { AppError } from '../core/index.js';
 import type { TokenRepository } from '../store/types.js';
 import type { StaticToken } from './static-tokens.js';
 import { type BearerCredential, hashToken, sameDigest } from './token.js';

@@ -1,4 +1,4 @@
-import { invalidArgument } from '../errors/index.js';
+import { invalidArgument } from '../core/index.js';
 import type { ApiTokenRecord, TokenRepository } from '../store/types.js';
 import { PROJECT_NAME } from './static-tokens.js';
 import { generateToken, hashToken } from './token.js';

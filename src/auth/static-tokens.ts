@@ -1,4 +1,4 @@
-import { AppError } from '../errors/index.js';
+import { AppError } from '../core/index.js';
 import { hashToken, MAX_TOKEN_LENGTH, MIN_TOKEN_LENGTH } from './token.js';
 
 /** A token configured in the environment, already hashed. */

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { AppError, invalidArgument } from '../errors/index.js';
+import { AppError, invalidArgument } from '../core/index.js';
 
 /**
  * Chooses the tfjs backend of the current thread. tfjs keeps its engine per thread, so every worker

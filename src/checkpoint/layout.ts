@@ -1,7 +1,11 @@
 import { createHash } from 'node:crypto';
-import { AppError } from '../errors/index.js';
-import { NOISE_GENERATORS, type NoiseGenerator } from '../optim/index.js';
-import { type RunSpec, storedRunSpec } from '../runs/spec.js';
+import {
+  AppError,
+  NOISE_GENERATORS,
+  type NoiseGenerator,
+  type RunSpec,
+  storedRunSpec,
+} from '../core/index.js';
 import {
   decodeSafetensors,
   encodeSafetensors,

@@ -1,4 +1,4 @@
-import { AppError } from '../errors/index.js';
+import { AppError } from '../core/index.js';
 
 /**
  * A codec for the safetensors format (huggingface/safetensors), so a checkpoint can be read from any

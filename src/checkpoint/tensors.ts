@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { AppError } from '../errors/index.js';
+import { AppError } from '../core/index.js';
 import type { CheckpointDtype, CheckpointTensor } from './layout.js';
 
 /**

@@ -1,4 +1,4 @@
-import { AppError } from '../errors/index.js';
+import { AppError } from '../core/index.js';
 import { DTYPE_SIZES, type SafetensorsDtype } from './safetensors.js';
 
 /**

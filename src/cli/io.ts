@@ -1,5 +1,5 @@
 import type { ServiceError } from '@grpc/grpc-js';
-import { AppError } from '../errors/index.js';
+import { AppError } from '../core/index.js';
 
 /** Where the CLI writes and what it reads from its environment; tests pass buffers. */
 export interface CliIo {

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { invalidArgument } from '../errors/index.js';
+import { invalidArgument } from '../core/index.js';
 import type { SweepObjective } from '../generated/proto/gradnoise/v1/SweepObjective.js';
 import { repeatable } from './run-request.js';
 

@@ -1,7 +1,7 @@
 import type { PackageDefinition } from '@grpc/proto-loader';
 import type { Command } from 'commander';
 import { parseFieldValue, resolveFieldPath, setFieldValue } from '../client/index.js';
-import { invalidArgument } from '../errors/index.js';
+import { invalidArgument } from '../core/index.js';
 import type { StartRunRequest } from '../generated/proto/gradnoise/v1/StartRunRequest.js';
 
 /** The run options `run start` and `sweep start` share (the sweep's are its template). */

@@ -4,6 +4,16 @@
  * typed promise clients of both services, and field paths into messages. Depends on nothing of the
  * server.
  */
+
+export {
+  type FieldPath,
+  type FieldValue,
+  parseFieldValue,
+  resolveFieldPath,
+  type ScalarKind,
+  setFieldValue,
+} from '../protocol/field-path.js';
+export { API_PROTO_FILES, LOADER_OPTIONS, type LoadedApi, loadApi, PROTO_ROOT } from '../protocol/proto.js';
 export {
   bearerMetadata,
   type Connection,
@@ -17,12 +27,3 @@ export {
   trainingApi,
   unaryCall,
 } from './calls.js';
-export {
-  type FieldPath,
-  type FieldValue,
-  parseFieldValue,
-  resolveFieldPath,
-  type ScalarKind,
-  setFieldValue,
-} from './field-path.js';
-export { API_PROTO_FILES, LOADER_OPTIONS, type LoadedApi, loadApi, PROTO_ROOT } from './proto.js';

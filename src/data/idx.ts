@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { constants, gunzip, gunzipSync } from 'node:zlib';
-import { AppError } from '../errors/index.js';
+import { AppError } from '../core/index.js';
 import type { DataSplit, LabeledSet } from './types.js';
 
 /**

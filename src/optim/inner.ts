@@ -1,51 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
+import { type InnerOptimizerOptions, OPTIMIZER_KINDS, type OptimizerKind } from '../core/index.js';
 import { checkBoolean, checkNumber, checkOneOf, checkUnitInterval, OptionError } from './option-error.js';
-
-/** The inner (wrapped) optimizers of paper §4: plain SGD, momentum and the adaptive family. */
-export type OptimizerKind = 'sgd' | 'momentum' | 'adam' | 'adagrad' | 'rmsprop' | 'adadelta' | 'adamax';
-
-export const OPTIMIZER_KINDS: readonly OptimizerKind[] = [
-  'sgd',
-  'momentum',
-  'adam',
-  'adagrad',
-  'rmsprop',
-  'adadelta',
-  'adamax',
-];
-
-/**
- * Options of the inner optimizer. Each field applies to the kinds named beside it; setting a field
- * that the kind does not use is an error (it would silently do nothing). After
- * {@link compileInnerOptimizerOptions} every field the kind uses is filled.
- */
-export interface InnerOptimizerOptions {
-  readonly kind: OptimizerKind;
-  /** Step size, > 0. Required for every kind. */
-  readonly learningRate: number;
-  /** momentum: coefficient of the velocity (default 0.9); rmsprop: momentum (default 0). In [0, 1). */
-  readonly momentum?: number;
-  /** momentum only: Nesterov's variant. Default false. */
-  readonly useNesterov?: boolean;
-  /** adam, adamax: first-moment decay. Default 0.9. In [0, 1). */
-  readonly beta1?: number;
-  /** adam, adamax: second-moment (adamax: infinity-norm) decay. Default 0.999. In [0, 1). */
-  readonly beta2?: number;
-  /** adam, adamax, rmsprop, adadelta: added to denominators. Default 1e-7 (tfjs float32 epsilon). */
-  readonly epsilon?: number;
-  /** adadelta: decay of the running averages. Default 0.95. In [0, 1). */
-  readonly rho?: number;
-  /** rmsprop: decay of the mean square (default 0.9, in [0, 1)); adamax: learning-rate decay (default 0, >= 0). */
-  readonly decay?: number;
-  /**
-   * rmsprop: divide by the centred second moment. Default false; `true` is rejected because tfjs
-   * 4.22 computes sqrt(ms − (mg² + ε)) there, which is NaN for any element whose gradient is 0 in
-   * the first step (a dead ReLU unit), so the weights turn NaN.
-   */
-  readonly centered?: boolean;
-  /** adagrad: starting value of the accumulators. Default 0.1, >= 0. */
-  readonly initialAccumulatorValue?: number;
-}
 
 type OptionalField = Exclude<keyof InnerOptimizerOptions, 'kind' | 'learningRate'>;
 

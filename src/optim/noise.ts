@@ -1,17 +1,16 @@
-import { addScaledNormalsBoxMuller } from './box-muller.js';
-import { addScaledNormals } from './gaussian.js';
-import { checkNumber, checkOneOf } from './option-error.js';
 import {
-  checkPositiveInteger,
-  checkSeed,
-  DEFAULT_GAMMA,
   DEFAULT_NOISE_GENERATOR,
   NOISE_GENERATORS,
   type NoiseGenerator,
   SCHEDULES,
-} from './options.js';
+  type Schedule,
+} from '../core/index.js';
+import { addScaledNormalsBoxMuller } from './box-muller.js';
+import { addScaledNormals } from './gaussian.js';
+import { checkNumber, checkOneOf } from './option-error.js';
+import { checkPositiveInteger, checkSeed, DEFAULT_GAMMA } from './options.js';
 import { noiseStreams } from './random.js';
-import { type Schedule, scheduledNoiseStd } from './schedule.js';
+import { scheduledNoiseStd } from './schedule.js';
 import { type GradientTransformation, type HostTensors, mapHost } from './transform.js';
 
 /**

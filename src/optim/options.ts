@@ -1,24 +1,13 @@
+import {
+  DEFAULT_NOISE_GENERATOR,
+  NOISE_GENERATORS,
+  NOISE_TARGETS,
+  type NoiseGenerator,
+  type NoiseTarget,
+  SCHEDULES,
+  type Schedule,
+} from '../core/index.js';
 import { checkNumber, checkOneOf, OptionError } from './option-error.js';
-import type { Schedule } from './schedule.js';
-
-/** Where the noise goes: into the gradient (paper §3) or onto the weights after the update (§4.6 ablation). */
-export type NoiseTarget = 'gradient' | 'weight';
-
-/**
- * The stream of standard normals the noise is drawn from. Both are pure functions of (seed, step,
- * tensor index) and the same on every machine; a run keeps the generator it started with.
- * - `box-muller` (the default): Box-Muller in float32, four lanes in WebAssembly SIMD
- *   (box-muller.ts); |z| < 6.8.
- * - `ziggurat`: the exact ziggurat of Marsaglia and Tsang in float64 (gaussian.ts), 2.47x
- *   slower per normal; the generator of every run stored before the option existed (migration
- *   20261201000000 marks them), kept so they reproduce.
- */
-export type NoiseGenerator = 'box-muller' | 'ziggurat';
-
-export const SCHEDULES: readonly Schedule[] = ['annealed', 'fixed'];
-export const NOISE_GENERATORS: readonly NoiseGenerator[] = ['box-muller', 'ziggurat'];
-export const DEFAULT_NOISE_GENERATOR: NoiseGenerator = 'box-muller';
-export const NOISE_TARGETS: readonly NoiseTarget[] = ['gradient', 'weight'];
 
 /** Clipping applied to the raw gradient before the noise. An absent key means no clipping of that kind. */
 export interface ClipOptions {

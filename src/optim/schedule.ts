@@ -1,3 +1,5 @@
+import type { Schedule } from '../core/index.js';
+
 /**
  * The noise schedule of paper §3, Eq. 1: at training step t (t = 0 for the first update)
  *
@@ -7,7 +9,6 @@
  * unit normals is its square root. (Using σ_t² as the std is the common bug: for η = 0.01 it gives
  * noise ten times too small.) The paper uses γ = 0.55 and η ∈ {0.01, 1.0}.
  */
-export type Schedule = 'annealed' | 'fixed';
 
 /** σ_t² = η / (1 + t)^γ (paper §3, Eq. 1). `t` is the 0-based noise step. */
 export function noiseVariance(step: number, eta: number, gamma: number): number {

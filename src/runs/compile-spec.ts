@@ -1,15 +1,16 @@
-import { invalidArgument, prefixFieldError } from '../errors/index.js';
 import {
-  compileInnerOptimizerOptions,
   DEFAULT_NOISE_GENERATOR,
   type InnerOptimizerOptions,
+  invalidArgument,
+  LIMITS,
   type NoiseGenerator,
   type NoiseTarget,
-  OptionError,
+  prefixFieldError,
+  type RunSpec,
   type Schedule,
-} from '../optim/index.js';
+} from '../core/index.js';
+import { compileInnerOptimizerOptions, OptionError } from '../optim/index.js';
 import { getTrainer, type TrainerDefinition } from '../trainers/index.js';
-import type { RunSpec } from './spec.js';
 
 /**
  * A run request in domain terms, before defaults: what a client (gRPC, CLI, sweep grid) asked for.
@@ -38,13 +39,6 @@ export interface RunRequest {
   readonly evalEvery?: number;
   readonly checkpointEvery?: number;
 }
-
-/** Hard limits on a run's budget (see `docs/operations.md`). */
-export const LIMITS = {
-  maxSteps: 10_000_000,
-  maxEpochs: 100_000,
-  maxSeed: 0xffff_ffff,
-} as const;
 
 const DEFAULT_OPTIMIZER: InnerOptimizerOptions = { kind: 'sgd', learningRate: 0.01 };
 

@@ -1,11 +1,11 @@
 import { CHECKPOINT_FORMAT } from '../checkpoint/index.js';
-import { AppError } from '../errors/index.js';
+import type { RunStatus } from '../core/index.js';
+import { AppError } from '../core/index.js';
 import type { RunRecord, Store } from '../store/types.js';
 import type { LiveHub } from './hub.js';
 import type { RunMetrics } from './metrics.js';
 import type { ActiveJob } from './pool.js';
 import type { MetricSink } from './sink.js';
-import type { RunStatus } from './spec.js';
 import { Control, type FromWorker, type RunOutcome } from './worker/protocol.js';
 
 /** The logger the scheduler writes to; a pino logger fits. */

@@ -1,5 +1,4 @@
-import { AppError } from '../errors/index.js';
-import { type MetricPoint, type RunStatus, TERMINAL_STATUSES } from './spec.js';
+import { AppError, type MetricPoint, type RunStatus, TERMINAL_STATUSES } from '../core/index.js';
 
 /**
  * In-process fan-out of live metric points and run status changes to StreamMetrics watchers.

@@ -13,7 +13,7 @@ export {
   type SafetensorsFile,
   type SafetensorsTensor,
 } from '../checkpoint/index.js';
-export { compileRunSpec, LIMITS, type RunRequest } from './compile-spec.js';
+export { compileRunSpec, type RunRequest } from './compile-spec.js';
 export type { RunLogger } from './execution.js';
 export {
   type LiveEvent,
@@ -28,5 +28,4 @@ export {
   type RunSchedulerOptions,
 } from './options.js';
 export { RunScheduler, type RunSchedulerDeps } from './scheduler.js';
-export { type MetricPoint, type RunSpec, type RunStatus, TERMINAL_STATUSES } from './spec.js';
 export type { WatchEvent, WatchOptions } from './watch.js';

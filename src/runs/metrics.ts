@@ -1,6 +1,6 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { RunStatus } from '../core/index.js';
 import type { RunRepository } from '../store/types.js';
-import type { RunStatus } from './spec.js';
 
 /**
  * Prometheus instruments of run execution, registered on an injected registry (never the global

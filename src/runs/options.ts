@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { BACKEND_PREFERENCES, type BackendPreference } from '../backend/index.js';
-import { invalidArgument } from '../errors/index.js';
+import { invalidArgument } from '../core/index.js';
 
 /**
  * Options of the {@link RunScheduler}. Every field but `owner` has a default, documented on it.

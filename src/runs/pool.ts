@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { RejectedBackend } from '../backend/index.js';
-import { AppError } from '../errors/index.js';
+import { AppError } from '../core/index.js';
 import type { PriorityOutcome } from './worker/priority.js';
 import type { ControlValue, FromWorker, RunJob, RunOutcome, WorkerBoot } from './worker/protocol.js';
 

@@ -1,5 +1,5 @@
+import type { MetricPoint } from '../core/index.js';
 import type { MetricRepository } from '../store/types.js';
-import type { MetricPoint } from './spec.js';
 
 /**
  * Buffers metric points on the main thread and writes them to the store in the background, so a

@@ -1,8 +1,7 @@
-import { AppError } from '../errors/index.js';
+import { AppError, type MetricPoint, type RunStatus, TERMINAL_STATUSES } from '../core/index.js';
 import type { Store } from '../store/types.js';
 import type { LiveHub } from './hub.js';
 import type { MetricSink } from './sink.js';
-import { type MetricPoint, type RunStatus, TERMINAL_STATUSES } from './spec.js';
 
 /** One event of a metrics watch: a batch of points (replayed or live), or the end of the run. */
 export type WatchEvent =

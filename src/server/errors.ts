@@ -1,5 +1,5 @@
 import { status as GrpcStatus, Metadata, type ServiceError } from '@grpc/grpc-js';
-import { AppError, type ErrorCode } from '../errors/index.js';
+import { AppError, type ErrorCode } from '../core/index.js';
 import { OptionError } from '../optim/index.js';
 
 const CODE: Readonly<Record<ErrorCode, GrpcStatus>> = {

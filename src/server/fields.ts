@@ -1,4 +1,4 @@
-import { invalidArgument } from '../errors/index.js';
+import { invalidArgument } from '../core/index.js';
 
 /**
  * Decoding helpers for request fields. Each throws `invalidArgument` naming the field path, the value

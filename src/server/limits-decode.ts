@@ -1,5 +1,5 @@
 import type { MethodDefinition, ServiceDefinition } from '@grpc/grpc-js';
-import { AppError } from '../errors/index.js';
+import { AppError } from '../core/index.js';
 
 const MALFORMED: unique symbol = Symbol('gradnoise.malformedRequest');
 

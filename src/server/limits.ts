@@ -1,4 +1,4 @@
-import { AppError } from '../errors/index.js';
+import { AppError } from '../core/index.js';
 import type { RunRepository } from '../store/types.js';
 
 /**

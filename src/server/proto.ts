@@ -1,10 +1,10 @@
 import { loadPackageDefinition, type ServiceDefinition } from '@grpc/grpc-js';
 import { loadSync, type PackageDefinition } from '@grpc/proto-loader';
 import { protoPath as healthProtoPath } from 'grpc-health-check';
-import { API_PROTO_FILES, LOADER_OPTIONS, PROTO_ROOT } from '../client/proto.js';
 import type { SweepServiceHandlers } from '../generated/proto/gradnoise/v1/SweepService.js';
 import type { TrainingServiceHandlers } from '../generated/proto/gradnoise/v1/TrainingService.js';
 import type { ProtoGrpcType } from '../generated/proto/sweeps.js';
+import { API_PROTO_FILES, LOADER_OPTIONS, PROTO_ROOT } from '../protocol/proto.js';
 import { createStreamMetricsSerializer } from './codec/index.js';
 
 // Where the protos are and how they are loaded is shared with every client (src/client).

@@ -1,4 +1,4 @@
-import type { MetricPoint, RunStatus } from '../runs/spec.js';
+import type { MetricPoint, RunStatus } from '../core/index.js';
 import type { RunRecord } from '../store/types.js';
 
 /** One event of a metrics watch: a batch of points (replayed or live), or the end of the run. */

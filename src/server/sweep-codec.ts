@@ -1,6 +1,5 @@
 import type { PackageDefinition } from '@grpc/proto-loader';
-import { type FieldPath, parseFieldValue, resolveFieldPath, setFieldValue } from '../client/field-path.js';
-import { invalidArgument, withFieldPrefix } from '../errors/index.js';
+import { invalidArgument, withFieldPrefix } from '../core/index.js';
 import type { ListSweepRunsResponse } from '../generated/proto/gradnoise/v1/ListSweepRunsResponse.js';
 import type { StartRunRequest__Output } from '../generated/proto/gradnoise/v1/StartRunRequest.js';
 import type { StartSweepRequest__Output } from '../generated/proto/gradnoise/v1/StartSweepRequest.js';
@@ -8,6 +7,7 @@ import type { Sweep } from '../generated/proto/gradnoise/v1/Sweep.js';
 import type { SweepCurves } from '../generated/proto/gradnoise/v1/SweepCurves.js';
 import type { SweepObjective__Output } from '../generated/proto/gradnoise/v1/SweepObjective.js';
 import type { SweepReportRow } from '../generated/proto/gradnoise/v1/SweepReportRow.js';
+import { type FieldPath, parseFieldValue, resolveFieldPath, setFieldValue } from '../protocol/field-path.js';
 import type { Page, RunRecord } from '../store/types.js';
 import type {
   AxisField,

@@ -1,6 +1,6 @@
 import type { Server } from '@grpc/grpc-js';
 import type { PackageDefinition } from '@grpc/proto-loader';
-import { invalidArgument } from '../errors/index.js';
+import { invalidArgument } from '../core/index.js';
 import type { SweepServiceHandlers } from '../generated/proto/gradnoise/v1/SweepService.js';
 import type { Store } from '../store/types.js';
 import { checkMaxPoints, describeSweep, listSweepRuns, startSweep, sweepCurves } from '../sweeps/index.js';

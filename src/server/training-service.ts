@@ -1,5 +1,6 @@
 import type { Server } from '@grpc/grpc-js';
-import { AppError, invalidArgument, notFound } from '../errors/index.js';
+import type { RunStatus } from '../core/index.js';
+import { AppError, invalidArgument, notFound } from '../core/index.js';
 import type { GetCheckpointResponse } from '../generated/proto/gradnoise/v1/GetCheckpointResponse.js';
 import type { ListRunsResponse } from '../generated/proto/gradnoise/v1/ListRunsResponse.js';
 import type { ListTrainersResponse } from '../generated/proto/gradnoise/v1/ListTrainersResponse.js';
@@ -8,7 +9,6 @@ import type { StreamMetricsResponse } from '../generated/proto/gradnoise/v1/Stre
 import type { TensorInfo } from '../generated/proto/gradnoise/v1/TensorInfo.js';
 import type { TrainingServiceHandlers } from '../generated/proto/gradnoise/v1/TrainingService.js';
 import { compileRunSpec } from '../runs/compile-spec.js';
-import type { RunStatus } from '../runs/spec.js';
 import type { Store } from '../store/types.js';
 import { getTrainer, listTrainers } from '../trainers/index.js';
 import { CONFIG_MESSAGE, decodeStartRun, encodeRun, encodeSpec, timestampFromMs } from './codec/index.js';

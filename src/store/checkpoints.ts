@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { invalidArgument, notFound } from '../errors/index.js';
+import { invalidArgument, notFound } from '../core/index.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import { translateErrors } from './errors.js';
 import type { CheckpointMeta, CheckpointRepository } from './types.js';

@@ -1,4 +1,4 @@
-import { AppError, describeValue, isAppError } from '../errors/index.js';
+import { AppError, describeValue, isAppError } from '../core/index.js';
 
 /**
  * The one place where database errors become `AppError`s, whether they come from the Prisma

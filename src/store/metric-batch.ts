@@ -1,5 +1,5 @@
-import { invalidArgument, notFound } from '../errors/index.js';
-import type { MetricPoint } from '../runs/spec.js';
+import type { MetricPoint } from '../core/index.js';
+import { invalidArgument, notFound } from '../core/index.js';
 import { isUuid } from './uuid.js';
 
 const INT32_MAX = 2 ** 31 - 1;

@@ -1,5 +1,5 @@
-import { AppError, invalidArgument, notFound } from '../errors/index.js';
-import type { MetricPoint } from '../runs/spec.js';
+import type { MetricPoint } from '../core/index.js';
+import { AppError, invalidArgument, notFound } from '../core/index.js';
 import { toAppError, translateErrors } from './errors.js';
 import { dedupe, type EncodedBatch, encodeBatch } from './metric-batch.js';
 import type { SqlRunner } from './sql-runner.js';

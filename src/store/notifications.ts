@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { invalidArgument } from '../errors/index.js';
+import { invalidArgument } from '../core/index.js';
 import { translateErrors } from './errors.js';
 import type { ListenHandlers, NotificationListener, Notifications } from './types.js';
 

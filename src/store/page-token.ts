@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { invalidArgument } from '../errors/index.js';
+import { invalidArgument } from '../core/index.js';
 import type { RunFilter } from './types.js';
 import { isUuid } from './uuid.js';
 

@@ -1,4 +1,4 @@
-import { failedPrecondition, invalidArgument, notFound } from '../errors/index.js';
+import { failedPrecondition, invalidArgument, notFound } from '../core/index.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import { translateErrors } from './errors.js';
 import { RUN_COLUMNS, type RunRow, toRunRecord } from './run-record.js';

@@ -1,6 +1,6 @@
+import { storedRunSpec } from '../core/index.js';
 import type { Run } from '../generated/prisma/client.js';
 import { Prisma } from '../generated/prisma/client.js';
-import { storedRunSpec } from '../runs/spec.js';
 import type { RunRecord } from './types.js';
 
 /**

@@ -1,8 +1,8 @@
 import type pg from 'pg';
-import { AppError, describeValue, failedPrecondition, invalidArgument, notFound } from '../errors/index.js';
+import type { RunStatus } from '../core/index.js';
+import { AppError, describeValue, failedPrecondition, invalidArgument, notFound } from '../core/index.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import { Prisma } from '../generated/prisma/client.js';
-import type { RunStatus } from '../runs/spec.js';
 import { translateErrors } from './errors.js';
 import { decodePageToken, encodePageToken } from './page-token.js';
 import { RUN_COLUMN_LIST, RUN_COLUMNS, type RunRow, toRunRecord } from './run-record.js';

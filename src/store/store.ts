@@ -1,4 +1,4 @@
-import { invalidArgument } from '../errors/index.js';
+import { invalidArgument } from '../core/index.js';
 import { createCheckpointRepository } from './checkpoints.js';
 import { openDatabase } from './client.js';
 import { translateErrors } from './errors.js';

@@ -1,7 +1,7 @@
-import { invalidArgument, notFound } from '../errors/index.js';
+import type { RunStatus } from '../core/index.js';
+import { invalidArgument, notFound } from '../core/index.js';
 import type { PrismaClient, Sweep } from '../generated/prisma/client.js';
 import { Prisma } from '../generated/prisma/client.js';
-import type { RunStatus } from '../runs/spec.js';
 import { toAppError, translateErrors } from './errors.js';
 import { RUN_COLUMNS, type RunRow, toRunRecord } from './run-record.js';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './runs.js';

@@ -1,4 +1,4 @@
-import { invalidArgument, notFound } from '../errors/index.js';
+import { invalidArgument, notFound } from '../core/index.js';
 import type { ApiToken, PrismaClient } from '../generated/prisma/client.js';
 import { translateErrors } from './errors.js';
 import type { ApiTokenRecord, TokenRepository } from './types.js';

@@ -1,4 +1,4 @@
-import type { MetricPoint, RunSpec, RunStatus } from '../runs/spec.js';
+import type { MetricPoint, RunSpec, RunStatus } from '../core/index.js';
 
 /**
  * The persistence contract. The Prisma implementation lives beside this file; every method

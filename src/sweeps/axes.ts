@@ -1,4 +1,4 @@
-import { AppError, describeValue, invalidArgument } from '../errors/index.js';
+import { AppError, describeValue, invalidArgument } from '../core/index.js';
 import { compileRunSpec } from '../runs/compile-spec.js';
 import { axisNames } from './grid.js';
 import { SWEEP_LIMITS } from './limits.js';

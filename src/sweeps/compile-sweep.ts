@@ -1,6 +1,6 @@
-import { AppError, invalidArgument, withFieldPrefix } from '../errors/index.js';
-import { compileRunSpec, LIMITS, type RunRequest } from '../runs/compile-spec.js';
-import type { RunSpec } from '../runs/spec.js';
+import type { RunSpec } from '../core/index.js';
+import { AppError, invalidArgument, LIMITS, withFieldPrefix } from '../core/index.js';
+import { compileRunSpec, type RunRequest } from '../runs/compile-spec.js';
 import { type CompiledAxes, checkEachValue, compileAxes } from './axes.js';
 import { cellCount, expandCells } from './grid.js';
 import { SWEEP_LIMITS } from './limits.js';

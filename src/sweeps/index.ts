@@ -11,7 +11,6 @@ export { checkMetricName, DEFAULT_METRIC, defaultMode } from './objective.js';
 export {
   describeSweep,
   listSweepRuns,
-  type SweepCurve,
   type SweepView,
   sweepCurves,
   sweepSpec,
@@ -40,6 +39,7 @@ export {
   type RunTemplate,
   type SweepAxis,
   type SweepCell,
+  type SweepCurve,
   type SweepPlan,
   type SweepRequest,
   type SweepSpec,

@@ -1,4 +1,4 @@
-import { invalidArgument } from '../errors/index.js';
+import { invalidArgument } from '../core/index.js';
 import { SWEEP_LIMITS } from './limits.js';
 import type { Objective, ObjectiveMode, RequestedObjective } from './types.js';
 

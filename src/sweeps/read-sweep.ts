@@ -1,11 +1,11 @@
-import { type RunStatus, storedRunSpec } from '../runs/spec.js';
+import { type RunStatus, storedRunSpec } from '../core/index.js';
 import type { Page, RunRecord, Store, SweepRecord } from '../store/types.js';
 import { sweepCells } from './grid.js';
 import { checkMetricName, compileObjective } from './objective.js';
 import { buildReport, type SweepReport } from './report.js';
 import { type RunPlace, runPlace } from './run-labels.js';
 import { DEFAULT_CURVE_POINTS, thinCurve } from './thin.js';
-import { ARMS, type Arm, type RequestedObjective, type SweepSpec } from './types.js';
+import { ARMS, type Arm, type RequestedObjective, type SweepCurve, type SweepSpec } from './types.js';
 
 /** A sweep as GetSweep shows it: the stored request, run counts by status, and the report. */
 export interface SweepView {
@@ -67,19 +67,6 @@ export async function listSweepRuns(
     items: page.items.map((run) => ({ place: runPlace(run.labels), run })),
     nextPageToken: page.nextPageToken,
   };
-}
-
-/** One averaged learning curve: a cell and arm, ascending steps. */
-export interface SweepCurve {
-  readonly cell: string;
-  readonly arm: Arm;
-  readonly points: readonly {
-    readonly step: number;
-    readonly mean: number;
-    readonly min: number;
-    readonly max: number;
-    readonly runs: number;
-  }[];
 }
 
 /**

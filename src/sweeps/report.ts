@@ -1,4 +1,4 @@
-import type { RunStatus } from '../runs/spec.js';
+import type { RunStatus } from '../core/index.js';
 import { better, reaches } from './objective.js';
 import { ARMS, type Arm, type Objective } from './types.js';
 

@@ -1,5 +1,5 @@
-import { invalidArgument } from '../errors/index.js';
-import type { SweepCurve } from './read-sweep.js';
+import { invalidArgument } from '../core/index.js';
+import type { SweepCurve } from './types.js';
 
 type CurvePoint = SweepCurve['points'][number];
 

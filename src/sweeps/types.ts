@@ -1,5 +1,5 @@
+import type { RunSpec } from '../core/index.js';
 import type { RunRequest } from '../runs/compile-spec.js';
-import type { RunSpec } from '../runs/spec.js';
 
 /**
  * The two arms of the paper's comparison: the same configuration and seed trained without noise
@@ -125,4 +125,17 @@ export interface SweepPlan {
   readonly spec: SweepSpec;
   readonly cells: readonly SweepCell[];
   readonly runs: readonly PlannedRun[];
+}
+
+/** One averaged learning curve: a cell and arm, ascending steps. */
+export interface SweepCurve {
+  readonly cell: string;
+  readonly arm: Arm;
+  readonly points: readonly {
+    readonly step: number;
+    readonly mean: number;
+    readonly min: number;
+    readonly max: number;
+    readonly runs: number;
+  }[];
 }

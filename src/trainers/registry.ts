@@ -1,4 +1,4 @@
-import { invalidArgument } from '../errors/index.js';
+import { invalidArgument } from '../core/index.js';
 import { mlpTrainer } from './mlp/index.js';
 import { neuralGpuTrainer } from './neural_gpu/index.js';
 import { smokeTrainer } from './smoke/index.js';

@@ -1,5 +1,6 @@
 import type * as tf from '@tensorflow/tfjs';
-import type { InnerOptimizerOptions, NoisyOptimizer } from '../optim/index.js';
+import type { InnerOptimizerOptions } from '../core/index.js';
+import type { NoisyOptimizer } from '../optim/index.js';
 
 /**
  * The contract every trainer implements (paper §4: one per model family).

@@ -1,4 +1,4 @@
-import type { MetricPoint } from '../spec.js';
+import type { MetricPoint } from '../../core/index.js';
 import type { FromWorker } from './protocol.js';
 
 /**

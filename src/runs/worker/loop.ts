@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
+import type { MetricPoint } from '../../core/index.js';
 import { createInnerOptimizer, createNoisyOptimizer, type NoisyOptimizer } from '../../optim/index.js';
 import { getTrainer, type TrainerSession } from '../../trainers/index.js';
-import type { MetricPoint } from '../spec.js';
 import { PointBatcher } from './batcher.js';
 import { Control, type FromWorker, type RunJob, type RunOutcome } from './protocol.js';
 import { captureCheckpoint, readMetrics, restoreCheckpoint } from './state.js';

@@ -1,6 +1,6 @@
 import type { BackendPreference, RejectedBackend } from '../../backend/index.js';
 import type { SafetensorsEntry } from '../../checkpoint/index.js';
-import type { MetricPoint, RunSpec } from '../spec.js';
+import type { MetricPoint, RunSpec } from '../../core/index.js';
 import type { PriorityOutcome } from './priority.js';
 
 /**

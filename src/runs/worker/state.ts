@@ -7,10 +7,10 @@ import {
   restoreTensor,
   snapshotTensors,
 } from '../../checkpoint/index.js';
-import { AppError } from '../../errors/index.js';
+import type { RunSpec } from '../../core/index.js';
+import { AppError } from '../../core/index.js';
 import type { NoisyOptimizer } from '../../optim/index.js';
 import type { MetricValue, TrainerSession } from '../../trainers/index.js';
-import type { RunSpec } from '../spec.js';
 
 /**
  * Moving a run's state between a live session and checkpoint bytes, and reading step metrics.

@@ -1,17 +1,18 @@
+import type { RunSpec } from '../../core/index.js';
+import {
+  type InnerOptimizerOptions,
+  LIMITS,
+  type NoiseGenerator,
+  type NoiseTarget,
+  type OptimizerKind,
+  type Schedule,
+} from '../../core/index.js';
 import type { OptimizerConfig__Output } from '../../generated/proto/gradnoise/v1/OptimizerConfig.js';
 import type {
   StartRunRequest,
   StartRunRequest__Output,
 } from '../../generated/proto/gradnoise/v1/StartRunRequest.js';
-import type {
-  InnerOptimizerOptions,
-  NoiseGenerator,
-  NoiseTarget,
-  OptimizerKind,
-  Schedule,
-} from '../../optim/index.js';
-import { LIMITS, type RunRequest } from '../../runs/compile-spec.js';
-import type { RunSpec } from '../../runs/spec.js';
+import type { RunRequest } from '../../runs/compile-spec.js';
 import { enumValue, int64, labels, optionalFinite, shortString } from '../fields.js';
 import { decodeTrainerConfig, encodeTrainerConfig } from './trainer-configs.js';
 

@@ -1,4 +1,4 @@
-import { invalidArgument } from '../../errors/index.js';
+import { invalidArgument } from '../../core/index.js';
 import type {
   StartRunRequest,
   StartRunRequest__Output,

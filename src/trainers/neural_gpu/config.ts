@@ -1,5 +1,5 @@
+import { invalidArgument } from '../../core/index.js';
 import type { BinaryTask } from '../../data/tasks/index.js';
-import { invalidArgument } from '../../errors/index.js';
 
 /**
  * Options of the Neural GPU trainer (paper §4.5; model of Kaiser & Sutskever, 2016). Every field

@@ -1,5 +1,5 @@
-import { failedPrecondition } from '../../errors/index.js';
-import type { Rng } from '../shared/rng.js';
+import type { Rng } from '../../core/index.js';
+import { failedPrecondition } from '../../core/index.js';
 
 /**
  * The length curriculum of the Neural GPU (Kaiser & Sutskever, 2016, §3 "curriculum"): training

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
+import { rng, Stream } from '../../core/index.js';
 import { BINARY_INPUT_SYMBOLS, BINARY_OUTPUT_CLASSES } from '../../data/tasks/index.js';
-import { rng, Stream } from '../shared/rng.js';
 import { convSame } from './conv.js';
 
 /** The shape hyper-parameters the model needs (a subset of `NeuralGpuConfig`). */

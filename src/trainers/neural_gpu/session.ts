@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
+import { failedPrecondition, rng, Stream } from '../../core/index.js';
 import { type BinaryBatch, binaryBatch } from '../../data/tasks/index.js';
-import { failedPrecondition } from '../../errors/index.js';
-import { rng, Stream } from '../shared/rng.js';
 import type { MetricValue, TrainerContext, TrainerSession, TrainerState } from '../types.js';
 import { type BatchGradients, batchGradients, type LossHead } from './bptt.js';
 import type { NeuralGpuConfig } from './config.js';

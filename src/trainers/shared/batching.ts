@@ -1,5 +1,5 @@
+import { rng, Stream } from '../../core/index.js';
 import type { LabeledSet } from '../../data/index.js';
-import { rng, Stream } from './rng.js';
 
 /**
  * Mini-batches as a pure function of (seed, step).

@@ -1,8 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import { AppError } from '../../errors/index.js';
+import { AppError, rng, Stream } from '../../core/index.js';
 import { type DenseGradientPath, denseLayer, gradientPathFor } from './dense-layer.js';
 import { type InitScheme, initKernel } from './init.js';
-import { rng, Stream } from './rng.js';
 
 /** Each session gets its own variable-name prefix, so two sessions can coexist in one thread. */
 let sessionCounter = 0;

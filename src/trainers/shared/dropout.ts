@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { rng, Stream } from './rng.js';
+import { rng, Stream } from '../../core/index.js';
 
 /**
  * Inverted dropout (Srivastava et al., 2014) with masks keyed by (seed, step, layer): entries are 0

@@ -1,4 +1,5 @@
 import { isAbsolute } from 'node:path';
+import { invalidArgument } from '../../core/index.js';
 import {
   type DataSplit,
   dataRoots,
@@ -11,7 +12,6 @@ import {
   preflightIdxSync,
   takeFirst,
 } from '../../data/index.js';
-import { invalidArgument } from '../../errors/index.js';
 import { integerIn, oneOf, recordWithKeys } from './validate.js';
 
 /** Where a 28×28-digit classifier gets its data. */

@@ -1,4 +1,4 @@
-import type { Rng } from './rng.js';
+import type { Rng } from '../../core/index.js';
 
 /**
  * Weight initialisation schemes of paper §4.1. Biases always start at zero.

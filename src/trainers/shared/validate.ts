@@ -1,4 +1,4 @@
-import { invalidArgument } from '../../errors/index.js';
+import { invalidArgument } from '../../core/index.js';
 
 /**
  * Field checks for `TrainerDefinition.compile`. Each returns the value with its type narrowed, or

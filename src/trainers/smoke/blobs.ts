@@ -1,5 +1,5 @@
+import { rng, Stream } from '../../core/index.js';
 import type { DataSplit, LabeledSet } from '../../data/index.js';
-import { rng, Stream } from '../shared/rng.js';
 
 /**
  * Seed of the blob geometry (the class centres). A constant, so every run of one config sees the

@@ -1,8 +1,8 @@
 import { type ClientReadableStream, status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LIMITS } from '../../../src/core/index.js';
 import type { StartRunRequest } from '../../../src/generated/proto/gradnoise/v1/StartRunRequest.js';
 import type { StreamMetricsResponse__Output } from '../../../src/generated/proto/gradnoise/v1/StreamMetricsResponse.js';
-import { LIMITS } from '../../../src/runs/index.js';
 import { api, createSweepClient } from '../../helpers/client.js';
 import { createTestDatabase, type TestDatabase } from '../../helpers/db.js';
 import { type InProcessReplica, startInProcessReplica } from '../scaleout/in-process.js';

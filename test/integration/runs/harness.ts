@@ -1,12 +1,7 @@
 import { Registry } from 'prom-client';
+import type { MetricPoint, RunStatus } from '../../../src/core/index.js';
 import { compileRunSpec, type RunRequest } from '../../../src/runs/compile-spec.js';
-import {
-  type MetricPoint,
-  type RunLogger,
-  RunScheduler,
-  type RunSchedulerOptions,
-  type RunStatus,
-} from '../../../src/runs/index.js';
+import { type RunLogger, RunScheduler, type RunSchedulerOptions } from '../../../src/runs/index.js';
 import { createStore, type RunRecord, type Store } from '../../../src/store/index.js';
 import { createTestDatabase, type TestDatabase } from '../../helpers/db.js';
 

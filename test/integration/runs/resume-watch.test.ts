@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { decodeCheckpoint, type MetricPoint, type WatchEvent } from '../../../src/runs/index.js';
+import type { MetricPoint } from '../../../src/core/index.js';
+import { decodeCheckpoint, type WatchEvent } from '../../../src/runs/index.js';
 import { createHarness, type Harness, PROJECT, smoke } from './harness.js';
 
 const modelTensors = (bytes: Uint8Array) =>

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunSpec } from '../../../src/core/index.js';
 import { compileRunSpec } from '../../../src/runs/compile-spec.js';
-import type { RunSpec } from '../../../src/runs/spec.js';
 import { api, waitForStatus } from '../../helpers/client.js';
 import { startTestService, type TestService } from '../../helpers/service.js';
 

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, expect } from 'vitest';
-import type { RunSpec } from '../../../src/runs/spec.js';
+import type { RunSpec } from '../../../src/core/index.js';
 import { createStore, type NewRun, type Store } from '../../../src/store/index.js';
 import { createTestDatabase, type TestDatabase } from '../../helpers/db.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { MetricPoint } from '../../../src/runs/spec.js';
+import type { MetricPoint } from '../../../src/core/index.js';
 import { openDatabase } from '../../../src/store/client.js';
 import type { Store } from '../../../src/store/index.js';
 import { MAX_TIME_MS, MIN_TIME_MS } from '../../../src/store/metric-batch.js';

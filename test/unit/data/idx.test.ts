@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { AppError } from '../../../src/core/index.js';
 import { IDX_FILES, loadIdxDir, preflightIdx } from '../../../src/data/index.js';
-import { AppError } from '../../../src/errors/index.js';
 
 function imagesFile(count: number, rows = 28, cols = 28, magic = 0x803): Buffer {
   const out = Buffer.alloc(16 + count * rows * cols);

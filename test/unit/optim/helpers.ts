@@ -1,10 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'vitest';
-import {
-  createInnerOptimizer,
-  type InnerOptimizerOptions,
-  type OptimizerKind,
-} from '../../../src/optim/index.js';
+import type { InnerOptimizerOptions, OptimizerKind } from '../../../src/core/index.js';
+import { createInnerOptimizer } from '../../../src/optim/index.js';
 
 /** One small configuration per inner optimizer kind, with non-default options where they exist. */
 export const KIND_OPTIONS: Readonly<Record<OptimizerKind, InnerOptimizerOptions>> = {

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createInnerOptimizer, createNoisyOptimizer, OPTIMIZER_KINDS } from '../../../src/optim/index.js';
+import { OPTIMIZER_KINDS } from '../../../src/core/index.js';
+import { createInnerOptimizer, createNoisyOptimizer } from '../../../src/optim/index.js';
 import { bitIdentical, expectNoLeakedTensors, innerFor, snapshot, tinyModel, train } from './helpers.js';
 
 beforeAll(async () => {

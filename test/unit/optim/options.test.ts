@@ -1,11 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { InnerOptimizerOptions } from '../../../src/core/index.js';
 import {
   compileInnerOptimizerOptions,
   compileNoiseOptions,
   createInnerOptimizer,
   createNoisyOptimizer,
-  type InnerOptimizerOptions,
   type NoiseOptions,
   OptionError,
 } from '../../../src/optim/index.js';

@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { OPTIMIZER_KINDS } from '../../../src/core/index.js';
 import {
   createNoisyOptimizer,
   type NoiseOptions,
-  OPTIMIZER_KINDS,
   type OptimizerState,
   OptionError,
 } from '../../../src/optim/index.js';

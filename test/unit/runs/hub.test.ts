@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import type { MetricPoint } from '../../../src/core/index.js';
 import { type LiveEvent, LiveHub } from '../../../src/runs/hub.js';
-import type { MetricPoint } from '../../../src/runs/spec.js';
 
 const point = (step: number, name = 'loss', runId = 'r1'): MetricPoint => ({
   runId,

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import type { MetricPoint } from '../../../src/core/index.js';
 import { MetricSink } from '../../../src/runs/sink.js';
-import type { MetricPoint } from '../../../src/runs/spec.js';
 
 // What the NOTIFY of stored steps (src/runs/notify.ts) relies on: the sink writes points in the
 // order they came, a failed batch included, and says which steps are stored once nothing is pending.

@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { RunSpec } from '../../../src/core/index.js';
 import { compileRunSpec } from '../../../src/runs/compile-spec.js';
 import { type PoolEvent, WorkerPool } from '../../../src/runs/pool.js';
-import type { RunSpec } from '../../../src/runs/spec.js';
 import { Control, type FromWorker } from '../../../src/runs/worker/protocol.js';
 
 const boot = { backend: 'wasm' as const, flushIntervalMs: 20, flushPoints: 500, nice: 10 };

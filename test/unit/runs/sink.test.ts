@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import type { MetricPoint } from '../../../src/core/index.js';
 import { MetricSink } from '../../../src/runs/sink.js';
-import type { MetricPoint } from '../../../src/runs/spec.js';
 
 /** An in-memory stand-in for MetricRepository.upsertMany with the same uniqueness rule. */
 class FakeMetrics {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { type RunSpec, storedRunSpec } from '../../../src/core/index.js';
 import { compileRunSpec } from '../../../src/runs/compile-spec.js';
-import { type RunSpec, storedRunSpec } from '../../../src/runs/spec.js';
 
 describe('storedRunSpec', () => {
   const spec = compileRunSpec({ trainer: 'smoke', maxSteps: 5 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AppError } from '../../../src/errors/index.js';
+import { AppError } from '../../../src/core/index.js';
 import { toAppError } from '../../../src/store/errors.js';
 
 /** Shaped like a `pg` DatabaseError. */

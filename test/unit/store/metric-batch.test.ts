@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { MetricPoint } from '../../../src/runs/spec.js';
+import type { MetricPoint } from '../../../src/core/index.js';
 import { dedupe, encodeBatch, MAX_TIME_MS, MIN_TIME_MS } from '../../../src/store/metric-batch.js';
 
 /**

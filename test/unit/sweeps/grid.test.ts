@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AppError } from '../../../src/errors/index.js';
+import { AppError } from '../../../src/core/index.js';
 import type { RunRequest } from '../../../src/runs/index.js';
 import {
   axisNames,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadApi, parseFieldValue, resolveFieldPath, setFieldValue } from '../../../src/client/index.js';
-import { AppError } from '../../../src/errors/index.js';
+import { AppError } from '../../../src/core/index.js';
 import type { StartRunRequest__Output } from '../../../src/generated/proto/gradnoise/v1/StartRunRequest.js';
 import { protoRunTemplate } from '../../../src/server/sweep-codec.js';
 import { compileSweep } from '../../../src/sweeps/index.js';

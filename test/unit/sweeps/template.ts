@@ -1,5 +1,4 @@
-import { invalidArgument } from '../../../src/errors/index.js';
-import type { OptimizerKind } from '../../../src/optim/index.js';
+import { invalidArgument, type OptimizerKind } from '../../../src/core/index.js';
 import type { RunRequest } from '../../../src/runs/index.js';
 import type { AxisField, RunTemplate } from '../../../src/sweeps/index.js';
 

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, describe, expect, it } from 'vitest';
+import { rng } from '../../../src/core/index.js';
 import {
   type DenseGradientPath,
   denseLayer,
@@ -8,7 +9,6 @@ import {
 } from '../../../src/trainers/shared/dense-layer.js';
 import { DenseNet } from '../../../src/trainers/shared/dense-net.js';
 import { applyDropout } from '../../../src/trainers/shared/dropout.js';
-import { rng } from '../../../src/trainers/shared/rng.js';
 
 afterAll(async () => {
   await tf.setBackend('cpu');

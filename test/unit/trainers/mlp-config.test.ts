@@ -2,8 +2,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { AppError } from '../../../src/core/index.js';
 import { IDX_FILES } from '../../../src/data/index.js';
-import { AppError } from '../../../src/errors/index.js';
 import { MLP_DEFAULTS, type MlpConfig, mlpTrainer } from '../../../src/trainers/mlp/index.js';
 
 function compile(overrides: Record<string, unknown>): MlpConfig {

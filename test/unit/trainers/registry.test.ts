@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AppError } from '../../../src/errors/index.js';
+import { AppError } from '../../../src/core/index.js';
 import { getTrainer, listTrainers } from '../../../src/trainers/index.js';
 
 describe('trainer registry', () => {

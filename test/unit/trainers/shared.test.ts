@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { hashKey, rng, Stream } from '../../../src/core/index.js';
 import {
   batchIndices,
   batchSlot,
@@ -8,7 +9,6 @@ import {
 } from '../../../src/trainers/shared/batching.js';
 import { dropoutMask } from '../../../src/trainers/shared/dropout.js';
 import { initKernel, initStd, sussilloGain } from '../../../src/trainers/shared/init.js';
-import { hashKey, rng, Stream } from '../../../src/trainers/shared/rng.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { rng } from '../../../../src/core/index.js';
 import {
   addBits,
   BinarySymbol,
@@ -8,7 +9,6 @@ import {
   formatBinaryInput,
   multiplyBits,
 } from '../../../../src/data/tasks/index.js';
-import { rng } from '../../../../src/trainers/shared/rng.js';
 
 /** Little-endian digits → BigInt. */
 function bigOf(digits: ArrayLike<number>): bigint {

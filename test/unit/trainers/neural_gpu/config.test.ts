@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isAppError } from '../../../../src/errors/index.js';
+import { isAppError } from '../../../../src/core/index.js';
 import {
   compileNeuralGpuConfig,
   NEURAL_GPU_DEFAULTS,

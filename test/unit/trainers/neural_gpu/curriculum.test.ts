@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { rng } from '../../../../src/core/index.js';
 import {
   type CurriculumOptions,
   initialCurriculum,
@@ -6,7 +7,6 @@ import {
   sampleTrainLength,
   updateCurriculum,
 } from '../../../../src/trainers/neural_gpu/curriculum.js';
-import { rng } from '../../../../src/trainers/shared/rng.js';
 
 const options: CurriculumOptions = { start: 3, maxLength: 5, threshold: 0.15, window: 4 };
 

@@ -1,5 +1,5 @@
 import type { PackageDefinition } from '@grpc/proto-loader';
-import { invalidArgument } from '../errors/index.js';
+import { invalidArgument } from '../core/index.js';
 
 /**
  * Field paths into proto messages, driven by the loaded descriptors rather than a hand-kept table,

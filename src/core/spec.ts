@@ -1,4 +1,4 @@
-import type { InnerOptimizerOptions, NoiseGenerator, NoiseTarget, Schedule } from '../optim/index.js';
+import type { InnerOptimizerOptions, NoiseGenerator, NoiseTarget, Schedule } from './optimizer-types.js';
 
 /**
  * A compiled, validated run request: what is stored in `runs.spec` and handed to a worker.
