@@ -11,6 +11,11 @@ import type { NoisyOptimizer } from '../optim/index.js';
  * `evaluate` every `evalEvery` steps, and `exportState` for checkpoints. It checks cancellation
  * between steps.
  *
+ * Metric points: a run stores one value per (name, step). `trainStep(s)` reports step s + 1, and an
+ * evaluation after it reports the same step, so a name both return (e.g. the Neural GPU's
+ * `curriculum_length`) is one point: the runtime keeps the evaluation's value, the later report,
+ * and streams, stores and exports only that one.
+ *
  * Reproducibility: everything random inside a session (data order, dropout masks, curriculum
  * samples, initialisation) must be a pure function of `context.seed` and the step index, so a
  * session restored with `importState` at step k continues exactly as an uninterrupted one.
@@ -69,7 +74,10 @@ export interface TrainerSession {
    * at least `loss`. Tensors returned are owned by the runtime, which reads and disposes them.
    */
   trainStep(step: number): Record<string, MetricValue>;
-  /** Evaluates the current model, e.g. `{train_accuracy, test_accuracy, test_loss}`. */
+  /**
+   * Evaluates the current model after `step` updates, e.g. `{train_accuracy, test_accuracy,
+   * test_loss}`. On a name the same step's `trainStep` also returned, this value is the one kept.
+   */
   evaluate(step: number): Promise<Record<string, number>>;
   /**
    * The trainer's state for a checkpoint: its weights (named tensors, cloned or owned by the

@@ -15,10 +15,19 @@ import { captureCheckpoint, readMetrics, restoreCheckpoint } from './state.js';
  * from a checkpoint at step k restores the trainer's tensors, the inner optimizer's slots and the
  * noise state {step, seed, skipped}, then continues with `trainStep(k)`; since every random stream
  * is a function of (seed, step), it reproduces the uninterrupted run bit for bit on the same backend.
+ * It posts the steps after k again, which the store upserts: on the same backend with the values it
+ * already holds, so a watcher (which keeps the first value of a (name, step), `watch.ts`) still
+ * agrees with a replay; on another backend only up to rounding.
  *
  * Per step: check the control word; train; read and dispose the metrics; add `grad_norm` and
  * `noise_std` from the optimizer when the trainer did not report them; evaluate every `evalEvery`
- * steps and at the end; checkpoint every `checkpointEvery` steps and at the end.
+ * steps and at the end; post the step's points; checkpoint every `checkpointEvery` steps and at the
+ * end.
+ *
+ * One point per (name, step): the step's and its evaluation's values are merged into one map before
+ * anything is posted, and on a name both report (e.g. `curriculum_length`) the evaluation's value
+ * replaces the step's. That is the value the store keeps (its upsert keeps the later write), so the
+ * live stream, the sink and Prometheus all see exactly the points a replay returns.
  *
  * Non-finite policy: when the step's `loss`, or any evaluation metric whose name ends in `loss`, is
  * NaN or ±∞, the attempt ends FAILED with `step <s>: <name> is <value>; …` and writes no checkpoint (the
@@ -122,10 +131,12 @@ async function train(
     post({ type: 'checkpoint', runId, step, ...file }, [file.bytes.buffer as ArrayBuffer]);
     checkpointed = step;
   };
-  const evaluate = async (step: number): Promise<void> => {
-    const values = new Map(Object.entries(await session.evaluate(step)));
-    for (const [name, value] of values) if (name.endsWith('loss')) checkFinite(step, name, value);
-    batcher.add(toPoints(runId, step, values, Date.now()));
+  /** Evaluates at `step` and sets its values into the step's `values` (the evaluation wins). */
+  const evaluate = async (step: number, values: Map<string, number>): Promise<void> => {
+    const evaluated = Object.entries(await session.evaluate(step));
+    // All checked before any is merged: a failing evaluation leaves the step's own values intact.
+    for (const [name, value] of evaluated) if (name.endsWith('loss')) checkFinite(step, name, value);
+    for (const [name, value] of evaluated) values.set(name, value);
   };
 
   let step = startStep;
@@ -147,14 +158,23 @@ async function train(
       if (!values.has('grad_norm')) values.set('grad_norm', stats.gradGlobalNorm);
       if (!values.has('noise_std')) values.set('noise_std', stats.noiseStd);
       checkFinite(step, 'loss', values.get('loss') ?? Number.NaN);
-      batcher.add(toPoints(runId, step, values, Date.now()), seconds);
-      if (step % spec.evalEvery === 0 || step === spec.maxSteps) await evaluate(step);
+      try {
+        if (step % spec.evalEvery === 0 || step === spec.maxSteps) await evaluate(step, values);
+      } finally {
+        // Posted once, evaluation merged in; also when the evaluation failed, so the step's own
+        // points are kept for diagnosis.
+        batcher.add(toPoints(runId, step, values, Date.now()), seconds);
+      }
       if (step % spec.checkpointEvery === 0 || step === spec.maxSteps) checkpoint(step);
       batcher.maybeFlush(step);
     }
     // Resumed from the final checkpoint (the previous attempt died before finishing): the final
     // evaluation is recomputed, which upserts the same values.
-    if (startStep === spec.maxSteps && startStep > 0) await evaluate(step);
+    if (startStep === spec.maxSteps && startStep > 0) {
+      const values = new Map<string, number>();
+      await evaluate(step, values);
+      batcher.add(toPoints(runId, step, values, Date.now()));
+    }
     batcher.flush(step);
     return { status: 'COMPLETED' };
   } catch (error) {
