@@ -1,6 +1,7 @@
 /**
- * Run execution: the scheduler the server calls, the run contract types, and the checkpoint and
- * backend helpers other modules and clients need. Nothing here imports `src/server`.
+ * Run execution: the scheduler the server calls, the run use cases (StartRun, the checkpoint
+ * download), the run contract types, and the checkpoint and backend helpers other modules and
+ * clients need. Nothing here imports `src/server`.
  */
 export { type BackendPreference, type BackendSelection, selectBackend } from '../backend/index.js';
 export {
@@ -13,6 +14,14 @@ export {
   type SafetensorsFile,
   type SafetensorsTensor,
 } from '../checkpoint/index.js';
+export {
+  CHECKPOINT_CHUNK_BYTES,
+  type CheckpointChunk,
+  type CheckpointDownload,
+  type CheckpointDownloadDeps,
+  type CheckpointDownloadInput,
+  openCheckpointDownload,
+} from './checkpoint-download.js';
 export { compileRunSpec, type RunRequest } from './compile-spec.js';
 export type { RunLogger } from './execution.js';
 export {
@@ -28,4 +37,5 @@ export {
   type RunSchedulerOptions,
 } from './options.js';
 export { RunScheduler, type RunSchedulerDeps } from './scheduler.js';
+export { type StartRunDeps, type StartRunInput, startRun } from './start-run.js';
 export type { WatchEvent, WatchOptions } from './watch.js';

@@ -4,18 +4,24 @@ import { HealthImplementation } from 'grpc-health-check';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { peerHost } from '../auth/index.js';
-import type { Store } from '../store/types.js';
+import type { RunRepository } from '../store/types.js';
 import { createGrpcMetrics } from './grpc-metrics.js';
 import type { Authenticate } from './handlers.js';
 import { QueueQuota, StreamLimiter } from './limits.js';
 import { tolerantDecoding } from './limits-decode.js';
 import { loadProtos, SERVICE_NAME, SWEEP_SERVICE_NAME } from './proto.js';
 import type { RunControl } from './run-control.js';
-import { addSweepService } from './sweep-service.js';
-import { addTrainingService } from './training-service.js';
+import { addSweepService, type SweepStore } from './sweep-service.js';
+import { addTrainingService, type TrainingStore } from './training-service.js';
+
+/**
+ * The repositories the server uses: the services' own (`TrainingStore`, `SweepStore`) and the
+ * queued-run count behind the queue quota. src/main.ts passes its whole Store; the server sees this.
+ */
+export type ServerStore = TrainingStore & SweepStore & { readonly runs: Pick<RunRepository, 'countQueued'> };
 
 export interface GrpcServerOptions {
-  readonly store: Store;
+  readonly store: ServerStore;
   readonly runs: RunControl;
   readonly registry: Registry;
   readonly logger: Logger;

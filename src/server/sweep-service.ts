@@ -2,8 +2,15 @@ import type { Server } from '@grpc/grpc-js';
 import type { PackageDefinition } from '@grpc/proto-loader';
 import { invalidArgument } from '../core/index.js';
 import type { SweepServiceHandlers } from '../generated/proto/gradnoise/v1/SweepService.js';
-import type { Store } from '../store/types.js';
-import { checkMaxPoints, describeSweep, listSweepRuns, startSweep, sweepCurves } from '../sweeps/index.js';
+import {
+  checkMaxPoints,
+  describeSweep,
+  listSweepRuns,
+  type SweepDeps,
+  type SweepReads,
+  startSweep,
+  sweepCurves,
+} from '../sweeps/index.js';
 import { requiredId, shortString } from './fields.js';
 import { type HandlerDeps, unary } from './handlers.js';
 import type { QueueQuota } from './limits.js';
@@ -20,11 +27,14 @@ import {
 const DEFAULT_PAGE_SIZE = 50;
 const MAX_PAGE_SIZE = 1000;
 
+/** The part of the store the SweepService uses (src/main.ts passes its Store). */
+export type SweepStore = SweepReads & SweepDeps['store'];
+
 export interface SweepServiceDeps extends HandlerDeps {
-  readonly store: Store;
+  readonly store: SweepStore;
   readonly runs: Pick<RunControl, 'wake'>;
   /** Per-project limit of QUEUED runs (soft, see QueueQuota): a sweep that would exceed it is refused. */
-  readonly queueQuota?: QueueQuota;
+  readonly queueQuota?: Pick<QueueQuota, 'admit'>;
   /** The loaded API; its descriptors resolve axis field paths. */
   readonly definition: PackageDefinition;
 }

@@ -1,25 +1,34 @@
 import type { Server } from '@grpc/grpc-js';
 import type { RunStatus } from '../core/index.js';
-import { AppError, invalidArgument, notFound } from '../core/index.js';
+import { invalidArgument } from '../core/index.js';
 import type { GetCheckpointResponse } from '../generated/proto/gradnoise/v1/GetCheckpointResponse.js';
 import type { ListRunsResponse } from '../generated/proto/gradnoise/v1/ListRunsResponse.js';
 import type { ListTrainersResponse } from '../generated/proto/gradnoise/v1/ListTrainersResponse.js';
-import type { Run } from '../generated/proto/gradnoise/v1/Run.js';
 import type { StreamMetricsResponse } from '../generated/proto/gradnoise/v1/StreamMetricsResponse.js';
-import type { TensorInfo } from '../generated/proto/gradnoise/v1/TensorInfo.js';
 import type { TrainingServiceHandlers } from '../generated/proto/gradnoise/v1/TrainingService.js';
-import { compileRunSpec } from '../runs/compile-spec.js';
-import type { Store } from '../store/types.js';
-import { getTrainer, listTrainers } from '../trainers/index.js';
-import { CONFIG_MESSAGE, decodeStartRun, encodeRun, encodeSpec, timestampFromMs } from './codec/index.js';
+import {
+  type CheckpointDownloadDeps,
+  compileRunSpec,
+  openCheckpointDownload,
+  type StartRunDeps,
+  startRun,
+} from '../runs/index.js';
+import type { RunRepository } from '../store/types.js';
+import { listTrainers } from '../trainers/index.js';
+import {
+  CONFIG_MESSAGE,
+  decodeStartRun,
+  encodeCheckpointChunk,
+  encodeCheckpointMeta,
+  encodeRun,
+  encodeSpec,
+  timestampFromMs,
+} from './codec/index.js';
 import { enumValue, int64, requiredId, shortString } from './fields.js';
 import { type HandlerDeps, serverStream, unary } from './handlers.js';
-import type { QueueQuota } from './limits.js';
 import type { LoadedProtos } from './proto.js';
 import type { RunControl } from './run-control.js';
 
-/** Largest data chunk of a GetCheckpoint stream (the API promises at most 1 MiB). */
-export const CHECKPOINT_CHUNK_BYTES = 1024 * 1024;
 const DEFAULT_PAGE_SIZE = 50;
 const MAX_PAGE_SIZE = 1000;
 const MAX_METRIC_NAMES = 64;
@@ -32,11 +41,20 @@ const STATUS: Readonly<Record<string, RunStatus>> = {
   CANCELLED: 'CANCELLED',
 };
 
+/**
+ * The part of the store the TrainingService uses: run reads for GetRun, ListRuns and StreamMetrics,
+ * and what its use cases (`startRun`, `openCheckpointDownload`) declare. src/main.ts passes its Store.
+ */
+export interface TrainingStore {
+  readonly runs: Pick<RunRepository, 'get' | 'list'> & StartRunDeps['runs'] & CheckpointDownloadDeps['runs'];
+  readonly checkpoints: CheckpointDownloadDeps['checkpoints'];
+}
+
 export interface TrainingServiceDeps extends HandlerDeps {
-  readonly store: Store;
+  readonly store: TrainingStore;
   readonly runs: RunControl;
   /** Per-project limit of QUEUED runs (soft, see QueueQuota): StartRun beyond it is refused. None: no limit. */
-  readonly queueQuota?: QueueQuota;
+  readonly queueQuota?: StartRunDeps['admission'];
 }
 
 /**
@@ -46,19 +64,14 @@ export interface TrainingServiceDeps extends HandlerDeps {
  */
 export function createTrainingServiceHandlers(deps: TrainingServiceDeps): TrainingServiceHandlers {
   const { store, runs } = deps;
+  const starts: StartRunDeps = {
+    runs: store.runs,
+    wake: () => runs.wake(),
+    ...(deps.queueQuota !== undefined ? { admission: deps.queueQuota } : {}),
+  };
   return {
-    StartRun: unary(deps, 'StartRun', async (request, ctx): Promise<Run> => {
-      const decoded = decodeStartRun(request);
-      const spec = compileRunSpec(decoded.request);
-      await getTrainer(spec.trainer).preflight?.(spec.trainerConfig);
-      await deps.queueQuota?.admit(ctx.project);
-      const { run, created } = await store.runs.create({
-        project: ctx.project,
-        requestId: decoded.requestId,
-        spec,
-        labels: decoded.labels,
-      });
-      if (created) runs.wake();
+    StartRun: unary(deps, 'StartRun', async (request, ctx) => {
+      const { run } = await startRun(starts, { project: ctx.project, ...decodeStartRun(request) });
       return encodeRun(run);
     }),
 
@@ -149,58 +162,17 @@ export function createTrainingServiceHandlers(deps: TrainingServiceDeps): Traini
       Parameters<TrainingServiceHandlers['GetCheckpoint']>[0]['request'],
       GetCheckpointResponse
     >(deps, 'GetCheckpoint', async (request, writer, ctx) => {
-      const runId = requiredId('run_id', request.runId);
-      const step = int64('step', request.step, 0, Number.MAX_SAFE_INTEGER);
-      await store.runs.get(ctx.project, runId);
-      const meta = await store.checkpoints.getMeta(runId, step);
-      if (meta === null)
-        throw notFound(step === 0 ? 'checkpoint of run' : `checkpoint at step ${step} of run`, runId);
-      await writer.write({
-        step: meta.step,
-        sizeBytes: meta.sizeBytes,
-        sha256: meta.sha256,
-        format: meta.format,
-        tensors: tensorIndex(meta.index),
-        data: Buffer.alloc(0),
-        offset: 0,
+      const download = await openCheckpointDownload(store, {
+        project: ctx.project,
+        runId: requiredId('run_id', request.runId),
+        step: int64('step', request.step, 0, Number.MAX_SAFE_INTEGER),
       });
-      // One chunk read from PostgreSQL per message: memory stays at a chunk per download, whatever
-      // the checkpoint's size, and a slow client slows only its own reads.
-      for (let offset = 0; offset < meta.sizeBytes; offset += CHECKPOINT_CHUNK_BYTES) {
-        const length = Math.min(CHECKPOINT_CHUNK_BYTES, meta.sizeBytes - offset);
-        const chunk = await store.checkpoints.getDataRange(runId, meta.step, meta.sha256, offset, length);
-        if (chunk === null || chunk.byteLength !== length) {
-          // Replaced or removed while it was being sent (a re-save of the same step).
-          throw new AppError(
-            'ABORTED',
-            `checkpoint at step ${meta.step} of run ${runId} changed during the download; retry`,
-          );
-        }
-        await writer.write({
-          data: Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength),
-          offset,
-          step: meta.step,
-        });
+      await writer.write(encodeCheckpointMeta(download.meta));
+      for await (const chunk of download.chunks()) {
+        await writer.write(encodeCheckpointChunk(download.meta.step, chunk));
       }
     }),
   };
-}
-
-/** The safetensors header (name → {dtype, shape, data_offsets}) as TensorInfo messages, in file order. */
-function tensorIndex(index: Readonly<Record<string, unknown>>): TensorInfo[] {
-  const out: TensorInfo[] = [];
-  for (const [name, entry] of Object.entries(index)) {
-    if (name === '__metadata__' || typeof entry !== 'object' || entry === null) continue;
-    const e = entry as { dtype?: string; shape?: number[]; data_offsets?: [number, number] };
-    out.push({
-      name,
-      dtype: e.dtype ?? '',
-      shape: e.shape ?? [],
-      begin: e.data_offsets?.[0] ?? 0,
-      end: e.data_offsets?.[1] ?? 0,
-    });
-  }
-  return out.sort((a, b) => Number(a.begin) - Number(b.begin));
 }
 
 /** Registers the TrainingService on a grpc-js server. */

@@ -11,6 +11,7 @@ export { checkMetricName, DEFAULT_METRIC, defaultMode } from './objective.js';
 export {
   describeSweep,
   listSweepRuns,
+  type SweepReads,
   type SweepView,
   sweepCurves,
   sweepSpec,

@@ -1,11 +1,16 @@
 import { type RunStatus, storedRunSpec } from '../core/index.js';
-import type { Page, RunRecord, Store, SweepRecord } from '../store/types.js';
+import type { Page, RunRecord, SweepRecord, SweepRepository } from '../store/types.js';
 import { sweepCells } from './grid.js';
 import { checkMetricName, compileObjective } from './objective.js';
 import { buildReport, type SweepReport } from './report.js';
 import { type RunPlace, runPlace } from './run-labels.js';
 import { DEFAULT_CURVE_POINTS, thinCurve } from './thin.js';
 import { ARMS, type Arm, type RequestedObjective, type SweepCurve, type SweepSpec } from './types.js';
+
+/** The sweep reads of GetSweep, ListSweepRuns and GetSweepCurves (a `Store` has them). */
+export interface SweepReads {
+  readonly sweeps: Pick<SweepRepository, 'get' | 'outcomes' | 'listRuns' | 'curves'>;
+}
 
 /** A sweep as GetSweep shows it: the stored request, run counts by status, and the report. */
 export interface SweepView {
@@ -32,7 +37,7 @@ export function sweepSpec(record: SweepRecord): SweepSpec {
  * is stored: `spec` stays the sweep's own.
  */
 export async function describeSweep(
-  store: Store,
+  store: SweepReads,
   project: string,
   id: string,
   objective?: RequestedObjective,
@@ -55,7 +60,7 @@ export async function describeSweep(
 
 /** ListSweepRuns: the sweep's runs in grid order with their place in the grid. */
 export async function listSweepRuns(
-  store: Store,
+  store: SweepReads,
   project: string,
   id: string,
   pageSize: number,
@@ -75,7 +80,7 @@ export async function listSweepRuns(
  * to at most `maxPoints` points (`thinCurve`).
  */
 export async function sweepCurves(
-  store: Store,
+  store: SweepReads,
   project: string,
   id: string,
   metric: string,

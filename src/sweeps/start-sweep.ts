@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import type { Store, SweepRecord } from '../store/types.js';
+import type { SweepRecord, SweepRepository } from '../store/types.js';
 import { getTrainer } from '../trainers/index.js';
 import { compileSweep } from './compile-sweep.js';
 import { runLabels, runRequestId } from './run-labels.js';
 import type { SweepRequest } from './types.js';
 
 export interface SweepDeps {
-  readonly store: Store;
+  /** `sweeps.create` stores the sweep and its runs in one transaction, idempotent on the request id. */
+  readonly store: { readonly sweeps: Pick<SweepRepository, 'create'> };
   /** Runs were queued: look for work now (the scheduler's `wake`). */
   wake(): void;
   /**

@@ -1,0 +1,55 @@
+import type { RunRecord, RunRepository } from '../store/types.js';
+import { getTrainer } from '../trainers/index.js';
+import { compileRunSpec, type RunRequest } from './compile-spec.js';
+
+/** What StartRun needs: the run insert, the queue's wake-up, and (optionally) admission control. */
+export interface StartRunDeps {
+  /** `create` is idempotent on (project, requestId): a retry returns the first run, `created: false`. */
+  readonly runs: Pick<RunRepository, 'create'>;
+  /** A run was queued: look for work now rather than at the next poll (the scheduler's `wake`). */
+  wake(): void;
+  /**
+   * Admission control, asked for `runs` more QUEUED runs of `project` before anything is stored
+   * (the per-project queued-run limit, `QueueQuota` in src/server). Throws to refuse. None: admit.
+   */
+  readonly admission?: { admit(project: string, runs: number): Promise<void> };
+}
+
+/** One StartRun, decoded from the wire into domain terms. */
+export interface StartRunInput {
+  /** The caller's project; the run belongs to it. */
+  readonly project: string;
+  readonly request: RunRequest;
+  readonly labels: Readonly<Record<string, string>>;
+  /** Idempotency key; null: every call queues a new run. */
+  readonly requestId: string | null;
+}
+
+/**
+ * StartRun, in this order:
+ * 1. compile the request into the `RunSpec` that is stored and trained (`compileRunSpec`: every
+ *    field validated, defaults filled; INVALID_ARGUMENT names the field);
+ * 2. the trainer's preflight on that config (e.g. a data directory readable on this server), so a
+ *    run that cannot start is refused now rather than failing in a worker;
+ * 3. admission (RESOURCE_EXHAUSTED past the project's queued-run limit);
+ * 4. store it QUEUED. A retry with the same `requestId` returns the first run (`created: false`)
+ *    and stores nothing, whatever its other fields say;
+ * 5. wake the queue, only when a run was created.
+ * Nothing is stored when any step before 4 throws.
+ */
+export async function startRun(
+  deps: StartRunDeps,
+  input: StartRunInput,
+): Promise<{ run: RunRecord; created: boolean }> {
+  const spec = compileRunSpec(input.request);
+  await getTrainer(spec.trainer).preflight?.(spec.trainerConfig);
+  await deps.admission?.admit(input.project, 1);
+  const result = await deps.runs.create({
+    project: input.project,
+    requestId: input.requestId,
+    spec,
+    labels: input.labels,
+  });
+  if (result.created) deps.wake();
+  return result;
+}
