@@ -28,7 +28,8 @@ const TERMINAL = new Set(['COMPLETED', 'FAILED', 'CANCELLED']);
  * Waits until every run is terminal; rejects when one did not complete. Each poll asks GetRun
  * about the first unfinished run only, and on to the next as soon as one has ended: the end of the
  * last run is still seen within `pollMs`, while the client sends one request per poll, not one per
- * run (8 runs every 100 ms took 3–5 % of a two-core machine in the sweep section).
+ * run (polling every run each time took a visible share of a two-core machine in the sweep
+ * section: docs/benchmarks.md, "Figures behind the code").
  */
 export async function waitForRuns(
   api: TrainingApi,

@@ -12,8 +12,9 @@ import { quantile } from '../lib/stats.js';
  * usually is: every worker trains an mlp run.
  *
  * It runs 60 s (6,000 requests), so the p99 rests on its 60 slowest answers: over 15 s it rested on
- * 15, and moved by a third between back-to-back runs on a 2-core host. The p99 of each 15 s quarter
- * is printed too, to show that spread within the run.
+ * 15, and moved widely between back-to-back runs on a 2-core host (docs/benchmarks.md, "Figures
+ * behind the code"). The p99 of each 15 s quarter is printed too, to show that spread within the
+ * run.
  */
 export async function startRunSection(options: {
   readonly quick: boolean;

@@ -61,9 +61,9 @@ export type NoiseTarget = 'gradient' | 'weight';
  * tensor index) and the same on every machine; a run keeps the generator it started with.
  * - `box-muller` (the default): Box-Muller in float32, four lanes in WebAssembly SIMD
  *   (box-muller.ts); |z| < 6.8.
- * - `ziggurat`: the exact ziggurat of Marsaglia and Tsang in float64 (gaussian.ts), 2.47x
- *   slower per normal; the generator of every run stored before the option existed (migration
- *   20261201000000 marks them), kept so they reproduce.
+ * - `ziggurat`: the exact ziggurat of Marsaglia and Tsang in float64 (gaussian.ts), slower per
+ *   normal (docs/benchmarks.md, "Figures behind the code"); the generator of every run stored
+ *   before the option existed (migration 20261201000000 marks them), kept so they reproduce.
  */
 export type NoiseGenerator = 'box-muller' | 'ziggurat';
 

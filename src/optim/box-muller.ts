@@ -5,9 +5,9 @@ import { instantiateKernel } from './wasm-kernel.js';
 
 /*
  * The `box-muller` noise generator (box-muller.wat): standard normals by the Box-Muller transform,
- * four SFC32 lanes side by side in WebAssembly SIMD, in float32. 2.47x faster per normal than the
- * `ziggurat` generator (gaussian.ts) on the paper's MLP (docs/benchmarks.md), which is what keeps
- * the noise a few percent of a training step on the wasm backend.
+ * four SFC32 lanes side by side in WebAssembly SIMD, in float32. Faster per normal than the
+ * `ziggurat` generator (gaussian.ts) on the paper's MLP, which is what keeps the noise a small
+ * share of a training step on the wasm backend (docs/benchmarks.md, "Figures behind the code").
  *
  * What it gives up against the ziggurat: the transform's ln, sin and cos are float32 series (their
  * error is below float32's rounding of the result), and |z| < 6.8 (a true normal exceeds that

@@ -27,8 +27,8 @@ const PARTIAL_SUMS = new Float64Array(4);
 /**
  * Adds the squares of `values` to the four partial sums. A function of its own, so the JIT
  * compiles the hot loop for float32 arrays alone: inlined into `globalNorm` in the training
- * thread it kept boxing every element (1.4 MB of garbage per step of the paper's MLP;
- * `npm run bench:alloc`).
+ * thread it kept boxing every element, garbage on every step of the paper's MLP
+ * (`npm run bench:alloc`; docs/benchmarks.md, "Figures behind the code").
  */
 function addSquares(values: Float32Array, sums: Float64Array): void {
   let s0 = sums[0] as number;

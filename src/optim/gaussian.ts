@@ -16,8 +16,9 @@ import { instantiateKernel } from './wasm-kernel.js';
  * bits 8–31 the position (24 bits, as fine as a float32 mantissa). Using separate bits avoids the
  * correlation between layer and value of the original code, which reused the low bits for both.
  * The tables have 256 cells, one per (sign, layer), with the sign folded into W: a data-dependent
- * branch on the sign would be mispredicted half the time, and removing it halved the cost of the
- * loop (bench/optim.ts, docs/benchmarks.md). The fast pass runs in WebAssembly (ziggurat.wat).
+ * branch on the sign would be mispredicted half the time, and removing it made the loop much
+ * cheaper (docs/benchmarks.md, "Figures behind the code"). The fast pass runs in WebAssembly
+ * (ziggurat.wat).
  */
 
 const LAYERS = 128;

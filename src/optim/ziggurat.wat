@@ -1,7 +1,8 @@
-;; The ziggurat of gaussian.ts, in WebAssembly: about 3x faster than the same loops as JavaScript
-;; on V8 (docs/benchmarks.md). Its results are bit-identical to them: the same SFC32 lanes, the same
-;; tables, every product and sum in float64 in the same order, rounded to float32 only on the
-;; store, and exp and log are JavaScript's own Math.exp and Math.log, imported.
+;; The ziggurat of gaussian.ts, in WebAssembly: faster than the same loops as JavaScript on V8
+;; (docs/benchmarks.md, "Figures behind the code"). Its results are bit-identical to them: the
+;; same SFC32 lanes, the same tables, every product and sum in float64 in the same order, rounded
+;; to float32 only on the store, and exp and log are JavaScript's own Math.exp and Math.log,
+;; imported.
 ;;
 ;; scripts/generate.mjs assembles this file (wabt) into src/generated/wasm/ziggurat.ts.
 ;;

@@ -72,8 +72,8 @@ interface Estimate {
  * GRADNOISE_MAX_QUEUED_RUNS: RESOURCE_EXHAUSTED when admitting `adding` runs would leave a project
  * with more than `maxQueued` QUEUED runs.
  *
- * Counting the queue costs PostgreSQL time in proportion to its length (1.4 ms under `EXPLAIN
- * ANALYZE` at 1,520 queued runs), so doing it on every StartRun made a long queue slow to add to.
+ * Counting the queue costs PostgreSQL time in proportion to its length (docs/benchmarks.md,
+ * "Figures behind the code"), so doing it on every StartRun made a long queue slow to add to.
  * Instead each project keeps an estimate: the newest exact count, plus what this replica admitted
  * since that count started. A request that fits the estimate, within {@link QUEUE_COUNT_TTL_MS} of
  * the count, is admitted without a query; any other one counts again first. So:

@@ -31,8 +31,8 @@ const RANGE = `
 /**
  * Checkpoints: metadata columns beside the safetensors bytes in `bytea`, one row per (run, step).
  * `save` goes through the raw `pool`: `pg` sends a Buffer as a binary parameter, while Prisma's
- * client spent 16–25 ms of the event loop on each 0.7 MB checkpoint of the paper's MLP (and over
- * 100 ms on the first), long enough to show in StartRun's tail latency (docs/benchmarks.md).
+ * client held the event loop on each checkpoint of the paper's MLP long enough to show in
+ * StartRun's tail latency (docs/benchmarks.md, "Figures behind the code").
  */
 export function createCheckpointRepository(prisma: PrismaClient, pool: pg.Pool): CheckpointRepository {
   return {

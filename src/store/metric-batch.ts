@@ -17,8 +17,8 @@ export const MAX_METRIC_NAME_BYTES = 1024;
  * Binary, not text: node-postgres sends a `Buffer` parameter in the binary format, so PostgreSQL
  * reads each element as it is (`int4recv`, `float8recv`, `timestamptz_recv`) instead of parsing
  * text, and this side writes bytes instead of formatting every float as a decimal string
- * (docs/benchmarks.md, History: the sink's CPU per point fell by about half together with the
- * sink's queue). float8 travels bit-exact, so NaN and -0 need no special case.
+ * (with the sink's queue, this cut the sink's CPU per point: docs/benchmarks.md, "Figures behind
+ * the code", and History). float8 travels bit-exact, so NaN and -0 need no special case.
  */
 export interface EncodedBatch {
   /** The distinct run ids, lower case, in order of first appearance. */

@@ -66,7 +66,8 @@ const INT32_MAX = 2 ** 31 - 1;
  *
  * `upsertMany` validates and encodes every chunk before it writes the first, so a bad point
  * anywhere refuses the whole call. It then tries a plain INSERT per chunk: new points are by far
- * the common case, and it costs about a quarter less server time than `ON CONFLICT DO UPDATE`.
+ * the common case, and it costs less server time than `ON CONFLICT DO UPDATE` (docs/benchmarks.md,
+ * "Figures behind the code").
  * The statement is atomic, so when any point exists already (a retried flush, a resumed run
  * recomputing steps) or the chunk repeats a (run, name, step) it fails whole with a unique
  * violation and the chunk is written again, deduplicated (the last value wins), as a true upsert.

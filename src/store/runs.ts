@@ -52,7 +52,8 @@ export function createRunCatalog(prisma: PrismaClient, pool: pg.Pool): RunCatalo
 
     async create(input: NewRun) {
       // One round trip on the raw pool, not Prisma: StartRun's latency is mostly this call, and
-      // Prisma's client was a third of its event-loop time (docs/benchmarks.md, StartRun).
+      // Prisma's client took a large share of its event-loop time (docs/benchmarks.md, "Figures
+      // behind the code").
       // ON CONFLICT makes a retry of a request id return the stored run instead of an error.
       const values = [
         input.project,

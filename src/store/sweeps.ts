@@ -31,9 +31,10 @@ const FINITE = Prisma.sql`value NOT IN ('NaN'::float8, 'Infinity'::float8, '-Inf
 export function createSweepRepository(prisma: PrismaClient): SweepRepository {
   return {
     async create(input: NewSweep) {
-      // The whole grid travels as one JSON document and is inserted by one statement: 10,000 runs
-      // through Prisma's createMany took over 5 s, this takes a fraction of that. ORDER BY gives
-      // the runs their queue positions (queue_seq) in grid order, so they are claimed in it.
+      // The whole grid travels as one JSON document and is inserted by one statement: Prisma's
+      // createMany was far slower for a large grid (docs/benchmarks.md, "Figures behind the
+      // code"). ORDER BY gives the runs their queue positions (queue_seq) in grid order, so they
+      // are claimed in it.
       const runs = JSON.stringify(
         input.runs.map((run) => ({
           project: run.project,

@@ -7,8 +7,9 @@ import type { StreamMetricsResponse } from '../../generated/proto/gradnoise/v1/S
  *
  * Why: a replay sends every stored point of a run (a million for a long one), and proto-loader's
  * serializer runs protobufjs's reflective `fromObject` first, turning every int64 step and
- * timestamp into a `Long` and every enum name into its number. That was a third of the service's
- * event-loop time per replayed point (docs/benchmarks.md, Replay). This writes the same fields
+ * timestamp into a `Long` and every enum name into its number. That was a large share of the
+ * service's event-loop time per replayed point (docs/benchmarks.md, "Figures behind the code",
+ * and Replay). This writes the same fields
  * straight to a protobufjs `Writer` in field order, writing every field that is set (zeros
  * included) as protobufjs's encoder does, so the bytes are identical to proto-loader's
  * (`test/unit/server/metrics-stream.test.ts`).

@@ -15,8 +15,8 @@ import { compileMlpConfig, MLP_DEFAULTS, type MlpConfig } from './config.js';
  *
  * Default budget: 10,000 steps. The paper gives no step count; 10,000 steps of batch 100 are 125
  * epochs of the 8,000-digit split (≈ 17 epochs of a 60,000-image IDX set), enough for Simple Init
- * at learning rate 0.1 to leave its initial plateau, and about two minutes at the 11.6 ms/step
- * measured on the wasm backend.
+ * at learning rate 0.1 to leave its initial plateau, and a matter of minutes on the wasm backend
+ * (docs/benchmarks.md, "Figures behind the code").
  */
 export const mlpTrainer: TrainerDefinition<MlpConfig> = {
   name: 'mlp',

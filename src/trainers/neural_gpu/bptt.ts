@@ -22,8 +22,9 @@ export interface LossHead {
  * checkpoint per step (recomputation), instead of one tape over the whole unroll.
  *
  * Why: tfjs keeps every tensor a tape records, and every intermediate gradient, until the whole
- * backward pass ends. For the default config at length 20 (41 steps × 2 layers) that is ≈ 2.7 GB,
- * close to wasm's 4 GB heap, and length 28 aborts. Here the forward pass keeps only the states
+ * backward pass ends. For the default config at length 20 (41 steps × 2 layers) that comes close
+ * to wasm's 4 GB heap, and a somewhat longer length aborts (docs/benchmarks.md, "Figures behind
+ * the code"). Here the forward pass keeps only the states
  * s₀ … s_W (W + 1 tensors of `[batch, width, height, maps]`); the backward pass walks t = W−1 … 0,
  * re-runs step t under a short tape and takes the vector-Jacobian product with ∂L/∂s_{t+1}, giving
  * ∂L/∂s_t and step t's parameter gradients, which are summed over t (tied parameters). Memory is

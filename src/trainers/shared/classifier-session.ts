@@ -28,12 +28,12 @@ export interface ClassifierSessionOptions {
  *
  * Data path: the samples stay in host memory, and step `s` copies its rows (from the epoch
  * permutation of `batching.ts`) into one input and one label array, uploaded as two tensors. We
- * measured this against keeping the set on the backend and indexing it there (tfjs 4.22, 100 rows
- * of 8,000 × 784): the wasm `Gather` kernel took 11 ms and wasm `Slice` copies its whole source
- * tensor out of the heap on every call (28 ms), while building and uploading the batch took
- * 0.35 ms. On `cpu` the upload costs nothing (the backend keeps the array). `trainStep` downloads
- * nothing: the loss is returned as a scalar tensor and the gradient norm and noise standard
- * deviation are the numbers the optimizer already recorded in `lastStats`.
+ * measured this against keeping the set on the backend and indexing it there: the wasm `Gather`
+ * kernel, and wasm `Slice` (which copies its whole source tensor out of the heap on every call),
+ * each took far longer than building and uploading the batch (docs/benchmarks.md, "Figures
+ * behind the code"). On `cpu` the upload costs nothing (the backend keeps the array).
+ * `trainStep` downloads nothing: the loss is returned as a scalar tensor and the gradient norm and
+ * noise standard deviation are the numbers the optimizer already recorded in `lastStats`.
  *
  * Metrics: per step `loss`, `grad_norm`, `noise_std`; at evaluation `train_accuracy`,
  * `train_loss`, `test_accuracy`, `test_loss` over the whole splits (dropout off).

@@ -10,10 +10,11 @@ import * as tf from '@tensorflow/tfjs';
  *
  * The two agree to float32 rounding. They differ in speed: the wasm backend (tfjs 4.22) sends a
  * matMul with a transposed operand to a scalar loop instead of XNNPACK. On the 20 × 50 MLP of paper
- * §4.1 (batch 100) that made the backward pass 13× the forward; `transposed` cut it from 27.2 to
- * 7.5 CPU ms and the whole noisy training step by 2.2× (`npm run bench`, sections `phases` and
- * `step`; docs/benchmarks.md, History of changes). On the `cpu` backend the extra copies made the
- * step 7 % slower, so {@link gradientPathFor} keeps `tfjs` there.
+ * §4.1 (batch 100) that made the backward pass many times the forward; `transposed` cuts the
+ * backward pass several-fold and with it the whole noisy training step (`npm run bench`, sections
+ * `phases` and `step`). On the `cpu` backend the extra copies made the step slower, so
+ * {@link gradientPathFor} keeps `tfjs` there. Figures: docs/benchmarks.md, "Figures behind the
+ * code", and History of changes.
  */
 export type DenseGradientPath = 'tfjs' | 'transposed';
 
