@@ -11,6 +11,7 @@
 import { Session } from 'node:inspector/promises';
 import { parseArgs } from 'node:util';
 import { selectBackend } from '../src/backend/index.js';
+import { ANY_DATA_DIR } from '../src/data/index.js';
 import { createInnerOptimizer, createNoisyOptimizer } from '../src/optim/index.js';
 import { readMetrics } from '../src/runs/worker/state.js';
 import { mlpTrainer } from '../src/trainers/mlp/index.js';
@@ -38,7 +39,12 @@ const optimizer = createNoisyOptimizer(createInnerOptimizer({ kind: 'sgd', learn
   seed: 1,
   overwriteGradients: true,
 });
-const session = await mlpTrainer.create(config, { seed: 1, optimizer, backend: backend.name });
+const session = await mlpTrainer.create(config, {
+  seed: 1,
+  optimizer,
+  backend: backend.name,
+  dataRoots: ANY_DATA_DIR,
+});
 // Warm-up: the JIT settles (an unoptimised hot loop boxes its numbers and allocates per element).
 for (let s = 0; s < 100; s += 1) readMetrics(session.trainStep(s));
 

@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import { parseStaticTokens, type StaticToken } from './auth/index.js';
 import { invalidArgument } from './core/index.js';
+import { type DataRootPolicy, dataRootPolicy } from './data/index.js';
 
 /**
  * Service options. Each field documents its environment variable and default. `compileConfig` reads
@@ -59,11 +60,12 @@ export interface ServiceConfig {
     readonly clientCaFile: string | null;
   } | null;
   /**
-   * Directories whose subtrees clients may name as training data (an IDX `data.dir`).
+   * Directories whose subtrees clients may name as training data (an IDX `data.dir`), as the
+   * policy value passed to the server and to every training worker (`src/data/roots.ts`).
    * `GRADNOISE_DATA_ROOTS`: absolute paths separated by commas, default `/usr/share/datasets`
    * (where Debian's dataset packages install); `/` allows any directory.
    */
-  readonly dataRoots: readonly string[];
+  readonly dataRoots: DataRootPolicy;
   /** Largest request message in bytes. `GRADNOISE_MAX_MESSAGE_BYTES`, default 4 MiB. */
   readonly maxMessageBytes: number;
   /** Server streams one client may hold at once. `GRADNOISE_MAX_STREAMS_PER_CLIENT`, default 100. */
@@ -158,7 +160,10 @@ export function compileConfig(env: Env, defaults: { hostname: string; pid: numbe
     pollMs: integer(env, 'GRADNOISE_POLL_MS', 1000, 10, 60_000),
     apiTokens: parseStaticTokens(env.GRADNOISE_TOKENS),
     tls: tlsFiles(env),
-    dataRoots: absolutePaths(env, 'GRADNOISE_DATA_ROOTS', ['/usr/share/datasets']),
+    dataRoots: dataRootPolicy(
+      absolutePaths(env, 'GRADNOISE_DATA_ROOTS', ['/usr/share/datasets']),
+      'GRADNOISE_DATA_ROOTS',
+    ),
     maxMessageBytes: integer(env, 'GRADNOISE_MAX_MESSAGE_BYTES', 4 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     maxStreamsPerClient: integer(env, 'GRADNOISE_MAX_STREAMS_PER_CLIENT', 100, 1, 1_000_000),
     maxQueuedRuns: integer(env, 'GRADNOISE_MAX_QUEUED_RUNS', 10_000, 1, 100_000_000),

@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { Authenticator } from './auth/index.js';
 import { compileConfig, type ServiceConfig } from './config.js';
-import { setDataRoots } from './data/index.js';
 import { createRegistry, startMetricsServer } from './metrics/index.js';
 import { RunScheduler, selectBackend } from './runs/index.js';
 import { bearerAuthenticate, createGrpcServer, serverCredentials } from './server/index.js';
@@ -19,8 +18,6 @@ import { createStore, migrate, startEmbeddedPostgres } from './store/index.js';
 export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const config: ServiceConfig = compileConfig(env, { hostname: hostname(), pid: process.pid });
   const logger = pino({ level: config.logLevel, base: { service: 'gradnoise', replica: config.replicaId } });
-  // Before any request: the directories clients may name as training data.
-  setDataRoots(config.dataRoots);
   logger.info(
     {
       config: {
@@ -85,7 +82,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
       maxAttempts: config.maxAttempts,
       pollMs: config.pollMs,
     },
-    { store, registry, logger },
+    { store, registry, logger, dataRoots: config.dataRoots },
   );
   await scheduler.start();
 
@@ -94,6 +91,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
     runs: scheduler,
     registry,
     logger,
+    dataRoots: config.dataRoots,
     authenticate: bearerAuthenticate(authenticator),
     maxReceiveMessageBytes: config.maxMessageBytes,
     maxStreamsPerClient: config.maxStreamsPerClient,

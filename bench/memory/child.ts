@@ -11,6 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../src/backend/index.js';
+import { ANY_DATA_DIR } from '../../src/data/index.js';
 import { compileRunSpec } from '../../src/runs/index.js';
 import { runJob } from '../../src/runs/worker/loop.js';
 import type { FromWorker } from '../../src/runs/worker/protocol.js';
@@ -35,24 +36,27 @@ const sample = (step: number): Sample => {
 
 const selection = await selectBackend('wasm');
 const rssBeforeMiB = process.memoryUsage().rss / MiB;
-const spec = compileRunSpec({
-  trainer: 'mlp',
-  // A small slice of MNIST keeps the periodic evaluations short.
-  trainerConfig: { depth, width, data: { source: 'mnist', trainSize: 2000, testSize: 500 } },
-  optimizer: { kind: 'sgd', learningRate: 0.01 },
-  noise: { eta: 0.01, gamma: 0.55 },
-  seed: 7,
-  maxSteps: steps,
-  evalEvery: every,
-  checkpointEvery: every,
-});
+const spec = compileRunSpec(
+  {
+    trainer: 'mlp',
+    // A small slice of MNIST keeps the periodic evaluations short.
+    trainerConfig: { depth, width, data: { source: 'mnist', trainSize: 2000, testSize: 500 } },
+    optimizer: { kind: 'sgd', learningRate: 0.01 },
+    noise: { eta: 0.01, gamma: 0.55 },
+    seed: 7,
+    maxSteps: steps,
+    evalEvery: every,
+    checkpointEvery: every,
+  },
+  ANY_DATA_DIR,
+);
 const samples: Sample[] = [sample(0)];
 let next = every;
 let finished: Extract<FromWorker, { type: 'finished' }> | null = null;
 const started = performance.now();
 await runJob(
   { runId: 'bench-memory', attempt: 1, spec, control: new SharedArrayBuffer(4), checkpoint: null },
-  { backend: selection.name, flushIntervalMs: 50, flushPoints: 500 },
+  { backend: selection.name, flushIntervalMs: 50, flushPoints: 500, dataRoots: ANY_DATA_DIR },
   (message) => {
     // Metric batches are posted between steps, so this samples at the first batch after each mark.
     if (message.type === 'metrics' && message.step >= next && message.step < steps) {

@@ -1,4 +1,5 @@
 import type { MetricPoint } from '../../src/core/index.js';
+import { ANY_DATA_DIR } from '../../src/data/index.js';
 import { compileRunSchedulerOptions, compileRunSpec } from '../../src/runs/index.js';
 import { WorkerPool } from '../../src/runs/pool.js';
 import { MetricSink } from '../../src/runs/sink.js';
@@ -104,6 +105,7 @@ async function slowdown(
     size: 1,
     boot: {
       backend: 'wasm',
+      dataRoots: ANY_DATA_DIR,
       flushIntervalMs: defaults.workerFlushMs,
       flushPoints: defaults.workerFlushPoints,
       nice: defaults.workerNice,
@@ -112,14 +114,17 @@ async function slowdown(
   const sink = new MetricSink(store.metrics);
   let current: Phase | null = null;
   let settleUntil = 0;
-  const spec = compileRunSpec({
-    trainer: 'mlp',
-    optimizer: { kind: 'sgd', learningRate: 0.01 },
-    noise: { eta: 0.01 },
-    maxSteps: 10_000_000,
-    evalEvery: 10_000_000,
-    checkpointEvery: 10_000_000,
-  });
+  const spec = compileRunSpec(
+    {
+      trainer: 'mlp',
+      optimizer: { kind: 'sgd', learningRate: 0.01 },
+      noise: { eta: 0.01 },
+      maxSteps: 10_000_000,
+      evalEvery: 10_000_000,
+      checkpointEvery: 10_000_000,
+    },
+    ANY_DATA_DIR,
+  );
   let firstPost: () => void = () => {};
   const started = new Promise<void>((resolve) => {
     firstPost = resolve;

@@ -4,6 +4,7 @@
  * timed ones, and prints `{"wallMs","cpuMs"}` per step as its last line.
  */
 import * as tf from '@tensorflow/tfjs';
+import { ANY_DATA_DIR } from '../../src/data/index.js';
 import '@tensorflow/tfjs-backend-wasm';
 import { createInnerOptimizer, createNoisyOptimizer } from '../../src/optim/index.js';
 import { mlpTrainer } from '../../src/trainers/mlp/index.js';
@@ -15,7 +16,12 @@ const optimizer = createNoisyOptimizer(createInnerOptimizer({ kind: 'sgd', learn
   seed: 1,
   overwriteGradients: true,
 });
-const session = await mlpTrainer.create(config, { seed: 1, optimizer, backend: 'wasm' });
+const session = await mlpTrainer.create(config, {
+  seed: 1,
+  optimizer,
+  backend: 'wasm',
+  dataRoots: ANY_DATA_DIR,
+});
 const train = (from: number, to: number): void => {
   for (let step = from; step < to; step += 1) {
     for (const value of Object.values(session.trainStep(step)))

@@ -21,6 +21,7 @@ import { createInterface } from 'node:readline';
 import * as tf from '@tensorflow/tfjs';
 import { type BackendPreference, selectBackend } from '../../src/backend/index.js';
 import type { NoiseGenerator } from '../../src/core/index.js';
+import { ANY_DATA_DIR } from '../../src/data/index.js';
 import { createInnerOptimizer, createNoisyOptimizer, type NoisyOptimizer } from '../../src/optim/index.js';
 import { readMetrics } from '../../src/runs/worker/state.js';
 import type { TrainerSession } from '../../src/trainers/index.js';
@@ -64,12 +65,17 @@ async function createArms(backend: string): Promise<Map<string, Arm>> {
     ['noisy-copy', 0.01, false, undefined],
   ] as const) {
     const optimizer = optimizerFor(eta, overwrite, generator);
-    const session = await mlpTrainer.create(config, { seed: SEED, optimizer, backend });
+    const session = await mlpTrainer.create(config, {
+      seed: SEED,
+      optimizer,
+      backend,
+      dataRoots: ANY_DATA_DIR,
+    });
     arms.set(name, { session, optimizer, step: 0 });
   }
   // As mlpTrainer.create builds it, but with the other dense-gradient path.
   const other = gradientPathFor(backend) === 'transposed' ? 'tfjs' : 'transposed';
-  const data = await loadImageData('data', config.data);
+  const data = await loadImageData('data', config.data, ANY_DATA_DIR);
   const optimizer = optimizerFor(0.01);
   const net = new DenseNet({
     sizes: [data.train.features, ...Array.from({ length: config.depth }, () => config.width), data.classes],

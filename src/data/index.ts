@@ -6,5 +6,11 @@ export {
   MNIST_TEST_SIZE,
   MNIST_TRAIN_SIZE,
 } from './mnist.js';
-export { dataRoots, isAllowedDataDir, setDataRoots } from './roots.js';
+export {
+  ANY_DATA_DIR,
+  allowsDataPath,
+  checkDataPath,
+  type DataRootPolicy,
+  dataRootPolicy,
+} from './roots.js';
 export { type DataSplit, type LabeledSet, takeFirst } from './types.js';

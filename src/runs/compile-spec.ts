@@ -8,7 +8,9 @@ import {
   prefixFieldError,
   type RunSpec,
   type Schedule,
+  withFieldPrefix,
 } from '../core/index.js';
+import type { DataRootPolicy } from '../data/index.js';
 import { compileInnerOptimizerOptions, OptionError } from '../optim/index.js';
 import { getTrainer, type TrainerDefinition } from '../trainers/index.js';
 
@@ -45,8 +47,10 @@ const DEFAULT_OPTIMIZER: InnerOptimizerOptions = { kind: 'sgd', learningRate: 0.
 /**
  * Validates a request and fills every default, producing the `RunSpec` that is stored and trained.
  * Throws `AppError('INVALID_ARGUMENT')` naming the field path (e.g. `noise.eta`, `mlp.depth`).
+ * `dataRoots` bounds what a budget in epochs may read to count a data set's samples; the data
+ * itself is checked by `preflightRuns` and again at every read in the worker.
  */
-export function compileRunSpec(request: RunRequest): RunSpec {
+export function compileRunSpec(request: RunRequest, dataRoots: DataRootPolicy): RunSpec {
   const trainer = getTrainer(request.trainer);
   const trainerConfig = compileTrainerConfig(trainer, request.trainerConfig ?? {});
   const optimizer = compileOptimizer(trainer, request.optimizer);
@@ -57,7 +61,13 @@ export function compileRunSpec(request: RunRequest): RunSpec {
   if (!Number.isInteger(seed) || seed < 0 || seed > LIMITS.maxSeed) {
     throw invalidArgument('seed', seed, `an integer in [0, ${LIMITS.maxSeed}]`);
   }
-  const maxSteps = compileBudget(trainer, trainerConfig, request.maxSteps ?? 0, request.maxEpochs ?? 0);
+  const maxSteps = compileBudget(
+    trainer,
+    trainerConfig,
+    request.maxSteps ?? 0,
+    request.maxEpochs ?? 0,
+    dataRoots,
+  );
   const evalEvery = compileInterval('eval_every', request.evalEvery ?? 0, maxSteps, 20);
   const checkpointEvery = compileInterval('checkpoint_every', request.checkpointEvery ?? 0, maxSteps, 10);
   return {
@@ -153,6 +163,7 @@ function compileBudget(
   config: Record<string, unknown>,
   maxSteps: number,
   maxEpochs: number,
+  dataRoots: DataRootPolicy,
 ): number {
   if (!Number.isInteger(maxSteps) || maxSteps < 0 || maxSteps > LIMITS.maxSteps) {
     throw invalidArgument(
@@ -168,7 +179,8 @@ function compileBudget(
     throw invalidArgument('max_epochs', maxEpochs, '0 when max_steps is set (give the budget one way)');
   }
   if (maxEpochs > 0) {
-    const steps = maxEpochs * trainer.stepsPerEpoch(config);
+    const steps =
+      maxEpochs * withFieldPrefix(`${trainer.name}.`, () => trainer.stepsPerEpoch(config, dataRoots));
     if (steps > LIMITS.maxSteps) {
       throw invalidArgument(
         'max_epochs',

@@ -14,6 +14,7 @@ export {
   type SafetensorsFile,
   type SafetensorsTensor,
 } from '../checkpoint/index.js';
+export { ANY_DATA_DIR, type DataRootPolicy, dataRootPolicy } from '../data/index.js';
 export {
   CHECKPOINT_CHUNK_BYTES,
   type CheckpointChunk,
@@ -36,6 +37,7 @@ export {
   compileRunSchedulerOptions,
   type RunSchedulerOptions,
 } from './options.js';
+export { preflightRuns } from './preflight.js';
 export { RunScheduler, type RunSchedulerDeps } from './scheduler.js';
 export { type StartRunDeps, type StartRunInput, startRun } from './start-run.js';
 export type { WatchEvent, WatchOptions } from './watch.js';

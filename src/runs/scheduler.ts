@@ -1,6 +1,6 @@
 import type { Registry } from 'prom-client';
+import type { DataRootPolicy } from '../data/index.js';
 import type { RunRecord, Store } from '../store/types.js';
-import { getTrainer } from '../trainers/index.js';
 import { RunExecution, type RunLogger } from './execution.js';
 import { LiveHub } from './hub.js';
 import { loadLatestCheckpoint, renewLeases } from './leases.js';
@@ -13,6 +13,7 @@ import {
   type RunSchedulerOptions,
 } from './options.js';
 import { WorkerPool } from './pool.js';
+import { preflightRuns } from './preflight.js';
 import { MetricSink } from './sink.js';
 import { type WatchEvent, type WatchOptions, watchRun } from './watch.js';
 import { Control } from './worker/protocol.js';
@@ -23,6 +24,11 @@ export interface RunSchedulerDeps {
   readonly registry: Registry;
   /** Default: silent. */
   readonly logger?: RunLogger;
+  /**
+   * What runs may read: checked at launch (`preflightRuns`) and carried to every worker thread in
+   * its boot data, where each read checks it again.
+   */
+  readonly dataRoots: DataRootPolicy;
 }
 
 const SILENT: RunLogger = { debug() {}, info() {}, warn() {}, error() {} };
@@ -52,6 +58,7 @@ export class RunScheduler {
   private readonly options: CompiledRunSchedulerOptions;
   private readonly store: Store;
   private readonly logger: RunLogger;
+  private readonly dataRoots: DataRootPolicy;
   private readonly metrics: RunMetrics;
   private readonly sink: MetricSink;
   private readonly notifier: RunNotifier;
@@ -68,6 +75,7 @@ export class RunScheduler {
     this.options = compileRunSchedulerOptions(options);
     this.store = deps.store;
     this.logger = deps.logger ?? SILENT;
+    this.dataRoots = deps.dataRoots;
     this.metrics = new RunMetrics(deps.registry, deps.store.runs);
     this.hub = new LiveHub({ maxBufferedPoints: this.options.watchBufferPoints });
     this.notifier = new RunNotifier(deps.store.notifications, this.logger);
@@ -110,7 +118,13 @@ export class RunScheduler {
       this.options;
     this.pool = await WorkerPool.start({
       size: workers,
-      boot: { backend, flushIntervalMs: workerFlushMs, flushPoints: workerFlushPoints, nice: workerNice },
+      boot: {
+        backend,
+        flushIntervalMs: workerFlushMs,
+        flushPoints: workerFlushPoints,
+        nice: workerNice,
+        dataRoots: this.dataRoots,
+      },
       onWorkerEvent: (event) => {
         if (event.kind === 'ready') {
           this.metrics.backendInfo.set({ backend: event.backend }, 1);
@@ -260,10 +274,8 @@ export class RunScheduler {
         this.notifier.finished(run.id, ended.status);
         return;
       }
-      // The trainer's preflight again, here on the main thread where the service's policy (data
-      // roots) is set: the run may have been queued before it, or by a replica with another one,
-      // and its data may have gone since. A failure ends the run FAILED with the reason.
-      await getTrainer(run.spec.trainer).preflight?.(run.spec.trainerConfig);
+      // Queued under another policy or with data gone since: fail it here, not in a worker.
+      await preflightRuns([run.spec], this.dataRoots);
       const checkpoint = await loadLatestCheckpoint(this.store, run.id);
       const pool = this.pool;
       if (pool === null || pool.idle === 0) {

@@ -1,6 +1,7 @@
+import type { DataRootPolicy } from '../data/index.js';
 import type { RunRecord, RunRepository } from '../store/types.js';
-import { getTrainer } from '../trainers/index.js';
 import { compileRunSpec, type RunRequest } from './compile-spec.js';
+import { preflightRuns } from './preflight.js';
 
 /** What StartRun needs: the run insert, the queue's wake-up, and (optionally) admission control. */
 export interface StartRunDeps {
@@ -13,6 +14,8 @@ export interface StartRunDeps {
    * (the per-project queued-run limit, `QueueQuota` in src/server). Throws to refuse. None: admit.
    */
   readonly admission?: { admit(project: string, runs: number): Promise<void> };
+  /** What a run may read (the service's policy): bounds compilation and the preflight. */
+  readonly dataRoots: DataRootPolicy;
 }
 
 /** One StartRun, decoded from the wire into domain terms. */
@@ -29,8 +32,9 @@ export interface StartRunInput {
  * StartRun, in this order:
  * 1. compile the request into the `RunSpec` that is stored and trained (`compileRunSpec`: every
  *    field validated, defaults filled; INVALID_ARGUMENT names the field);
- * 2. the trainer's preflight on that config (e.g. a data directory readable on this server), so a
- *    run that cannot start is refused now rather than failing in a worker;
+ * 2. the trainer's preflight on that config (`preflightRuns`: e.g. a data directory inside the data
+ *    roots and readable on this server), so a run that cannot start is refused now rather than
+ *    failing in a worker;
  * 3. admission (RESOURCE_EXHAUSTED past the project's queued-run limit);
  * 4. store it QUEUED. A retry with the same `requestId` returns the first run (`created: false`)
  *    and stores nothing, whatever its other fields say;
@@ -41,8 +45,8 @@ export async function startRun(
   deps: StartRunDeps,
   input: StartRunInput,
 ): Promise<{ run: RunRecord; created: boolean }> {
-  const spec = compileRunSpec(input.request);
-  await getTrainer(spec.trainer).preflight?.(spec.trainerConfig);
+  const spec = compileRunSpec(input.request, deps.dataRoots);
+  await preflightRuns([spec], deps.dataRoots);
   await deps.admission?.admit(input.project, 1);
   const result = await deps.runs.create({
     project: input.project,

@@ -4,6 +4,7 @@ import { HealthImplementation } from 'grpc-health-check';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { peerHost } from '../auth/index.js';
+import type { DataRootPolicy } from '../runs/index.js';
 import type { RunRepository } from '../store/types.js';
 import { createGrpcMetrics } from './grpc-metrics.js';
 import type { Authenticate } from './handlers.js';
@@ -25,6 +26,8 @@ export interface GrpcServerOptions {
   readonly runs: RunControl;
   readonly registry: Registry;
   readonly logger: Logger;
+  /** Directories requests may name as data (StartRun, StartSweep); the scheduler's workers get the same. */
+  readonly dataRoots: DataRootPolicy;
   /**
    * Resolves the caller from metadata (src/server/auth.ts). Default: everyone is project `default`
    * and limits count per peer address.
@@ -87,6 +90,7 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
     queueQuota: new QueueQuota(options.store.runs, options.maxQueuedRuns ?? 10_000),
     store: options.store,
     runs: options.runs,
+    dataRoots: options.dataRoots,
   };
   addTrainingService(server, protos, deps);
   addSweepService(server, protos, { ...deps, service: SWEEP_SERVICE_NAME, definition: protos.reflection });

@@ -2,6 +2,7 @@ import type { Server } from '@grpc/grpc-js';
 import type { PackageDefinition } from '@grpc/proto-loader';
 import { invalidArgument } from '../core/index.js';
 import type { SweepServiceHandlers } from '../generated/proto/gradnoise/v1/SweepService.js';
+import type { DataRootPolicy } from '../runs/index.js';
 import {
   checkMaxPoints,
   describeSweep,
@@ -37,6 +38,8 @@ export interface SweepServiceDeps extends HandlerDeps {
   readonly queueQuota?: Pick<QueueQuota, 'admit'>;
   /** The loaded API; its descriptors resolve axis field paths. */
   readonly definition: PackageDefinition;
+  /** What the sweep's runs may read (the service's policy, as for StartRun). */
+  readonly dataRoots: DataRootPolicy;
 }
 
 /**
@@ -52,6 +55,7 @@ export function createSweepServiceHandlers(deps: SweepServiceDeps): SweepService
         {
           store,
           wake: () => deps.runs.wake(),
+          dataRoots: deps.dataRoots,
           ...(quota !== undefined ? { admit: (runs: number) => quota.admit(ctx.project, runs) } : {}),
         },
         ctx.project,

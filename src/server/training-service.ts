@@ -9,6 +9,7 @@ import type { TrainingServiceHandlers } from '../generated/proto/gradnoise/v1/Tr
 import {
   type CheckpointDownloadDeps,
   compileRunSpec,
+  type DataRootPolicy,
   openCheckpointDownload,
   type StartRunDeps,
   startRun,
@@ -55,6 +56,8 @@ export interface TrainingServiceDeps extends HandlerDeps {
   readonly runs: RunControl;
   /** Per-project limit of QUEUED runs (soft, see QueueQuota): StartRun beyond it is refused. None: no limit. */
   readonly queueQuota?: StartRunDeps['admission'];
+  /** What a run may read: bounds StartRun's compilation and preflight (the service's policy). */
+  readonly dataRoots: DataRootPolicy;
 }
 
 /**
@@ -67,6 +70,7 @@ export function createTrainingServiceHandlers(deps: TrainingServiceDeps): Traini
   const starts: StartRunDeps = {
     runs: store.runs,
     wake: () => runs.wake(),
+    dataRoots: deps.dataRoots,
     ...(deps.queueQuota !== undefined ? { admission: deps.queueQuota } : {}),
   };
   return {
@@ -123,7 +127,7 @@ export function createTrainingServiceHandlers(deps: TrainingServiceDeps): Traini
           description: trainer.description,
           paperSection: trainer.paperSection,
           configMessage: CONFIG_MESSAGE[trainer.name] ?? '',
-          defaults: encodeSpec(compileRunSpec({ trainer: trainer.name })),
+          defaults: encodeSpec(compileRunSpec({ trainer: trainer.name }, deps.dataRoots)),
         })),
       }),
     ),

@@ -1,5 +1,6 @@
 import { AppError, describeValue, invalidArgument } from '../core/index.js';
 import { compileRunSpec } from '../runs/compile-spec.js';
+import type { DataRootPolicy } from '../runs/index.js';
 import { axisNames } from './grid.js';
 import { SWEEP_LIMITS } from './limits.js';
 import type { AxisField, AxisValue, RunTemplate, SweepAxis, SweepRequest } from './types.js';
@@ -84,11 +85,15 @@ export function compileAxes(
  * Checks that every axis value makes a valid run with the base alone, so a bad value is reported as
  * `axes[i].values[j]` with the reason the run rejects it, before any combination is tried.
  */
-export function checkEachValue(template: RunTemplate, compiled: CompiledAxes): void {
+export function checkEachValue(
+  template: RunTemplate,
+  compiled: CompiledAxes,
+  dataRoots: DataRootPolicy,
+): void {
   compiled.fields.forEach((field, i) => {
     (compiled.values[i] as AxisValue[]).forEach((value, j) => {
       try {
-        compileRunSpec(template.build([{ field, value }]));
+        compileRunSpec(template.build([{ field, value }]), dataRoots);
       } catch (error) {
         throw relabel(`axes[${i}].values[${j}]`, value.text, error);
       }

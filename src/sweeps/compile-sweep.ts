@@ -1,6 +1,7 @@
 import type { RunSpec } from '../core/index.js';
 import { AppError, invalidArgument, LIMITS, withFieldPrefix } from '../core/index.js';
 import { compileRunSpec, type RunRequest } from '../runs/compile-spec.js';
+import type { DataRootPolicy } from '../runs/index.js';
 import { type CompiledAxes, checkEachValue, compileAxes } from './axes.js';
 import { cellCount, expandCells } from './grid.js';
 import { SWEEP_LIMITS } from './limits.js';
@@ -26,12 +27,13 @@ import type {
  * comparing the same configuration and seed with and without annealed noise. Without it each cell
  * and seed runs once, and its arm follows from its eta.
  *
- * Every run is compiled with `compileRunSpec` here, so nothing invalid is queued. Errors are
+ * Every run is compiled with `compileRunSpec` here (under `dataRoots`, which bounds what a budget in
+ * epochs may read), so nothing invalid is queued. Errors are
  * INVALID_ARGUMENT naming the request field: `name`, `labels[...]`, `base.*` (the template),
  * `seeds`, `objective.*`, `axes[i].field`, `axes[i].values[j]` (a value the run rejects, with the
  * reason), or `axes` (too many runs, or a combination of valid values that is not a valid run).
  */
-export function compileSweep(request: SweepRequest): SweepPlan {
+export function compileSweep(request: SweepRequest, dataRoots: DataRootPolicy): SweepPlan {
   if (request.name.length > SWEEP_LIMITS.maxNameLength) {
     throw invalidArgument('name', request.name, `at most ${SWEEP_LIMITS.maxNameLength} characters`);
   }
@@ -44,7 +46,7 @@ export function compileSweep(request: SweepRequest): SweepPlan {
     throw invalidArgument('seeds', request.seeds, `an integer in [0, ${SWEEP_LIMITS.maxSeeds}] (0: 1)`);
   }
 
-  const base = withFieldPrefix('base.', () => compileRunSpec(template.base));
+  const base = withFieldPrefix('base.', () => compileRunSpec(template.base, dataRoots));
   if (compareNoise && base.noise.eta === 0) {
     throw invalidArgument(
       'base.noise.eta',
@@ -66,7 +68,7 @@ export function compileSweep(request: SweepRequest): SweepPlan {
       `at most ${SWEEP_LIMITS.maxRuns} runs per sweep`,
     );
   }
-  checkEachValue(template, axes);
+  checkEachValue(template, axes, dataRoots);
 
   const spec: SweepSpec = {
     name: request.name,
@@ -88,7 +90,7 @@ export function compileSweep(request: SweepRequest): SweepPlan {
         `cell names of at most ${SWEEP_LIMITS.maxCellKeyLength} characters`,
       );
     }
-    const armSpecs = compileCell(template, axes, cell, compareNoise);
+    const armSpecs = compileCell(template, axes, cell, compareNoise, dataRoots);
     for (let k = 0; k < seedCount; k++) {
       for (const [arm, armSpec] of armSpecs) {
         runs.push({
@@ -110,6 +112,7 @@ function compileCell(
   axes: CompiledAxes,
   cell: SweepCell,
   compareNoise: boolean,
+  dataRoots: DataRootPolicy,
 ): [Arm, RunSpec][] {
   const assignments = axes.fields.map((field, a) => ({
     field,
@@ -118,12 +121,12 @@ function compileCell(
   try {
     const request = template.build(assignments);
     if (!compareNoise) {
-      const spec = compileRunSpec(request);
+      const spec = compileRunSpec(request, dataRoots);
       return [[spec.noise.eta > 0 ? 'noise' : 'no_noise', spec]];
     }
     return [
-      ['no_noise', compileRunSpec(withoutNoise(request))],
-      ['noise', compileRunSpec(request)],
+      ['no_noise', compileRunSpec(withoutNoise(request), dataRoots)],
+      ['noise', compileRunSpec(request, dataRoots)],
     ];
   } catch (error) {
     if (!(error instanceof AppError) || error.code !== 'INVALID_ARGUMENT') throw error;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { type DataRootPolicy, preflightRuns } from '../runs/index.js';
 import type { SweepRecord, SweepRepository } from '../store/types.js';
-import { getTrainer } from '../trainers/index.js';
 import { compileSweep } from './compile-sweep.js';
 import { runLabels, runRequestId } from './run-labels.js';
 import type { SweepRequest } from './types.js';
@@ -15,11 +15,13 @@ export interface SweepDeps {
    * stored (e.g. the per-project queued-run limit). Throws to refuse. Default: admit.
    */
   readonly admit?: (runs: number) => Promise<void>;
+  /** What the runs may read: bounds compilation and the preflight (the service's policy). */
+  readonly dataRoots: DataRootPolicy;
 }
 
 /**
- * StartSweep: compiles the request (every run validated, see `compileSweep`), checks each distinct
- * trainer config once with the trainer's preflight (e.g. a data directory on this server), then
+ * StartSweep: compiles the request (every run validated, see `compileSweep`), runs the trainer's
+ * preflight on its runs (`preflightRuns`: each distinct config once, e.g. a data directory), then
  * stores the sweep and all its runs in one transaction. A retry with the same request id returns
  * the first sweep and queues nothing; a failure queues nothing either.
  */
@@ -29,15 +31,12 @@ export async function startSweep(
   request: SweepRequest,
   requestId: string | null,
 ): Promise<{ sweep: SweepRecord; created: boolean }> {
-  const plan = compileSweep(request);
+  const plan = compileSweep(request, deps.dataRoots);
   await deps.admit?.(plan.runs.length);
-  const checked = new Set<string>();
-  for (const run of plan.runs) {
-    const key = JSON.stringify([run.spec.trainer, run.spec.trainerConfig]);
-    if (checked.has(key)) continue;
-    checked.add(key);
-    await getTrainer(run.spec.trainer).preflight?.(run.spec.trainerConfig);
-  }
+  await preflightRuns(
+    plan.runs.map((run) => run.spec),
+    deps.dataRoots,
+  );
   const id = randomUUID();
   const result = await deps.store.sweeps.create({
     id,

@@ -1,5 +1,6 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { InnerOptimizerOptions } from '../core/index.js';
+import type { DataRootPolicy } from '../data/index.js';
 import type { NoisyOptimizer } from '../optim/index.js';
 
 /**
@@ -40,17 +41,23 @@ export interface TrainerDefinition<C extends object = object> {
   /**
    * Validates a config (already merged over `defaults`) and returns it with derived fields filled.
    * Throws `AppError('INVALID_ARGUMENT')` (see `invalidArgument`) naming the field path relative to
-   * the trainer config, e.g. `depth: got 0; allowed: an integer in [1, 200]`.
+   * the trainer config, e.g. `depth: got 0; allowed: an integer in [1, 200]`. Pure: it reads no
+   * file, so a spec stays valid wherever it is stored; what a server lets it read is checked at
+   * each read, under that server's {@link DataRootPolicy}.
    */
   compile(config: C): C;
   /**
    * Optional cheap checks of external resources (e.g. that data files exist and their headers are
-   * valid), run on the main thread when a run is requested so a bad path fails the request with
-   * INVALID_ARGUMENT or FAILED_PRECONDITION instead of failing the run later.
+   * valid), under the service's data root policy. The runtime calls it on the main thread through
+   * `preflightRuns` (src/runs/preflight.ts) so a bad path fails the request with INVALID_ARGUMENT
+   * or FAILED_PRECONDITION instead of failing the run later.
    */
-  preflight?(config: C): Promise<void>;
-  /** Optimizer steps in one epoch for this config, so a budget can be given in epochs. */
-  stepsPerEpoch(config: C): number;
+  preflight?(config: C, dataRoots: DataRootPolicy): Promise<void>;
+  /**
+   * Optimizer steps in one epoch for this config, so a budget can be given in epochs. A trainer
+   * that must read its data to know (an IDX file's count) checks `dataRoots` before it does.
+   */
+  stepsPerEpoch(config: C, dataRoots: DataRootPolicy): number;
   /** Builds the model and data inside a worker thread. Called once per run attempt. */
   create(config: C, context: TrainerContext): Promise<TrainerSession>;
 }
@@ -63,6 +70,12 @@ export interface TrainerContext {
   readonly optimizer: NoisyOptimizer;
   /** The tfjs backend in use, e.g. `wasm`. */
   readonly backend: string;
+  /**
+   * What the session may read (the service's policy, carried to the worker in its boot data).
+   * Check every path against it before opening anything: the main thread's checks may have run
+   * under another policy, or not at all.
+   */
+  readonly dataRoots: DataRootPolicy;
 }
 
 /** A scalar metric produced by a step: a number, or a scalar tensor the runtime reads and disposes. */

@@ -1,5 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { selectBackend } from '../../backend/index.js';
+import { dataRootPolicy } from '../../data/index.js';
 import { runJob } from './loop.js';
 import { lowerThreadPriority } from './priority.js';
 import type { FromWorker, ToWorker, WorkerBoot } from './protocol.js';
@@ -23,6 +24,8 @@ try {
     backend: selection.name,
     flushIntervalMs: boot.flushIntervalMs,
     flushPoints: boot.flushPoints,
+    // Rebuilt here: normalised and frozen again, whatever the structured clone delivered.
+    dataRoots: dataRootPolicy(boot.dataRoots.roots, boot.dataRoots.source),
   };
   let busy: Promise<unknown> = Promise.resolve();
   port.on('message', (message: ToWorker) => {

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { MetricPoint } from '../../core/index.js';
+import type { DataRootPolicy } from '../../data/index.js';
 import { createInnerOptimizer, createNoisyOptimizer, type NoisyOptimizer } from '../../optim/index.js';
 import { getTrainer, type TrainerSession } from '../../trainers/index.js';
 import { PointBatcher } from './batcher.js';
@@ -43,6 +44,8 @@ export interface LoopSettings {
   readonly backend: string;
   readonly flushIntervalMs: number;
   readonly flushPoints: number;
+  /** What trainer sessions may read (the boot's policy); handed to each in its context. */
+  readonly dataRoots: DataRootPolicy;
 }
 
 type Post = (message: FromWorker, transfer?: readonly ArrayBuffer[]) => void;
@@ -87,6 +90,7 @@ export async function runJob(job: RunJob, settings: LoopSettings, post: Post): P
       seed: spec.seed,
       optimizer,
       backend: settings.backend,
+      dataRoots: settings.dataRoots,
     });
     const restored =
       job.checkpoint === null ? null : restoreCheckpoint(job.checkpoint, spec, session, optimizer);

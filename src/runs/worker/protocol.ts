@@ -1,6 +1,7 @@
 import type { BackendPreference, RejectedBackend } from '../../backend/index.js';
 import type { SafetensorsEntry } from '../../checkpoint/index.js';
 import type { MetricPoint, RunSpec } from '../../core/index.js';
+import type { DataRootPolicy } from '../../data/index.js';
 import type { PriorityOutcome } from './priority.js';
 
 /**
@@ -34,6 +35,11 @@ export interface WorkerBoot {
   readonly flushPoints: number;
   /** Nice value of the training thread (see `lowerThreadPriority`); 0 leaves it as started. */
   readonly nice: number;
+  /**
+   * The service's data root policy. A worker has module state of its own, so nothing set on the
+   * main thread reaches it: each trainer session gets this value and checks it before every read.
+   */
+  readonly dataRoots: DataRootPolicy;
 }
 
 export interface RunJob {

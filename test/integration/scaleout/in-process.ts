@@ -1,7 +1,7 @@
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import type { TrainingServiceClient } from '../../../src/generated/proto/gradnoise/v1/TrainingService.js';
-import { RunScheduler, type RunSchedulerOptions } from '../../../src/runs/index.js';
+import { ANY_DATA_DIR, RunScheduler, type RunSchedulerOptions } from '../../../src/runs/index.js';
 import { createGrpcServer, type GrpcServerOptions } from '../../../src/server/index.js';
 import { createStore, type Store } from '../../../src/store/index.js';
 import { createClient } from '../../helpers/client.js';
@@ -30,13 +30,14 @@ export async function startInProcessReplica(
   const store = await createStore({ databaseUrl, poolSize: 6 });
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const registry = new Registry();
+  const dataRoots = server.dataRoots ?? ANY_DATA_DIR;
   const runs = new RunScheduler(
     { workers: 1, backend: 'cpu', pollMs: 50, ...scheduler },
-    { store, registry, logger },
+    { store, registry, logger, dataRoots },
   );
   if (server.start !== false) await runs.start();
   const { start: _start, ...serverOptions } = server;
-  const grpc = createGrpcServer({ ...serverOptions, store, runs, registry, logger });
+  const grpc = createGrpcServer({ ...serverOptions, store, runs, registry, logger, dataRoots });
   const port = await grpc.listen('127.0.0.1', 0);
   const address = `127.0.0.1:${port}`;
   const client = createClient(address);

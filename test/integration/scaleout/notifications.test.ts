@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ANY_DATA_DIR } from '../../../src/data/index.js';
 import { compileRunSpec } from '../../../src/runs/index.js';
 import { createStore, type Store } from '../../../src/store/index.js';
 import { createTestDatabase, type TestDatabase } from '../../helpers/db.js';
@@ -83,7 +84,7 @@ describe('PostgreSQL LISTEN/NOTIFY between replicas (store.notifications)', () =
       await sender.runs.create({
         project: 'counted',
         requestId: null,
-        spec: compileRunSpec({ trainer: 'smoke' }),
+        spec: compileRunSpec({ trainer: 'smoke' }, ANY_DATA_DIR),
         labels: {},
       });
     }

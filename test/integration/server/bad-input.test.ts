@@ -1,19 +1,17 @@
 import { status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { setDataRoots } from '../../../src/data/index.js';
+import { dataRootPolicy } from '../../../src/data/index.js';
 import type { StartRunRequest } from '../../../src/generated/proto/gradnoise/v1/StartRunRequest.js';
 import { api } from '../../helpers/client.js';
 import { startTestService, type TestService } from '../../helpers/service.js';
 
 let service: TestService;
 beforeAll(async () => {
-  // As the service does from GRADNOISE_DATA_ROOTS (src/main.ts); the server runs in this process.
-  setDataRoots(['/nonexistent']);
-  service = await startTestService();
+  // As main.ts passes the policy compiled from GRADNOISE_DATA_ROOTS.
+  service = await startTestService({}, dataRootPolicy(['/nonexistent'], 'GRADNOISE_DATA_ROOTS'));
 });
 afterAll(async () => {
   await service.stop();
-  setDataRoots(null);
 });
 
 const UNKNOWN_UUID = '00000000-0000-4000-8000-000000000000';

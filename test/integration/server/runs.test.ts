@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunSpec } from '../../../src/core/index.js';
+import { ANY_DATA_DIR } from '../../../src/data/index.js';
 import { compileRunSpec } from '../../../src/runs/compile-spec.js';
 import { api, waitForStatus } from '../../helpers/client.js';
 import { startTestService, type TestService } from '../../helpers/service.js';
@@ -55,9 +56,12 @@ describe('StreamMetrics, CancelRun, idempotency and listing', () => {
   });
 
   it('runs and shows a run an older replica stored without noise.generator as a ziggurat run', async () => {
-    const { generator: _, ...noise } = compileRunSpec({ trainer: 'smoke', maxSteps: 5, seed: 4 }).noise;
+    const { generator: _, ...noise } = compileRunSpec(
+      { trainer: 'smoke', maxSteps: 5, seed: 4 },
+      ANY_DATA_DIR,
+    ).noise;
     const spec = {
-      ...compileRunSpec({ trainer: 'smoke', maxSteps: 5, seed: 4 }),
+      ...compileRunSpec({ trainer: 'smoke', maxSteps: 5, seed: 4 }, ANY_DATA_DIR),
       noise,
     } as unknown as RunSpec;
     const { run: stored } = await service.store.runs.create({

@@ -10,9 +10,10 @@ import {
   sha256Hex,
   snapshotTensors,
 } from '../../../src/checkpoint/index.js';
+import { ANY_DATA_DIR } from '../../../src/data/index.js';
 import { compileRunSpec } from '../../../src/runs/compile-spec.js';
 
-const spec = compileRunSpec({ trainer: 'smoke', seed: 3, maxSteps: 50 });
+const spec = compileRunSpec({ trainer: 'smoke', seed: 3, maxSteps: 50 }, ANY_DATA_DIR);
 
 function contents(): CheckpointContents {
   return {

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { selectBackend } from '../../../src/backend/index.js';
 import type { MetricPoint } from '../../../src/core/index.js';
+import { ANY_DATA_DIR } from '../../../src/data/index.js';
 import { compileRunSpec } from '../../../src/runs/compile-spec.js';
 import { runJob } from '../../../src/runs/worker/loop.js';
 import type { FromWorker } from '../../../src/runs/worker/protocol.js';
@@ -42,14 +43,17 @@ beforeAll(async () => {
   await selectBackend('wasm');
 });
 
-const SPEC = compileRunSpec({ trainer: 'overlap', seed: 3, maxSteps: 6, evalEvery: 2, checkpointEvery: 6 });
+const SPEC = compileRunSpec(
+  { trainer: 'overlap', seed: 3, maxSteps: 6, evalEvery: 2, checkpointEvery: 6 },
+  ANY_DATA_DIR,
+);
 
 /** One attempt's points, and its final checkpoint. */
 async function attempt(checkpoint: Uint8Array | null): Promise<{ all: MetricPoint[]; final: Uint8Array }> {
   const messages: FromWorker[] = [];
   const outcome = await runJob(
     { runId: 'run-1', attempt: 1, spec: SPEC, control: new SharedArrayBuffer(4), checkpoint },
-    { backend: 'wasm', flushIntervalMs: 1_000_000, flushPoints: 1 },
+    { backend: 'wasm', flushIntervalMs: 1_000_000, flushPoints: 1, dataRoots: ANY_DATA_DIR },
     (message) => messages.push(message),
   );
   expect(outcome).toEqual({ status: 'COMPLETED' });

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../../src/backend/index.js';
 import { decodeCheckpoint, encodeCheckpoint } from '../../../src/checkpoint/index.js';
+import { ANY_DATA_DIR } from '../../../src/data/index.js';
 import { compileRunSpec, type RunRequest } from '../../../src/runs/compile-spec.js';
 import { runJob } from '../../../src/runs/worker/loop.js';
 import { Control, type FromWorker, type RunOutcome } from '../../../src/runs/worker/protocol.js';
@@ -12,13 +13,13 @@ async function run(
   request: RunRequest,
   options: { checkpoint?: Uint8Array; controlAfterStep?: { step: number; value: number } } = {},
 ): Promise<{ outcome: RunOutcome; messages: Message[] }> {
-  const spec = compileRunSpec(request);
+  const spec = compileRunSpec(request, ANY_DATA_DIR);
   const control = new SharedArrayBuffer(4);
   const word = new Int32Array(control);
   const messages: Message[] = [];
   const outcome = await runJob(
     { runId: 'run-1', attempt: 1, spec, control, checkpoint: options.checkpoint ?? null },
-    { backend: 'wasm', flushIntervalMs: 1_000_000, flushPoints: 40 },
+    { backend: 'wasm', flushIntervalMs: 1_000_000, flushPoints: 40, dataRoots: ANY_DATA_DIR },
     (message) => {
       messages.push(message);
       const trigger = options.controlAfterStep;
@@ -109,7 +110,7 @@ describe('the training loop', () => {
     // drawn from the ziggurat, the only generator it has (its noise_state names no generator,
     // which reads as ziggurat: test/unit/checkpoint/layout.test.ts).
     const decoded = decodeCheckpoint(atTwelve);
-    const olderReplica = encodeCheckpoint({ ...decoded, spec: compileRunSpec(base) }).bytes;
+    const olderReplica = encodeCheckpoint({ ...decoded, spec: compileRunSpec(base, ANY_DATA_DIR) }).bytes;
     expect(decodeCheckpoint(olderReplica).noise.generator).toBe('ziggurat');
     const { outcome: mixed } = await run(base, { checkpoint: olderReplica });
     expect(mixed).toMatchObject({ status: 'FAILED', error: expect.stringContaining('does not belong') });
@@ -152,7 +153,7 @@ describe('the training loop', () => {
   });
 
   it('fails cleanly on a bad trainer or a foreign checkpoint', async () => {
-    const spec = compileRunSpec(base);
+    const spec = compileRunSpec(base, ANY_DATA_DIR);
     const messages: Message[] = [];
     const outcome = await runJob(
       {
@@ -162,7 +163,7 @@ describe('the training loop', () => {
         control: new SharedArrayBuffer(4),
         checkpoint: null,
       },
-      { backend: 'wasm', flushIntervalMs: 50, flushPoints: 500 },
+      { backend: 'wasm', flushIntervalMs: 50, flushPoints: 500, dataRoots: ANY_DATA_DIR },
       (m) => messages.push(m),
     );
     expect(outcome).toMatchObject({

@@ -1,14 +1,21 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunSpec } from '../../../src/core/index.js';
+import { ANY_DATA_DIR } from '../../../src/data/index.js';
 import { compileRunSpec } from '../../../src/runs/compile-spec.js';
 import { type PoolEvent, WorkerPool } from '../../../src/runs/pool.js';
 import { Control, type FromWorker } from '../../../src/runs/worker/protocol.js';
 
-const boot = { backend: 'wasm' as const, flushIntervalMs: 20, flushPoints: 500, nice: 10 };
+const boot = {
+  backend: 'wasm' as const,
+  flushIntervalMs: 20,
+  flushPoints: 500,
+  nice: 10,
+  dataRoots: ANY_DATA_DIR,
+};
 const scripted = new URL('./fixtures/scripted-worker.ts', import.meta.url);
 const spec = (trainer: string): RunSpec => ({
-  ...compileRunSpec({ trainer: 'smoke', maxSteps: 3 }),
+  ...compileRunSpec({ trainer: 'smoke', maxSteps: 3 }, ANY_DATA_DIR),
   trainer,
 });
 const pools: WorkerPool[] = [];
@@ -49,7 +56,7 @@ describe('WorkerPool', () => {
       {
         runId: 'r1',
         attempt: 1,
-        spec: compileRunSpec({ trainer: 'smoke', maxSteps: 5, checkpointEvery: 5 }),
+        spec: compileRunSpec({ trainer: 'smoke', maxSteps: 5, checkpointEvery: 5 }, ANY_DATA_DIR),
         checkpoint: null,
       },
       (m) => messages.push(m),
@@ -120,7 +127,7 @@ describe('WorkerPool', () => {
       {
         runId: 'long',
         attempt: 1,
-        spec: compileRunSpec({ trainer: 'smoke', maxSteps: 1_000_000 }),
+        spec: compileRunSpec({ trainer: 'smoke', maxSteps: 1_000_000 }, ANY_DATA_DIR),
         checkpoint: null,
       },
       (m) => messages.push(m),

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../../src/core/index.js';
-import { type StartRunDeps, type StartRunInput, startRun } from '../../../src/runs/index.js';
+import {
+  ANY_DATA_DIR,
+  type DataRootPolicy,
+  dataRootPolicy,
+  type StartRunDeps,
+  type StartRunInput,
+  startRun,
+} from '../../../src/runs/index.js';
 import type { NewRun, RunRecord } from '../../../src/store/index.js';
 
 /** An in-memory `RunRepository.create` with the store's rule: idempotent on (project, requestId). */
@@ -37,12 +44,16 @@ class FakeRuns {
   }
 }
 
-function setup(admit?: (project: string, runs: number) => Promise<void>) {
+function setup(
+  admit?: (project: string, runs: number) => Promise<void>,
+  dataRoots: DataRootPolicy = ANY_DATA_DIR,
+) {
   const runs = new FakeRuns();
   const events: string[] = [];
   const deps: StartRunDeps = {
     runs,
     wake: () => events.push('wake'),
+    dataRoots,
     ...(admit !== undefined ? { admission: { admit } } : {}),
   };
   return { runs, events, deps };
@@ -97,6 +108,24 @@ describe('startRun', () => {
     expect(error).toBeInstanceOf(AppError);
     expect(error).toMatchObject({ code: 'INVALID_ARGUMENT' });
     expect((error as AppError).message).toMatch(/^noise\.eta: got -1; allowed: /);
+    expect(admitted).toEqual([]);
+    expect(runs.rows).toEqual([]);
+    expect(events).toEqual([]);
+  });
+
+  it('refuses an IDX directory outside the data roots with the preflight, before admission or storage', async () => {
+    const admitted: string[] = [];
+    const roots = dataRootPolicy(['/nonexistent/datasets'], 'GRADNOISE_DATA_ROOTS');
+    const { runs, events, deps } = setup(async (project) => {
+      admitted.push(project);
+    }, roots);
+    const request = { trainer: 'mlp', trainerConfig: { data: { source: 'idx', dir: '/etc' } } };
+    await expect(startRun(deps, input({ request }))).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      message:
+        'mlp.data.dir: got "/etc"; allowed: a directory in /nonexistent/datasets ' +
+        "(the server's data root policy, GRADNOISE_DATA_ROOTS)",
+    });
     expect(admitted).toEqual([]);
     expect(runs.rows).toEqual([]);
     expect(events).toEqual([]);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../../src/core/index.js';
+import { ANY_DATA_DIR } from '../../../src/data/index.js';
 import type { RunRequest } from '../../../src/runs/index.js';
 import {
   axisNames,
@@ -20,7 +21,7 @@ function request(overrides: Partial<SweepRequest> = {}): SweepRequest {
 /** The INVALID_ARGUMENT message compileSweep throws for `req`. */
 function rejection(req: SweepRequest): string {
   try {
-    compileSweep(req);
+    compileSweep(req, ANY_DATA_DIR);
   } catch (error) {
     expect(error).toBeInstanceOf(AppError);
     expect((error as AppError).code).toBe('INVALID_ARGUMENT');
@@ -68,6 +69,7 @@ describe('compileSweep', () => {
           { field: 'smoke.hidden_units', values: ['4', '8', '12'] },
         ],
       }),
+      ANY_DATA_DIR,
     );
     expect(plan.runs).toHaveLength(2 * 3 * 2 * 2);
     expect(plan.cells.map((c) => c.key)).toEqual([
@@ -105,6 +107,7 @@ describe('compileSweep', () => {
   it('runs each cell once per seed without compare_noise, the arm following eta', () => {
     const plan = compileSweep(
       request({ compareNoise: false, seeds: 1, axes: [{ field: 'noise.eta', values: ['0', '0.3'] }] }),
+      ANY_DATA_DIR,
     );
     expect(plan.runs.map((r) => [r.cell, r.arm, r.spec.noise.eta])).toEqual([
       ['eta=0', 'no_noise', 0],
@@ -113,7 +116,10 @@ describe('compileSweep', () => {
   });
 
   it('labels and identifies every run by sweep, cell, arm and seed', () => {
-    const plan = compileSweep(request({ labels: { team: 'a' }, template: testTemplate(BASE, { exp: '1' }) }));
+    const plan = compileSweep(
+      request({ labels: { team: 'a' }, template: testTemplate(BASE, { exp: '1' }) }),
+      ANY_DATA_DIR,
+    );
     const run = plan.runs[1];
     if (!run) throw new Error('no run');
     expect(runLabels(plan.spec, 'S', run)).toEqual({
@@ -128,7 +134,10 @@ describe('compileSweep', () => {
   });
 
   it('fills the objective mode from the metric name', () => {
-    const plan = compileSweep(request({ objective: { metric: 'seq_error', thresholds: [0.01, 0.05] } }));
+    const plan = compileSweep(
+      request({ objective: { metric: 'seq_error', thresholds: [0.01, 0.05] } }),
+      ANY_DATA_DIR,
+    );
     expect(plan.spec.objective).toEqual({ metric: 'seq_error', mode: 'min', thresholds: [0.01, 0.05] });
   });
 

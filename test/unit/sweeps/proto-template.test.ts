@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadApi, parseFieldValue, resolveFieldPath, setFieldValue } from '../../../src/client/index.js';
 import { AppError } from '../../../src/core/index.js';
+import { ANY_DATA_DIR } from '../../../src/data/index.js';
 import type { StartRunRequest__Output } from '../../../src/generated/proto/gradnoise/v1/StartRunRequest.js';
 import { protoRunTemplate } from '../../../src/server/sweep-codec.js';
 import { compileSweep } from '../../../src/sweeps/index.js';
@@ -103,17 +104,20 @@ describe('the sweep template over StartRunRequest', () => {
       definition,
       decoded({ trainer: 'smoke', maxSteps: '50', labels: { exp: 'a' }, noise: { gamma: 0.6 } }),
     );
-    const plan = compileSweep({
-      name: '',
-      template,
-      axes: [
-        { field: 'smoke.hidden_units', values: ['4', '8'] },
-        { field: 'optimizer.kind', values: ['sgd', 'ADAM'] },
-        { field: 'clip.by_global_norm', values: ['1'] },
-      ],
-      seeds: 1,
-      labels: {},
-    });
+    const plan = compileSweep(
+      {
+        name: '',
+        template,
+        axes: [
+          { field: 'smoke.hidden_units', values: ['4', '8'] },
+          { field: 'optimizer.kind', values: ['sgd', 'ADAM'] },
+          { field: 'clip.by_global_norm', values: ['1'] },
+        ],
+        seeds: 1,
+        labels: {},
+      },
+      ANY_DATA_DIR,
+    );
     expect(plan.cells.map((c) => c.key)).toEqual([
       'hidden_units=4,kind=sgd,by_global_norm=1',
       'hidden_units=4,kind=adam,by_global_norm=1',

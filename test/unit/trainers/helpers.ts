@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { ANY_DATA_DIR } from '../../../src/data/index.js';
 import { createInnerOptimizer, createNoisyOptimizer, type NoisyOptimizer } from '../../../src/optim/index.js';
 import type { MetricValue, TrainerContext } from '../../../src/trainers/index.js';
 
@@ -8,7 +9,7 @@ export function sgd(seed: number, learningRate: number, eta: number): NoisyOptim
 }
 
 export function context(seed: number, optimizer: NoisyOptimizer): TrainerContext {
-  return { seed, optimizer, backend: tf.getBackend() };
+  return { seed, optimizer, backend: tf.getBackend(), dataRoots: ANY_DATA_DIR };
 }
 
 /** Reads a metric as the runtime would: numbers as they are, scalar tensors read then disposed. */

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../../src/core/index.js';
-import { IDX_FILES } from '../../../src/data/index.js';
+import { ANY_DATA_DIR, IDX_FILES } from '../../../src/data/index.js';
 import { MLP_DEFAULTS, type MlpConfig, mlpTrainer } from '../../../src/trainers/mlp/index.js';
 
 function compile(overrides: Record<string, unknown>): MlpConfig {
@@ -76,7 +76,9 @@ describe('mlp config', () => {
     try {
       const cfg = compile({ data: { source: 'idx', dir, trainSize: 2 } });
       expect(cfg.data).toEqual({ source: 'idx', dir, trainSize: 2 });
-      await expect(mlpTrainer.preflight?.(cfg)).rejects.toMatchObject({ code: 'FAILED_PRECONDITION' });
+      await expect(mlpTrainer.preflight?.(cfg, ANY_DATA_DIR)).rejects.toMatchObject({
+        code: 'FAILED_PRECONDITION',
+      });
 
       const header = (magic: number, dims: number[]) => {
         const out = Buffer.alloc(4 + 4 * dims.length);
@@ -92,13 +94,15 @@ describe('mlp config', () => {
       await writeFile(join(dir, IDX_FILES.trainLabels), labels(3));
       await writeFile(join(dir, IDX_FILES.testImages), images(1));
       await writeFile(join(dir, IDX_FILES.testLabels), labels(1));
-      await expect(mlpTrainer.preflight?.(cfg)).resolves.toBeUndefined();
+      await expect(mlpTrainer.preflight?.(cfg, ANY_DATA_DIR)).resolves.toBeUndefined();
       // 2 of 3 samples, batch 100 → 1 step per epoch; all 3 with batch 2 → 2 steps.
-      expect(mlpTrainer.stepsPerEpoch(cfg)).toBe(1);
-      expect(mlpTrainer.stepsPerEpoch(compile({ batchSize: 2, data: { source: 'idx', dir } }))).toBe(2);
+      expect(mlpTrainer.stepsPerEpoch(cfg, ANY_DATA_DIR)).toBe(1);
+      expect(
+        mlpTrainer.stepsPerEpoch(compile({ batchSize: 2, data: { source: 'idx', dir } }), ANY_DATA_DIR),
+      ).toBe(2);
 
       const tooMany = compile({ data: { source: 'idx', dir, trainSize: 4 } });
-      await expect(mlpTrainer.preflight?.(tooMany)).rejects.toThrow(
+      await expect(mlpTrainer.preflight?.(tooMany, ANY_DATA_DIR)).rejects.toThrow(
         'data.trainSize: got 4; allowed: at most 3',
       );
     } finally {

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { ANY_DATA_DIR } from '../../../src/data/index.js';
 import { getTrainer } from '../../../src/trainers/index.js';
 import { type MlpConfig, mlpTrainer } from '../../../src/trainers/mlp/index.js';
 import { context, readMetrics, sgd, snapshot } from './helpers.js';
@@ -17,8 +18,8 @@ describe('mlp trainer', () => {
     expect(getTrainer('mlp')).toBe(mlpTrainer);
     expect(mlpTrainer.defaults).toMatchObject({ depth: 20, width: 50, init: 'simple', batchSize: 100 });
     expect(mlpTrainer.defaultNoise).toEqual({ eta: 0.01, gamma: 0.55 });
-    expect(mlpTrainer.stepsPerEpoch(config({}))).toBe(80);
-    expect(mlpTrainer.stepsPerEpoch(config({ batchSize: 64 }))).toBe(125);
+    expect(mlpTrainer.stepsPerEpoch(config({}), ANY_DATA_DIR)).toBe(80);
+    expect(mlpTrainer.stepsPerEpoch(config({ batchSize: 64 }), ANY_DATA_DIR)).toBe(125);
   });
 
   // The cpu backend is ~4× slower than wasm; this size keeps the test near 15 s on a busy machine.

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { ANY_DATA_DIR } from '../../../src/data/index.js';
 import { getTrainer } from '../../../src/trainers/index.js';
 import { type SmokeConfig, smokeTrainer } from '../../../src/trainers/smoke/index.js';
 import { context, readMetrics, sgd } from './helpers.js';
@@ -25,7 +26,7 @@ describe('smoke trainer', () => {
       trainSize: 1024,
       testSize: 512,
     });
-    expect(smokeTrainer.stepsPerEpoch(config())).toBe(32);
+    expect(smokeTrainer.stepsPerEpoch(config(), ANY_DATA_DIR)).toBe(32);
   });
 
   it('learns its blobs within the default 200 steps, fast, without leaking', async () => {
@@ -58,7 +59,7 @@ describe('smoke trainer', () => {
   it('handles several classes, no hidden layer, and a batch that does not divide the set', async () => {
     const optimizer = sgd(6, 0.1, 0);
     const cfg = config({ classes: 4, layers: 0, batchSize: 100, trainSize: 250, testSize: 40 });
-    expect(smokeTrainer.stepsPerEpoch(cfg)).toBe(3);
+    expect(smokeTrainer.stepsPerEpoch(cfg, ANY_DATA_DIR)).toBe(3);
     const session = await smokeTrainer.create(cfg, context(6, optimizer));
     for (let step = 0; step < 60; step += 1) readMetrics(session.trainStep(step));
     const scores = await session.evaluate(60);

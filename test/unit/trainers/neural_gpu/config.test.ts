@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isAppError } from '../../../../src/core/index.js';
+import { ANY_DATA_DIR } from '../../../../src/data/index.js';
 import {
   compileNeuralGpuConfig,
   NEURAL_GPU_DEFAULTS,
@@ -97,6 +98,6 @@ describe('neuralGpuTrainer', () => {
     expect(neuralGpuTrainer.paperSection).toBe('§4.5');
     expect(neuralGpuTrainer.defaultNoise).toEqual({ eta: 1.0, gamma: 0.55 });
     expect(neuralGpuTrainer.compile(neuralGpuTrainer.defaults)).toEqual(NEURAL_GPU_DEFAULTS);
-    expect(neuralGpuTrainer.stepsPerEpoch(NEURAL_GPU_DEFAULTS)).toBe(313);
+    expect(neuralGpuTrainer.stepsPerEpoch(NEURAL_GPU_DEFAULTS, ANY_DATA_DIR)).toBe(313);
   });
 });

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { ANY_DATA_DIR } from '../../../../src/data/index.js';
 import '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createInnerOptimizer, createNoisyOptimizer } from '../../../../src/optim/index.js';
@@ -45,7 +46,12 @@ describe('Neural GPU learning', () => {
         createInnerOptimizer({ kind: 'adam', learningRate: 0.005, epsilon: 1e-4 }),
         { eta: 0, seed: SEED, clip: { byGlobalNorm: 1 } },
       );
-      const session = new NeuralGpuSession(config, { seed: SEED, optimizer, backend: 'wasm' });
+      const session = new NeuralGpuSession(config, {
+        seed: SEED,
+        optimizer,
+        backend: 'wasm',
+        dataRoots: ANY_DATA_DIR,
+      });
       const before = errorRates(session.evaluateLength(5, config.evalExamples));
       for (let step = 0; step < STEPS; step += 1) {
         for (const value of Object.values(session.trainStep(step)))

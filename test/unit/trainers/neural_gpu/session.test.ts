@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ANY_DATA_DIR } from '../../../../src/data/index.js';
 import {
   createInnerOptimizer,
   createNoisyOptimizer,
@@ -54,7 +55,9 @@ afterEach(() => {
 });
 
 function session(seed: number, optimizer: NoisyOptimizer, config = tiny): NeuralGpuSession {
-  return track(new NeuralGpuSession(config, { seed, optimizer, backend: tf.getBackend() }));
+  return track(
+    new NeuralGpuSession(config, { seed, optimizer, backend: tf.getBackend(), dataRoots: ANY_DATA_DIR }),
+  );
 }
 
 /** Runs steps [from, to) and returns the losses, disposing the returned tensors like the runtime. */
@@ -80,7 +83,9 @@ function weights(state: TrainerState): Record<string, number[]> {
 describe('NeuralGpuSession', () => {
   it('creates a session through the trainer definition and reports per-step metrics', async () => {
     const optimizer = track(noisyAdam(1));
-    const s = track(await neuralGpuTrainer.create(tiny, { seed: 1, optimizer, backend: 'cpu' }));
+    const s = track(
+      await neuralGpuTrainer.create(tiny, { seed: 1, optimizer, backend: 'cpu', dataRoots: ANY_DATA_DIR }),
+    );
     const metrics = s.trainStep(0);
     expect(Object.keys(metrics).sort()).toEqual([
       'curriculum_length',
@@ -123,7 +128,7 @@ describe('NeuralGpuSession', () => {
   it('leaks no tensor across steps, evaluation, export/import and dispose', async () => {
     const start = tf.memory().numTensors;
     const optimizer = noisyAdam(3);
-    const s = new NeuralGpuSession(tiny, { seed: 3, optimizer, backend: 'cpu' });
+    const s = new NeuralGpuSession(tiny, { seed: 3, optimizer, backend: 'cpu', dataRoots: ANY_DATA_DIR });
     train(s, 0, 1); // the optimizer creates its slots on the first step
     const settled = tf.memory().numTensors;
     train(s, 1, 4);
@@ -155,7 +160,12 @@ describe('NeuralGpuSession', () => {
     const expectedLosses = train(uninterrupted, 0, total);
 
     const firstOptimizer = noisyAdam(6);
-    const first = new NeuralGpuSession(tiny, { seed: 6, optimizer: firstOptimizer, backend: 'cpu' });
+    const first = new NeuralGpuSession(tiny, {
+      seed: 6,
+      optimizer: firstOptimizer,
+      backend: 'cpu',
+      dataRoots: ANY_DATA_DIR,
+    });
     const lossesBefore = train(first, 0, cut);
     const state = first.exportState();
     const optimizerState = firstOptimizer.exportState();
