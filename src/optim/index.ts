@@ -19,19 +19,25 @@ export { OptionError } from './option-error.js';
 export {
   type ClipOptions,
   type CompiledNoiseOptions,
+  type CompiledNoiseSettings,
+  compileClipOptions,
   compileNoiseOptions,
+  compileNoiseSettings,
   DEFAULT_GAMMA,
   type NoiseOptions,
+  type NoiseSettings,
 } from './options.js';
 export { NOISE_LANE, noiseStreams, Sfc32, streamFor } from './random.js';
 export { noiseStd, noiseTick, noiseVariance, scheduledNoiseStd } from './schedule.js';
 export type { NamedTensor } from './slots.js';
 export {
   chain,
+  type ElementOf,
   EMPTY_STATE,
   type EmptyState,
   type GradientTransformation,
   type HostTensors,
   type StatesOf,
   type TransformResult,
+  type Updates,
 } from './transform.js';

@@ -1,13 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
 import { clipByGlobalNorm, clipByValue, globalNorm } from './clip.js';
-import { addNoise, type NoiseState } from './noise.js';
+import { applyHostGradients, donatable, entriesOf, type GradientEntry, variableNamed } from './gradients.js';
+import { addGradientNoise, type NoiseState } from './noise.js';
 import { OptionError } from './option-error.js';
 import { type CompiledNoiseOptions, checkSeed, compileNoiseOptions, type NoiseOptions } from './options.js';
 import { scheduledNoiseStd } from './schedule.js';
 import { exportOptimizerSlots, importOptimizerSlots, type NamedTensor } from './slots.js';
-import { readStorage, writableStorage } from './storage.js';
-import { chain, EMPTY_STATE, type GradientTransformation, type HostTensors } from './transform.js';
-import { sharedViews } from './views.js';
+import { readStorage } from './storage.js';
+import { chain, type EmptyState, type GradientTransformation, type HostTensors } from './transform.js';
 
 /**
  * Everything needed to resume a {@link NoisyOptimizer} exactly: the noise state {step, seed}, the
@@ -33,70 +33,39 @@ export interface StepStats {
   readonly skipped: boolean;
 }
 
-interface Entry {
-  readonly name: string;
-  readonly tensor: tf.Tensor | null;
-}
-
-function entriesOf(gradients: tf.NamedTensorMap | NamedTensor[]): Entry[] {
-  // The same order tfjs's optimizers use to index their slots: list order, or the map's key order
-  // (which `variableGrads` fills in variable order).
-  if (Array.isArray(gradients)) return gradients.map((g) => ({ name: g.name, tensor: g.tensor ?? null }));
-  return Object.keys(gradients).map((name) => ({ name, tensor: gradients[name] ?? null }));
-}
+/** The chain's state: the clip transformations' (empty) states, then the noise's {step, seed}. */
+type ChainState = readonly [clip: readonly EmptyState[], noise: NoiseState];
 
 /**
- * Per entry, the gradient's own storage where the noise can be added in place, else null: its
- * values left clipping as they were read (no new array was made for them), the backend lets the
- * storage be overwritten (see `writableStorage`), and no other entry's values share any of its
- * memory (the same tensor listed twice, or on `cpu` a slice's subarray of its source), since their
- * read would then see the noise. In place, a step needs no new array and no copy per variable.
- * The views are only valid until the next tfjs operation.
- */
-function inPlaceTargets(
-  entries: readonly Entry[],
-  raw: HostTensors,
-  clipped: HostTensors,
-): (Float32Array | null)[] {
-  const shared = sharedViews(raw);
-  return entries.map((e, i) =>
-    e.tensor !== null && raw[i] !== null && clipped[i] === raw[i] && !shared[i]
-      ? writableStorage(e.tensor)
-      : null,
-  );
-}
-
-function variableNamed(name: string): tf.Variable {
-  const v = tf.engine().registeredVariables[name];
-  if (v === undefined) throw new Error(`NoisyOptimizer: no variable named ${JSON.stringify(name)}`);
-  return v;
-}
-
-/**
- * Wraps any tfjs optimizer and adds annealed Gaussian gradient noise (Neelakantan et al., paper §3).
- * Only `applyGradients` is overridden, so `minimize` and `LayersModel.fit` go through it; the rest
- * (`getWeights`, `setWeights`, `getConfig` of the inner, `dispose`) is delegated to `inner`.
+ * Wraps any tfjs optimizer and adds annealed Gaussian gradient noise (Neelakantan et al., paper §3),
+ * as opacus wraps an optimizer: the gradient goes through a chain of transformations,
+ * `chain(clipByValue, clipByGlobalNorm, addGradientNoise)` (`transform.ts`), whose state this class
+ * holds, and then to the original optimizer, `inner`. Only `applyGradients` is overridden, so
+ * `minimize` and `LayersModel.fit` go through it; the rest (`getWeights`, `setWeights`,
+ * `getConfig` of the inner, `dispose`) is delegated to `inner`.
  *
  * Each `applyGradients` call is one optimizer step:
  *   1. Read the gradients to the host and compute their global norm. If it is not finite (some
- *      element is NaN or ±∞) the step is skipped: the inner optimizer is not applied, the step
- *      counter (and so the noise step t) does not advance, `skippedSteps` grows by one.
- *   2. Clip each element to [-clip.byValue, clip.byValue], when set.
- *   3. Rescale to global norm at most clip.byGlobalNorm, when set.
- *   4. `target: 'gradient'`: add N(0, σ_t²) to every element, σ_t² = η / (1 + t)^γ (Eq. 1) with
- *      t = floor(step / stepsPerTick), or η for the `fixed` schedule. The noise of variable i is
- *      drawn from the `generator`'s stream keyed by (seed, step, i), where i is the variable's position in the
- *      gradient map or list: exactly the index the inner optimizer uses for its slots.
+ *      element is NaN or ±∞) the step is skipped: the chain and the inner optimizer are not applied,
+ *      the chain's state (and so the noise step t) does not advance, `skippedSteps` grows by one.
+ *   2. `clipByValue`: clamp each element to [-clip.byValue, clip.byValue], when set.
+ *   3. `clipByGlobalNorm`: rescale to global norm at most clip.byGlobalNorm, when set.
+ *   4. `addGradientNoise`, with `target: 'gradient'`: add N(0, σ_t²) to every element,
+ *      σ_t² = η / (1 + t)^γ (Eq. 1) with t = floor(step / stepsPerTick), or η for the `fixed`
+ *      schedule. The noise of variable i is drawn from the `generator`'s stream keyed by
+ *      (seed, step, i), where i is the variable's position in the gradient map or list: exactly the
+ *      index the inner optimizer uses for its slots. The chain returns its next state, kept here.
  *   5. Apply the result with `inner.applyGradients`: as new tensors, or, with
  *      `overwriteGradients`, written into the given gradient tensors' own storage where the
- *      backend allows it (wasm, cpu), which saves an upload per variable per step.
- *   6. `target: 'weight'` (paper §4.6 ablation): add the same noise N(0, σ_t²) to the weights after
- *      the update instead of step 4.
+ *      backend allows it (wasm, cpu): the chain then adds the noise in place, which saves an array
+ *      and an upload per variable per step.
+ *   6. `target: 'weight'` (paper §4.6 ablation): step 4 moves here, `addGradientNoise` applied to the
+ *      weights after the update, with the same state.
  * With η = 0 and no clipping the inner optimizer receives the original gradient tensors, so the
  * result is bit-identical to the bare inner optimizer.
  *
- * The whole random state is {seed, step}: {@link exportState} / {@link importState} restore a run
- * exactly, including the inner optimizer's slots.
+ * The whole random state is the noise's {seed, step}: {@link exportState} / {@link importState}
+ * restore a run exactly, including the inner optimizer's slots.
  */
 export class NoisyOptimizer extends tf.Optimizer {
   /** The name tfjs's serialisation uses for this class. */
@@ -106,8 +75,13 @@ export class NoisyOptimizer extends tf.Optimizer {
 
   readonly inner: tf.Optimizer;
   readonly options: CompiledNoiseOptions;
-  private readonly clip: GradientTransformation<unknown>;
-  private noiseState: NoiseState;
+  /** Steps 2 and 3. */
+  private readonly clip: GradientTransformation<readonly EmptyState[]>;
+  /** Step 4 (or 6). */
+  private readonly noise: GradientTransformation<NoiseState>;
+  /** Steps 2 to 4: `chain(clip, noise)`. */
+  private readonly transform: GradientTransformation<ChainState>;
+  private state: ChainState;
   private skipped = 0;
   private stats: StepStats = { gradGlobalNorm: 0, noiseStd: 0, skipped: false };
 
@@ -116,17 +90,19 @@ export class NoisyOptimizer extends tf.Optimizer {
     super();
     this.inner = inner;
     this.options = compileNoiseOptions(options);
-    const { clip, seed } = this.options;
+    const { clip } = this.options;
     this.clip = chain(
       ...(clip.byValue === undefined ? [] : [clipByValue(clip.byValue)]),
       ...(clip.byGlobalNorm === undefined ? [] : [clipByGlobalNorm(clip.byGlobalNorm)]),
     );
-    this.noiseState = { step: 0, seed };
+    this.noise = addGradientNoise(this.options);
+    this.transform = chain(this.clip, this.noise);
+    this.state = this.transform.init([]);
   }
 
   /** Optimizer steps applied so far; skipped steps are not counted. */
   override get iterations(): number {
-    return this.noiseState.step;
+    return this.state[1].step;
   }
 
   /** Steps skipped because a gradient was non-finite. */
@@ -142,14 +118,14 @@ export class NoisyOptimizer extends tf.Optimizer {
   /** The σ_t the next step will use (0 when η = 0). */
   get nextNoiseStd(): number {
     const { eta, gamma, schedule, stepsPerTick } = this.options;
-    return scheduledNoiseStd(this.noiseState.step, eta, gamma, schedule, stepsPerTick);
+    return scheduledNoiseStd(this.state[1].step, eta, gamma, schedule, stepsPerTick);
   }
 
   /** One optimizer step: the pipeline in the class docstring. */
   override applyGradients(variableGradients: tf.NamedTensorMap | NamedTensor[]): void {
     const entries = entriesOf(variableGradients);
-    // Read in place where the backend allows (no copy). Only the noise writes to `raw`'s memory
-    // (see inPlaceTargets), after its last read.
+    // Read in place where the backend allows (no copy). Only a donated array is written (the
+    // noise, after the clipping's last read; see `donatable`).
     const raw: HostTensors = entries.map((e) => (e.tensor === null ? null : readStorage(e.tensor)));
     const gradGlobalNorm = globalNorm(raw);
     if (!Number.isFinite(gradGlobalNorm)) {
@@ -158,57 +134,38 @@ export class NoisyOptimizer extends tf.Optimizer {
       return;
     }
     const std = this.nextNoiseStd;
-    const clipped = this.clip.update(raw, EMPTY_STATE).updates;
-    const toGradient = this.options.target === 'gradient';
-    const overwrite = this.options.overwriteGradients;
-    const inPlace = toGradient && overwrite && std > 0 ? inPlaceTargets(entries, raw, clipped) : [];
-    const updates =
-      toGradient && std > 0
-        ? addNoise(clipped, std, this.noiseState, this.options.generator, inPlace)
-        : clipped;
-    if (updates === raw) {
-      this.inner.applyGradients(variableGradients);
+    const { overwriteGradients, target } = this.options;
+    if (target === 'gradient') {
+      // Checking which gradients may be written costs a pass over them: only worth it for noise.
+      const donated = overwriteGradients && std > 0 ? donatable(entries, raw) : undefined;
+      const result = this.transform.update(raw, this.state, undefined, donated);
+      applyHostGradients(this.inner, variableGradients, entries, raw, result.updates, overwriteGradients);
+      this.state = result.state;
     } else {
-      const written = new Set<object>();
-      tf.tidy(() => {
-        this.inner.applyGradients(
-          entries.map((e, i) => {
-            const values = updates[i] ?? null;
-            // A missing gradient stays missing: tfjs's optimizers skip it but keep its slot index.
-            if (e.tensor === null || values === null)
-              return { name: e.name, tensor: null as unknown as tf.Tensor };
-            // Unchanged, or the noise already went into the tensor's own storage.
-            if (values === raw[i] || values === inPlace[i]) return { name: e.name, tensor: e.tensor };
-            // All of `updates` was computed before the first write, so writes cannot feed back.
-            // The same tensor twice in the list gets a fresh tensor the second time.
-            const storage = overwrite && !written.has(e.tensor.dataId) ? writableStorage(e.tensor) : null;
-            if (storage !== null) {
-              storage.set(values);
-              written.add(e.tensor.dataId);
-              return { name: e.name, tensor: e.tensor };
-            }
-            return { name: e.name, tensor: tf.tensor(values, e.tensor.shape, 'float32') };
-          }),
-        );
-      });
+      const [clipState, noiseState] = this.state;
+      const clipped = this.clip.update(raw, clipState);
+      applyHostGradients(this.inner, variableGradients, entries, raw, clipped.updates, overwriteGradients);
+      this.state = [clipped.state, this.addWeightNoise(entries, noiseState, std)];
     }
-    if (!toGradient && std > 0) this.addWeightNoise(entries, std);
-    // As `addGradientNoise`'s transform advances its state: one noise step per applied update.
-    this.noiseState = { step: this.noiseState.step + 1, seed: this.noiseState.seed };
     this.stats = { gradGlobalNorm, noiseStd: std, skipped: false };
   }
 
-  /** Step 6: w ← w + N(0, σ_t²) for every variable that had a gradient, keyed like step 4. */
-  private addWeightNoise(entries: readonly Entry[], std: number): void {
-    const variables = entries.map((e) => (e.tensor === null ? null : variableNamed(e.name)));
+  /**
+   * Step 6: w ← w + N(0, σ_t²) for every variable that had a gradient, keyed like step 4, by the
+   * noise transformation with `state`. Returns its next state.
+   */
+  private addWeightNoise(entries: readonly GradientEntry[], state: NoiseState, std: number): NoiseState {
+    // With σ_t = 0 there is nothing to read (a copy on some backends), only the step to count.
+    const variables = std === 0 ? [] : entries.map((e) => (e.tensor === null ? null : variableNamed(e.name)));
     const weights = variables.map((v) => (v === null ? null : readStorage(v)));
-    const noised = addNoise(weights, std, this.noiseState, this.options.generator);
+    const noised = this.noise.update(weights, state);
     tf.tidy(() => {
       variables.forEach((v, i) => {
-        const values = noised[i];
+        const values = noised.updates[i];
         if (v !== null && values) v.assign(tf.tensor(values, v.shape, 'float32'));
       });
     });
+    return noised.state;
   }
 
   /**
@@ -217,8 +174,8 @@ export class NoisyOptimizer extends tf.Optimizer {
    */
   exportState(): OptimizerState {
     return {
-      step: this.noiseState.step,
-      seed: this.noiseState.seed,
+      step: this.state[1].step,
+      seed: this.state[1].seed,
       skipped: this.skipped,
       inner: exportOptimizerSlots(this.inner),
     };
@@ -240,7 +197,7 @@ export class NoisyOptimizer extends tf.Optimizer {
     }
     const seed = checkSeed('state.seed', state.seed);
     importOptimizerSlots(this.inner, state.inner);
-    this.noiseState = { step: state.step, seed };
+    this.state = [this.clip.init([]), { step: state.step, seed }];
     this.skipped = state.skipped;
   }
 

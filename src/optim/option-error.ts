@@ -29,6 +29,15 @@ export class OptionError extends RangeError {
   }
 }
 
+/** Runs `f`, re-raising an {@link OptionError} from it with `prefix.` in front of its field. */
+export function withOptionPrefix<T>(prefix: string, f: () => T): T {
+  try {
+    return f();
+  } catch (error) {
+    throw error instanceof OptionError ? error.withPrefix(prefix) : error;
+  }
+}
+
 /** Formats a value for a message: numbers exactly (`NaN`, `-Infinity`), strings quoted. */
 export function formatValue(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);

@@ -7,7 +7,7 @@ import {
   SCHEDULES,
   type Schedule,
 } from '../core/index.js';
-import { checkNumber, checkOneOf, OptionError } from './option-error.js';
+import { checkBoolean, checkNumber, checkOneOf, OptionError, withOptionPrefix } from './option-error.js';
 
 /** Clipping applied to the raw gradient before the noise. An absent key means no clipping of that kind. */
 export interface ClipOptions {
@@ -17,24 +17,41 @@ export interface ClipOptions {
   readonly byGlobalNorm?: number;
 }
 
-/** Options of the gradient noise (paper §3). */
-export interface NoiseOptions {
+/**
+ * The noise itself (paper §3): its scale, schedule, target and stream, without the seed and the
+ * clipping. A run spec stores exactly these fields as its `noise` (`RunSpec` in `src/core`).
+ */
+export interface NoiseSettings {
   /** η of Eq. 1: the variance at t = 0. 0 disables the noise. The paper uses 0.01 or 1.0. >= 0. */
   readonly eta: number;
   /** γ of Eq. 1: the decay exponent. Default 0.55 (the paper's value for every experiment). >= 0. */
   readonly gamma?: number;
-  /** Seed of the noise stream; any safe integer. */
-  readonly seed: number;
   /** `annealed` follows Eq. 1; `fixed` keeps σ² = η. Default `annealed`. */
   readonly schedule?: Schedule;
   /** Optimizer steps per noise step t, e.g. steps per epoch to anneal per epoch. Default 1. */
   readonly stepsPerTick?: number;
-  /** Clipping before the noise. Default none. */
-  readonly clip?: ClipOptions;
   /** Default `gradient`. */
   readonly target?: NoiseTarget;
   /** Default `box-muller`. */
   readonly generator?: NoiseGenerator;
+}
+
+/** {@link NoiseSettings} with every default filled. */
+export interface CompiledNoiseSettings {
+  readonly eta: number;
+  readonly gamma: number;
+  readonly schedule: Schedule;
+  readonly target: NoiseTarget;
+  readonly stepsPerTick: number;
+  readonly generator: NoiseGenerator;
+}
+
+/** Options of the noisy optimizer: the noise, its seed and the clipping before it. */
+export interface NoiseOptions extends NoiseSettings {
+  /** Seed of the noise stream; any safe integer. */
+  readonly seed: number;
+  /** Clipping before the noise. Default none. */
+  readonly clip?: ClipOptions;
   /**
    * Let `applyGradients` write the clipped, noised gradient into the gradient tensors it is given
    * (on wasm and cpu, where their storage is reachable and not shared) instead of creating new
@@ -47,15 +64,9 @@ export interface NoiseOptions {
 }
 
 /** {@link NoiseOptions} with every default filled. */
-export interface CompiledNoiseOptions {
-  readonly eta: number;
-  readonly gamma: number;
+export interface CompiledNoiseOptions extends CompiledNoiseSettings {
   readonly seed: number;
-  readonly schedule: Schedule;
-  readonly stepsPerTick: number;
   readonly clip: ClipOptions;
-  readonly target: NoiseTarget;
-  readonly generator: NoiseGenerator;
   readonly overwriteGradients: boolean;
 }
 
@@ -82,26 +93,42 @@ export function checkPositiveInteger(field: string, value: unknown): number {
 }
 
 /**
- * Validates `o` and fills its defaults. Throws {@link OptionError} with field names `eta`, `gamma`,
- * `seed`, `schedule`, `stepsPerTick`, `clip.byValue`, `clip.byGlobalNorm`, `target`, `generator`,
- * `overwriteGradients`.
+ * Validates the noise fields and fills their defaults: the one check of them, which the run spec's
+ * compile step calls too (prefixing `noise.`). Throws {@link OptionError} with field names `eta`,
+ * `gamma`, `schedule`, `stepsPerTick`, `target`, `generator`.
  */
-export function compileNoiseOptions(o: NoiseOptions): CompiledNoiseOptions {
+export function compileNoiseSettings(o: NoiseSettings): CompiledNoiseSettings {
   const eta = checkNumber('eta', o.eta, 0, false);
   const gamma = checkNumber('gamma', o.gamma ?? DEFAULT_GAMMA, 0, false);
-  const seed = checkSeed('seed', o.seed);
   const schedule = checkOneOf('schedule', o.schedule ?? 'annealed', SCHEDULES);
   const stepsPerTick = checkPositiveInteger('stepsPerTick', o.stepsPerTick ?? 1);
   const target = checkOneOf('target', o.target ?? 'gradient', NOISE_TARGETS);
   const generator = checkOneOf('generator', o.generator ?? DEFAULT_NOISE_GENERATOR, NOISE_GENERATORS);
+  // The order of a stored run spec's `noise`, so a compiled spec serialises as before.
+  return { eta, gamma, schedule, target, stepsPerTick, generator };
+}
+
+/**
+ * Validates clipping bounds; absent keys stay absent. The one check of them, which the run spec's
+ * compile step calls too (prefixing `clip.`). Throws {@link OptionError} with field names
+ * `byValue`, `byGlobalNorm`.
+ */
+export function compileClipOptions(o: ClipOptions): ClipOptions {
   const clip: { byValue?: number; byGlobalNorm?: number } = {};
-  if (o.clip?.byValue !== undefined) clip.byValue = checkNumber('clip.byValue', o.clip.byValue, 0, true);
-  if (o.clip?.byGlobalNorm !== undefined) {
-    clip.byGlobalNorm = checkNumber('clip.byGlobalNorm', o.clip.byGlobalNorm, 0, true);
-  }
-  const overwriteGradients = o.overwriteGradients ?? false;
-  if (typeof overwriteGradients !== 'boolean') {
-    throw new OptionError('overwriteGradients', overwriteGradients, 'true or false');
-  }
-  return { eta, gamma, seed, schedule, stepsPerTick, clip, target, generator, overwriteGradients };
+  if (o.byValue !== undefined) clip.byValue = checkNumber('byValue', o.byValue, 0, true);
+  if (o.byGlobalNorm !== undefined) clip.byGlobalNorm = checkNumber('byGlobalNorm', o.byGlobalNorm, 0, true);
+  return clip;
+}
+
+/**
+ * Validates `o` and fills its defaults. Throws {@link OptionError} with field names `eta`, `gamma`,
+ * `schedule`, `stepsPerTick`, `target`, `generator`, `seed`, `clip.byValue`, `clip.byGlobalNorm`,
+ * `overwriteGradients`.
+ */
+export function compileNoiseOptions(o: NoiseOptions): CompiledNoiseOptions {
+  const settings = compileNoiseSettings(o);
+  const seed = checkSeed('seed', o.seed);
+  const clip = withOptionPrefix('clip', () => compileClipOptions(o.clip ?? {}));
+  const overwriteGradients = checkBoolean('overwriteGradients', o.overwriteGradients ?? false);
+  return { ...settings, seed, clip, overwriteGradients };
 }

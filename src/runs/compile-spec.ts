@@ -1,17 +1,20 @@
 import {
-  DEFAULT_NOISE_GENERATOR,
   type InnerOptimizerOptions,
   invalidArgument,
   LIMITS,
-  type NoiseGenerator,
-  type NoiseTarget,
   prefixFieldError,
   type RunSpec,
-  type Schedule,
   withFieldPrefix,
 } from '../core/index.js';
 import type { DataRootPolicy } from '../data/index.js';
-import { compileInnerOptimizerOptions, OptionError } from '../optim/index.js';
+import {
+  type ClipOptions,
+  compileClipOptions,
+  compileInnerOptimizerOptions,
+  compileNoiseSettings,
+  type NoiseSettings,
+  OptionError,
+} from '../optim/index.js';
 import { getTrainer, type TrainerDefinition } from '../trainers/index.js';
 
 /**
@@ -24,16 +27,10 @@ export interface RunRequest {
   readonly trainerConfig?: Readonly<Record<string, unknown>>;
   /** Optimizer; when `kind` is undefined the trainer's default optimizer is used as the base. */
   readonly optimizer?: Partial<InnerOptimizerOptions>;
-  readonly noise?: {
-    readonly eta?: number;
-    readonly gamma?: number;
-    readonly schedule?: Schedule;
-    readonly target?: NoiseTarget;
-    readonly stepsPerTick?: number;
-    readonly generator?: NoiseGenerator;
-  };
+  /** Noise fields to set; the rest are the trainer's (eta, gamma) or the optim module's defaults. */
+  readonly noise?: Partial<NoiseSettings>;
   /** `undefined`: the trainer's default clipping; an object: exactly these bounds. */
-  readonly clip?: { readonly byValue?: number; readonly byGlobalNorm?: number };
+  readonly clip?: ClipOptions;
   readonly seed?: number;
   /** 0 or undefined: the trainer's default (unless maxEpochs). */
   readonly maxSteps?: number;
@@ -121,41 +118,25 @@ function compileOptimizer(
   }
 }
 
+/** The trainer's defaults under the requested fields, then the optim module's one check of them. */
 function compileNoise(trainer: TrainerDefinition, requested: RunRequest['noise']): RunSpec['noise'] {
-  const eta = requested?.eta ?? trainer.defaultNoise.eta;
-  const gamma = requested?.gamma ?? trainer.defaultNoise.gamma;
-  const stepsPerTick = requested?.stepsPerTick ?? 1;
-  if (!Number.isFinite(eta) || eta < 0) throw invalidArgument('noise.eta', eta, 'a finite number >= 0');
-  if (!Number.isFinite(gamma) || gamma < 0)
-    throw invalidArgument('noise.gamma', gamma, 'a finite number >= 0');
-  if (!Number.isInteger(stepsPerTick) || stepsPerTick < 1 || stepsPerTick > LIMITS.maxSteps) {
-    throw invalidArgument('noise.steps_per_tick', stepsPerTick, `an integer in [1, ${LIMITS.maxSteps}]`);
+  try {
+    return compileNoiseSettings({
+      ...requested,
+      eta: requested?.eta ?? trainer.defaultNoise.eta,
+      gamma: requested?.gamma ?? trainer.defaultNoise.gamma,
+    });
+  } catch (error) {
+    throw prefixed('noise.', error);
   }
-  return {
-    eta,
-    gamma,
-    schedule: requested?.schedule ?? 'annealed',
-    target: requested?.target ?? 'gradient',
-    stepsPerTick,
-    generator: requested?.generator ?? DEFAULT_NOISE_GENERATOR,
-  };
 }
 
-function compileClip(clip: { readonly byValue?: number; readonly byGlobalNorm?: number }): RunSpec['clip'] {
-  const out: { byValue?: number; byGlobalNorm?: number } = {};
-  if (clip.byValue !== undefined) {
-    if (!Number.isFinite(clip.byValue) || clip.byValue <= 0) {
-      throw invalidArgument('clip.by_value', clip.byValue, 'a finite number > 0');
-    }
-    out.byValue = clip.byValue;
+function compileClip(clip: ClipOptions): RunSpec['clip'] {
+  try {
+    return compileClipOptions(clip);
+  } catch (error) {
+    throw prefixed('clip.', error);
   }
-  if (clip.byGlobalNorm !== undefined) {
-    if (!Number.isFinite(clip.byGlobalNorm) || clip.byGlobalNorm <= 0) {
-      throw invalidArgument('clip.by_global_norm', clip.byGlobalNorm, 'a finite number > 0');
-    }
-    out.byGlobalNorm = clip.byGlobalNorm;
-  }
-  return out;
 }
 
 function compileBudget(

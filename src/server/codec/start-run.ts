@@ -7,6 +7,7 @@ import {
   type OptimizerKind,
   type Schedule,
 } from '../../core/index.js';
+import type { NoiseConfig__Output } from '../../generated/proto/gradnoise/v1/NoiseConfig.js';
 import type { OptimizerConfig__Output } from '../../generated/proto/gradnoise/v1/OptimizerConfig.js';
 import type {
   StartRunRequest,
@@ -38,6 +39,10 @@ const GENERATOR: Readonly<Record<string, NoiseGenerator>> = {
   NOISE_GENERATOR_ZIGGURAT: 'ziggurat',
 };
 
+/** The int64 values a JavaScript number holds exactly: what translating one can give. */
+const MIN_INT = Number.MIN_SAFE_INTEGER;
+const MAX_INT = Number.MAX_SAFE_INTEGER;
+
 export const MAX_REQUEST_ID = 128;
 export const MAX_TRAINER_NAME = 64;
 
@@ -57,31 +62,8 @@ export function decodeStartRun(message: StartRunRequest__Output): DecodedStartRu
     trainer,
     trainerConfig: decodeTrainerConfig(trainer, message),
     ...(message.optimizer ? { optimizer: decodeOptimizer(message.optimizer) } : {}),
-    ...(noise
-      ? {
-          noise: dropUndefined({
-            eta: optionalFinite('noise.eta', noise.eta),
-            gamma: optionalFinite('noise.gamma', noise.gamma),
-            schedule: enumValue('noise.schedule', noise.schedule, SCHEDULE, 'SCHEDULE_UNSPECIFIED'),
-            target: enumValue('noise.target', noise.target, TARGET, 'NOISE_TARGET_UNSPECIFIED'),
-            stepsPerTick: nonZero(int64('noise.steps_per_tick', noise.stepsPerTick, 0, LIMITS.maxSteps)),
-            generator: enumValue(
-              'noise.generator',
-              noise.generator,
-              GENERATOR,
-              'NOISE_GENERATOR_UNSPECIFIED',
-            ),
-          }),
-        }
-      : {}),
-    ...(clip
-      ? {
-          clip: dropUndefined({
-            byValue: optionalFinite('clip.by_value', clip.byValue),
-            byGlobalNorm: optionalFinite('clip.by_global_norm', clip.byGlobalNorm),
-          }),
-        }
-      : {}),
+    ...(noise ? { noise: decodeNoise(noise) } : {}),
+    ...(clip ? { clip: dropUndefined({ byValue: clip.byValue, byGlobalNorm: clip.byGlobalNorm }) } : {}),
     seed: int64('seed', message.seed, 0, LIMITS.maxSeed),
     maxSteps: int64('max_steps', message.maxSteps, 0, LIMITS.maxSteps),
     maxEpochs: int64('max_epochs', message.maxEpochs, 0, LIMITS.maxEpochs),
@@ -94,6 +76,22 @@ export function decodeStartRun(message: StartRunRequest__Output): DecodedStartRu
     labels: labels('labels', message.labels),
     requestId: requestId === '' ? null : requestId,
   };
+}
+
+/**
+ * The noise fields in domain terms, translated only: enums to their names, the int64 to a number
+ * (0, the proto default, to unset). Their ranges are the optim module's to check, once, when the
+ * run spec is compiled (`compileNoiseSettings`).
+ */
+function decodeNoise(noise: NoiseConfig__Output): NonNullable<RunRequest['noise']> {
+  return dropUndefined({
+    eta: noise.eta,
+    gamma: noise.gamma,
+    schedule: enumValue('noise.schedule', noise.schedule, SCHEDULE, 'SCHEDULE_UNSPECIFIED'),
+    target: enumValue('noise.target', noise.target, TARGET, 'NOISE_TARGET_UNSPECIFIED'),
+    stepsPerTick: nonZero(int64('noise.steps_per_tick', noise.stepsPerTick, MIN_INT, MAX_INT)),
+    generator: enumValue('noise.generator', noise.generator, GENERATOR, 'NOISE_GENERATOR_UNSPECIFIED'),
+  });
 }
 
 function decodeOptimizer(o: OptimizerConfig__Output): Partial<InnerOptimizerOptions> {

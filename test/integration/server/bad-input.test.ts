@@ -41,7 +41,7 @@ const START_RUN_CASES: ReadonlyArray<[string, StartRunRequest, status, string]> 
     'NaN eta',
     { trainer: 'smoke', noise: { eta: Number.NaN } },
     status.INVALID_ARGUMENT,
-    'noise.eta: got NaN',
+    'noise.eta: got NaN; allowed: a finite number >= 0',
   ],
   [
     'infinite eta',
@@ -77,7 +77,13 @@ const START_RUN_CASES: ReadonlyArray<[string, StartRunRequest, status, string]> 
     'negative steps_per_tick',
     { trainer: 'smoke', noise: { stepsPerTick: -2 } },
     status.INVALID_ARGUMENT,
-    'noise.steps_per_tick: got "-2"',
+    'noise.steps_per_tick: got -2; allowed: an integer >= 1',
+  ],
+  [
+    'steps_per_tick beyond a safe integer',
+    { trainer: 'smoke', noise: { stepsPerTick: '9007199254740993' } },
+    status.INVALID_ARGUMENT,
+    'noise.steps_per_tick: got "9007199254740993"; allowed: an integer in [-9007199254740991, 9007199254740991]',
   ],
   [
     'zero clip by value',

@@ -6,6 +6,8 @@ import {
   clipByGlobalNorm,
   clipByValue,
   EMPTY_STATE,
+  type EmptyState,
+  type GradientTransformation,
   globalNorm,
   type HostTensors,
   noiseStreams,
@@ -106,5 +108,46 @@ describe('addGradientNoise', () => {
       'eta: got -1; allowed: a finite number >= 0',
     );
     expect(() => clipByValue(0)).toThrow('clip.byValue: got 0; allowed: a finite number > 0');
+  });
+});
+
+describe('donated updates', () => {
+  const noise = () => addGradientNoise({ eta: 0.25, seed: 17 });
+  const at = { step: 2, seed: 17 };
+
+  it('addGradientNoise adds in place into a donated array, bit for bit as into a new one', () => {
+    const expected = noise().update(grads(), at).updates;
+    const input = grads();
+    const { updates } = noise().update(input, at, undefined, [true, false, false]);
+    expect(updates[0]).toBe(input[0]);
+    expect(updates[2]).not.toBe(input[2]);
+    expect(values(input)[2]).toEqual(values(grads())[2]);
+    expect(values(updates)).toEqual(values(expected));
+  });
+
+  it('chain donates what a transformation made to the next, and what the caller donated as long as it passes', () => {
+    const seen: (readonly boolean[] | undefined)[] = [];
+    const spy: GradientTransformation<EmptyState> = {
+      init: () => EMPTY_STATE,
+      update(updates, state, _params, donated) {
+        seen.push(donated);
+        return { updates, state };
+      },
+    };
+    const states = [EMPTY_STATE, EMPTY_STATE] as const;
+    chain(clipByValue(100), spy).update(grads(), states);
+    chain(clipByGlobalNorm(100), spy).update(grads(), states);
+    chain(clipByGlobalNorm(100), spy).update(grads(), states, undefined, [true, false, false]);
+    chain(clipByGlobalNorm(1), spy).update(grads(), states, undefined, [false, false, false]);
+    expect(seen).toEqual([[true, false, true], undefined, [true, false, false], [true, false, true]]);
+  });
+
+  it('chain(clip, noise) never writes into what the caller did not donate', () => {
+    const input = grads();
+    const both = chain(clipByValue(3.5), noise());
+    const { updates } = both.update(input, [EMPTY_STATE, at]);
+    expect(values(input)).toEqual(values(grads()));
+    const clipped = clipByValue(3.5).update(grads(), EMPTY_STATE).updates;
+    expect(values(updates)).toEqual(values(noise().update(clipped, at).updates));
   });
 });
