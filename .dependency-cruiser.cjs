@@ -65,19 +65,7 @@ const LAYERS = {
     why: 'the wire contract shared by server and clients: proto loading and field paths, in one place',
   },
   server: {
-    may: [
-      'core',
-      'generated',
-      'protocol',
-      'optim',
-      'trainers',
-      'checkpoint',
-      'store',
-      'metrics',
-      'runs',
-      'sweeps',
-      'auth',
-    ],
+    may: ['core', 'generated', 'protocol', 'trainers', 'store', 'runs', 'sweeps', 'auth'],
     why: 'gRPC handlers decode, call a use case and encode; nothing imports the server',
   },
   client: {

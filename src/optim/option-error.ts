@@ -1,15 +1,13 @@
+import { AppError } from '../core/index.js';
 /**
- * The error every option check in this module throws. It is a `RangeError` (the value is outside
- * what the field accepts) that names the field, the value and what is allowed, so a caller can
- * re-raise it with its own prefix or map it to its own error type without parsing the message:
+ * The error every option check in this module throws: the domain core's `AppError` with code
+ * INVALID_ARGUMENT (so the one error mapping of the server handles it like any other bad field),
+ * which also keeps the field, the value and what is allowed apart, so a caller can re-raise it with
+ * its own prefix without parsing the message:
  *
  *     eta: got -1; allowed: a finite number >= 0
- *
- * `src/optim` depends on tfjs only, so it cannot use the service's `AppError`; the server layer
- * converts (see `field`, `value`, `allowed`).
  */
-export class OptionError extends RangeError {
-  override readonly name = 'OptionError';
+export class OptionError extends AppError {
   /** Path of the offending field relative to the options object, e.g. `clip.byGlobalNorm`. */
   readonly field: string;
   readonly value: unknown;
@@ -17,7 +15,7 @@ export class OptionError extends RangeError {
   readonly allowed: string;
 
   constructor(field: string, value: unknown, allowed: string) {
-    super(`${field}: got ${formatValue(value)}; allowed: ${allowed}`);
+    super('INVALID_ARGUMENT', `${field}: got ${formatValue(value)}; allowed: ${allowed}`);
     this.field = field;
     this.value = value;
     this.allowed = allowed;

@@ -1,6 +1,5 @@
 import { status as GrpcStatus, Metadata, type ServiceError } from '@grpc/grpc-js';
 import { AppError, type ErrorCode } from '../core/index.js';
-import { OptionError } from '../optim/index.js';
 
 const CODE: Readonly<Record<ErrorCode, GrpcStatus>> = {
   INVALID_ARGUMENT: GrpcStatus.INVALID_ARGUMENT,
@@ -60,18 +59,10 @@ export function toServiceError(
     const details = error.code === 'INVALID_ARGUMENT' ? snakeCasePath(error.message) : error.message;
     return { code: CODE[error.code], details, metadata: new Metadata() };
   }
-  if (error instanceof OptionError) {
-    return {
-      code: GrpcStatus.INVALID_ARGUMENT,
-      details: snakeCasePath(error.message),
-      metadata: new Metadata(),
-    };
-  }
   return { code: GrpcStatus.INTERNAL, details: 'internal error', metadata: new Metadata() };
 }
 
 /** Whether an error is a server fault that must be logged with its cause. */
 export function isServerFault(error: unknown): boolean {
-  if (error instanceof OptionError) return false;
   return !(error instanceof AppError) || error.code === 'INTERNAL';
 }

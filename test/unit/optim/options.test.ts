@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { InnerOptimizerOptions } from '../../../src/core/index.js';
+import { AppError, type InnerOptimizerOptions } from '../../../src/core/index.js';
 import {
   compileInnerOptimizerOptions,
   compileNoiseOptions,
@@ -51,7 +51,8 @@ describe('noise options', () => {
     const options = { eta: 0.01, seed: 1, ...bad } as NoiseOptions;
     const inner = tf.train.sgd(0.1);
     const error = errorOf(() => createNoisyOptimizer(inner, options));
-    expect(error).toBeInstanceOf(RangeError);
+    expect(error).toBeInstanceOf(AppError);
+    expect((error as AppError).code).toBe('INVALID_ARGUMENT');
     expect(error.message.startsWith(message)).toBe(true);
     expect(message.startsWith(error.field)).toBe(true);
     expect(error.withPrefix('noise').message.startsWith(`noise.${message}`)).toBe(true);
