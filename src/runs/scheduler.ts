@@ -14,7 +14,8 @@ import {
 } from './options.js';
 import { WorkerPool } from './pool.js';
 import { preflightRuns } from './preflight.js';
-import { MetricSink } from './sink.js';
+import { createRunSink, drainExecutions } from './shutdown.js';
+import type { MetricSink } from './sink.js';
 import { type WatchEvent, type WatchOptions, watchRun } from './watch.js';
 import { Control } from './worker/protocol.js';
 
@@ -86,19 +87,7 @@ export class RunScheduler {
       onCancel: (runId) => this.executions.get(runId)?.signal(Control.cancel),
       logger: this.logger,
     });
-    this.sink = new MetricSink(deps.store.metrics, {
-      flushIntervalMs: this.options.sinkFlushMs,
-      maxBufferedPoints: this.options.sinkMaxBufferedPoints,
-      maxRetries: this.options.sinkMaxRetries,
-      onWrite: (seconds, _points, ok) =>
-        this.metrics.metricWriteSeconds.observe({ outcome: ok ? 'ok' : 'error' }, seconds),
-      onDrop: (count) => {
-        this.metrics.metricPointsDropped.inc(count);
-        this.logger.warn({ count }, 'metric buffer full: points dropped');
-      },
-      onError: (error) => this.logger.error({ err: error }, 'metric write failed after retries'),
-      onStored: (steps) => this.notifier.stored(steps),
-    });
+    this.sink = createRunSink(deps.store.metrics, this.options, this.metrics, this.notifier, this.logger);
   }
 
   /** Compiled options, for logs and tests. */
@@ -203,24 +192,11 @@ export class RunScheduler {
       e.stopReason = 'shutdown';
       e.signal(Control.suspend);
     }
-    const all = Promise.all(running.map((e) => e.settled));
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = await Promise.race([
-      all.then(() => false),
-      new Promise<boolean>((resolve) => {
-        timer = setTimeout(() => resolve(true), this.options.shutdownGraceMs);
-      }),
-    ]);
-    clearTimeout(timer);
-    if (timedOut) {
-      const late = running.filter((e) => this.executions.has(e.run.id));
-      this.logger.warn(
-        { runs: late.map((e) => e.run.id) },
-        'shutdown grace exceeded: killing training threads',
-      );
-      await Promise.all(late.map((e) => e.kill()));
-    }
-    await all;
+    await drainExecutions(running, {
+      graceMs: this.options.shutdownGraceMs,
+      isActive: (e) => this.executions.has(e.run.id),
+      logger: this.logger,
+    });
     await this.sink
       .close()
       .catch((error: unknown) => this.logger.error({ err: error }, 'final metric flush failed'));
@@ -269,9 +245,7 @@ export class RunScheduler {
     const { owner } = this.options;
     try {
       if (run.cancelRequested) {
-        const ended = await this.store.runs.finish(run.id, owner, 'CANCELLED', null);
-        this.hub.publishStatus(run.id, ended.status, ended.error);
-        this.notifier.finished(run.id, ended.status);
+        await this.endUnstarted(run, 'CANCELLED', null);
         return;
       }
       // Queued under another policy or with data gone since: fail it here, not in a worker.
@@ -310,14 +284,19 @@ export class RunScheduler {
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       this.logger.error({ runId: run.id, err: error }, 'could not start the run');
-      const ended = await this.store.runs
-        .finish(run.id, owner, 'FAILED', `could not start: ${reason}`)
-        .catch(() => null);
-      if (ended !== null) {
-        this.hub.publishStatus(run.id, ended.status, ended.error);
-        this.notifier.finished(run.id, ended.status);
-      }
+      await this.endUnstarted(run, 'FAILED', `could not start: ${reason}`).catch(() => undefined);
     }
+  }
+
+  /** Ends a claimed run that never reached a worker, and tells watchers and the other replicas. */
+  private async endUnstarted(
+    run: RunRecord,
+    status: 'CANCELLED' | 'FAILED',
+    error: string | null,
+  ): Promise<void> {
+    const ended = await this.store.runs.finish(run.id, this.options.owner, status, error);
+    this.hub.publishStatus(run.id, ended.status, ended.error);
+    this.notifier.finished(run.id, ended.status);
   }
 
   private async renewLeases(): Promise<void> {
