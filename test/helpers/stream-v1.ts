@@ -117,3 +117,48 @@ export function loadV1Fixture(fixture: V1Fixture): {
     expected: JSON.parse(file('.expected.json').toString('utf8')) as V1Expected,
   };
 }
+
+/**
+ * Tensor digests in a form two processes agree on: model tensors by name, the optimizer's slots in
+ * order. Slot names embed tfjs's process-wide variable counter (`dense0/…` in one process,
+ * `dense3/…` after other models were built), which is not part of the run.
+ */
+export function comparableDigests(digests: Readonly<Record<string, string>>): {
+  readonly model: Record<string, string>;
+  readonly optimizer: string[];
+} {
+  const entries = Object.entries(digests);
+  return {
+    model: Object.fromEntries(entries.filter(([name]) => name.startsWith('model/'))),
+    optimizer: entries.filter(([name]) => name.startsWith('optimizer/')).map(([, digest]) => digest),
+  };
+}
+
+type Point = readonly [step: number, name: string, value: number];
+
+/**
+ * Compares a metric history with a recorded one, point by point: the same (step, name) keys, and
+ * each value exactly one the recording has for its key. The recording is the live stream of
+ * cab56fc, which carried `neural_gpu`'s `curriculum_length` twice at evaluated steps (once from
+ * `trainStep`, once from `evaluate`); the store keeps one of them, and so may a later live stream.
+ */
+export function historyDifferences(actual: readonly Point[], recorded: readonly Point[]): string[] {
+  const group = (points: readonly Point[]) => {
+    const out = new Map<string, number[]>();
+    for (const [step, name, value] of points) {
+      const key = `${name}@${step}`;
+      out.set(key, [...(out.get(key) ?? []), value]);
+    }
+    return out;
+  };
+  const [got, want] = [group(actual), group(recorded)];
+  const differences: string[] = [];
+  for (const key of want.keys()) if (!got.has(key)) differences.push(`${key}: missing`);
+  for (const [key, values] of got) {
+    const allowed = want.get(key) ?? [];
+    for (const value of values)
+      if (!allowed.some((v) => Object.is(v, value)))
+        differences.push(`${key}: got ${value}, recorded ${allowed.join(' or ') || 'nothing'}`);
+  }
+  return differences;
+}
