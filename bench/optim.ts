@@ -17,15 +17,14 @@
 import os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
+import { noiseStreams, streamFor } from '../src/core/index.js';
 import {
   addGradientNoise,
   addScaledNormals,
   addScaledNormalsBoxMuller,
   createNoisyOptimizer,
   globalNorm,
-  noiseStreams,
   standardNormals,
-  streamFor,
 } from '../src/optim/index.js';
 import { addScaledNormalsJs } from '../test/helpers/ziggurat-reference.js';
 import { describeRatios, median } from './lib/stats.js';

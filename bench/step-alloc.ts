@@ -11,6 +11,7 @@
 import { Session } from 'node:inspector/promises';
 import { parseArgs } from 'node:util';
 import { selectBackend } from '../src/backend/index.js';
+import { CURRENT_STREAM_VERSION, runStreams } from '../src/core/index.js';
 import { ANY_DATA_DIR } from '../src/data/index.js';
 import { createInnerOptimizer, createNoisyOptimizer } from '../src/optim/index.js';
 import { readMetrics } from '../src/runs/worker/state.js';
@@ -40,7 +41,7 @@ const optimizer = createNoisyOptimizer(createInnerOptimizer({ kind: 'sgd', learn
   overwriteGradients: true,
 });
 const session = await mlpTrainer.create(config, {
-  seed: 1,
+  streams: runStreams(1, CURRENT_STREAM_VERSION),
   optimizer,
   backend: backend.name,
   dataRoots: ANY_DATA_DIR,

@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { ANY_DATA_DIR } from '../../src/data/index.js';
 import '@tensorflow/tfjs-backend-wasm';
+import { CURRENT_STREAM_VERSION, runStreams } from '../../src/core/index.js';
 import { createInnerOptimizer, createNoisyOptimizer } from '../../src/optim/index.js';
 import { mlpTrainer } from '../../src/trainers/mlp/index.js';
 
@@ -17,7 +18,7 @@ const optimizer = createNoisyOptimizer(createInnerOptimizer({ kind: 'sgd', learn
   overwriteGradients: true,
 });
 const session = await mlpTrainer.create(config, {
-  seed: 1,
+  streams: runStreams(1, CURRENT_STREAM_VERSION),
   optimizer,
   backend: 'wasm',
   dataRoots: ANY_DATA_DIR,

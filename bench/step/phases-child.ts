@@ -18,7 +18,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { type BackendPreference, selectBackend } from '../../src/backend/index.js';
-import { rng } from '../../src/core/index.js';
+import { CURRENT_STREAM_VERSION, keyedStream, runStreams } from '../../src/core/index.js';
 import { createInnerOptimizer, createNoisyOptimizer } from '../../src/optim/index.js';
 import type { DenseGradientPath } from '../../src/trainers/shared/dense-layer.js';
 import { DenseNet } from '../../src/trainers/shared/dense-net.js';
@@ -30,7 +30,7 @@ const [backend, rounds, calls] = [
 ];
 await selectBackend(backend as BackendPreference);
 
-const r = rng([20161104, 1, 1]);
+const r = keyedStream([20161104, 1, 1]);
 const x = tf.tensor2d(
   Float32Array.from({ length: 100 * 784 }, () => r.uniform()),
   [100, 784],
@@ -52,7 +52,7 @@ function parts(path: DenseGradientPath): Part[] {
   const net = new DenseNet({
     sizes: [784, ...Array<number>(20).fill(50), 10],
     init: 'simple',
-    seed: 1,
+    streams: runStreams(1, CURRENT_STREAM_VERSION),
     gradient: path,
   });
   const loss = () => tf.losses.softmaxCrossEntropy(y, net.logits(x)) as tf.Scalar;

@@ -20,7 +20,7 @@
 import { createInterface } from 'node:readline';
 import * as tf from '@tensorflow/tfjs';
 import { type BackendPreference, selectBackend } from '../../src/backend/index.js';
-import type { NoiseGenerator } from '../../src/core/index.js';
+import { CURRENT_STREAM_VERSION, type NoiseGenerator, runStreams } from '../../src/core/index.js';
 import { ANY_DATA_DIR } from '../../src/data/index.js';
 import { createInnerOptimizer, createNoisyOptimizer, type NoisyOptimizer } from '../../src/optim/index.js';
 import { readMetrics } from '../../src/runs/worker/state.js';
@@ -66,7 +66,7 @@ async function createArms(backend: string): Promise<Map<string, Arm>> {
   ] as const) {
     const optimizer = optimizerFor(eta, overwrite, generator);
     const session = await mlpTrainer.create(config, {
-      seed: SEED,
+      streams: runStreams(SEED, CURRENT_STREAM_VERSION),
       optimizer,
       backend,
       dataRoots: ANY_DATA_DIR,
@@ -80,7 +80,7 @@ async function createArms(backend: string): Promise<Map<string, Arm>> {
   const net = new DenseNet({
     sizes: [data.train.features, ...Array.from({ length: config.depth }, () => config.width), data.classes],
     init: config.init,
-    seed: SEED,
+    streams: runStreams(SEED, CURRENT_STREAM_VERSION),
     gradient: other,
   });
   const session = new ClassifierSession({
@@ -88,7 +88,7 @@ async function createArms(backend: string): Promise<Map<string, Arm>> {
     data,
     batchSize: config.batchSize,
     dropoutRate: config.dropoutRate,
-    seed: SEED,
+    streams: runStreams(SEED, CURRENT_STREAM_VERSION),
     optimizer,
   });
   arms.set(`noisy-${other}-grad`, { session, optimizer, step: 0 });

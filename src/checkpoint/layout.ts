@@ -4,6 +4,8 @@ import {
   NOISE_GENERATORS,
   type NoiseGenerator,
   type RunSpec,
+  STREAM_VERSIONS,
+  type StreamVersion,
   storedRunSpec,
 } from '../core/index.js';
 import {
@@ -30,6 +32,8 @@ import { fromLittleEndianBytes, toLittleEndianBytes } from './typed-arrays.js';
  * - `noise_state`: JSON `{step, seed, skipped, generator}` of the noisy optimizer (paper §3: t and the
  *   stream seed; `generator` the stream it drew from, absent in files written before it existed, which
  *   all drew from the `ziggurat`);
+ * - `stream_version`: the version of the random streams the trainer drew from (`core/random.ts`),
+ *   absent in files written before versions existed, which all drew from version 1;
  * - `trainer_meta`: JSON of the trainer's extra state (curriculum level, data cursor);
  * - `run_spec`: JSON of the {@link RunSpec}, so the file alone says how it was trained.
  */
@@ -65,6 +69,8 @@ export interface CheckpointContents {
   readonly backend: string;
   readonly spec: RunSpec;
   readonly noise: NoiseState;
+  /** The stream version the trainer actually drew from (not what the spec asked for). */
+  readonly streamVersion: StreamVersion;
   readonly trainerMeta: Readonly<Record<string, unknown>>;
   readonly model: readonly CheckpointTensor[];
   readonly optimizer: readonly CheckpointTensor[];
@@ -107,6 +113,7 @@ export function encodeCheckpoint(c: CheckpointContents): EncodedCheckpoint {
     backend: c.backend,
     step: String(c.step),
     noise_state: JSON.stringify(c.noise),
+    stream_version: String(c.streamVersion),
     trainer_meta: JSON.stringify(c.trainerMeta),
     run_spec: JSON.stringify(c.spec),
   });
@@ -118,6 +125,15 @@ function noiseGenerator(value: unknown): NoiseGenerator {
   const found = NOISE_GENERATORS.find((g) => g === value);
   if (found === undefined) {
     throw fail(`noise_state.generator ${JSON.stringify(value)} is not one of ${NOISE_GENERATORS.join(', ')}`);
+  }
+  return found;
+}
+
+function streamVersion(value: string | undefined): StreamVersion {
+  if (value === undefined) return 1;
+  const found = STREAM_VERSIONS.find((v) => String(v) === value);
+  if (found === undefined) {
+    throw fail(`stream_version ${JSON.stringify(value)} is not one of ${STREAM_VERSIONS.join(', ')}`);
   }
   return found;
 }
@@ -192,6 +208,8 @@ export function decodeCheckpoint(bytes: Uint8Array): CheckpointContents {
       skipped: nonNegativeInteger(noise.skipped, 'noise_state.skipped'),
       generator: noiseGenerator(noise.generator),
     },
+    // Files from before stream versions name none: they drew from version 1.
+    streamVersion: streamVersion(metadata.stream_version),
     trainerMeta: parseJsonObject(metadata, 'trainer_meta'),
     model,
     optimizer,

@@ -28,5 +28,18 @@ export {
   SCHEDULES,
   type Schedule,
 } from './optimizer-types.js';
-export { hashKey, Rng, rng, Stream } from './random.js';
+export {
+  CURRENT_STREAM_VERSION,
+  DATASET_STREAM_VERSION,
+  NOISE_LANE,
+  noiseStreams,
+  type RunStreams,
+  runStreams,
+  STREAM_VERSIONS,
+  Stream,
+  type StreamPurpose,
+  type StreamVersion,
+  streamFor,
+} from './random.js';
+export { keyedStream, mix32, Sfc32, words } from './sfc32.js';
 export { type MetricPoint, type RunSpec, type RunStatus, storedRunSpec, TERMINAL_STATUSES } from './spec.js';

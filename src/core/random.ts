@@ -1,16 +1,39 @@
+import { keyedStream, Sfc32, words } from './sfc32.js';
+
 /**
- * Seeded random streams for trainers.
+ * The random streams of a run: data order, weight initialisation, dropout masks, synthetic data
+ * and the optimizer's noise. One generator ({@link Sfc32}) and, from stream version 2, one key hash
+ * ({@link keyedStream}) serve them all.
  *
- * Every random quantity of a session (initialisation, data order, dropout masks, synthetic data)
- * comes from a stream keyed by `(seed, stream, ...indices)`, e.g. `(seed, Stream.dropout, step,
- * layer)`. A key fully determines its stream, so the value at step `s` can be recomputed from
- * scratch after a resume without replaying steps `0..s-1`. Nothing here reads `Math.random`.
+ * Every stream is keyed by `(seed, purpose, ...indices)`, e.g. `(seed, Stream.dropout, step,
+ * layer)`, so the value at step `s` can be recomputed after a resume without replaying steps
+ * `0..s-1`, and a run's whole random state is its seed and step.
  *
- * Keys are hashed with the MurmurHash3 32-bit finaliser; the stream itself is Chris Doty-Humphrey's
- * SFC32 generator (128-bit state), which passes PractRand far beyond what a trainer draws.
+ * Stream versions. A run's spec names the version of the streams it draws from
+ * (`RunSpec.streamVersion`), and its checkpoints record it, so a run goes on drawing the numbers
+ * it started with, whatever the code's current version:
+ * - 1: runs stored before versions existed. Trainer and data streams hash their key with the
+ *   MurmurHash3 finaliser into one word (`legacyKeyedStream`), and the `neural_gpu` trainer keeps
+ *   its own dropout comparison and cross-entropy (see `trainers/shared/dropout.ts`, `loss.ts`).
+ * - 2: every stream hashes its key with {@link keyedStream}, the noise's hash; one dropout and one
+ *   cross-entropy for every trainer.
+ * The noise streams ({@link streamFor}) are the same in both versions.
  */
 
-/** Stream identifiers, so two purposes never share random numbers for the same seed and step. */
+/** Versions of the random streams; see the module docstring. */
+export type StreamVersion = 1 | 2;
+export const STREAM_VERSIONS: readonly StreamVersion[] = [1, 2];
+/** The version of new runs. */
+export const CURRENT_STREAM_VERSION: StreamVersion = 2;
+
+/**
+ * The stream version of datasets defined by a stream (the MNIST split, the smoke trainer's blobs).
+ * A dataset is part of the task, not of a run's randomness: it stays on version 1, so runs of every
+ * version train and test on the same data and their results compare.
+ */
+export const DATASET_STREAM_VERSION: StreamVersion = 1;
+
+/** Stream purposes, so two uses never share random numbers for the same seed and indices. */
 export const Stream = {
   init: 1,
   dataOrder: 2,
@@ -18,7 +41,42 @@ export const Stream = {
   syntheticData: 4,
   dataSplit: 5,
 } as const;
+export type StreamPurpose = (typeof Stream)[keyof typeof Stream];
 
+/** The streams of one seed in one version; hand trainers this, never the bare seed. */
+export interface RunStreams {
+  readonly seed: number;
+  readonly version: StreamVersion;
+  /**
+   * A fresh generator at the start of the stream `(seed, purpose, ...indices)`. Indices are safe
+   * integers (a step, a layer, an epoch, a length).
+   */
+  stream(purpose: StreamPurpose, ...indices: number[]): Sfc32;
+}
+
+/**
+ * Tags version-2 purposes ("run\0" + purpose). A version-2 key is [seed lo, seed hi, tag, then two
+ * words per index]: an odd number of words, so it never equals a noise key (six words).
+ */
+const PURPOSE_TAG = 0x72756e00;
+
+/** The streams of `seed` in `version`. */
+export function runStreams(seed: number, version: StreamVersion): RunStreams {
+  if (version === 1) {
+    return { seed, version, stream: (purpose, ...indices) => legacyKeyedStream([seed, purpose, ...indices]) };
+  }
+  return {
+    seed,
+    version,
+    stream(purpose, ...indices) {
+      const key = [...words(seed), PURPOSE_TAG | purpose];
+      for (const index of indices) key.push(...words(index));
+      return keyedStream(key);
+    },
+  };
+}
+
+/** MurmurHash3's 32-bit finaliser, the key hash of version 1. */
 function fmix32(h: number): number {
   let x = h >>> 0;
   x ^= x >>> 16;
@@ -30,10 +88,11 @@ function fmix32(h: number): number {
 }
 
 /**
- * Hashes a key of numbers into one 32-bit word. Each part may be any finite number: integers up
- * to 2^53 are folded exactly (low and high 32-bit halves), so seeds above 2^32 stay distinct.
+ * Version 1's stream of a key of numbers: the key folded into one word (integers up to 2^53 fold
+ * exactly, low and high 32-bit halves), three state words derived from it and the counter at 1,
+ * then the same 12-output warm-up. Kept only so runs stored before versions replay bit for bit.
  */
-export function hashKey(parts: readonly number[]): number {
+function legacyKeyedStream(parts: readonly number[]): Sfc32 {
   let h = 0x9e3779b9;
   for (const part of parts) {
     const lo = part >>> 0;
@@ -41,87 +100,27 @@ export function hashKey(parts: readonly number[]): number {
     h = fmix32(h ^ fmix32(lo + 0x7f4a7c15));
     h = fmix32(h ^ fmix32(hi + 0x2545f491));
   }
-  return h;
+  const rng = new Sfc32(fmix32(h ^ 0x243f6a88), fmix32(h ^ 0x85a308d3), fmix32(h ^ 0x13198a2e), 1);
+  for (let i = 0; i < 12; i += 1) rng.next();
+  return rng;
 }
 
-/** A deterministic pseudo-random stream; create one with {@link rng}. */
-export class Rng {
-  #a: number;
-  #b: number;
-  #c: number;
-  #d: number;
-  /** The second Box–Muller output, kept for the next `normal()` call. */
-  #spareNormal: number | undefined;
-
-  constructor(key: readonly number[]) {
-    const h = hashKey(key);
-    this.#a = fmix32(h ^ 0x243f6a88);
-    this.#b = fmix32(h ^ 0x85a308d3);
-    this.#c = fmix32(h ^ 0x13198a2e);
-    this.#d = 1;
-    // SFC32's recommended warm-up: the first outputs of a fresh state are correlated with it.
-    for (let i = 0; i < 12; i += 1) this.uint32();
-  }
-
-  /** A uniform integer in [0, 2^32). */
-  uint32(): number {
-    const t = (((this.#a + this.#b) >>> 0) + this.#d) >>> 0;
-    this.#d = (this.#d + 1) >>> 0;
-    this.#a = this.#b ^ (this.#b >>> 9);
-    this.#b = (this.#c + (this.#c << 3)) >>> 0;
-    this.#c = ((this.#c << 21) | (this.#c >>> 11)) >>> 0;
-    this.#c = (this.#c + t) >>> 0;
-    return t;
-  }
-
-  /** A uniform number in [0, 1) with 32 bits of resolution. */
-  uniform(): number {
-    return this.uint32() / 0x1_0000_0000;
-  }
-
-  /** A uniform integer in [0, n), without modulo bias. `n` must be an integer in [1, 2^32]. */
-  below(n: number): number {
-    const limit = 0x1_0000_0000 - (0x1_0000_0000 % n);
-    let x = this.uint32();
-    while (x >= limit) x = this.uint32();
-    return x % n;
-  }
-
-  /** A standard normal sample (Box–Muller; the second value of each pair is kept for the next call). */
-  normal(): number {
-    if (this.#spareNormal !== undefined) {
-      const spare = this.#spareNormal;
-      this.#spareNormal = undefined;
-      return spare;
-    }
-    // 1 - uniform() lies in (0, 1], so the logarithm is finite.
-    const radius = Math.sqrt(-2 * Math.log(1 - this.uniform()));
-    const angle = 2 * Math.PI * this.uniform();
-    this.#spareNormal = radius * Math.sin(angle);
-    return radius * Math.cos(angle);
-  }
-
-  /** Fills `out` with samples of N(mean, std²) and returns it. */
-  fillNormal(out: Float32Array, mean: number, std: number): Float32Array {
-    for (let i = 0; i < out.length; i += 1) out[i] = mean + std * this.normal();
-    return out;
-  }
-
-  /** A uniformly random permutation of 0..n-1 (Fisher–Yates). */
-  permutation(n: number): Int32Array {
-    const out = new Int32Array(n);
-    for (let i = 0; i < n; i += 1) out[i] = i;
-    for (let i = n - 1; i > 0; i -= 1) {
-      const j = this.below(i + 1);
-      const tmp = out[i] as number;
-      out[i] = out[j] as number;
-      out[j] = tmp;
-    }
-    return out;
-  }
+/**
+ * The noise generator for (seed, step, index, lane), in every stream version. All are safe
+ * integers (step, index, lane >= 0). Lanes from {@link NOISE_LANE} up are the gradient noise's.
+ */
+export function streamFor(seed: number, step: number, index: number, lane = 0): Sfc32 {
+  return keyedStream([...words(seed), ...words(step), index >>> 0, lane >>> 0]);
 }
 
-/** The stream for a key, e.g. `rng([seed, Stream.init, layer])`. */
-export function rng(key: readonly number[]): Rng {
-  return new Rng(key);
+/** The first of the three lanes reserved for the gradient noise (an arbitrary tag, "noi\0"). */
+export const NOISE_LANE = 0x6e6f6900;
+
+/**
+ * The three generators (lanes NOISE_LANE + 0, 1, 2) that produce the `ziggurat` noise of tensor
+ * `index` at optimizer step `step` (see `optim/gaussian.ts` for what each lane draws). The
+ * `box-muller` kernel seeds its own lanes with the same hash in WebAssembly (`optim/box-muller.wat`).
+ */
+export function noiseStreams(seed: number, step: number, index: number): [Sfc32, Sfc32, Sfc32] {
+  return [0, 1, 2].map((k) => streamFor(seed, step, index, NOISE_LANE + k)) as [Sfc32, Sfc32, Sfc32];
 }

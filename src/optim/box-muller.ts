@@ -1,5 +1,5 @@
+import { words } from '../core/index.js';
 import { bytes as boxMullerWasm } from '../generated/wasm/box-muller.js';
-import { words } from './random.js';
 import { checkOutAndBase } from './views.js';
 import { instantiateKernel } from './wasm-kernel.js';
 

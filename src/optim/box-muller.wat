@@ -21,7 +21,7 @@
 (module
   (memory (export "memory") 2)
 
-  ;; A 32-bit finaliser with full avalanche, per lane (random.ts's mix32).
+  ;; A 32-bit finaliser with full avalanche, per lane (core/sfc32.ts's mix32).
   (func $mix (param $h v128) (result v128)
     (local.set $h (v128.xor (local.get $h) (i32x4.shr_u (local.get $h) (i32.const 16))))
     (local.set $h (i32x4.mul (local.get $h) (v128.const i32x4 0x7feb352d 0x7feb352d 0x7feb352d 0x7feb352d)))
@@ -35,7 +35,7 @@
                           (v128.const i32x4 0x632be5ab 0x632be5ab 0x632be5ab 0x632be5ab))))
 
   ;; State word $w (0-3) of the four lanes: the hash of the key, started from a value distinct per
-  ;; (word, lane) and tagged "bm2" so these streams differ from every random.ts stream of the seed.
+  ;; (word, lane) and tagged "bm2" so these streams differ from every stream of core/random.ts for the seed.
   (func $stateWord (param $w i32) (param $k0 i32) (param $k1 i32) (param $k2 i32) (param $k3 i32)
                    (param $k4 i32) (result v128)
     (local $h v128)
@@ -50,7 +50,7 @@
     (call $absorb (local.get $h) (local.get $k4)))
 
   ;; Seeds the four lanes for the key (seed low and high words, step low and high words, tensor
-  ;; index), then discards 12 outputs so the hashed words mix fully (as random.ts's streamFor).
+  ;; index), then discards 12 outputs so the hashed words mix fully (as core/sfc32.ts's keyedStream).
   (func (export "seed") (param $k0 i32) (param $k1 i32) (param $k2 i32) (param $k3 i32) (param $k4 i32)
     (local $a v128) (local $b v128) (local $c v128) (local $d v128) (local $t v128) (local $i i32)
     (local.set $a (call $stateWord (i32.const 0) (local.get $k0) (local.get $k1) (local.get $k2) (local.get $k3) (local.get $k4)))

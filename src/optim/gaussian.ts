@@ -1,5 +1,5 @@
+import type { Sfc32 } from '../core/index.js';
 import { bytes as zigguratWasm } from '../generated/wasm/ziggurat.js';
-import type { Sfc32 } from './random.js';
 import { checkOutAndBase } from './views.js';
 import { instantiateKernel } from './wasm-kernel.js';
 

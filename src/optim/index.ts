@@ -27,7 +27,6 @@ export {
   type NoiseOptions,
   type NoiseSettings,
 } from './options.js';
-export { NOISE_LANE, noiseStreams, Sfc32, streamFor } from './random.js';
 export { noiseStd, noiseTick, noiseVariance, scheduledNoiseStd } from './schedule.js';
 export type { NamedTensor } from './slots.js';
 export {

@@ -1,8 +1,7 @@
-import type { NoiseGenerator } from '../core/index.js';
+import { type NoiseGenerator, noiseStreams } from '../core/index.js';
 import { addScaledNormalsBoxMuller } from './box-muller.js';
 import { addScaledNormals } from './gaussian.js';
 import { checkSeed, compileNoiseSettings, type NoiseSettings } from './options.js';
-import { noiseStreams } from './random.js';
 import { scheduledNoiseStd } from './schedule.js';
 import { type GradientTransformation, type HostTensors, mapHost } from './transform.js';
 

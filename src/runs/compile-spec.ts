@@ -1,4 +1,5 @@
 import {
+  CURRENT_STREAM_VERSION,
   type InnerOptimizerOptions,
   invalidArgument,
   LIMITS,
@@ -43,6 +44,7 @@ const DEFAULT_OPTIMIZER: InnerOptimizerOptions = { kind: 'sgd', learningRate: 0.
 
 /**
  * Validates a request and fills every default, producing the `RunSpec` that is stored and trained.
+ * A new run draws from the current stream version (`CURRENT_STREAM_VERSION`).
  * Throws `AppError('INVALID_ARGUMENT')` naming the field path (e.g. `noise.eta`, `mlp.depth`).
  * `dataRoots` bounds what a budget in epochs may read to count a data set's samples; the data
  * itself is checked by `preflightRuns` and again at every read in the worker.
@@ -74,6 +76,7 @@ export function compileRunSpec(request: RunRequest, dataRoots: DataRootPolicy): 
     noise,
     clip,
     seed,
+    streamVersion: CURRENT_STREAM_VERSION,
     maxSteps,
     evalEvery,
     checkpointEvery,

@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs';
-import type { InnerOptimizerOptions } from '../core/index.js';
+import type { InnerOptimizerOptions, RunStreams } from '../core/index.js';
 import type { DataRootPolicy } from '../data/index.js';
 import type { NoisyOptimizer } from '../optim/index.js';
 
@@ -18,8 +18,9 @@ import type { NoisyOptimizer } from '../optim/index.js';
  * and streams, stores and exports only that one.
  *
  * Reproducibility: everything random inside a session (data order, dropout masks, curriculum
- * samples, initialisation) must be a pure function of `context.seed` and the step index, so a
- * session restored with `importState` at step k continues exactly as an uninterrupted one.
+ * samples, initialisation) must come from `context.streams`, keyed by the step index (or a layer,
+ * an epoch), so a session restored with `importState` at step k continues exactly as an
+ * uninterrupted one, and a run stored with an older stream version goes on drawing its numbers.
  */
 export interface TrainerDefinition<C extends object = object> {
   /** The registry name clients use in `StartRunRequest.trainer`, e.g. `mlp`. */
@@ -64,8 +65,12 @@ export interface TrainerDefinition<C extends object = object> {
 
 /** What the runtime hands a trainer session. */
 export interface TrainerContext {
-  /** The run's seed. Derive every random stream from it (and the step), never from Math.random. */
-  readonly seed: number;
+  /**
+   * The run's random streams: its seed in the stream version of its spec. Draw every random number
+   * from them, never from Math.random or a seed of your own; `streams.version` is also what
+   * selects a version-1 run's own behaviours where the versions differ (dropout, loss).
+   */
+  readonly streams: RunStreams;
   /** The noisy optimizer the run asked for: clip → noise → inner optimizer (src/optim). */
   readonly optimizer: NoisyOptimizer;
   /** The tfjs backend in use, e.g. `wasm`. */

@@ -5,7 +5,7 @@
  * and then rounded is the correctly rounded float32 result, so Math.fround reproduces them exactly.)
  */
 
-import { mix32 } from '../../src/optim/random.js';
+import { mix32 } from '../../src/core/index.js';
 
 const f = Math.fround;
 const scratch = new DataView(new ArrayBuffer(4));
@@ -21,7 +21,7 @@ const fromBits = (b: number): number => {
 /** Lane `lane` (0–3) of the kernel's SFC32 generators for the key words. */
 function laneState(lane: number, key: readonly number[]): [number, number, number, number] {
   const state = [0, 1, 2, 3].map((w) => {
-    // The kernel's hash (box-muller.wat): random.ts's mix32 per lane, in signed 32-bit words.
+    // The kernel's hash (box-muller.wat): core/sfc32.ts's mix32 per lane, in signed 32-bit words.
     let h = mix32(Math.imul(0x626d3201 + lane + 4 * w, 0x9e3779b9)) | 0;
     for (const k of key) h = mix32(((h ^ k) + 0x632be5ab) | 0) | 0;
     return h;

@@ -14,6 +14,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { selectBackend } from '../../src/backend/index.js';
 import { decodeCheckpoint } from '../../src/checkpoint/index.js';
+import { ANY_DATA_DIR } from '../../src/data/index.js';
 import { compileRunSpec } from '../../src/runs/compile-spec.js';
 import { runJob } from '../../src/runs/worker/loop.js';
 import type { FromWorker } from '../../src/runs/worker/protocol.js';
@@ -40,14 +41,14 @@ async function main(): Promise<void> {
   if (!(await selectBackend('wasm'))) throw new Error('the wasm backend is unavailable');
   mkdirSync(outDir, { recursive: true });
   for (const fixture of V1_FIXTURES) {
-    const spec = compileRunSpec(fixture.request);
+    const spec = compileRunSpec(fixture.request, ANY_DATA_DIR);
     if ('streamVersion' in spec) {
       throw new Error('specs carry a streamVersion: check out cab56fc to record version-1 streams');
     }
     const messages: FromWorker[] = [];
     const outcome = await runJob(
       { runId: fixture.runId, attempt: 1, spec, control: new SharedArrayBuffer(4), checkpoint: null },
-      { backend: 'wasm', flushIntervalMs: 1_000_000, flushPoints: 1_000 },
+      { backend: 'wasm', flushIntervalMs: 1_000_000, flushPoints: 1_000, dataRoots: ANY_DATA_DIR },
       (message) => messages.push(message),
     );
     if (outcome.status !== 'COMPLETED') throw new Error(`${fixture.name}: ${JSON.stringify(outcome)}`);

@@ -1,5 +1,6 @@
+import type { Sfc32 } from '../../src/core/index.js';
 import { CELL_K, CELL_W, F, K, R, W } from '../../src/optim/gaussian.js';
-import type { NormalStreams, Sfc32 } from '../../src/optim/index.js';
+import type { NormalStreams } from '../../src/optim/index.js';
 
 /**
  * The exact ziggurat for the draw `first` in plain JavaScript (the slow path the kernel runs in

@@ -34,7 +34,7 @@ export const BINARY_INPUT_SYMBOLS = 5;
 export const BINARY_OUTPUT_CLASSES = 2;
 
 /**
- * The source of random bits. `Rng` of `src/trainers/shared` satisfies it; the caller keys it by
+ * The source of random bits. `Sfc32` of `src/core` satisfies it; the caller keys it by
  * `(seed, step)` so a batch can be regenerated from scratch after a resume.
  */
 export interface RandomWords {

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { MetricPoint } from '../../core/index.js';
+import { type MetricPoint, type RunStreams, runStreams } from '../../core/index.js';
 import type { DataRootPolicy } from '../../data/index.js';
 import { createInnerOptimizer, createNoisyOptimizer, type NoisyOptimizer } from '../../optim/index.js';
 import { getTrainer, type TrainerSession } from '../../trainers/index.js';
@@ -86,8 +86,10 @@ export async function runJob(job: RunJob, settings: LoopSettings, post: Post): P
       // Every trainer disposes its gradients right after the step (see NoiseOptions).
       overwriteGradients: true,
     });
+    // The version comes with the spec: a run draws from the streams it started with.
+    const streams = runStreams(spec.seed, spec.streamVersion);
     session = await trainer.create(spec.trainerConfig, {
-      seed: spec.seed,
+      streams,
       optimizer,
       backend: settings.backend,
       dataRoots: settings.dataRoots,
@@ -102,7 +104,7 @@ export async function runJob(job: RunJob, settings: LoopSettings, post: Post): P
       backend: settings.backend,
       checkpointBackend: restored?.backend ?? null,
     });
-    outcome = await train(job, settings, session, optimizer, step, post, (s) => {
+    outcome = await train(job, settings, { session, optimizer, streams }, step, post, (s) => {
       step = s;
     });
   } catch (error) {
@@ -119,19 +121,23 @@ export async function runJob(job: RunJob, settings: LoopSettings, post: Post): P
 async function train(
   job: RunJob,
   settings: LoopSettings,
-  session: TrainerSession,
-  optimizer: NoisyOptimizer,
+  attempt: {
+    readonly session: TrainerSession;
+    readonly optimizer: NoisyOptimizer;
+    readonly streams: RunStreams;
+  },
   startStep: number,
   post: Post,
   progress: (step: number) => void,
 ): Promise<RunOutcome> {
   const { runId, spec } = job;
+  const { session, optimizer } = attempt;
   const control = new Int32Array(job.control);
   const batcher = new PointBatcher(runId, post, settings);
   let checkpointed = startStep;
   const checkpoint = (step: number): void => {
     batcher.flush(step);
-    const file = captureCheckpoint({ runId, step, spec, backend: settings.backend, session, optimizer });
+    const file = captureCheckpoint({ runId, step, spec, backend: settings.backend, ...attempt });
     post({ type: 'checkpoint', runId, step, ...file }, [file.bytes.buffer as ArrayBuffer]);
     checkpointed = step;
   };

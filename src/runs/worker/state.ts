@@ -7,7 +7,7 @@ import {
   restoreTensor,
   snapshotTensors,
 } from '../../checkpoint/index.js';
-import type { RunSpec } from '../../core/index.js';
+import type { RunSpec, RunStreams } from '../../core/index.js';
 import { AppError } from '../../core/index.js';
 import type { NoisyOptimizer } from '../../optim/index.js';
 import type { MetricValue, TrainerSession } from '../../trainers/index.js';
@@ -25,6 +25,8 @@ export function captureCheckpoint(input: {
   readonly backend: string;
   readonly session: TrainerSession;
   readonly optimizer: NoisyOptimizer;
+  /** The streams the session draws from. */
+  readonly streams: RunStreams;
 }): EncodedCheckpoint {
   const trainer = input.session.exportState();
   // exportState's inner tensors are new copies owned by us; the trainer's are its live weights.
@@ -41,6 +43,7 @@ export function captureCheckpoint(input: {
         skipped: optimizerState.skipped,
         generator: input.optimizer.options.generator,
       },
+      streamVersion: input.streams.version,
       trainerMeta: trainer.meta,
       model: snapshotTensors(trainer.tensors),
       optimizer: snapshotTensors(optimizerState.inner),
@@ -52,8 +55,8 @@ export function captureCheckpoint(input: {
 
 /**
  * Decodes a checkpoint of this run and loads it into the session and optimizer. Throws
- * FAILED_PRECONDITION when it was written for another trainer, seed or noise generator, or past the
- * budget.
+ * FAILED_PRECONDITION when it was written for another trainer, seed, noise generator or stream
+ * version, or past the budget.
  */
 export function restoreCheckpoint(
   bytes: Uint8Array,
@@ -68,13 +71,16 @@ export function restoreCheckpoint(
     // What the optimizer drew from, not the spec's word for it: a replica older than the field
     // trained every run with the ziggurat, whatever a newer replica had put in its spec.
     contents.noise.generator !== spec.noise.generator ||
+    // Likewise: a replica older than stream versions drew every run's numbers from version 1.
+    contents.streamVersion !== spec.streamVersion ||
     contents.step > spec.maxSteps
   ) {
     throw new AppError(
       'FAILED_PRECONDITION',
       `checkpoint at step ${contents.step} (trainer ${contents.spec.trainer}, seed ${contents.spec.seed}, noise generator ` +
-        `${contents.noise.generator}) does not belong to this run (trainer ${spec.trainer}, seed ${spec.seed}, ` +
-        `noise generator ${spec.noise.generator}, maxSteps ${spec.maxSteps})`,
+        `${contents.noise.generator}, stream version ${contents.streamVersion}) does not belong to this run ` +
+        `(trainer ${spec.trainer}, seed ${spec.seed}, noise generator ${spec.noise.generator}, ` +
+        `stream version ${spec.streamVersion}, maxSteps ${spec.maxSteps})`,
     );
   }
   const model = contents.model.map((t) => ({ name: t.name, tensor: restoreTensor(t) }));

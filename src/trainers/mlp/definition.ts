@@ -42,14 +42,14 @@ export const mlpTrainer: TrainerDefinition<MlpConfig> = {
     const net = new DenseNet({
       sizes: [data.train.features, ...Array.from({ length: config.depth }, () => config.width), data.classes],
       init: config.init,
-      seed: context.seed,
+      streams: context.streams,
     });
     return new ClassifierSession({
       net,
       data,
       batchSize: config.batchSize,
       dropoutRate: config.dropoutRate,
-      seed: context.seed,
+      streams: context.streams,
       optimizer: context.optimizer,
     });
   },

@@ -1,4 +1,4 @@
-import type { Rng } from '../../core/index.js';
+import type { Sfc32 } from '../../core/index.js';
 import { failedPrecondition } from '../../core/index.js';
 
 /**
@@ -32,7 +32,7 @@ export function initialCurriculum(options: CurriculumOptions): CurriculumState {
 }
 
 /** The operand length of one training batch, drawn from `random`. */
-export function sampleTrainLength(state: CurriculumState, random: Rng): number {
+export function sampleTrainLength(state: CurriculumState, random: Sfc32): number {
   if (random.uniform() < 0.5) return state.length;
   return 1 + random.below(state.length);
 }

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { rng, Stream } from '../../core/index.js';
+import { type RunStreams, type Sfc32, Stream } from '../../core/index.js';
 import { BINARY_INPUT_SYMBOLS, BINARY_OUTPUT_CLASSES } from '../../data/tasks/index.js';
 import { convSame } from './conv.js';
 
@@ -39,7 +39,7 @@ interface CgruParams {
  * Training-time dropout multiplies the candidate `tanh(…)` by a mask given per layer (see
  * `step`), so it perturbs the proposed update but never erases the carried state.
  *
- * Initialisation, a pure function of the seed: kernels uniform with variance 1/fan-in, gate biases
+ * Initialisation, a pure function of the run's streams: kernels uniform with variance 1/fan-in, gate biases
  * 1 (gates start keeping the state, which helps the gradient through many steps), candidate and
  * output biases 0, embedding uniform in [−1, 1].
  */
@@ -56,14 +56,14 @@ export class NeuralGpuModel {
    */
   readonly namedVariables: ReadonlyArray<{ readonly name: string; readonly variable: tf.Variable }>;
 
-  constructor(shape: NeuralGpuShape, seed: number) {
+  constructor(shape: NeuralGpuShape, streams: RunStreams) {
     this.shape = shape;
     const { maps, layers, kernelWidth, kernelHeight } = shape;
     const fanIn = kernelWidth * kernelHeight * maps;
     let index = 0;
     // Each parameter has its own stream, so adding a layer does not change the others' values.
     const uniform = <R extends tf.Rank>(shapeOf: number[], limit: number) =>
-      own(uniformTensor(shapeOf, limit, [seed, Stream.init, index++]) as tf.Tensor<R>);
+      own(uniformTensor(shapeOf, limit, streams.stream(Stream.init, index++)) as tf.Tensor<R>);
     const constant = (size: number, value: number) => own(tf.fill([size], value) as tf.Tensor1D);
     this.#embedding = uniform<tf.Rank.R2>([BINARY_INPUT_SYMBOLS, maps], 1);
     const cgru: CgruParams[] = [];
@@ -203,9 +203,8 @@ function own<R extends tf.Rank>(initial: tf.Tensor<R>): tf.Variable<R> {
   return variable;
 }
 
-function uniformTensor(shape: number[], limit: number, key: readonly number[]): tf.Tensor {
+function uniformTensor(shape: number[], limit: number, stream: Sfc32): tf.Tensor {
   const values = new Float32Array(shape.reduce((a, b) => a * b, 1));
-  const stream = rng(key);
   for (let i = 0; i < values.length; i += 1) values[i] = (2 * stream.uniform() - 1) * limit;
   return tf.tensor(values, shape);
 }

@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
-import { failedPrecondition, rng, Stream } from '../../core/index.js';
+import { failedPrecondition, Stream } from '../../core/index.js';
 import { type BinaryBatch, binaryBatch } from '../../data/tasks/index.js';
+import { dropoutMask } from '../shared/dropout.js';
+import { softmaxCrossEntropy } from '../shared/metrics.js';
 import type { MetricValue, TrainerContext, TrainerSession, TrainerState } from '../types.js';
 import { type BatchGradients, batchGradients, type LossHead } from './bptt.js';
 import type { NeuralGpuConfig } from './config.js';
@@ -27,10 +29,13 @@ export function testMetricNames(length: number): { readonly bitError: string; re
 }
 
 /**
- * One Neural GPU training session (paper §4.5). Step `k` is a pure function of the seed, `k`, the
- * weights, the optimizer state and the curriculum state: its operand length comes from stream
- * `(seed, dataOrder, k)`, its examples from `(seed, syntheticData, k)`, its dropout masks from
- * `(seed, dropout, k, layer)`. Evaluation sets are fixed per length: `(seed, dataSplit, length)`.
+ * One Neural GPU training session (paper §4.5). Step `k` is a pure function of the run's streams,
+ * `k`, the weights, the optimizer state and the curriculum state: its operand length comes from
+ * stream `(dataOrder, k)`, its examples from `(syntheticData, k)`, its dropout masks from
+ * `(dropout, k, layer)`. Evaluation sets are fixed per length: `(dataSplit, length)`.
+ *
+ * Version-1 runs (`context.streams.version`) keep this trainer's own dropout comparison and
+ * cross-entropy of before stream versions; version 2 uses the shared ones.
  */
 export class NeuralGpuSession implements TrainerSession {
   readonly #config: NeuralGpuConfig;
@@ -44,7 +49,7 @@ export class NeuralGpuSession implements TrainerSession {
   constructor(config: NeuralGpuConfig, context: TrainerContext) {
     this.#config = config;
     this.#context = context;
-    this.#model = new NeuralGpuModel(config, context.seed);
+    this.#model = new NeuralGpuModel(config, context.streams);
     this.#curriculumOptions = {
       start: config.curriculumStart,
       maxLength: config.maxTrainLength,
@@ -64,14 +69,14 @@ export class NeuralGpuSession implements TrainerSession {
   }
 
   trainStep(step: number): Record<string, MetricValue> {
-    const { seed } = this.#context;
+    const { streams } = this.#context;
     const frontier = this.#curriculum.length;
-    const length = sampleTrainLength(this.#curriculum, rng([seed, Stream.dataOrder, step]));
+    const length = sampleTrainLength(this.#curriculum, streams.stream(Stream.dataOrder, step));
     const batch = binaryBatch(
       this.#config.task,
       length,
       this.#config.batchSize,
-      rng([seed, Stream.syntheticData, step]),
+      streams.stream(Stream.syntheticData, step),
     );
     const masks = this.#dropoutMasks(batch, step);
     const inputs = tf.tensor2d(batch.inputs, [batch.batchSize, batch.inputWidth], 'int32');
@@ -117,7 +122,7 @@ export class NeuralGpuSession implements TrainerSession {
       this.#config.task,
       length,
       examples,
-      rng([this.#context.seed, Stream.dataSplit, length]),
+      this.#context.streams.stream(Stream.dataSplit, length),
     );
     let total = NO_DIGIT_ERRORS;
     for (let start = 0; start < examples; start += EVAL_CHUNK) {
@@ -180,14 +185,15 @@ export class NeuralGpuSession implements TrainerSession {
   /** Mean cross-entropy over the result digits, and argmax digits `[batch, targetWidth]`. */
   #head(batch: BinaryBatch): LossHead {
     const rows = batch.batchSize * batch.targetWidth;
+    const formula = this.#context.streams.version === 1 ? 'log-softmax' : 'fused';
     const resultLogits = (logits: tf.Tensor3D): tf.Tensor2D =>
       tf.reshape(tf.slice(logits, [0, 0, 0], [batch.batchSize, batch.targetWidth, -1]), [rows, -1]);
     return {
       loss: (logits) =>
         tf.tidy(() => {
           const flat = resultLogits(logits);
-          const labels = tf.oneHot(tf.tensor1d(batch.targets, 'int32'), flat.shape[1]);
-          return tf.neg(tf.mean(tf.sum(tf.mul(labels, tf.logSoftmax(flat)), 1))) as tf.Scalar;
+          const labels = tf.oneHot(tf.tensor1d(batch.targets, 'int32'), flat.shape[1]) as tf.Tensor2D;
+          return softmaxCrossEntropy(labels, flat, formula);
         }),
       predict: (logits) =>
         tf.tidy(() => tf.reshape(tf.argMax(resultLogits(logits), 1), [batch.batchSize, batch.targetWidth])),
@@ -198,16 +204,12 @@ export class NeuralGpuSession implements TrainerSession {
   #dropoutMasks(batch: BinaryBatch, step: number): tf.Tensor4D[] | null {
     const { dropoutRate, layers, height, maps } = this.#config;
     if (dropoutRate === 0) return null;
-    const keep = 1 - dropoutRate;
-    const shape: [number, number, number, number] = [batch.batchSize, batch.inputWidth, height, maps];
-    const size = shape[0] * shape[1] * shape[2] * shape[3];
-    const masks: tf.Tensor4D[] = [];
-    for (let layer = 0; layer < layers; layer += 1) {
-      const stream = rng([this.#context.seed, Stream.dropout, step, layer]);
-      const values = new Float32Array(size);
-      for (let i = 0; i < size; i += 1) values[i] = stream.uniform() < keep ? 1 / keep : 0;
-      masks.push(tf.tensor4d(values, shape));
-    }
-    return masks;
+    const { streams } = this.#context;
+    const shape = [batch.batchSize, batch.inputWidth, height, maps];
+    const comparison = streams.version === 1 ? 'keep-if-below-keep' : 'drop-if-below-rate';
+    return Array.from(
+      { length: layers },
+      (_, layer) => dropoutMask(streams, step, layer, shape, dropoutRate, comparison) as tf.Tensor4D,
+    );
   }
 }

@@ -1,4 +1,4 @@
-import { rng, Stream } from '../../core/index.js';
+import { type RunStreams, Stream } from '../../core/index.js';
 import type { LabeledSet } from '../../data/index.js';
 
 /**
@@ -31,15 +31,15 @@ export function batchSlot(step: number, size: number, batchSize: number): BatchS
   return { epoch, start, count: Math.min(batchSize, size - start) };
 }
 
-/** The sample order of epoch `epoch`: a permutation of 0..size-1 keyed by (seed, epoch). */
-export function epochPermutation(seed: number, epoch: number, size: number): Int32Array {
-  return rng([seed, Stream.dataOrder, epoch]).permutation(size);
+/** The sample order of epoch `epoch`: a permutation of 0..size-1 from the stream (dataOrder, epoch). */
+export function epochPermutation(streams: RunStreams, epoch: number, size: number): Int32Array {
+  return streams.stream(Stream.dataOrder, epoch).permutation(size);
 }
 
 /** The sample indices of step `step`; a pure function of its arguments. */
-export function batchIndices(seed: number, step: number, size: number, batchSize: number): Int32Array {
+export function batchIndices(streams: RunStreams, step: number, size: number, batchSize: number): Int32Array {
   const slot = batchSlot(step, size, batchSize);
-  return epochPermutation(seed, slot.epoch, size).subarray(slot.start, slot.start + slot.count);
+  return epochPermutation(streams, slot.epoch, size).subarray(slot.start, slot.start + slot.count);
 }
 
 /** A batch assembled on the host: row-major inputs and one-hot labels, ready for one upload each. */

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import type { RunStreams } from '../../core/index.js';
 import type { DataSplit, LabeledSet } from '../../data/index.js';
 import type { NoisyOptimizer } from '../../optim/index.js';
 import type { MetricValue, TrainerSession, TrainerState } from '../types.js';
@@ -17,8 +18,8 @@ export interface ClassifierSessionOptions {
   readonly batchSize: number;
   /** Inverted-dropout rate on every hidden layer's activations during training; 0 disables it. */
   readonly dropoutRate: number;
-  /** The run's seed: data order and dropout masks derive from it and the step. */
-  readonly seed: number;
+  /** The run's streams: data order and dropout masks are keyed by the step (or epoch). */
+  readonly streams: RunStreams;
   readonly optimizer: NoisyOptimizer;
 }
 
@@ -50,7 +51,7 @@ export class ClassifierSession implements TrainerSession {
   }
 
   trainStep(step: number): Record<string, MetricValue> {
-    const { batchSize, dropoutRate, seed, optimizer, data } = this.#options;
+    const { batchSize, dropoutRate, streams, optimizer, data } = this.#options;
     const slot = batchSlot(step, data.train.count, batchSize);
     const rows = this.#epochOrder(slot.epoch).subarray(slot.start, slot.start + slot.count);
     const batch = gatherRows(data.train, rows, data.classes);
@@ -58,7 +59,7 @@ export class ClassifierSession implements TrainerSession {
       const { x, y } = upload(batch, data.train.features, data.classes);
       const dropout =
         dropoutRate > 0
-          ? (h: tf.Tensor2D, layer: number) => applyDropout(h, seed, step, layer, dropoutRate)
+          ? (h: tf.Tensor2D, layer: number) => applyDropout(h, streams, step, layer, dropoutRate)
           : undefined;
       const cost = optimizer.minimize(
         () => softmaxCrossEntropy(y, this.#net.logits(x, dropout)),
@@ -110,7 +111,7 @@ export class ClassifierSession implements TrainerSession {
     if (this.#order?.epoch !== epoch) {
       this.#order = {
         epoch,
-        indices: epochPermutation(this.#options.seed, epoch, this.#options.data.train.count),
+        indices: epochPermutation(this.#options.streams, epoch, this.#options.data.train.count),
       };
     }
     return this.#order.indices;

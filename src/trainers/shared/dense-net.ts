@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { AppError, rng, Stream } from '../../core/index.js';
+import { AppError, type RunStreams, Stream } from '../../core/index.js';
 import { type DenseGradientPath, denseLayer, gradientPathFor } from './dense-layer.js';
 import { type InitScheme, initKernel } from './init.js';
 
@@ -11,8 +11,8 @@ export interface DenseNetOptions {
   /** Units per layer, inputs first and outputs last, e.g. `[784, 50, …, 50, 10]`. */
   readonly sizes: readonly number[];
   readonly init: InitScheme;
-  /** The run's seed; layer `i`'s kernel is drawn from the stream `(seed, Stream.init, i)`. */
-  readonly seed: number;
+  /** The run's streams; layer `i`'s kernel is drawn from the stream `(Stream.init, i)`. */
+  readonly streams: RunStreams;
   /**
    * How the backward pass is computed (see `dense-layer.ts`). Default: `gradientPathFor` the
    * backend in use at each call, i.e. `transposed` on wasm and tfjs's own gradient elsewhere.
@@ -44,7 +44,7 @@ export class DenseNet {
       const fanIn = sizes[i] as number;
       const fanOut = sizes[i + 1] as number;
       const relu = i + 2 < sizes.length;
-      const values = initKernel(options.init, fanIn, fanOut, relu, rng([options.seed, Stream.init, i]));
+      const values = initKernel(options.init, fanIn, fanOut, relu, options.streams.stream(Stream.init, i));
       const layer = `${prefix}/layer${String(i).padStart(3, '0')}`;
       // tidy frees the initial tensors; the variables keep their data.
       tf.tidy(() => {

@@ -1,4 +1,4 @@
-import type { Rng } from '../../core/index.js';
+import type { Sfc32 } from '../../core/index.js';
 
 /**
  * Weight initialisation schemes of paper §4.1. Biases always start at zero.
@@ -51,7 +51,7 @@ export function initKernel(
   fanIn: number,
   fanOut: number,
   relu: boolean,
-  rng: Rng,
+  rng: Sfc32,
 ): Float32Array {
   const kernel = new Float32Array(fanIn * fanOut);
   const std = initStd(scheme, fanIn, relu);

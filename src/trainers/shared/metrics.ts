@@ -1,9 +1,22 @@
 import * as tf from '@tensorflow/tfjs';
 import type { LabeledSet } from '../../data/index.js';
 
-/** Mean softmax cross-entropy of `logits` against one-hot `labels` (a scalar, differentiable). */
-export function softmaxCrossEntropy(labels: tf.Tensor2D, logits: tf.Tensor2D): tf.Scalar {
-  return tf.losses.softmaxCrossEntropy(labels, logits);
+/**
+ * How {@link softmaxCrossEntropy} is computed. `fused` is tfjs's `losses.softmaxCrossEntropy`, whose
+ * gradient is `softmax − labels` in one step; it is every trainer's loss from stream version 2.
+ * `log-softmax` is `−mean(Σ labels ⊙ logSoftmax(logits))` differentiated op by op, the loss of
+ * version-1 `neural_gpu` runs: the same value up to rounding, other bits, kept for their replay.
+ */
+export type CrossEntropyFormula = 'fused' | 'log-softmax';
+
+/** Mean over rows of the softmax cross-entropy of `logits` against one-hot `labels` (differentiable). */
+export function softmaxCrossEntropy(
+  labels: tf.Tensor2D,
+  logits: tf.Tensor2D,
+  formula: CrossEntropyFormula = 'fused',
+): tf.Scalar {
+  if (formula === 'fused') return tf.losses.softmaxCrossEntropy(labels, logits);
+  return tf.tidy(() => tf.neg(tf.mean(tf.sum(tf.mul(labels, tf.logSoftmax(logits)), 1))) as tf.Scalar);
 }
 
 /** Accuracy and mean loss of a classifier over a whole split. */

@@ -1,9 +1,10 @@
-import { rng, Stream } from '../../core/index.js';
+import { DATASET_STREAM_VERSION, runStreams, Stream } from '../../core/index.js';
 import type { DataSplit, LabeledSet } from '../../data/index.js';
 
 /**
  * Seed of the blob geometry (the class centres). A constant, so every run of one config sees the
- * same task and runs with different seeds are comparable; the samples' noise is fixed too.
+ * same task and runs with different seeds are comparable; the samples' noise is fixed too. Drawn
+ * from the dataset stream version, so runs of every stream version share it.
  */
 export const BLOBS_SEED = 8_128;
 
@@ -23,14 +24,15 @@ export function gaussianBlobs(
   trainSize: number,
   testSize: number,
 ): DataSplit {
-  const geometry = rng([BLOBS_SEED, Stream.syntheticData, inputs, classes]);
+  const streams = runStreams(BLOBS_SEED, DATASET_STREAM_VERSION);
+  const geometry = streams.stream(Stream.syntheticData, inputs, classes);
   const centres = Array.from({ length: classes }, () => {
     const direction = geometry.fillNormal(new Float32Array(inputs), 0, 1);
     const norm = Math.hypot(...direction) || 1;
     return direction.map((v) => (v / norm) * CENTRE_RADIUS);
   });
   const sample = (split: number, count: number): LabeledSet => {
-    const noise = rng([BLOBS_SEED, Stream.syntheticData, inputs, classes, split]);
+    const noise = streams.stream(Stream.syntheticData, inputs, classes, split);
     const values = noise.fillNormal(new Float32Array(count * inputs), 0, 1);
     const labels = new Uint8Array(count);
     for (let i = 0; i < count; i += 1) {

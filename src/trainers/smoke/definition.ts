@@ -31,14 +31,14 @@ export const smokeTrainer: TrainerDefinition<SmokeConfig> = {
         config.classes,
       ],
       init: 'he',
-      seed: context.seed,
+      streams: context.streams,
     });
     return new ClassifierSession({
       net,
       data,
       batchSize: config.batchSize,
       dropoutRate: 0,
-      seed: context.seed,
+      streams: context.streams,
       optimizer: context.optimizer,
     });
   },

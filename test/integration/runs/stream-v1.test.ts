@@ -34,6 +34,7 @@ describe('runs stored before stream versions, in PostgreSQL', () => {
         spec: storedSpec as RunSpec,
         labels: {},
       });
+      expect(run.spec.streamVersion).toBe(1);
       const before = expected.points.filter(([step]) => step <= fixture.resumeStep);
       await h.store.metrics.upsertMany(
         before.map(([step, name, value]) => ({ runId: run.id, step, name, value, timeMs: 0 })),

@@ -62,6 +62,7 @@ export function makeSpec(trainer = 'mlp', seed = 1): RunSpec {
     },
     clip: { byGlobalNorm: 10 },
     seed,
+    streamVersion: 2,
     maxSteps: 1000,
     evalEvery: 100,
     checkpointEvery: 500,

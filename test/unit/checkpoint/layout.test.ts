@@ -22,6 +22,7 @@ function contents(): CheckpointContents {
     backend: 'wasm',
     spec,
     noise: { step: 19, seed: 3, skipped: 1, generator: 'box-muller' },
+    streamVersion: 2,
     trainerMeta: { level: 2 },
     model: [
       { name: 'layer0/kernel', dtype: 'F32', shape: [2, 2], values: Float32Array.of(1, -2, 3.5, 1e-8) },
@@ -56,6 +57,7 @@ describe('checkpoint layout', () => {
       trainer: 'smoke',
       backend: 'wasm',
       step: '20',
+      stream_version: '2',
     });
     expect(JSON.parse(metadata.noise_state ?? '')).toEqual({
       step: 19,
@@ -96,6 +98,9 @@ describe('checkpoint layout', () => {
         }),
       ),
     ).toThrow(/noise_state.generator "polar" is not one of box-muller, ziggurat/);
+    expect(() => decodeCheckpoint(encodeSafetensors([], { ...meta, stream_version: '3' }))).toThrow(
+      /stream_version "3" is not one of 1, 2/,
+    );
   });
 
   it('reads a file written before noise.generator existed as drawn from the ziggurat, state and spec', () => {
@@ -110,6 +115,15 @@ describe('checkpoint layout', () => {
       skipped: 0,
       generator: 'ziggurat',
     });
+  });
+
+  it('reads a file written before stream versions as drawn from version 1, in its state and its spec', () => {
+    expect(spec.streamVersion).toBe(2);
+    const { streamVersion: _, ...older } = spec;
+    const legacy = decodeCheckpoint(encodeSafetensors([], { ...meta, run_spec: JSON.stringify(older) }));
+    expect(legacy.streamVersion).toBe(1);
+    expect(legacy.spec).toEqual({ ...spec, streamVersion: 1 });
+    expect(decodeCheckpoint(encodeCheckpoint(contents()).bytes).streamVersion).toBe(2);
   });
 
   it('snapshots tfjs tensors by value and restores them exactly, without leaking', () => {

@@ -1,10 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  addScaledNormalsBoxMuller,
-  NOISE_LANE,
-  standardNormals,
-  streamFor,
-} from '../../../src/optim/index.js';
+import { NOISE_LANE, streamFor } from '../../../src/core/index.js';
+import { addScaledNormalsBoxMuller, standardNormals } from '../../../src/optim/index.js';
 import { addScaledNormalsBoxMullerJs } from '../../helpers/box-muller-reference.js';
 import { correlation, expectStandardNormal } from './helpers.js';
 

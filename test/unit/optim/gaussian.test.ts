@@ -1,12 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  addScaledNormals,
-  NOISE_LANE,
-  noiseStreams,
-  Sfc32,
-  standardNormals,
-  streamFor,
-} from '../../../src/optim/index.js';
+import { NOISE_LANE, noiseStreams, Sfc32, streamFor } from '../../../src/core/index.js';
+import { addScaledNormals, standardNormals } from '../../../src/optim/index.js';
 import { addScaledNormalsJs } from '../../helpers/ziggurat-reference.js';
 import { correlation, expectStandardNormal } from './helpers.js';
 

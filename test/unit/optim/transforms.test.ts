@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { noiseStreams } from '../../../src/core/index.js';
 import {
   addGradientNoise,
   addScaledNormalsBoxMuller,
@@ -10,7 +11,6 @@ import {
   type GradientTransformation,
   globalNorm,
   type HostTensors,
-  noiseStreams,
   standardNormals,
 } from '../../../src/optim/index.js';
 

@@ -104,7 +104,9 @@ describe('the training loop', () => {
     const { outcome: refused } = await run(base, { checkpoint: atTwelve });
     expect(refused).toMatchObject({
       status: 'FAILED',
-      error: expect.stringContaining('noise generator ziggurat) does not belong to this run'),
+      error: expect.stringContaining(
+        'noise generator ziggurat, stream version 2) does not belong to this run',
+      ),
     });
     // What an older replica writes for a box-muller run it claimed: the spec it was given, but
     // drawn from the ziggurat, the only generator it has (its noise_state names no generator,

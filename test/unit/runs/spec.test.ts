@@ -14,7 +14,20 @@ describe('storedRunSpec', () => {
     expect(storedRunSpec(legacy)).toEqual({ ...spec, noise: { ...spec.noise, generator: 'ziggurat' } });
   });
 
-  it('leaves a spec that names its generator as it is', () => {
+  it('reads a spec stored before stream versions as version 1, and compiles new runs to version 2', () => {
+    expect(spec.streamVersion).toBe(2);
+    const { streamVersion: _, ...older } = spec;
+    const stored = JSON.parse(JSON.stringify(older)) as unknown;
+    expect(storedRunSpec(stored)).toEqual({ ...spec, streamVersion: 1 });
+    const { generator: __, ...olderNoise } = spec.noise;
+    expect(storedRunSpec({ ...older, noise: olderNoise })).toEqual({
+      ...spec,
+      streamVersion: 1,
+      noise: { ...spec.noise, generator: 'ziggurat' },
+    });
+  });
+
+  it('leaves a spec that names its generator and stream version as it is', () => {
     expect(storedRunSpec(spec)).toBe(spec);
     const ziggurat: RunSpec = { ...spec, noise: { ...spec.noise, generator: 'ziggurat' } };
     expect(storedRunSpec(ziggurat)).toBe(ziggurat);

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../../src/backend/index.js';
 import { storedRunSpec } from '../../../src/core/index.js';
+import { ANY_DATA_DIR } from '../../../src/data/index.js';
 import { runJob } from '../../../src/runs/worker/loop.js';
 import type { FromWorker } from '../../../src/runs/worker/protocol.js';
 import {
@@ -20,7 +21,7 @@ async function train(spec: unknown, runId: string, checkpoint: Uint8Array | null
   const messages: FromWorker[] = [];
   const outcome = await runJob(
     { runId, attempt: 2, spec: storedRunSpec(spec), control: new SharedArrayBuffer(4), checkpoint },
-    { backend: 'wasm', flushIntervalMs: 1_000_000, flushPoints: 1_000 },
+    { backend: 'wasm', flushIntervalMs: 1_000_000, flushPoints: 1_000, dataRoots: ANY_DATA_DIR },
     (message) => messages.push(message),
   );
   const points = messages

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, describe, expect, it } from 'vitest';
-import { rng } from '../../../src/core/index.js';
+import { keyedStream } from '../../../src/core/index.js';
 import {
   type DenseGradientPath,
   denseLayer,
@@ -9,6 +9,7 @@ import {
 } from '../../../src/trainers/shared/dense-layer.js';
 import { DenseNet } from '../../../src/trainers/shared/dense-net.js';
 import { applyDropout } from '../../../src/trainers/shared/dropout.js';
+import { streamsOf } from './helpers.js';
 
 afterAll(async () => {
   await tf.setBackend('cpu');
@@ -16,7 +17,7 @@ afterAll(async () => {
 
 /** Seeded values in [-1, 1), so the two paths see exactly the same numbers. */
 function values(seed: number, shape: number[]): tf.Tensor {
-  const r = rng([seed, 7, shape.length]);
+  const r = keyedStream([seed, 7, shape.length]);
   const n = shape.reduce((a, b) => a * b, 1);
   return tf.tensor(
     Float32Array.from({ length: n }, () => 2 * r.uniform() - 1),
@@ -52,11 +53,11 @@ function expectClose(a: readonly Float32Array[], b: readonly Float32Array[]): vo
 }
 
 function netGrads(path: DenseGradientPath, withDropout: boolean): { loss: number; grads: Float32Array[] } {
-  const net = new DenseNet({ sizes: [7, 6, 6, 3], init: 'he', seed: 11, gradient: path });
+  const net = new DenseNet({ sizes: [7, 6, 6, 3], init: 'he', streams: streamsOf(11), gradient: path });
   const x = values(5, [8, 7]) as tf.Tensor2D;
   const labels = tf.tidy(() => tf.oneHot(tf.tensor1d([0, 1, 2, 0, 1, 2, 0, 1], 'int32'), 3)) as tf.Tensor2D;
   const dropout = withDropout
-    ? (h: tf.Tensor2D, layer: number) => applyDropout(h, 3, 0, layer, 0.5)
+    ? (h: tf.Tensor2D, layer: number) => applyDropout(h, streamsOf(3), 0, layer, 0.5)
     : undefined;
   const { value, grads } = tf.variableGrads(
     () => tf.losses.softmaxCrossEntropy(labels, net.logits(x, dropout)) as tf.Scalar,

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { CURRENT_STREAM_VERSION, type RunStreams, runStreams } from '../../../src/core/index.js';
 import { ANY_DATA_DIR } from '../../../src/data/index.js';
 import { createInnerOptimizer, createNoisyOptimizer, type NoisyOptimizer } from '../../../src/optim/index.js';
 import type { MetricValue, TrainerContext } from '../../../src/trainers/index.js';
@@ -8,8 +9,13 @@ export function sgd(seed: number, learningRate: number, eta: number): NoisyOptim
   return createNoisyOptimizer(createInnerOptimizer({ kind: 'sgd', learningRate }), { eta, seed });
 }
 
+/** The streams of `seed` in the version new runs get. */
+export function streamsOf(seed: number): RunStreams {
+  return runStreams(seed, CURRENT_STREAM_VERSION);
+}
+
 export function context(seed: number, optimizer: NoisyOptimizer): TrainerContext {
-  return { seed, optimizer, backend: tf.getBackend(), dataRoots: ANY_DATA_DIR };
+  return { streams: streamsOf(seed), optimizer, backend: tf.getBackend(), dataRoots: ANY_DATA_DIR };
 }
 
 /** Reads a metric as the runtime would: numbers as they are, scalar tensors read then disposed. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { rng } from '../../../../src/core/index.js';
+import { keyedStream } from '../../../../src/core/index.js';
 import {
   addBits,
   BinarySymbol,
@@ -18,7 +18,7 @@ function bigOf(digits: ArrayLike<number>): bigint {
 }
 
 function randomDigits(length: number, seed: number, index: number): Uint8Array {
-  const stream = rng([seed, index]);
+  const stream = keyedStream([seed, index]);
   return Uint8Array.from({ length }, () => stream.below(2));
 }
 
@@ -49,7 +49,7 @@ describe('binaryBatch', () => {
   it('lays out a, the operator and b least significant digit first, and the result after them', () => {
     for (const task of ['add', 'mul'] as const) {
       const length = 6;
-      const batch = binaryBatch(task, length, 50, rng([1, 2, 3]));
+      const batch = binaryBatch(task, length, 50, keyedStream([1, 2, 3]));
       expect(batch.inputWidth).toBe(binaryInputWidth(length));
       expect(batch.targetWidth).toBe(binaryTargetWidth(task, length));
       expect(batch.inputs.length).toBe(50 * 13);
@@ -69,16 +69,16 @@ describe('binaryBatch', () => {
   });
 
   it('is a pure function of the random stream: same key, same batch; other key, other batch', () => {
-    const a = binaryBatch('mul', 20, 16, rng([7, 4, 100]));
-    const b = binaryBatch('mul', 20, 16, rng([7, 4, 100]));
-    const c = binaryBatch('mul', 20, 16, rng([7, 4, 101]));
+    const a = binaryBatch('mul', 20, 16, keyedStream([7, 4, 100]));
+    const b = binaryBatch('mul', 20, 16, keyedStream([7, 4, 100]));
+    const c = binaryBatch('mul', 20, 16, keyedStream([7, 4, 101]));
     expect(Array.from(a.inputs)).toEqual(Array.from(b.inputs));
     expect(Array.from(a.targets)).toEqual(Array.from(b.targets));
     expect(Array.from(a.inputs)).not.toEqual(Array.from(c.inputs));
   });
 
   it('draws digits that look uniform (about half ones at length 40)', () => {
-    const batch = binaryBatch('add', 40, 200, rng([9]));
+    const batch = binaryBatch('add', 40, 200, keyedStream([9]));
     let ones = 0;
     let digits = 0;
     for (const symbol of batch.inputs) {

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { batchGradients, type LossHead } from '../../../../src/trainers/neural_gpu/bptt.js';
 import { NeuralGpuModel } from '../../../../src/trainers/neural_gpu/index.js';
+import { streamsOf } from '../helpers.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -30,7 +31,7 @@ function masksFor(batch: number, width: number): tf.Tensor4D[] {
 
 describe('batchGradients (backpropagation through time with per-step recomputation)', () => {
   it('equals the gradient of one tape over the whole unroll, and leaks nothing', () => {
-    const model = new NeuralGpuModel(shape, 3);
+    const model = new NeuralGpuModel(shape, streamsOf(3));
     const inputs = tf.tensor2d([1, 2, 3, 2, 1, 2, 1, 4, 1, 1, 2, 2, 2, 3, 1, 1, 1, 2], [2, 9], 'int32');
     const masks = masksFor(2, 9);
     const variables = model.namedVariables.map(({ variable }) => variable);

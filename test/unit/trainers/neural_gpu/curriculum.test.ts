@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { rng } from '../../../../src/core/index.js';
+import { keyedStream } from '../../../../src/core/index.js';
 import {
   type CurriculumOptions,
   initialCurriculum,
@@ -53,7 +53,7 @@ describe('the length curriculum', () => {
     const state = { length: 6, windowErrorSum: 0, windowBatches: 0 };
     const counts = new Array<number>(8).fill(0);
     for (let step = 0; step < 4000; step += 1) {
-      const length = sampleTrainLength(state, rng([5, 2, step]));
+      const length = sampleTrainLength(state, keyedStream([5, 2, step]));
       counts[length] = (counts[length] ?? 0) + 1;
     }
     expect(counts[0]).toBe(0);

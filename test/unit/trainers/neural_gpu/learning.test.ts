@@ -9,6 +9,7 @@ import {
   NEURAL_GPU_DEFAULTS,
   NeuralGpuSession,
 } from '../../../../src/trainers/neural_gpu/index.js';
+import { streamsOf } from '../helpers.js';
 
 // wasm rather than cpu: the Neural GPU is convolution-bound and tfjs's cpu convolutions are
 // 20-40× slower than wasm's XNNPACK ones, which would put this test at several minutes.
@@ -47,7 +48,7 @@ describe('Neural GPU learning', () => {
         { eta: 0, seed: SEED, clip: { byGlobalNorm: 1 } },
       );
       const session = new NeuralGpuSession(config, {
-        seed: SEED,
+        streams: streamsOf(SEED),
         optimizer,
         backend: 'wasm',
         dataRoots: ANY_DATA_DIR,

@@ -14,6 +14,7 @@ import {
   neuralGpuTrainer,
 } from '../../../../src/trainers/neural_gpu/index.js';
 import type { MetricValue, TrainerState } from '../../../../src/trainers/types.js';
+import { streamsOf } from '../helpers.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -56,7 +57,12 @@ afterEach(() => {
 
 function session(seed: number, optimizer: NoisyOptimizer, config = tiny): NeuralGpuSession {
   return track(
-    new NeuralGpuSession(config, { seed, optimizer, backend: tf.getBackend(), dataRoots: ANY_DATA_DIR }),
+    new NeuralGpuSession(config, {
+      streams: streamsOf(seed),
+      optimizer,
+      backend: tf.getBackend(),
+      dataRoots: ANY_DATA_DIR,
+    }),
   );
 }
 
@@ -84,7 +90,12 @@ describe('NeuralGpuSession', () => {
   it('creates a session through the trainer definition and reports per-step metrics', async () => {
     const optimizer = track(noisyAdam(1));
     const s = track(
-      await neuralGpuTrainer.create(tiny, { seed: 1, optimizer, backend: 'cpu', dataRoots: ANY_DATA_DIR }),
+      await neuralGpuTrainer.create(tiny, {
+        streams: streamsOf(1),
+        optimizer,
+        backend: 'cpu',
+        dataRoots: ANY_DATA_DIR,
+      }),
     );
     const metrics = s.trainStep(0);
     expect(Object.keys(metrics).sort()).toEqual([
@@ -128,7 +139,12 @@ describe('NeuralGpuSession', () => {
   it('leaks no tensor across steps, evaluation, export/import and dispose', async () => {
     const start = tf.memory().numTensors;
     const optimizer = noisyAdam(3);
-    const s = new NeuralGpuSession(tiny, { seed: 3, optimizer, backend: 'cpu', dataRoots: ANY_DATA_DIR });
+    const s = new NeuralGpuSession(tiny, {
+      streams: streamsOf(3),
+      optimizer,
+      backend: 'cpu',
+      dataRoots: ANY_DATA_DIR,
+    });
     train(s, 0, 1); // the optimizer creates its slots on the first step
     const settled = tf.memory().numTensors;
     train(s, 1, 4);
@@ -161,7 +177,7 @@ describe('NeuralGpuSession', () => {
 
     const firstOptimizer = noisyAdam(6);
     const first = new NeuralGpuSession(tiny, {
-      seed: 6,
+      streams: streamsOf(6),
       optimizer: firstOptimizer,
       backend: 'cpu',
       dataRoots: ANY_DATA_DIR,
