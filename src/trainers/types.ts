@@ -98,12 +98,20 @@ export interface TrainerSession {
    */
   evaluate(step: number): Promise<Record<string, number>>;
   /**
-   * The trainer's state for a checkpoint: its weights (named tensors, cloned or owned by the
-   * session until `dispose`) and JSON-serialisable extra state (curriculum level, data cursor).
-   * The optimizer's and noise state are saved by the runtime, not here.
+   * The trainer's state for a checkpoint: its weights as named tensors and JSON-serialisable
+   * extra state (curriculum level, data cursor). The optimizer's and noise state are saved by the
+   * runtime, not here.
+   *
+   * Ownership (the contract of `NoisyOptimizer.exportState` too): the tensors are new and belong
+   * to the caller, who disposes them (`tf.dispose(state.tensors.map((t) => t.tensor))`). The
+   * session keeps no reference to them, so they stay valid whatever it does next, and it never
+   * disposes them. `tf.clone` makes such a tensor without copying the data.
    */
   exportState(): TrainerState;
-  /** Restores a state produced by `exportState` of the same trainer and config. */
+  /**
+   * Restores a state produced by `exportState` of the same trainer and config. Does not take
+   * ownership: the caller may dispose `state`'s tensors as soon as this returns.
+   */
   importState(state: TrainerState): void;
   /** Frees every tensor and variable the session created. */
   dispose(): void;

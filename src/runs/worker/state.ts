@@ -14,7 +14,7 @@ import type { MetricValue, TrainerSession } from '../../trainers/index.js';
 
 /**
  * Moving a run's state between a live session and checkpoint bytes, and reading step metrics.
- * Every tensor created here is disposed here; the session's own tensors are never disposed.
+ * Every tensor created or handed over here is disposed here; the session's own are never disposed.
  */
 
 /** Snapshots the trainer's tensors and the optimizer's slots + noise state into a checkpoint file. */
@@ -28,8 +28,8 @@ export function captureCheckpoint(input: {
   /** The streams the session draws from. */
   readonly streams: RunStreams;
 }): EncodedCheckpoint {
+  // Both exports hand us new tensors to dispose (TrainerSession.exportState's contract).
   const trainer = input.session.exportState();
-  // exportState's inner tensors are new copies owned by us; the trainer's are its live weights.
   const optimizerState = input.optimizer.exportState();
   try {
     return encodeCheckpoint({
@@ -49,7 +49,7 @@ export function captureCheckpoint(input: {
       optimizer: snapshotTensors(optimizerState.inner),
     });
   } finally {
-    tf.dispose(optimizerState.inner.map((t) => t.tensor));
+    tf.dispose([...trainer.tensors, ...optimizerState.inner].map((t) => t.tensor));
   }
 }
 

@@ -43,8 +43,6 @@ export class NeuralGpuSession implements TrainerSession {
   readonly #model: NeuralGpuModel;
   readonly #curriculumOptions: CurriculumOptions;
   #curriculum: CurriculumState;
-  /** Clones handed out by the last `exportState`, freed at the next one or at `dispose`. */
-  #exported: tf.Tensor[] = [];
 
   constructor(config: NeuralGpuConfig, context: TrainerContext) {
     this.#config = config;
@@ -144,13 +142,12 @@ export class NeuralGpuSession implements TrainerSession {
     return total;
   }
 
+  /** The weights, new tensors owned by the caller (see `TrainerSession.exportState`), and the curriculum. */
   exportState(): TrainerState {
-    for (const tensor of this.#exported) tensor.dispose();
     const tensors = this.#model.namedVariables.map(({ name, variable }) => ({
       name,
       tensor: tf.clone(variable),
     }));
-    this.#exported = tensors.map(({ tensor }) => tensor);
     return { tensors, meta: { format: STATE_FORMAT, curriculum: { ...this.#curriculum } } };
   }
 
@@ -177,8 +174,6 @@ export class NeuralGpuSession implements TrainerSession {
   }
 
   dispose(): void {
-    for (const tensor of this.#exported) tensor.dispose();
-    this.#exported = [];
     this.#model.dispose();
   }
 

@@ -86,12 +86,13 @@ export class ClassifierSession implements TrainerSession {
   }
 
   /**
-   * The weights as `layer{i}/kernel` and `layer{i}/bias`: the live variables, valid until the next
-   * `trainStep`, `importState` or `dispose`. `meta` is empty: data order and dropout masks are
-   * recomputed from (seed, step).
+   * The weights as `layer{i}/kernel` and `layer{i}/bias`, new tensors owned by the caller (see
+   * `TrainerSession.exportState`). `meta` is empty: data order and dropout masks are recomputed
+   * from the streams and the step.
    */
   exportState(): TrainerState {
-    return { tensors: this.#net.namedWeights(), meta: {} };
+    const tensors = this.#net.namedWeights().map(({ name, tensor }) => ({ name, tensor: tf.clone(tensor) }));
+    return { tensors, meta: {} };
   }
 
   importState(state: TrainerState): void {

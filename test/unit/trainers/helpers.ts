@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { CURRENT_STREAM_VERSION, type RunStreams, runStreams } from '../../../src/core/index.js';
 import { ANY_DATA_DIR } from '../../../src/data/index.js';
 import { createInnerOptimizer, createNoisyOptimizer, type NoisyOptimizer } from '../../../src/optim/index.js';
-import type { MetricValue, TrainerContext } from '../../../src/trainers/index.js';
+import type { MetricValue, TrainerContext, TrainerState } from '../../../src/trainers/index.js';
 
 /** Plain SGD wrapped in the noisy optimizer; `eta` 0 is the no-noise arm. */
 export function sgd(seed: number, learningRate: number, eta: number): NoisyOptimizer {
@@ -30,6 +30,13 @@ export function readMetric(value: MetricValue | undefined): number {
 /** Reads and disposes every metric of a step. */
 export function readMetrics(metrics: Record<string, MetricValue>): Record<string, number> {
   return Object.fromEntries(Object.entries(metrics).map(([k, v]) => [k, readMetric(v)]));
+}
+
+/** Copies of an exported state's weights, by name; disposes the tensors, which the export handed over. */
+export function exportedWeights(state: TrainerState): Map<string, Float32Array> {
+  const out = snapshot(state.tensors);
+  tf.dispose(state.tensors.map(({ tensor }) => tensor));
+  return out;
 }
 
 /** Copies of tensors' values, by name. */

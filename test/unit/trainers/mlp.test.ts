@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ANY_DATA_DIR } from '../../../src/data/index.js';
 import { getTrainer } from '../../../src/trainers/index.js';
 import { type MlpConfig, mlpTrainer } from '../../../src/trainers/mlp/index.js';
-import { context, readMetrics, sgd, snapshot } from './helpers.js';
+import { context, exportedWeights, readMetrics, sgd } from './helpers.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -76,7 +76,7 @@ describe('mlp initialisation', () => {
       data: { source: 'mnist', trainSize: 100, testSize: 10 },
     });
     const session = await mlpTrainer.create(cfg, context(1, optimizer));
-    const weights = snapshot(session.exportState().tensors);
+    const weights = exportedWeights(session.exportState());
     session.dispose();
     optimizer.dispose();
     const std = (v: Float32Array) => Math.sqrt(v.reduce((a, x) => a + x * x, 0) / v.length);
@@ -100,12 +100,14 @@ describe('mlp zero init (paper §4.1, Bad Init)', () => {
     const session = await mlpTrainer.create(cfg, context(5, optimizer));
     for (let step = 0; step < 20; step += 1) readMetrics(session.trainStep(step));
     let spread = 0;
-    for (const { name, tensor } of session.exportState().tensors) {
+    const state = session.exportState();
+    for (const { name, tensor } of state.tensors) {
       if (name === 'layer3/kernel' || name === 'layer3/bias') continue; // the output layer's units differ by class
       const values = tensor.arraySync() as number[] | number[][];
       const rows = (Array.isArray(values[0]) ? values : [values]) as number[][];
       for (const row of rows) spread = Math.max(spread, Math.max(...row) - Math.min(...row));
     }
+    tf.dispose(state.tensors.map(({ tensor }) => tensor));
     session.dispose();
     optimizer.dispose();
     return spread;
@@ -130,7 +132,7 @@ describe('mlp determinism and resume', () => {
     const optimizer = sgd(seed, 0.1, 0.01);
     const session = await mlpTrainer.create(cfg(), context(seed, optimizer));
     for (let step = 0; step < steps; step += 1) readMetrics(session.trainStep(step));
-    const weights = snapshot(session.exportState().tensors);
+    const weights = exportedWeights(session.exportState());
     session.dispose();
     optimizer.dispose();
     return weights;
@@ -174,10 +176,11 @@ describe('mlp determinism and resume', () => {
     tf.dispose(optimizerState.inner.map((t) => t.tensor));
     const b = await mlpTrainer.create(cfg(), context(seed, second));
     b.importState(state);
+    tf.dispose(state.tensors.map(({ tensor }) => tensor));
     a.dispose();
     first.dispose();
     for (let step = k; step < total; step += 1) readMetrics(b.trainStep(step));
-    const resumed = snapshot(b.exportState().tensors);
+    const resumed = exportedWeights(b.exportState());
     b.dispose();
     second.dispose();
     for (const [name, values] of uninterrupted) expect(resumed.get(name)).toEqual(values);
@@ -188,9 +191,9 @@ describe('mlp determinism and resume', () => {
     const optimizer = sgd(1, 0.1, 0);
     const small = await mlpTrainer.create(cfg(), context(1, optimizer));
     const other = await mlpTrainer.create(config({ depth: 3, width: 8 }), context(1, optimizer));
-    expect(() => other.importState(small.exportState())).toThrow(
-      /layer0\/kernel has shape \[784,16\], expected \[784,8\]/,
-    );
+    const state = small.exportState();
+    expect(() => other.importState(state)).toThrow(/layer0\/kernel has shape \[784,16\], expected \[784,8\]/);
+    tf.dispose(state.tensors.map(({ tensor }) => tensor));
     small.dispose();
     other.dispose();
     optimizer.dispose();
@@ -210,7 +213,7 @@ describe('mlp tensor ownership', () => {
     const session = await mlpTrainer.create(cfg, context(2, optimizer));
     for (let step = 0; step < 8; step += 1) readMetrics(session.trainStep(step));
     await session.evaluate(8);
-    session.exportState();
+    tf.dispose(session.exportState().tensors.map(({ tensor }) => tensor));
     const during = tf.memory().numTensors;
     for (let step = 8; step < 12; step += 1) readMetrics(session.trainStep(step));
     expect(tf.memory().numTensors).toBe(during);

@@ -63,7 +63,9 @@ describe('smoke trainer', () => {
     const session = await smokeTrainer.create(cfg, context(6, optimizer));
     for (let step = 0; step < 60; step += 1) readMetrics(session.trainStep(step));
     const scores = await session.evaluate(60);
-    expect(session.exportState().tensors.map((t) => [t.name, t.tensor.shape])).toEqual([
+    const state = session.exportState();
+    tf.dispose(state.tensors.map(({ tensor }) => tensor));
+    expect(state.tensors.map((t) => [t.name, t.tensor.shape])).toEqual([
       ['layer0/kernel', [8, 4]],
       ['layer0/bias', [4]],
     ]);

@@ -82,8 +82,13 @@ function read(value: MetricValue | undefined): number {
   return typeof value === 'number' ? value : (value.dataSync()[0] ?? Number.NaN);
 }
 
+/** Reads an exported state's weights and disposes its tensors, which the export handed to us. */
 function weights(state: TrainerState): Record<string, number[]> {
-  return Object.fromEntries(state.tensors.map(({ name, tensor }) => [name, Array.from(tensor.dataSync())]));
+  const out = Object.fromEntries(
+    state.tensors.map(({ name, tensor }) => [name, Array.from(tensor.dataSync())]),
+  );
+  tf.dispose(state.tensors.map(({ tensor }) => tensor));
+  return out;
 }
 
 describe('NeuralGpuSession', () => {
@@ -150,10 +155,15 @@ describe('NeuralGpuSession', () => {
     train(s, 1, 4);
     await s.evaluate(4);
     expect(tf.memory().numTensors).toBe(settled);
-    s.importState(s.exportState());
-    s.importState(s.exportState()); // a second export frees the first one's clones
+    // Each export hands the caller new tensors; the session keeps none of them.
+    const [first, second] = [s.exportState(), s.exportState()];
     const exported = tiny.layers * 6 + 3;
-    expect(tf.memory().numTensors).toBe(settled + exported);
+    expect(first.tensors).toHaveLength(exported);
+    expect(tf.memory().numTensors).toBe(settled + 2 * exported);
+    s.importState(first);
+    tf.dispose([...first.tensors, ...second.tensors].map(({ tensor }) => tensor));
+    expect(tf.memory().numTensors).toBe(settled);
+    train(s, 4, 5); // the imported weights outlive the caller's tensors
     s.dispose();
     optimizer.dispose();
     expect(tf.memory().numTensors).toBe(start);
@@ -195,7 +205,7 @@ describe('NeuralGpuSession', () => {
     const resumed = session(6, resumedOptimizer);
     resumed.importState({ tensors: state.tensors, meta });
     resumedOptimizer.importState(optimizerState);
-    tf.dispose(optimizerState.inner.map((t) => t.tensor));
+    tf.dispose([...state.tensors, ...optimizerState.inner].map((t) => t.tensor));
     first.dispose();
     firstOptimizer.dispose();
 
@@ -209,14 +219,17 @@ describe('NeuralGpuSession', () => {
     const s = session(7, track(noisyAdam(7)));
     const other = session(7, track(noisyAdam(7)), { ...tiny, maps: 4 });
     const before = weights(s.exportState());
-    expect(() => s.importState(other.exportState())).toThrow(
+    const foreign = other.exportState();
+    expect(() => s.importState(foreign)).toThrow(
       /tensor embedding has shape \[5,4\]; the model needs \[5,6\]/,
     );
+    weights(foreign);
     const good = s.exportState();
     expect(() => s.importState({ tensors: good.tensors, meta: { format: 2 } })).toThrow(/unknown format/);
     expect(() =>
       s.importState({ tensors: good.tensors, meta: { format: 1, curriculum: { length: 0 } } }),
     ).toThrow(/invalid curriculum state/);
+    weights(good);
     expect(weights(s.exportState())).toEqual(before);
   });
 });
