@@ -22,6 +22,7 @@ export {
   NOISE_GENERATORS,
   NOISE_TARGETS,
   type NoiseGenerator,
+  type NoiseSpec,
   type NoiseTarget,
   OPTIMIZER_KINDS,
   type OptimizerKind,

@@ -71,3 +71,23 @@ export const SCHEDULES: readonly Schedule[] = ['annealed', 'fixed'];
 export const NOISE_GENERATORS: readonly NoiseGenerator[] = ['box-muller', 'ziggurat'];
 export const DEFAULT_NOISE_GENERATOR: NoiseGenerator = 'box-muller';
 export const NOISE_TARGETS: readonly NoiseTarget[] = ['gradient', 'weight'];
+
+/**
+ * The gradient noise of a run, every field filled (paper §3, Eq. 1): what a stored spec holds and
+ * what the optimizer module compiles settings into. `eta` 0 disables it (the no-noise arm).
+ */
+export interface NoiseSpec {
+  /** η: the variance at t = 0. */
+  readonly eta: number;
+  /** γ: the decay exponent (0.55 in every experiment of the paper). */
+  readonly gamma: number;
+  readonly schedule: Schedule;
+  readonly target: NoiseTarget;
+  /** Optimizer steps per noise step t. */
+  readonly stepsPerTick: number;
+  /**
+   * The stream of normals. Specs stored before it existed are `ziggurat` (migration
+   * 20261201000000_noise_generator), the generator they ran with.
+   */
+  readonly generator: NoiseGenerator;
+}

@@ -1,4 +1,4 @@
-import type { InnerOptimizerOptions, NoiseGenerator, NoiseTarget, Schedule } from './optimizer-types.js';
+import type { InnerOptimizerOptions, NoiseSpec } from './optimizer-types.js';
 import type { StreamVersion } from './random.js';
 
 /**
@@ -13,18 +13,7 @@ export interface RunSpec {
   /** The inner optimizer (paper §4: SGD, momentum, Adam, …). */
   readonly optimizer: InnerOptimizerOptions;
   /** Gradient noise, paper §3 Eq. 1. `eta` 0 disables it (the no-noise arm). */
-  readonly noise: {
-    readonly eta: number;
-    readonly gamma: number;
-    readonly schedule: Schedule;
-    readonly target: NoiseTarget;
-    readonly stepsPerTick: number;
-    /**
-     * The stream of normals. Specs stored before it existed are `ziggurat` (migration
-     * 20261201000000_noise_generator), the generator they ran with.
-     */
-    readonly generator: NoiseGenerator;
-  };
+  readonly noise: NoiseSpec;
   /** Clipping applied before the noise. Absent keys mean no clipping of that kind. */
   readonly clip: { readonly byValue?: number; readonly byGlobalNorm?: number };
   /** Seed of every random stream of the run (init, data order, dropout, noise). */

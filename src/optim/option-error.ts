@@ -1,4 +1,4 @@
-import { AppError } from '../core/index.js';
+import { AppError, describeValue } from '../core/index.js';
 /**
  * The error every option check in this module throws: the domain core's `AppError` with code
  * INVALID_ARGUMENT (so the one error mapping of the server handles it like any other bad field),
@@ -15,7 +15,7 @@ export class OptionError extends AppError {
   readonly allowed: string;
 
   constructor(field: string, value: unknown, allowed: string) {
-    super('INVALID_ARGUMENT', `${field}: got ${formatValue(value)}; allowed: ${allowed}`);
+    super('INVALID_ARGUMENT', `${field}: got ${describeValue(value)}; allowed: ${allowed}`);
     this.field = field;
     this.value = value;
     this.allowed = allowed;
@@ -33,20 +33,6 @@ export function withOptionPrefix<T>(prefix: string, f: () => T): T {
     return f();
   } catch (error) {
     throw error instanceof OptionError ? error.withPrefix(prefix) : error;
-  }
-}
-
-/** Formats a value for a message: numbers exactly (`NaN`, `-Infinity`), strings quoted. */
-export function formatValue(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean')
-    return String(value);
-  if (value === undefined) return 'undefined';
-  try {
-    const json = JSON.stringify(value);
-    return json.length > 80 ? `${json.slice(0, 80)}…` : json;
-  } catch {
-    return String(value);
   }
 }
 

@@ -3,6 +3,7 @@ import {
   NOISE_GENERATORS,
   NOISE_TARGETS,
   type NoiseGenerator,
+  type NoiseSpec,
   type NoiseTarget,
   SCHEDULES,
   type Schedule,
@@ -36,15 +37,8 @@ export interface NoiseSettings {
   readonly generator?: NoiseGenerator;
 }
 
-/** {@link NoiseSettings} with every default filled. */
-export interface CompiledNoiseSettings {
-  readonly eta: number;
-  readonly gamma: number;
-  readonly schedule: Schedule;
-  readonly target: NoiseTarget;
-  readonly stepsPerTick: number;
-  readonly generator: NoiseGenerator;
-}
+/** {@link NoiseSettings} with every default filled: the noise part of a stored run spec. */
+export type CompiledNoiseSettings = NoiseSpec;
 
 /** Options of the noisy optimizer: the noise, its seed and the clipping before it. */
 export interface NoiseOptions extends NoiseSettings {

@@ -11,18 +11,7 @@ import {
   type StreamPurpose,
   streamFor,
 } from '../../../src/core/index.js';
-
-function moments(values: ArrayLike<number>): { mean: number; std: number } {
-  let sum = 0;
-  let sq = 0;
-  for (let i = 0; i < values.length; i += 1) {
-    const v = values[i] as number;
-    sum += v;
-    sq += v * v;
-  }
-  const mean = sum / values.length;
-  return { mean, std: Math.sqrt(sq / values.length - mean * mean) };
-}
+import { moments } from '../../helpers/stats.js';
 
 const draw = (r: Sfc32, n = 4) => Array.from({ length: n }, () => r.uint32());
 

@@ -1,6 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'vitest';
 import type { InnerOptimizerOptions, OptimizerKind } from '../../../src/core/index.js';
+import { moments } from '../../helpers/stats.js';
+
+export { moments };
+
 import { createInnerOptimizer } from '../../../src/optim/index.js';
 
 /** One small configuration per inner optimizer kind, with non-default options where they exist. */
@@ -83,15 +87,6 @@ export function innerFor(kind: OptimizerKind): tf.Optimizer {
 }
 
 /** Sample mean and (unbiased) variance. */
-export function moments(values: ArrayLike<number>): { mean: number; variance: number } {
-  let sum = 0;
-  for (let i = 0; i < values.length; i++) sum += values[i] as number;
-  const mean = sum / values.length;
-  let ss = 0;
-  for (let i = 0; i < values.length; i++) ss += ((values[i] as number) - mean) ** 2;
-  return { mean, variance: ss / (values.length - 1) };
-}
-
 /**
  * Registers hooks that fail a test which leaves tensors behind: every test must dispose what it
  * created (models, optimizers with their slots, exported states), on top of the step-level checks.

@@ -10,24 +10,13 @@ import {
 import { applyDropout, dropoutMask, dropoutMaskValues } from '../../../src/trainers/shared/dropout.js';
 import { initKernel, initStd, sussilloGain } from '../../../src/trainers/shared/init.js';
 import { softmaxCrossEntropy } from '../../../src/trainers/shared/metrics.js';
+import { moments } from '../../helpers/stats.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
 });
 
 const streams = (seed: number) => runStreams(seed, CURRENT_STREAM_VERSION);
-
-function moments(values: ArrayLike<number>): { mean: number; std: number } {
-  let sum = 0;
-  let sq = 0;
-  for (let i = 0; i < values.length; i += 1) {
-    const v = values[i] as number;
-    sum += v;
-    sq += v * v;
-  }
-  const mean = sum / values.length;
-  return { mean, std: Math.sqrt(sq / values.length - mean * mean) };
-}
 
 describe('batching by step', () => {
   it('visits every sample exactly once per epoch, with a short last batch', () => {
