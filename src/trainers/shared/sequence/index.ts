@@ -7,6 +7,7 @@
  * Conventions: id 0 (`PAD_ID`) is padding everywhere, so a zeroed embedding row 0 is a nil word;
  * masks are float32, 1 for real and 0 for padding; padded layouts are row-major, padding last.
  */
+export { type BpttOptions, type BpttResult, bptt, type Unroll } from './bptt.js';
 export {
   additiveMask,
   MASKED_LOGIT,
