@@ -1,5 +1,6 @@
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import type { NamedTensor } from '../../optim/index.js';
+import { bptt } from '../shared/sequence/index.js';
 import type { NeuralGpuModel } from './model.js';
 
 /** What one training batch yields: its loss, the argmax predictions and one gradient per variable. */
@@ -18,20 +19,14 @@ export interface LossHead {
 }
 
 /**
- * The loss and gradients of the unrolled Neural GPU by backpropagation through time with one
- * checkpoint per step (recomputation), instead of one tape over the whole unroll.
+ * The loss and gradients of the unrolled Neural GPU: one CGRU step per input column over the state
+ * `s₀ = embed(inputs)`, the loss on the readout of the last state, differentiated by the shared
+ * `bptt` with every state kept (one checkpoint per step, recomputation of one step's tape).
  *
- * Why: tfjs keeps every tensor a tape records, and every intermediate gradient, until the whole
- * backward pass ends. For the default config at length 20 (41 steps × 2 layers) that comes close
- * to wasm's 4 GB heap, and a somewhat longer length aborts (docs/benchmarks.md, "Figures behind
- * the code"). Here the forward pass keeps only the states
- * s₀ … s_W (W + 1 tensors of `[batch, width, height, maps]`); the backward pass walks t = W−1 … 0,
- * re-runs step t under a short tape and takes the vector-Jacobian product with ∂L/∂s_{t+1}, giving
- * ∂L/∂s_t and step t's parameter gradients, which are summed over t (tied parameters). Memory is
- * O(W · state + one step's tape); the cost is one extra forward pass (about a third more work).
- *
- * The result equals the full-tape gradient up to float rounding order; it is deterministic, so
- * runs and resumes stay bit-identical.
+ * Why not one tape: for the default config at length 20 (41 steps × 2 layers) a whole-unroll tape
+ * comes close to wasm's 4 GB heap, and a somewhat longer length aborts (docs/benchmarks.md,
+ * "Figures behind the code"). Memory here is the W + 1 states of `[batch, width, height, maps]`
+ * plus one step's tape.
  */
 export function batchGradients(
   model: NeuralGpuModel,
@@ -39,49 +34,20 @@ export function batchGradients(
   candidateMasks: readonly tf.Tensor4D[] | null,
   head: LossHead,
 ): BatchGradients {
-  const width = inputs.shape[1];
-  const embedding = model.embeddingVariable;
-  const stepVariables = model.stepVariables;
-  const readoutVariables = model.readoutVariables;
-
-  const states: tf.Tensor4D[] = [model.embed(inputs)];
-  for (let t = 0; t < width; t += 1) {
-    states.push(model.step(states[t] as tf.Tensor4D, candidateMasks));
-  }
-  const final = states[width] as tf.Tensor4D;
-
-  const predicted = tf.tidy(() => head.predict(model.readout(final)));
-  const top = tf.valueAndGrads((s: tf.Tensor) => head.loss(model.readout(s as tf.Tensor4D)))([
-    final,
-    ...readoutVariables,
-  ]);
-  const loss = top.value as tf.Scalar;
-  let stateGradient = top.grads[0] as tf.Tensor4D;
-  const readoutGradients = top.grads.slice(1);
-  final.dispose();
-
-  let stepGradients: tf.Tensor[] | null = null;
-  for (let t = width - 1; t >= 0; t -= 1) {
-    const state = states[t] as tf.Tensor4D;
-    const [previous, ...parameters] = tf.grads((s: tf.Tensor) =>
-      model.step(s as tf.Tensor4D, candidateMasks),
-    )([state, ...stepVariables], stateGradient);
-    stateGradient.dispose();
-    stateGradient = previous as tf.Tensor4D;
-    if (t > 0) state.dispose(); // s₀ is still needed below
-    if (stepGradients === null) {
-      stepGradients = parameters;
-    } else {
-      const sums: tf.Tensor[] = stepGradients.map((sum, i) => tf.add(sum, parameters[i] as tf.Tensor));
-      tf.dispose([...stepGradients, ...parameters]);
-      stepGradients = sums;
-    }
-  }
-  const [embeddingGradient] = tf.grads(() => model.embed(inputs))([embedding], stateGradient);
-  tf.dispose([stateGradient, states[0] as tf.Tensor]);
-
-  const all = [embeddingGradient, ...(stepGradients ?? []), ...readoutGradients];
-  const variables = [embedding, ...stepVariables, ...readoutVariables];
-  const gradients = variables.map((variable, i) => ({ name: variable.name, tensor: all[i] as tf.Tensor }));
-  return { loss, predicted, gradients };
+  const readout = (state: readonly tf.Tensor[]): tf.Tensor3D => model.readout(state[0] as tf.Tensor4D);
+  const { loss, output, gradients } = bptt({
+    steps: inputs.shape[1],
+    initial: () => [model.embed(inputs)],
+    initialVariables: [model.embeddingVariable],
+    step: (state) => [model.step(state[0] as tf.Tensor4D, candidateMasks)],
+    stepVariables: model.stepVariables,
+    loss: (final) => head.loss(readout(final)),
+    lossVariables: model.readoutVariables,
+    output: (final) => head.predict(readout(final)),
+  });
+  return {
+    loss,
+    predicted: output as tf.Tensor,
+    gradients: gradients.map(({ variable, tensor }) => ({ name: variable.name, tensor })),
+  };
 }
