@@ -29,7 +29,8 @@ export function checkDefinition(definition: TrainerDefinition): void {
     throw new Error(`trainer name ${JSON.stringify(name)} is not lower_snake_case`);
   checkFieldNames(name, definition.schema, '');
   try {
-    validateConfig(definition.schema, {});
+    // Missing fields take their defaults unchecked, so the defaults are checked here, once.
+    validateConfig(definition.schema, schemaDefaults(definition.schema));
   } catch (error) {
     throw new Error(`trainer ${name}: its schema's defaults are invalid: ${(error as Error).message}`);
   }

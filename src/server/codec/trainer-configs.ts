@@ -134,7 +134,7 @@ function structFields(schema: ConfigSchema, json: Readonly<Json>, path: string):
     if (field === undefined) {
       throw invalidArgument(at, value, `a known key (${Object.keys(schema).map(snakeCase).join(', ')})`);
     }
-    if (name in out) throw invalidArgument(at, value, `${snakeCase(name)} given once (as ${key} or ${name})`);
+    if (name in out) throw invalidArgument(at, value, `${snakeCase(name)} or ${name}, not both`);
     if (value === null) continue;
     out[name] = field.kind === 'object' && isObject(value) ? structFields(field.fields, value, at) : value;
   }
