@@ -20,7 +20,14 @@ import type {
   SweepView,
 } from '../sweeps/index.js';
 import { listTrainers } from '../trainers/index.js';
-import { decodeStartRun, encodeRun, encodeSpec, timestamp, typedConfig } from './codec/index.js';
+import {
+  decodeStartRun,
+  encodeRun,
+  encodeSpec,
+  encodeTrainerConfig,
+  timestamp,
+  typedConfig,
+} from './codec/index.js';
 import { enumValue, labels, shortString } from './fields.js';
 
 const RUN_REQUEST = 'gradnoise.v1.StartRunRequest';
@@ -78,14 +85,25 @@ function optionalMode(raw: string | number | undefined): { mode?: 'max' | 'min' 
  */
 export function protoRunTemplate(
   definition: PackageDefinition,
-  base: StartRunRequest__Output | null,
+  requested: StartRunRequest__Output | null,
 ): RunTemplate {
-  if (base === null) throw invalidArgument('base', null, 'a StartRunRequest with at least its trainer');
-  const decoded = withFieldPrefix('base.', () => decodeStartRun(base));
+  if (requested === null) throw invalidArgument('base', null, 'a StartRunRequest with at least its trainer');
+  const decoded = withFieldPrefix('base.', () => decodeStartRun(requested));
+  const trainerCase = typedConfig(requested.trainer)?.oneofCase;
+  // A base whose config came as config_struct is carried as the trainer's typed message, so an
+  // axis into the config adds to the base's values instead of replacing them.
+  const base =
+    requested.config === 'configStruct' && trainerCase !== undefined
+      ? ({
+          ...requested,
+          configStruct: null,
+          config: trainerCase,
+          ...encodeTrainerConfig(requested.trainer, decoded.request.trainerConfig ?? {}),
+        } as StartRunRequest__Output)
+      : requested;
   if (decoded.requestId !== null) {
     throw invalidArgument('base.request_id', decoded.requestId, "empty (the sweep sets each run's)");
   }
-  const trainerCase = typedConfig(base.trainer)?.oneofCase;
   // The typed config cases of every registered trainer: an axis may only enter the base's own.
   const configCases = new Set(
     listTrainers().flatMap((trainer) => typedConfig(trainer.name)?.oneofCase ?? []),
