@@ -44,9 +44,9 @@ describe('trainer definitions', () => {
     );
     // Also when the definition was not built by defineTrainer (e.g. handed to the registry as is).
     const { refine: _, ...raw } = both;
-    expect(() => createRegistry([{ ...raw, defaults: { size: 2 }, compile: (c: Config) => c } as never])).toThrow(
-      'declared both per step and per evaluation',
-    );
+    expect(() =>
+      createRegistry([{ ...raw, defaults: { size: 2 }, compile: (c: Config) => c } as never]),
+    ).toThrow('declared both per step and per evaluation');
   });
 
   it('refuse a metric declared twice, a malformed metric name and invalid schema defaults', () => {
