@@ -2,6 +2,7 @@ import { CHECKPOINT_FORMAT } from '../checkpoint/index.js';
 import type { RunStatus } from '../core/index.js';
 import { AppError } from '../core/index.js';
 import type { RunRecord, Store } from '../store/types.js';
+import { getTrainer } from '../trainers/index.js';
 import type { LiveHub } from './hub.js';
 import type { RunMetrics } from './metrics.js';
 import type { ActiveJob } from './pool.js';
@@ -67,8 +68,7 @@ export class RunExecution {
     this.deps = deps;
     this.run = run;
     this.trainer = run.spec.trainer;
-    const batchSize = run.spec.trainerConfig.batchSize;
-    this.batchSize = typeof batchSize === 'number' && Number.isFinite(batchSize) ? batchSize : null;
+    this.batchSize = examplesPerStep(run.spec.trainer, run.spec.trainerConfig);
     this.job = start((message) => this.onMessage(message));
     this.settled = this.job.done.then((outcome) => this.settle(outcome));
   }
@@ -203,5 +203,18 @@ export class RunExecution {
       hub.publishStatus(id, status, error);
       this.deps.announce?.(id, status);
     }
+  }
+}
+
+/**
+ * Examples one step of a stored run consumes, as its trainer declares, for the throughput metric;
+ * `null` when that trainer is not registered on this replica.
+ */
+function examplesPerStep(trainer: string, config: RunRecord['spec']['trainerConfig']): number | null {
+  try {
+    const examples = getTrainer(trainer).examplesPerStep(config);
+    return Number.isFinite(examples) ? examples : null;
+  } catch {
+    return null;
   }
 }

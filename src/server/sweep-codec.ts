@@ -19,8 +19,15 @@ import type {
   SweepRequest,
   SweepView,
 } from '../sweeps/index.js';
-import { decodeStartRun, encodeRun, encodeSpec, timestamp } from './codec/index.js';
-import { CONFIG_CASE } from './codec/trainer-configs.js';
+import { listTrainers } from '../trainers/index.js';
+import {
+  decodeStartRun,
+  encodeRun,
+  encodeSpec,
+  encodeTrainerConfig,
+  timestamp,
+  typedConfig,
+} from './codec/index.js';
 import { enumValue, labels, shortString } from './fields.js';
 
 const RUN_REQUEST = 'gradnoise.v1.StartRunRequest';
@@ -32,7 +39,6 @@ const NOT_SWEEPABLE: Readonly<Record<string, string>> = {
   seed: 'use seeds',
   request_id: 'set per run by the sweep',
 };
-const CONFIG_KEYS: ReadonlySet<string> = new Set(Object.values(CONFIG_CASE));
 
 /** Decodes a StartSweepRequest; `definition` is the loaded API, whose descriptors resolve axis paths. */
 export function decodeStartSweep(
@@ -79,14 +85,29 @@ function optionalMode(raw: string | number | undefined): { mode?: 'max' | 'min' 
  */
 export function protoRunTemplate(
   definition: PackageDefinition,
-  base: StartRunRequest__Output | null,
+  requested: StartRunRequest__Output | null,
 ): RunTemplate {
-  if (base === null) throw invalidArgument('base', null, 'a StartRunRequest with at least its trainer');
-  const decoded = withFieldPrefix('base.', () => decodeStartRun(base));
+  if (requested === null) throw invalidArgument('base', null, 'a StartRunRequest with at least its trainer');
+  const decoded = withFieldPrefix('base.', () => decodeStartRun(requested));
+  const trainerCase = typedConfig(requested.trainer)?.oneofCase;
+  // A base whose config came as config_struct is carried as the trainer's typed message, so an
+  // axis into the config adds to the base's values instead of replacing them.
+  const base =
+    requested.config === 'configStruct' && trainerCase !== undefined
+      ? ({
+          ...requested,
+          configStruct: null,
+          config: trainerCase,
+          ...encodeTrainerConfig(requested.trainer, decoded.request.trainerConfig ?? {}),
+        } as StartRunRequest__Output)
+      : requested;
   if (decoded.requestId !== null) {
     throw invalidArgument('base.request_id', decoded.requestId, "empty (the sweep sets each run's)");
   }
-  const trainerCase = CONFIG_CASE[base.trainer];
+  // The typed config cases of every registered trainer: an axis may only enter the base's own.
+  const configCases = new Set(
+    listTrainers().flatMap((trainer) => typedConfig(trainer.name)?.oneofCase ?? []),
+  );
   const paths = new Map<string, FieldPath>();
   return {
     base: decoded.request,
@@ -97,7 +118,7 @@ export function protoRunTemplate(
       const reason = resolved.keys.length === 1 ? NOT_SWEEPABLE[resolved.path] : undefined;
       if (reason !== undefined)
         throw invalidArgument(errorField, path, `a field a sweep can vary (${resolved.path}: ${reason})`);
-      if (CONFIG_KEYS.has(top) && top !== trainerCase) {
+      if (configCases.has(top) && top !== trainerCase) {
         throw invalidArgument(
           errorField,
           path,
@@ -122,7 +143,7 @@ export function protoRunTemplate(
         if (resolved === undefined) throw new Error(`axis ${field.path} was not resolved by this template`);
         setFieldValue(definition, message, resolved, value.value as string | number | boolean);
         // The config oneof's discriminator tells the decoder which trainer config is present.
-        if (CONFIG_KEYS.has(resolved.keys[0] as string)) message.config = resolved.keys[0];
+        if (configCases.has(resolved.keys[0] as string)) message.config = resolved.keys[0];
       }
       return decodeStartRun(message as unknown as StartRunRequest__Output).request;
     },

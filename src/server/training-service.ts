@@ -17,12 +17,12 @@ import {
 import type { RunRepository } from '../store/types.js';
 import { listTrainers } from '../trainers/index.js';
 import {
-  CONFIG_MESSAGE,
   decodeStartRun,
   encodeCheckpointChunk,
   encodeCheckpointMeta,
   encodeRun,
   encodeSpec,
+  encodeTrainerInfo,
   timestampFromMs,
 } from './codec/index.js';
 import { enumValue, int64, requiredId, shortString } from './fields.js';
@@ -122,13 +122,9 @@ export function createTrainingServiceHandlers(deps: TrainingServiceDeps): Traini
       deps,
       'ListTrainers',
       async (): Promise<ListTrainersResponse> => ({
-        trainers: listTrainers().map((trainer) => ({
-          name: trainer.name,
-          description: trainer.description,
-          paperSection: trainer.paperSection,
-          configMessage: CONFIG_MESSAGE[trainer.name] ?? '',
-          defaults: encodeSpec(compileRunSpec({ trainer: trainer.name }, deps.dataRoots)),
-        })),
+        trainers: listTrainers().map((trainer) =>
+          encodeTrainerInfo(trainer, encodeSpec(compileRunSpec({ trainer: trainer.name }, deps.dataRoots))),
+        ),
       }),
     ),
 

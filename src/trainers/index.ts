@@ -1,4 +1,6 @@
-export { getTrainer, listTrainers } from './registry.js';
+export { checkDefinition, defineTrainer, type TrainerDeclaration } from './define.js';
+export { createRegistry, getTrainer, listTrainers } from './registry.js';
+export * from './schema/index.js';
 export type {
   MetricValue,
   TrainerContext,

@@ -2,6 +2,7 @@ import type * as tf from '@tensorflow/tfjs';
 import type { InnerOptimizerOptions, RunStreams } from '../core/index.js';
 import type { DataRootPolicy } from '../data/index.js';
 import type { NoisyOptimizer } from '../optim/index.js';
+import type { ConfigSchema, MetricDeclaration } from './schema/index.js';
 
 /**
  * The contract every trainer implements (paper §4: one per model family).
@@ -29,7 +30,20 @@ export interface TrainerDefinition<C extends object = object> {
   readonly description: string;
   /** The paper section this trainer follows, e.g. `§4.1`. */
   readonly paperSection: string;
-  /** The full default config. A request's config is merged over it field by field. */
+  /**
+   * Every config field: type, default, range or choices, one line of documentation. Validation,
+   * the wire mapping (typed message or `google.protobuf.Struct`), ListTrainers, the CLI's `--set`
+   * and sweep axes all derive from it. Build definitions with `defineTrainer`, which derives
+   * `defaults` and `compile` from it.
+   */
+  readonly schema: ConfigSchema;
+  /**
+   * The metrics the session reports (`trainStep`'s and `evaluate`'s), each declared once with its
+   * phase and direction; `finite` ones end the run FAILED when NaN or ±∞ (src/runs/worker/loop.ts).
+   * The runtime adds `grad_norm` and `noise_std` per step when the trainer does not report them.
+   */
+  readonly metrics: readonly MetricDeclaration[];
+  /** The full default config, derived from `schema`. A request's config is merged over it field by field. */
   readonly defaults: C;
   /** The optimizer step budget used when `max_steps` is 0. */
   readonly defaultMaxSteps: number;
@@ -40,7 +54,8 @@ export interface TrainerDefinition<C extends object = object> {
   /** Noise defaults of the paper for this model (η, γ). */
   readonly defaultNoise: { readonly eta: number; readonly gamma: number };
   /**
-   * Validates a config (already merged over `defaults`) and returns it with derived fields filled.
+   * Validates a config (already merged over `defaults`) against `schema`, then the definition's
+   * cross-field checks, and returns it with derived fields filled.
    * Throws `AppError('INVALID_ARGUMENT')` (see `invalidArgument`) naming the field path relative to
    * the trainer config, e.g. `depth: got 0; allowed: an integer in [1, 200]`. Pure: it reads no
    * file, so a spec stays valid wherever it is stored; what a server lets it read is checked at
@@ -59,6 +74,8 @@ export interface TrainerDefinition<C extends object = object> {
    * that must read its data to know (an IDX file's count) checks `dataRoots` before it does.
    */
   stepsPerEpoch(config: C, dataRoots: DataRootPolicy): number;
+  /** Training examples one optimizer step consumes (its batch size), for throughput metrics. */
+  examplesPerStep(config: C): number;
   /** Builds the model and data inside a worker thread. Called once per run attempt. */
   create(config: C, context: TrainerContext): Promise<TrainerSession>;
 }
@@ -89,7 +106,7 @@ export type MetricValue = number | tf.Scalar;
 export interface TrainerSession {
   /**
    * Runs optimizer step `step` (0-based, global across resumes) and returns its per-step metrics,
-   * at least `loss`. Tensors returned are owned by the runtime, which reads and disposes them.
+   * at least every declared per-step metric marked `finite` (e.g. `loss`). Tensors returned are owned by the runtime, which reads and disposes them.
    */
   trainStep(step: number): Record<string, MetricValue>;
   /**

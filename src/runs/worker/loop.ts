@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { type MetricPoint, type RunStreams, runStreams } from '../../core/index.js';
 import type { DataRootPolicy } from '../../data/index.js';
 import { createInnerOptimizer, createNoisyOptimizer, type NoisyOptimizer } from '../../optim/index.js';
-import { getTrainer, type TrainerSession } from '../../trainers/index.js';
+import { findMetric, getTrainer, type MetricDeclaration, type TrainerSession } from '../../trainers/index.js';
 import { PointBatcher } from './batcher.js';
 import { Control, type FromWorker, type RunJob, type RunOutcome } from './protocol.js';
 import { captureCheckpoint, readMetrics, restoreCheckpoint } from './state.js';
@@ -30,8 +30,9 @@ import { captureCheckpoint, readMetrics, restoreCheckpoint } from './state.js';
  * replaces the step's. That is the value the store keeps (its upsert keeps the later write), so the
  * live stream, the sink and Prometheus all see exactly the points a replay returns.
  *
- * Non-finite policy: when the step's `loss`, or any evaluation metric whose name ends in `loss`, is
- * NaN or ±∞, the attempt ends FAILED with `step <s>: <name> is <value>; …` and writes no checkpoint (the
+ * Non-finite policy: the trainer declares which metrics must be finite (`MetricDeclaration.finite`,
+ * e.g. `loss` per step and `test_loss` per evaluation). When a declared per-step one is missing or
+ * NaN or ±∞, or a declared evaluation one is reported NaN or ±∞, the attempt ends FAILED with `step <s>: <name> is <value>; …` and writes no checkpoint (the
  * state is poisoned; the last good checkpoint stays). Other non-finite values (the optimizer reports
  * `grad_norm` NaN/∞ for a step it skipped) are not recorded as points, since they cannot be stored
  * or charted; the skip count is in the checkpoint's noise state.
@@ -55,6 +56,29 @@ class NonFinite extends Error {}
 function checkFinite(step: number, name: string, value: number): void {
   if (!Number.isFinite(value))
     throw new NonFinite(`step ${step}: ${name} is ${value}; a non-finite loss ends the run`);
+}
+
+/** The finiteness checks a trainer's declarations ask for, resolved once per attempt. */
+class FiniteChecks {
+  /** Per-step metrics that every step must report finite. */
+  readonly #required: readonly string[];
+  readonly #metrics: readonly MetricDeclaration[];
+
+  constructor(metrics: readonly MetricDeclaration[]) {
+    this.#metrics = metrics.filter((metric) => metric.finite === true);
+    this.#required = this.#metrics
+      .filter((metric) => metric.when === 'step' && !metric.name.includes('{'))
+      .map((metric) => metric.name);
+  }
+
+  step(step: number, values: ReadonlyMap<string, number>): void {
+    for (const name of this.#required) checkFinite(step, name, values.get(name) ?? Number.NaN);
+  }
+
+  evaluation(step: number, evaluated: ReadonlyArray<readonly [string, number]>): void {
+    for (const [name, value] of evaluated)
+      if (findMetric(this.#metrics, name, 'evaluation') !== undefined) checkFinite(step, name, value);
+  }
 }
 
 function toPoints(
@@ -104,7 +128,8 @@ export async function runJob(job: RunJob, settings: LoopSettings, post: Post): P
       backend: settings.backend,
       checkpointBackend: restored?.backend ?? null,
     });
-    outcome = await train(job, settings, { session, optimizer, streams }, step, post, (s) => {
+    const finite = new FiniteChecks(trainer.metrics);
+    outcome = await train(job, settings, { session, optimizer, streams, finite }, step, post, (s) => {
       step = s;
     });
   } catch (error) {
@@ -125,13 +150,14 @@ async function train(
     readonly session: TrainerSession;
     readonly optimizer: NoisyOptimizer;
     readonly streams: RunStreams;
+    readonly finite: FiniteChecks;
   },
   startStep: number,
   post: Post,
   progress: (step: number) => void,
 ): Promise<RunOutcome> {
   const { runId, spec } = job;
-  const { session, optimizer } = attempt;
+  const { session, optimizer, finite } = attempt;
   const control = new Int32Array(job.control);
   const batcher = new PointBatcher(runId, post, settings);
   let checkpointed = startStep;
@@ -145,7 +171,7 @@ async function train(
   const evaluate = async (step: number, values: Map<string, number>): Promise<void> => {
     const evaluated = Object.entries(await session.evaluate(step));
     // All checked before any is merged: a failing evaluation leaves the step's own values intact.
-    for (const [name, value] of evaluated) if (name.endsWith('loss')) checkFinite(step, name, value);
+    finite.evaluation(step, evaluated);
     for (const [name, value] of evaluated) values.set(name, value);
   };
 
@@ -167,7 +193,7 @@ async function train(
       const stats = optimizer.lastStats;
       if (!values.has('grad_norm')) values.set('grad_norm', stats.gradGlobalNorm);
       if (!values.has('noise_std')) values.set('noise_std', stats.noiseStd);
-      checkFinite(step, 'loss', values.get('loss') ?? Number.NaN);
+      finite.step(step, values);
       try {
         if (step % spec.evalEvery === 0 || step === spec.maxSteps) await evaluate(step, values);
       } finally {

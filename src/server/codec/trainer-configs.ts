@@ -3,155 +3,163 @@ import type {
   StartRunRequest,
   StartRunRequest__Output,
 } from '../../generated/proto/gradnoise/v1/StartRunRequest.js';
-import { enumValue, optionalFinite } from '../fields.js';
+import { type ConfigSchema, type EnumField, getTrainer } from '../../trainers/index.js';
+import { optionalFinite } from '../fields.js';
+import { jsonToStruct, structToJson } from './struct.js';
+import { typedConfig } from './typed-configs.js';
 
 /**
- * Maps each trainer's typed proto config message (the `config` oneof of StartRunRequest) to the
- * trainer's domain config and back. Unset proto fields become `undefined`, so the trainer's defaults
- * apply; range checks belong to the trainer's `compile`, which knows its limits.
+ * The `config` oneof of StartRunRequest ↔ a trainer's domain config, driven by the trainer's schema
+ * (no per-trainer code). A typed message's fields are the snake_case of the schema's names (loaded
+ * camelCase by proto-loader, like the schema's); an enum choice `he` is the proto value
+ * `<protoEnumPrefix>HE`. `config_struct` carries the same fields as JSON.
+ *
+ * Decoding yields overrides only: unset proto fields (and, for fields without a default, the proto
+ * zero value `0` / `""`, which proto3 cannot tell from unset) are left out, so the trainer's
+ * defaults apply. Types and ranges are checked by the trainer's `compile` against the same schema,
+ * so a typed message and a Struct get the same errors (e.g. `mlp.depth: got 0; …`).
  */
 
 type Json = Record<string, unknown>;
-
-const MLP_INIT = {
-  MLP_INIT_SIMPLE: 'simple',
-  MLP_INIT_ZERO: 'zero',
-  MLP_INIT_HE: 'he',
-  MLP_INIT_SUSSILLO: 'sussillo',
-} as const;
-const DATA_SOURCE = { DATA_SOURCE_MNIST: 'mnist', DATA_SOURCE_IDX: 'idx' } as const;
-const NGPU_TASK = { NEURAL_GPU_TASK_MUL: 'mul', NEURAL_GPU_TASK_ADD: 'add' } as const;
-
-/** The oneof case each trainer's config travels in. */
-export const CONFIG_CASE: Readonly<Record<string, 'smoke' | 'mlp' | 'neuralGpu'>> = {
-  smoke: 'smoke',
-  mlp: 'mlp',
-  neural_gpu: 'neuralGpu',
-};
-
-/** Full proto name of each trainer's config message. */
-export const CONFIG_MESSAGE: Readonly<Record<string, string>> = {
-  smoke: 'gradnoise.v1.SmokeConfig',
-  mlp: 'gradnoise.v1.MlpConfig',
-  neural_gpu: 'gradnoise.v1.NeuralGpuConfig',
-};
 
 /** Decodes the request's config oneof into trainer config overrides. */
 export function decodeTrainerConfig(trainer: string, request: StartRunRequest__Output): Json {
   const oneofCase = request.config;
   if (oneofCase === undefined) return {};
-  const expected = CONFIG_CASE[trainer];
-  if (expected !== oneofCase) {
+  const { schema } = getTrainer(trainer);
+  if (oneofCase === 'configStruct') {
+    return request.configStruct
+      ? structFields(schema, structToJson(request.configStruct, trainer), trainer)
+      : {};
+  }
+  const typed = typedConfig(trainer);
+  if (typed?.oneofCase !== oneofCase) {
     const allowed =
-      expected === undefined
-        ? 'no config for this trainer'
-        : `the ${expected} config (trainer is ${trainer})`;
+      typed === undefined
+        ? `config_struct (trainer ${trainer} has no typed config)`
+        : `the ${typed.oneofCase} config or config_struct (trainer is ${trainer})`;
     throw invalidArgument('config', oneofCase, allowed);
   }
-  if (oneofCase === 'smoke' && request.smoke) {
-    const c = request.smoke;
-    return {
-      hiddenUnits: c.hiddenUnits,
-      layers: c.layers,
-      batchSize: c.batchSize,
-    };
-  }
-  if (oneofCase === 'mlp' && request.mlp) {
-    const c = request.mlp;
-    const data = c.data
-      ? {
-          source: enumValue('mlp.data.source', c.data.source, DATA_SOURCE, 'DATA_SOURCE_UNSPECIFIED'),
-          dir: c.data.dir === '' ? undefined : c.data.dir,
-          trainSize: c.data.trainSize === 0 ? undefined : c.data.trainSize,
-          testSize: c.data.testSize === 0 ? undefined : c.data.testSize,
-        }
-      : undefined;
-    return {
-      depth: c.depth,
-      width: c.width,
-      init: enumValue('mlp.init', c.init, MLP_INIT, 'MLP_INIT_UNSPECIFIED'),
-      batchSize: c.batchSize,
-      dropoutRate: optionalFinite('mlp.dropout_rate', c.dropoutRate),
-      data,
-    };
-  }
-  if (oneofCase === 'neuralGpu' && request.neuralGpu) {
-    const c = request.neuralGpu;
-    return {
-      task: enumValue('neural_gpu.task', c.task, NGPU_TASK, 'NEURAL_GPU_TASK_UNSPECIFIED'),
-      maps: c.maps,
-      layers: c.layers,
-      kernelWidth: c.kernelWidth,
-      kernelHeight: c.kernelHeight,
-      height: c.height,
-      dropoutRate: optionalFinite('neural_gpu.dropout_rate', c.dropoutRate),
-      batchSize: c.batchSize,
-      maxTrainLength: c.maxTrainLength,
-      curriculumStart: c.curriculumStart,
-      curriculumThreshold: optionalFinite('neural_gpu.curriculum_threshold', c.curriculumThreshold),
-      testLengths: c.testLengths.length > 0 ? [...c.testLengths] : undefined,
-      evalExamples: c.evalExamples,
-      gateCutoff: optionalFinite('neural_gpu.gate_cutoff', c.gateCutoff),
-      curriculumWindow: c.curriculumWindow,
-    };
-  }
-  return {};
-}
-
-function reverse<T extends string>(mapping: Readonly<Record<string, T>>, value: unknown): string | undefined {
-  return Object.entries(mapping).find(([, v]) => v === value)?.[0];
+  const message = (request as unknown as Record<string, unknown>)[oneofCase];
+  return isObject(message) ? typedFields(schema, message, trainer) : {};
 }
 
 /** Encodes a compiled trainer config as the request's oneof, for Run.spec and ListTrainers. */
 export function encodeTrainerConfig(trainer: string, config: Readonly<Json>): Partial<StartRunRequest> {
-  const c = config as Json;
-  if (trainer === 'smoke') {
-    return {
-      smoke: {
-        hiddenUnits: c.hiddenUnits as number,
-        layers: c.layers as number,
-        batchSize: c.batchSize as number,
-      },
-    };
+  const typed = typedConfig(trainer);
+  let schema: ConfigSchema;
+  try {
+    ({ schema } = getTrainer(trainer));
+  } catch {
+    // A stored run of a trainer this replica does not load: its config as stored.
+    return { configStruct: jsonToStruct(config) };
   }
-  if (trainer === 'mlp') {
-    const data = (c.data ?? {}) as Json;
-    return {
-      mlp: {
-        depth: c.depth as number,
-        width: c.width as number,
-        init: reverse(MLP_INIT, c.init) as 'MLP_INIT_SIMPLE',
-        batchSize: c.batchSize as number,
-        dropoutRate: c.dropoutRate as number,
-        data: {
-          source: reverse(DATA_SOURCE, data.source) as 'DATA_SOURCE_MNIST',
-          dir: (data.dir as string | undefined) ?? '',
-          ...(typeof data.trainSize === 'number' ? { trainSize: data.trainSize } : {}),
-          ...(typeof data.testSize === 'number' ? { testSize: data.testSize } : {}),
-        },
-      },
-    };
+  if (typed === undefined) return { configStruct: jsonToStruct(snakeKeys(schema, config)) };
+  return { [typed.oneofCase]: encodeTyped(schema, config) } as Partial<StartRunRequest>;
+}
+
+function typedFields(schema: ConfigSchema, message: Json, path: string): Json {
+  const out: Json = {};
+  for (const [name, field] of Object.entries(schema)) {
+    const raw = message[name];
+    const at = `${path}.${snakeCase(name)}`;
+    if (raw === undefined || raw === null) continue;
+    const optional = field.kind !== 'object' && field.default === undefined;
+    if (optional && (raw === 0 || raw === '')) continue;
+    switch (field.kind) {
+      case 'float':
+        out[name] = optionalFinite(at, raw as number);
+        break;
+      case 'string':
+        if (raw !== '') out[name] = raw;
+        break;
+      case 'enum': {
+        const value = enumChoice(at, field, raw);
+        if (value !== undefined) out[name] = value;
+        break;
+      }
+      case 'intList':
+        if (Array.isArray(raw) && raw.length > 0) out[name] = [...raw];
+        break;
+      case 'object':
+        if (isObject(raw)) out[name] = typedFields(field.fields, raw, at);
+        break;
+      default:
+        out[name] = raw;
+    }
   }
-  if (trainer === 'neural_gpu') {
-    return {
-      neuralGpu: {
-        task: reverse(NGPU_TASK, c.task) as 'NEURAL_GPU_TASK_MUL',
-        maps: c.maps as number,
-        layers: c.layers as number,
-        kernelWidth: c.kernelWidth as number,
-        kernelHeight: c.kernelHeight as number,
-        height: c.height as number,
-        dropoutRate: c.dropoutRate as number,
-        batchSize: c.batchSize as number,
-        maxTrainLength: c.maxTrainLength as number,
-        curriculumStart: c.curriculumStart as number,
-        curriculumThreshold: c.curriculumThreshold as number,
-        testLengths: (c.testLengths as number[] | undefined) ?? [],
-        evalExamples: c.evalExamples as number,
-        gateCutoff: c.gateCutoff as number,
-        curriculumWindow: c.curriculumWindow as number,
-      },
-    };
+  return out;
+}
+
+function encodeTyped(schema: ConfigSchema, config: Readonly<Json>): Json {
+  const out: Json = {};
+  for (const [name, field] of Object.entries(schema)) {
+    const value = config[name];
+    if (value === undefined) continue;
+    if (field.kind === 'enum') out[name] = protoEnumName(field, String(value));
+    else if (field.kind === 'object' && isObject(value)) out[name] = encodeTyped(field.fields, value);
+    else if (Array.isArray(value)) out[name] = [...value];
+    else out[name] = value;
   }
-  return {};
+  return out;
+}
+
+/** The proto enum value of a choice: `MLP_INIT_` + `he` → `MLP_INIT_HE`. */
+export function protoEnumName(field: EnumField, choice: string): string {
+  return `${field.protoEnumPrefix}${choice.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
+}
+
+function enumChoice(path: string, field: EnumField, raw: unknown): string | undefined {
+  const unspecified = `${field.protoEnumPrefix}UNSPECIFIED`;
+  if (raw === unspecified || raw === 0) return undefined;
+  const choice = field.choices.find((c) => protoEnumName(field, c) === raw);
+  if (choice === undefined) {
+    const names = [unspecified, ...field.choices.map((c) => protoEnumName(field, c))];
+    throw invalidArgument(path, raw, `one of ${names.join(', ')}`);
+  }
+  return choice;
+}
+
+/**
+ * A Struct's keys mapped onto the schema's names (snake_case or camelCase accepted); `null` means
+ * unset. An unknown or repeated key is INVALID_ARGUMENT naming it and listing the allowed keys.
+ * Values are left for the schema to check.
+ */
+function structFields(schema: ConfigSchema, json: Readonly<Json>, path: string): Json {
+  const out: Json = {};
+  for (const [key, value] of Object.entries(json)) {
+    const name = camelCase(key);
+    const field = schema[name];
+    const at = `${path}.${key}`;
+    if (field === undefined) {
+      throw invalidArgument(at, value, `a known key (${Object.keys(schema).map(snakeCase).join(', ')})`);
+    }
+    if (name in out) throw invalidArgument(at, value, `${snakeCase(name)} or ${name}, not both`);
+    if (value === null) continue;
+    out[name] = field.kind === 'object' && isObject(value) ? structFields(field.fields, value, at) : value;
+  }
+  return out;
+}
+
+function snakeKeys(schema: ConfigSchema, config: Readonly<Json>): Json {
+  const out: Json = {};
+  for (const [name, field] of Object.entries(schema)) {
+    const value = config[name];
+    if (value === undefined) continue;
+    out[snakeCase(name)] =
+      field.kind === 'object' && isObject(value) ? snakeKeys(field.fields, value) : value;
+  }
+  return out;
+}
+
+export function snakeCase(name: string): string {
+  return name.replace(/(?<=[a-z0-9])([A-Z])/g, (c) => `_${c.toLowerCase()}`);
+}
+
+function camelCase(name: string): string {
+  return name.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+}
+
+function isObject(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

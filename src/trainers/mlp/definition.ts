@@ -1,9 +1,11 @@
+import { defineTrainer } from '../define.js';
 import { stepsPerEpoch } from '../shared/batching.js';
+import { CLASSIFIER_METRICS } from '../shared/classifier-metrics.js';
 import { ClassifierSession } from '../shared/classifier-session.js';
 import { DenseNet } from '../shared/dense-net.js';
 import { checkImageData, loadImageData } from '../shared/image-data.js';
 import type { TrainerDefinition } from '../types.js';
-import { compileMlpConfig, MLP_DEFAULTS, type MlpConfig } from './config.js';
+import { MLP_SCHEMA, type MlpConfig, refineMlpConfig } from './config.js';
 
 /**
  * The `mlp` trainer: paper §4.1, a 20 × 50 ReLU network on MNIST trained with SGD (default learning
@@ -20,23 +22,25 @@ import { compileMlpConfig, MLP_DEFAULTS, type MlpConfig } from './config.js';
  * at learning rate 0.1 to leave its initial plateau, and a matter of minutes on the wasm backend
  * (docs/benchmarks.md, "Figures behind the code").
  */
-export const mlpTrainer: TrainerDefinition<MlpConfig> = {
+export const mlpTrainer: TrainerDefinition<MlpConfig> = defineTrainer<MlpConfig>({
   name: 'mlp',
   description: 'Deep fully connected ReLU network (default 20×50) on 28×28 digits, softmax cross-entropy',
   paperSection: '§4.1',
-  defaults: MLP_DEFAULTS,
+  schema: MLP_SCHEMA,
+  metrics: CLASSIFIER_METRICS,
   defaultMaxSteps: 10_000,
   // §4.1: SGD without momentum at 0.1 or 0.01; 0.01 "usually gives very slow convergence".
   defaultOptimizer: { kind: 'sgd', learningRate: 0.1 },
   // No clipping by default: Table 1, Experiment 1 (Simple Init, no gradient clip).
   defaultNoise: { eta: 0.01, gamma: 0.55 },
-  compile: compileMlpConfig,
+  refine: refineMlpConfig,
   async preflight(config, dataRoots) {
     checkImageData('data', config.data, dataRoots);
   },
   stepsPerEpoch(config, dataRoots) {
     return stepsPerEpoch(checkImageData('data', config.data, dataRoots), config.batchSize);
   },
+  examplesPerStep: (config) => config.batchSize,
   async create(config, context) {
     const data = await loadImageData('data', config.data, context.dataRoots);
     const net = new DenseNet({
@@ -53,4 +57,4 @@ export const mlpTrainer: TrainerDefinition<MlpConfig> = {
       optimizer: context.optimizer,
     });
   },
-};
+});

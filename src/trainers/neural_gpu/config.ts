@@ -1,5 +1,6 @@
 import { invalidArgument } from '../../core/index.js';
 import type { BinaryTask } from '../../data/tasks/index.js';
+import { type ConfigSchema, schemaDefaults, validateConfig } from '../schema/index.js';
 
 /**
  * Options of the Neural GPU trainer (paper §4.5; model of Kaiser & Sutskever, 2016). Every field
@@ -52,24 +53,6 @@ export interface NeuralGpuConfig {
   readonly evalExamples: number;
 }
 
-export const NEURAL_GPU_DEFAULTS: NeuralGpuConfig = {
-  task: 'mul',
-  maps: 24,
-  layers: 2,
-  kernelWidth: 3,
-  kernelHeight: 3,
-  height: 4,
-  dropoutRate: 0.1,
-  gateCutoff: 1.2,
-  batchSize: 32,
-  maxTrainLength: 20,
-  curriculumStart: 3,
-  curriculumThreshold: 0.15,
-  curriculumWindow: 10,
-  testLengths: [20, 40],
-  evalExamples: 128,
-};
-
 /** Limits that keep one step within a worker's memory; see docs for the cost model. */
 export const NEURAL_GPU_LIMITS = {
   maps: 512,
@@ -96,82 +79,136 @@ export function trainingStateFloats(config: NeuralGpuConfig, length: number): nu
   return config.batchSize * config.height * config.maps * width * (width + 1);
 }
 
-function integerIn(field: string, value: unknown, min: number, max: number): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw invalidArgument(field, value, `an integer in [${min}, ${max}]`);
-  }
-  return value;
-}
+/**
+ * Fields, ranges and defaults (the defaults are sized for a 2-core CPU; see {@link NeuralGpuConfig}
+ * for each field's meaning and the public implementation's values).
+ */
+export const NEURAL_GPU_SCHEMA: ConfigSchema = {
+  task: {
+    kind: 'enum',
+    choices: ['mul', 'add'],
+    default: 'mul',
+    protoEnumPrefix: 'NEURAL_GPU_TASK_',
+    doc: 'mul: binary multiplication (paper §4.5); add: binary addition.',
+  },
+  maps: { kind: 'int', default: 24, min: 1, max: NEURAL_GPU_LIMITS.maps, doc: 'Channels of the state.' },
+  layers: {
+    kind: 'int',
+    default: 2,
+    min: 1,
+    max: NEURAL_GPU_LIMITS.layers,
+    doc: 'CGRU layers per step, parameters tied across steps.',
+  },
+  kernelWidth: {
+    kind: 'int',
+    default: 3,
+    min: 1,
+    max: NEURAL_GPU_LIMITS.kernel,
+    odd: true,
+    doc: 'Kernel extent along the sequence axis.',
+  },
+  kernelHeight: {
+    kind: 'int',
+    default: 3,
+    min: 1,
+    max: NEURAL_GPU_LIMITS.kernel,
+    odd: true,
+    doc: 'Kernel extent along the height axis.',
+  },
+  height: { kind: 'int', default: 4, min: 1, max: NEURAL_GPU_LIMITS.height, doc: 'Rows of the state.' },
+  dropoutRate: {
+    kind: 'float',
+    default: 0.1,
+    min: 0,
+    max: 0.9,
+    doc: 'Dropout on the CGRU candidate, training only; 0 turns it off.',
+  },
+  gateCutoff: {
+    kind: 'float',
+    default: 1.2,
+    min: 1,
+    max: 2,
+    doc: 'Gate saturation c: gates are clip(c·σ(x) − (c − 1)/2, 0, 1); 1 is the plain sigmoid.',
+  },
+  batchSize: {
+    kind: 'int',
+    default: 32,
+    min: 1,
+    max: NEURAL_GPU_LIMITS.batchSize,
+    doc: 'Examples per step.',
+  },
+  maxTrainLength: {
+    kind: 'int',
+    default: 20,
+    min: 1,
+    max: NEURAL_GPU_LIMITS.maxTrainLength,
+    doc: 'Longest operand (digits) the curriculum reaches (paper §4.5: 20).',
+  },
+  curriculumStart: {
+    kind: 'int',
+    default: 3,
+    min: 1,
+    max: NEURAL_GPU_LIMITS.maxTrainLength,
+    doc: 'Operand length the curriculum starts at; at most maxTrainLength.',
+  },
+  curriculumThreshold: {
+    kind: 'float',
+    default: 0.15,
+    min: 0,
+    max: 1,
+    doc: 'Mean sequence error of the window at or below which the curriculum moves one digit longer.',
+  },
+  curriculumWindow: {
+    kind: 'int',
+    default: 10,
+    min: 1,
+    max: NEURAL_GPU_LIMITS.curriculumWindow,
+    doc: 'Training batches one curriculum decision averages.',
+  },
+  testLengths: {
+    kind: 'intList',
+    default: [20, 40],
+    min: 1,
+    max: NEURAL_GPU_LIMITS.testLength,
+    maxItems: NEURAL_GPU_LIMITS.testLengths,
+    doc: 'Operand lengths evaluated, each reported as test_bit_error_len<L> and test_seq_error_len<L>.',
+  },
+  evalExamples: {
+    kind: 'int',
+    default: 128,
+    min: 1,
+    max: NEURAL_GPU_LIMITS.evalExamples,
+    doc: 'Examples per evaluated length (a fixed held-out set per length).',
+  },
+};
 
-function oddIn(field: string, value: unknown, max: number): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > max || value % 2 === 0) {
-    throw invalidArgument(field, value, `an odd integer in [1, ${max}]`);
-  }
-  return value;
-}
-
-function numberIn(field: string, value: unknown, allowed: string, ok: (x: number) => boolean): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || !ok(value)) {
-    throw invalidArgument(field, value, allowed);
-  }
-  return value;
-}
+export const NEURAL_GPU_DEFAULTS = schemaDefaults(NEURAL_GPU_SCHEMA) as unknown as NeuralGpuConfig;
 
 /**
- * Validates a config merged over the defaults and returns it with `testLengths` sorted and
- * deduplicated. Throws `AppError('INVALID_ARGUMENT')` naming the first bad field.
+ * The rules beyond the schema: `curriculumStart` at most `maxTrainLength`, and the unrolled
+ * training states within memory; `testLengths` comes back sorted and deduplicated.
  */
-export function compileNeuralGpuConfig(config: NeuralGpuConfig): NeuralGpuConfig {
-  const limits = NEURAL_GPU_LIMITS;
-  if (config.task !== 'add' && config.task !== 'mul') {
-    throw invalidArgument('task', config.task, '"add" or "mul"');
+export function refineNeuralGpuConfig(config: NeuralGpuConfig): NeuralGpuConfig {
+  const { maxTrainLength, curriculumStart } = config;
+  if (curriculumStart > maxTrainLength) {
+    throw invalidArgument('curriculumStart', curriculumStart, `an integer in [1, ${maxTrainLength}]`);
   }
-  const maxTrainLength = integerIn('maxTrainLength', config.maxTrainLength, 1, limits.maxTrainLength);
-  if (!Array.isArray(config.testLengths) || config.testLengths.length > limits.testLengths) {
-    throw invalidArgument(
-      'testLengths',
-      config.testLengths,
-      `a list of at most ${limits.testLengths} lengths`,
-    );
-  }
-  const testLengths = config.testLengths.map((length: unknown, i) =>
-    integerIn(`testLengths[${i}]`, length, 1, limits.testLength),
-  );
-  const compiled: NeuralGpuConfig = {
-    task: config.task,
-    maps: integerIn('maps', config.maps, 1, limits.maps),
-    layers: integerIn('layers', config.layers, 1, limits.layers),
-    kernelWidth: oddIn('kernelWidth', config.kernelWidth, limits.kernel),
-    kernelHeight: oddIn('kernelHeight', config.kernelHeight, limits.kernel),
-    height: integerIn('height', config.height, 1, limits.height),
-    dropoutRate: numberIn(
-      'dropoutRate',
-      config.dropoutRate,
-      'a number in [0, 0.9]',
-      (x) => x >= 0 && x <= 0.9,
-    ),
-    gateCutoff: numberIn('gateCutoff', config.gateCutoff, 'a number in [1, 2]', (x) => x >= 1 && x <= 2),
-    batchSize: integerIn('batchSize', config.batchSize, 1, limits.batchSize),
-    maxTrainLength,
-    curriculumStart: integerIn('curriculumStart', config.curriculumStart, 1, maxTrainLength),
-    curriculumThreshold: numberIn(
-      'curriculumThreshold',
-      config.curriculumThreshold,
-      'a number in [0, 1]',
-      (x) => x >= 0 && x <= 1,
-    ),
-    curriculumWindow: integerIn('curriculumWindow', config.curriculumWindow, 1, limits.curriculumWindow),
-    testLengths: [...new Set(testLengths)].sort((a, b) => a - b),
-    evalExamples: integerIn('evalExamples', config.evalExamples, 1, limits.evalExamples),
-  };
-  const floats = trainingStateFloats(compiled, maxTrainLength);
-  if (floats > limits.trainingStateFloats) {
+  const floats = trainingStateFloats(config, maxTrainLength);
+  if (floats > NEURAL_GPU_LIMITS.trainingStateFloats) {
     throw invalidArgument(
       'maxTrainLength',
       maxTrainLength,
       `a length whose unrolled training states (batchSize·height·maps·(2L+1)·(2L+2) = ${floats} floats) ` +
-        `fit in ${limits.trainingStateFloats}; lower maxTrainLength, batchSize, height or maps`,
+        `fit in ${NEURAL_GPU_LIMITS.trainingStateFloats}; lower maxTrainLength, batchSize, height or maps`,
     );
   }
-  return compiled;
+  return { ...config, testLengths: [...new Set(config.testLengths)].sort((a, b) => a - b) };
+}
+
+/**
+ * Validates a config merged over the defaults (schema, then {@link refineNeuralGpuConfig}).
+ * Throws `AppError('INVALID_ARGUMENT')` naming the first bad field.
+ */
+export function compileNeuralGpuConfig(config: NeuralGpuConfig): NeuralGpuConfig {
+  return refineNeuralGpuConfig(validateConfig(NEURAL_GPU_SCHEMA, config) as unknown as NeuralGpuConfig);
 }

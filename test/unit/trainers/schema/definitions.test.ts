@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import {
+  createRegistry,
+  defineTrainer,
+  findMetric,
+  listTrainers,
+  type MetricDeclaration,
+  type TrainerDeclaration,
+} from '../../../../src/trainers/index.js';
+
+type Config = { readonly size: number };
+
+function declaration(metrics: readonly MetricDeclaration[], name = 'toy'): TrainerDeclaration<Config> {
+  return {
+    name,
+    description: 'A toy trainer',
+    paperSection: '§4.1',
+    schema: { size: { kind: 'int', default: 2, min: 1, max: 4, doc: 'Size.' } },
+    metrics,
+    defaultMaxSteps: 10,
+    defaultNoise: { eta: 0.01, gamma: 0.55 },
+    stepsPerEpoch: () => 1,
+    examplesPerStep: (config) => config.size,
+    create: async () => {
+      throw new Error('not built in this test');
+    },
+  };
+}
+
+const LOSS: MetricDeclaration = { name: 'loss', when: 'step', direction: 'min', finite: true, doc: 'Loss.' };
+
+describe('trainer definitions', () => {
+  it('derive defaults and compile from the schema', () => {
+    const toy = defineTrainer(declaration([LOSS]));
+    expect(toy.defaults).toEqual({ size: 2 });
+    expect(toy.compile({ size: 3 })).toEqual({ size: 3 });
+    expect(() => toy.compile({ size: 5 })).toThrow('size: got 5; allowed: an integer in [1, 4]');
+  });
+
+  it('refuse one metric name declared both per step and per evaluation', () => {
+    const both = declaration([LOSS, { ...LOSS, when: 'evaluation' }]);
+    expect(() => defineTrainer(both)).toThrow(
+      'trainer toy: metric loss is declared both per step and per evaluation',
+    );
+    // Also when the definition was not built by defineTrainer (e.g. handed to the registry as is).
+    const { refine: _, ...raw } = both;
+    expect(() =>
+      createRegistry([{ ...raw, defaults: { size: 2 }, compile: (c: Config) => c } as never]),
+    ).toThrow('declared both per step and per evaluation');
+  });
+
+  it('refuse a metric declared twice, a malformed metric name and invalid schema defaults', () => {
+    expect(() => defineTrainer(declaration([LOSS, LOSS]))).toThrow('metric loss is declared twice');
+    expect(() => defineTrainer(declaration([{ ...LOSS, name: 'Loss rate' }]))).toThrow(
+      'not lower_snake_case',
+    );
+    const bad = declaration([LOSS]);
+    expect(() =>
+      defineTrainer({ ...bad, schema: { size: { kind: 'int', default: 9, min: 1, max: 4, doc: 'Size.' } } }),
+    ).toThrow("trainer toy: its schema's defaults are invalid: size: got 9");
+    expect(() =>
+      defineTrainer({
+        ...bad,
+        schema: { batch_size: { kind: 'int', default: 1, min: 1, max: 4, doc: 'x' } },
+      }),
+    ).toThrow('config field batch_size is not camelCase');
+  });
+
+  it('refuse two trainers of one name in a registry', () => {
+    const toy = defineTrainer(declaration([LOSS]));
+    expect(() => createRegistry([toy, toy] as never)).toThrow('trainer toy is defined twice');
+  });
+
+  it('match metric families by their placeholder', () => {
+    const metrics: MetricDeclaration[] = [
+      LOSS,
+      { name: 'test_seq_error_len{L}', when: 'evaluation', direction: 'min', doc: 'x' },
+    ];
+    expect(findMetric(metrics, 'test_seq_error_len40', 'evaluation')?.name).toBe('test_seq_error_len{L}');
+    expect(findMetric(metrics, 'test_seq_error_lenX', 'evaluation')).toBeUndefined();
+    expect(findMetric(metrics, 'loss', 'evaluation')).toBeUndefined();
+    expect(findMetric(metrics, 'loss', 'step')).toBe(LOSS);
+  });
+
+  it('every built-in trainer declares a finite per-step loss and its examples per step', () => {
+    for (const trainer of listTrainers()) {
+      expect(findMetric(trainer.metrics, 'loss', 'step')?.finite, trainer.name).toBe(true);
+      const config = trainer.compile(trainer.defaults);
+      expect(trainer.examplesPerStep(config)).toBe((config as { batchSize: number }).batchSize);
+    }
+  });
+});
