@@ -5,6 +5,8 @@ import {
   LIMITS,
   prefixFieldError,
   type RunSpec,
+  STREAM_VERSIONS,
+  type StreamVersion,
   withFieldPrefix,
 } from '../core/index.js';
 import type { DataRootPolicy } from '../data/index.js';
@@ -38,13 +40,15 @@ export interface RunRequest {
   readonly maxEpochs?: number;
   readonly evalEvery?: number;
   readonly checkpointEvery?: number;
+  /** The run's random streams (`src/core/random.ts`); undefined: the current version. */
+  readonly streamVersion?: number;
 }
 
 const DEFAULT_OPTIMIZER: InnerOptimizerOptions = { kind: 'sgd', learningRate: 0.01 };
 
 /**
  * Validates a request and fills every default, producing the `RunSpec` that is stored and trained.
- * A new run draws from the current stream version (`CURRENT_STREAM_VERSION`).
+ * A run draws from the stream version it asks for, by default the current one (`CURRENT_STREAM_VERSION`).
  * Throws `AppError('INVALID_ARGUMENT')` naming the field path (e.g. `noise.eta`, `mlp.depth`).
  * `dataRoots` bounds what a budget in epochs may read to count a data set's samples; the data
  * itself is checked by `preflightRuns` and again at every read in the worker.
@@ -76,11 +80,24 @@ export function compileRunSpec(request: RunRequest, dataRoots: DataRootPolicy): 
     noise,
     clip,
     seed,
-    streamVersion: CURRENT_STREAM_VERSION,
+    streamVersion: compileStreamVersion(request.streamVersion),
     maxSteps,
     evalEvery,
     checkpointEvery,
   };
+}
+
+function compileStreamVersion(value: number | undefined): StreamVersion {
+  if (value === undefined) return CURRENT_STREAM_VERSION;
+  const version = STREAM_VERSIONS.find((v) => v === value);
+  if (version === undefined) {
+    throw invalidArgument(
+      'stream_version',
+      value,
+      `one of ${STREAM_VERSIONS.join(', ')} (0 or unset: the current, ${CURRENT_STREAM_VERSION})`,
+    );
+  }
+  return version;
 }
 
 function compileTrainerConfig(

@@ -69,6 +69,7 @@ export function decodeStartRun(message: StartRunRequest__Output): DecodedStartRu
     maxEpochs: int64('max_epochs', message.maxEpochs, 0, LIMITS.maxEpochs),
     evalEvery: int64('eval_every', message.evalEvery, 0, LIMITS.maxSteps),
     checkpointEvery: int64('checkpoint_every', message.checkpointEvery, 0, LIMITS.maxSteps),
+    ...(message.streamVersion !== 0 ? { streamVersion: message.streamVersion } : {}),
   };
   const requestId = shortString('request_id', message.requestId, MAX_REQUEST_ID);
   return {
@@ -151,6 +152,7 @@ export function encodeSpec(
     maxSteps: spec.maxSteps,
     evalEvery: spec.evalEvery,
     checkpointEvery: spec.checkpointEvery,
+    streamVersion: spec.streamVersion,
     labels: extra.labels ?? {},
     requestId: extra.requestId ?? '',
   };

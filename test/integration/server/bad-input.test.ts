@@ -135,6 +135,18 @@ const START_RUN_CASES: ReadonlyArray<[string, StartRunRequest, status, string]> 
     'checkpoint_every: got "-1"',
   ],
   [
+    'unknown stream version',
+    { trainer: 'smoke', streamVersion: 3 },
+    status.INVALID_ARGUMENT,
+    'stream_version: got 3; allowed: one of 1, 2 (0 or unset: the current, 2)',
+  ],
+  [
+    'negative stream version',
+    { trainer: 'smoke', streamVersion: -1 },
+    status.INVALID_ARGUMENT,
+    'stream_version: got -1',
+  ],
+  [
     'zero learning rate',
     { trainer: 'smoke', optimizer: { learningRate: 0 } },
     status.INVALID_ARGUMENT,

@@ -142,4 +142,25 @@ describe('a run end to end over gRPC', () => {
     expect(mlp?.defaults?.noise?.gamma).toBe(0.55);
     expect(mlp?.defaults?.noise?.generator).toBe('NOISE_GENERATOR_BOX_MULLER');
   });
+
+  it('echoes the stream version in Run.spec, and that spec sent again reproduces the run', async () => {
+    const client = api(service.client);
+    const losses = async (request: Parameters<typeof client.startRun>[0]) => {
+      const run = await client.startRun(request);
+      const messages = await client.streamMetrics({ runId: run.id, sinceStep: 0 });
+      expect(messages.at(-1)?.status).toBe('COMPLETED');
+      const points = messages.flatMap((m) => m.points).filter((p) => p.name === 'loss');
+      return { run, values: points.map((p) => p.value) };
+    };
+    const base = { trainer: 'smoke', maxSteps: 8, seed: 5, noise: { eta: 0.5 } };
+    const current = await losses(base);
+    expect(current.run.spec?.streamVersion).toBe(2);
+    const v1 = await losses({ ...base, streamVersion: 1 });
+    expect(v1.run.spec?.streamVersion).toBe(1);
+    expect(v1.values).not.toEqual(current.values);
+
+    const again = await losses({ ...(v1.run.spec ?? {}), requestId: '' });
+    expect(again.run.spec).toEqual(v1.run.spec);
+    expect(again.values).toEqual(v1.values);
+  });
 });
