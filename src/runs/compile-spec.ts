@@ -108,7 +108,9 @@ function compileTrainerConfig(
   const merged: Record<string, unknown> = { ...defaults };
   for (const [key, value] of Object.entries(overrides)) {
     if (value === undefined) continue;
-    if (!(key in defaults)) throw invalidArgument(`${trainer.name}.${key}`, value, 'a field of this trainer');
+    // The schema, not the defaults: an optional field without a default is absent from those.
+    if (!Object.hasOwn(trainer.schema, key))
+      throw invalidArgument(`${trainer.name}.${key}`, value, 'a field of this trainer');
     const base = defaults[key];
     merged[key] = isPlainObject(base) && isPlainObject(value) ? dropUndefined({ ...base, ...value }) : value;
   }
