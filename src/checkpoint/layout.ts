@@ -35,6 +35,10 @@ import { fromLittleEndianBytes, toLittleEndianBytes } from './typed-arrays.js';
  * - `stream_version`: the version of the random streams the trainer drew from (`core/random.ts`),
  *   absent in files written before versions existed, which all drew from version 1;
  * - `trainer_meta`: JSON of the trainer's extra state (curriculum level, data cursor);
+ * - `phase`: the training phase the session was in (`TrainerSession.phase`), absent for a trainer
+ *   without phases and in files written before phases existed;
+ * - `solved`: `true` in the final checkpoint of a run whose trainer solved its task there (it ends
+ *   early, and a resume from it trains no further); absent otherwise;
  * - `run_spec`: JSON of the {@link RunSpec}, so the file alone says how it was trained.
  */
 
@@ -72,6 +76,10 @@ export interface CheckpointContents {
   /** The stream version the trainer actually drew from (not what the spec asked for). */
   readonly streamVersion: StreamVersion;
   readonly trainerMeta: Readonly<Record<string, unknown>>;
+  /** The session's training phase; absent for a trainer without phases. */
+  readonly phase?: string;
+  /** The run was solved at `step` (its final checkpoint); absent or false otherwise. */
+  readonly solved?: boolean;
   readonly model: readonly CheckpointTensor[];
   readonly optimizer: readonly CheckpointTensor[];
 }
@@ -116,6 +124,8 @@ export function encodeCheckpoint(c: CheckpointContents): EncodedCheckpoint {
     stream_version: String(c.streamVersion),
     trainer_meta: JSON.stringify(c.trainerMeta),
     run_spec: JSON.stringify(c.spec),
+    ...(c.phase === undefined ? {} : { phase: c.phase }),
+    ...(c.solved === true ? { solved: 'true' } : {}),
   });
   return { bytes, sha256: sha256Hex(bytes), index: checkpointIndex(bytes) };
 }
@@ -136,6 +146,12 @@ function streamVersion(value: string | undefined): StreamVersion {
     throw fail(`stream_version ${JSON.stringify(value)} is not one of ${STREAM_VERSIONS.join(', ')}`);
   }
   return found;
+}
+
+function solved(value: string | undefined): boolean {
+  if (value === undefined) return false;
+  if (value !== 'true') throw fail(`solved ${JSON.stringify(value)} is not "true"`);
+  return true;
 }
 
 function parseJsonObject(metadata: Readonly<Record<string, string>>, key: string): Record<string, unknown> {
@@ -211,6 +227,8 @@ export function decodeCheckpoint(bytes: Uint8Array): CheckpointContents {
     // Files from before stream versions name none: they drew from version 1.
     streamVersion: streamVersion(metadata.stream_version),
     trainerMeta: parseJsonObject(metadata, 'trainer_meta'),
+    ...(metadata.phase === undefined ? {} : { phase: metadata.phase }),
+    ...(solved(metadata.solved) ? { solved: true } : {}),
     model,
     optimizer,
   };

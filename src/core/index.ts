@@ -43,4 +43,11 @@ export {
   streamFor,
 } from './random.js';
 export { keyedStream, mix32, Sfc32, words } from './sfc32.js';
-export { type MetricPoint, type RunSpec, type RunStatus, storedRunSpec, TERMINAL_STATUSES } from './spec.js';
+export {
+  type MetricPoint,
+  type RunEndReason,
+  type RunSpec,
+  type RunStatus,
+  storedRunSpec,
+  TERMINAL_STATUSES,
+} from './spec.js';

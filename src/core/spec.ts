@@ -56,6 +56,12 @@ export function storedRunSpec(stored: unknown): RunSpec {
 
 export type RunStatus = 'QUEUED' | 'RUNNING' | 'COMPLETED' | 'FAILED' | 'CANCELLED';
 
+/**
+ * Why a COMPLETED run ended: it trained its whole step budget (`BUDGET`), or its trainer reported
+ * the task solved (`SOLVED`, `TrainerSession.isSolved`), which ends it early, at that step.
+ */
+export type RunEndReason = 'BUDGET' | 'SOLVED';
+
 export const TERMINAL_STATUSES: ReadonlySet<RunStatus> = new Set(['COMPLETED', 'FAILED', 'CANCELLED']);
 
 /** One stored metric point. Unique per (runId, name, step). */

@@ -39,7 +39,7 @@ export type StopReason = 'lease-lost' | 'shutdown';
  *
  * | worker outcome | store                       | why                                        |
  * |----------------|-----------------------------|--------------------------------------------|
- * | COMPLETED      | finish COMPLETED            |                                            |
+ * | COMPLETED      | finish COMPLETED, reason    | BUDGET, or SOLVED (ended early)            |
  * | CANCELLED      | finish CANCELLED            | cancel requested; final checkpoint saved   |
  * | FAILED         | finish FAILED with the error| non-finite loss, trainer error, crash      |
  * | SUSPENDED      | release (back to QUEUED)    | graceful shutdown; resumes from checkpoint |
@@ -192,8 +192,9 @@ export class RunExecution {
         ({ status, error } = await store.runs.get(project, id));
       } else if (outcome.status !== 'ABORTED') {
         error = outcome.status === 'FAILED' ? outcome.error : null;
+        const endReason = outcome.status === 'COMPLETED' ? outcome.endReason : undefined;
         await store.runs.updateProgress(id, owner, this.step, this.backend).catch(() => undefined);
-        ({ status, error } = await store.runs.finish(id, owner, outcome.status, error));
+        ({ status, error } = await store.runs.finish(id, owner, outcome.status, error, endReason));
       }
     } catch (cause) {
       logger.error({ runId: id, err: cause, outcome: outcome.status }, 'could not record how the run ended');

@@ -110,12 +110,14 @@ export function createRunLeases(prisma: PrismaClient): RunLeases {
       if (updated === 0) await notHeld(id, owner);
     },
 
-    async finish(id, owner, status, error) {
+    async finish(id, owner, status, error, endReason = 'BUDGET') {
+      const reason = status === 'COMPLETED' ? endReason : null;
       const rows = await translateErrors(
         'run',
         id,
         () => prisma.$queryRaw<RunRow[]>`
-          UPDATE runs SET status = ${status}::"RunStatus", error = ${error}, finished_at = now(),
+          UPDATE runs SET status = ${status}::"RunStatus", error = ${error},
+            end_reason = ${reason}::"RunEndReason", finished_at = now(),
             owner = NULL, lease_expires_at = NULL, updated_at = now()
           WHERE id = ${id}::uuid AND owner = ${owner} AND status = 'RUNNING'
           RETURNING ${RUN_COLUMNS}`,

@@ -1,4 +1,4 @@
-import type { MetricPoint, RunSpec, RunStatus } from '../core/index.js';
+import type { MetricPoint, RunEndReason, RunSpec, RunStatus } from '../core/index.js';
 
 /**
  * The persistence contract. The Prisma implementation lives beside this file; every method
@@ -33,6 +33,11 @@ export interface RunRecord {
   /** Attempts started so far (1 on the first claim). */
   readonly attempt: number;
   readonly error: string | null;
+  /**
+   * Why a COMPLETED run ended: `BUDGET` (all `maxSteps`) or `SOLVED` (its trainer solved the task
+   * at `currentStep`, see `TrainerSession.isSolved`); null in every other status.
+   */
+  readonly endReason: RunEndReason | null;
   /** Last optimizer step reported by the worker. */
   readonly currentStep: number;
   readonly cancelRequested: boolean;
@@ -102,12 +107,16 @@ export interface RunRepository {
    * worker stops at the next step). A terminal run is FAILED_PRECONDITION.
    */
   requestCancel(project: string, id: string): Promise<RunRecord>;
-  /** Ends an attempt held by `owner` with a terminal status. */
+  /**
+   * Ends an attempt held by `owner` with a terminal status. `endReason` is stored for COMPLETED
+   * (default `BUDGET`) and ignored otherwise: only a completed run has one.
+   */
   finish(
     id: string,
     owner: string,
     status: 'COMPLETED' | 'FAILED' | 'CANCELLED',
     error: string | null,
+    endReason?: RunEndReason,
   ): Promise<RunRecord>;
   /**
    * Gives a run back to the queue (graceful shutdown): QUEUED, no owner, lease cleared; CANCELLED

@@ -4,7 +4,7 @@ import {
   schemaDefaults,
   validateConfig,
 } from './schema/index.js';
-import type { TrainerDefinition } from './types.js';
+import { PHASE_METRIC, type TrainerDefinition } from './types.js';
 
 /** A trainer as written by its author: everything but what the schema derives. */
 export type TrainerDeclaration<C extends object> = Omit<TrainerDefinition<C>, 'defaults' | 'compile'> & {
@@ -35,6 +35,23 @@ export function checkDefinition(definition: TrainerDefinition): void {
     throw new Error(`trainer ${name}: its schema's defaults are invalid: ${(error as Error).message}`);
   }
   checkMetricDeclarations(name, definition.metrics);
+  checkPhases(definition);
+}
+
+/**
+ * Phases are lower_snake_case, at least one, none twice; the runtime reports them as the metric
+ * `phase`, so a trainer with phases may not declare that name itself.
+ */
+function checkPhases({ name, phases, metrics }: TrainerDefinition): void {
+  if (phases === undefined) return;
+  if (phases.length === 0) throw new Error(`trainer ${name}: phases is empty; leave it out instead`);
+  for (const [i, phase] of phases.entries()) {
+    if (!/^[a-z][a-z0-9_]*$/.test(phase))
+      throw new Error(`trainer ${name}: phase ${JSON.stringify(phase)} is not lower_snake_case`);
+    if (phases.indexOf(phase) !== i) throw new Error(`trainer ${name}: phase ${phase} is declared twice`);
+  }
+  if (metrics.some((metric) => metric.name === PHASE_METRIC))
+    throw new Error(`trainer ${name}: metric ${PHASE_METRIC} is reported by the runtime for its phases`);
 }
 
 function checkFieldNames(trainer: string, schema: ConfigSchema, prefix: string): void {

@@ -8,3 +8,4 @@ export type {
   TrainerSession,
   TrainerState,
 } from './types.js';
+export { PHASE_METRIC } from './types.js';

@@ -11,7 +11,8 @@ import type { ConfigSchema, MetricDeclaration } from './schema/index.js';
  * loops and curricula (Neural GPU, NRAM, Neural Programmer, memory networks) fit the same runtime.
  * The runtime (`src/runs/worker`) owns the loop: it calls `trainStep` once per optimizer step,
  * `evaluate` every `evalEvery` steps, and `exportState` for checkpoints. It checks cancellation
- * between steps.
+ * between steps, ends the run early when the session reports it solved (`isSolved`), and records
+ * the session's training phase (`phase`) in checkpoints and metrics.
  *
  * Metric points: a run stores one value per (name, step). `trainStep(s)` reports step s + 1, and an
  * evaluation after it reports the same step, so a name both return (e.g. the Neural GPU's
@@ -74,6 +75,12 @@ export interface TrainerDefinition<C extends object = object> {
    * that must read its data to know (an IDX file's count) checks `dataRoots` before it does.
    */
   stepsPerEpoch(config: C, dataRoots: DataRootPolicy): number;
+  /**
+   * The session's training phases, e.g. `['linear_start', 'default']` for the memory network's
+   * two-stage training (paper §4.2: linear attention first, then softmax attention warm-started
+   * from it). Absent: the session has no phases and no `phase`. See {@link TrainerSession.phase}.
+   */
+  readonly phases?: readonly string[];
   /** Training examples one optimizer step consumes (its batch size), for throughput metrics. */
   examplesPerStep(config: C): number;
   /** Builds the model and data inside a worker thread. Called once per run attempt. */
@@ -99,6 +106,12 @@ export interface TrainerContext {
    */
   readonly dataRoots: DataRootPolicy;
 }
+
+/**
+ * The per-step metric the runtime reports for a trainer with phases: the index of the session's
+ * phase in `TrainerDefinition.phases`, at step 1 and wherever it changed (see `TrainerSession.phase`).
+ */
+export const PHASE_METRIC = 'phase';
 
 /** A scalar metric produced by a step: a number, or a scalar tensor the runtime reads and disposes. */
 export type MetricValue = number | tf.Scalar;
@@ -132,9 +145,43 @@ export interface TrainerSession {
   importState(state: TrainerState): void;
   /** Frees every tensor and variable the session created. */
   dispose(): void;
+  /**
+   * Done: whether the task is solved, so training should stop (Ray Tune's `done`). The paper runs
+   * its algorithmic models until they solve their task: NRAM's runs count as successes at 100 %
+   * accuracy (§4.4, Table 4), the Neural GPU's by their test error (§4.5, Table 5).
+   *
+   * The runtime asks after every step, once `trainStep(s)` and, when due, `evaluate(s + 1)` ran, so
+   * the answer may come from the step's batch or from the evaluation's results. On `true` it
+   * evaluates at that step (unless it just did), writes the final checkpoint there (marked solved)
+   * and ends the run COMPLETED with end reason `SOLVED` before its step budget; a run resumed from
+   * that checkpoint trains no further. Must be a pure function of the session's state (weights,
+   * meta, the latest evaluation), so a resumed run is solved at the same step. Absent: never done;
+   * the run ends on its budget (`BUDGET`).
+   */
+  isSolved?(): boolean;
+  /**
+   * Phases: the session's current training phase, one of the definition's `phases`; absent when
+   * it declares none. The session changes it itself between steps, in `trainStep` or in `evaluate`
+   * (which holds the evaluation's results), so a switch may be deterministic (after N steps) or
+   * metric-driven (when the validation loss stops falling); a change applies from the next
+   * `trainStep` on.
+   *
+   * The runtime reads it after each step (and its evaluation): it writes it into every checkpoint
+   * (`phase`), hands it back to `importState` on resume, and reports it as the per-step metric
+   * `phase` (the index in `phases`) at step 1 of a run and at every step after which it changed,
+   * so the stored series says when each phase began, once per (name, step), live or replayed.
+   * Whatever else the phase needs to continue exactly (a plateau counter) belongs in `meta`.
+   */
+  readonly phase?: string;
 }
 
 export interface TrainerState {
   readonly tensors: ReadonlyArray<{ readonly name: string; readonly tensor: tf.Tensor }>;
   readonly meta: Readonly<Record<string, unknown>>;
+  /**
+   * On import only: the phase the session was in when the checkpoint was written (its `phase`),
+   * absent when it has none (no phases, or a file from before phases). `exportState` leaves it out:
+   * the runtime reads {@link TrainerSession.phase} itself.
+   */
+  readonly phase?: string;
 }

@@ -172,6 +172,7 @@ function printRun(ctx: CommandContext, run: Run__Output): void {
     ['status', run.status],
     ['trainer', run.trainer],
     ['step', `${run.currentStep}/${spec?.maxSteps ?? '?'}`],
+    ['ended', endReason(run)],
     [
       'noise',
       `eta ${spec?.noise?.eta ?? '?'}, gamma ${spec?.noise?.gamma ?? '?'}, ${spec?.noise?.schedule ?? ''}`,
@@ -194,4 +195,16 @@ function printRun(ctx: CommandContext, run: Run__Output): void {
   ];
   const width = Math.max(...lines.map(([k]) => k.length));
   ctx.io.stdout.write(`${lines.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n')}\n`);
+}
+
+/** Why a COMPLETED run ended, in words; `-` for a run that is not. */
+function endReason(run: Run__Output): string {
+  switch (run.endReason) {
+    case 'RUN_END_REASON_SOLVED':
+      return `solved at step ${run.currentStep}`;
+    case 'RUN_END_REASON_BUDGET':
+      return 'budget spent';
+    default:
+      return '-';
+  }
 }

@@ -4,6 +4,7 @@ import type { DataRootPolicy } from '../../data/index.js';
 import { createInnerOptimizer, createNoisyOptimizer, type NoisyOptimizer } from '../../optim/index.js';
 import { findMetric, getTrainer, type MetricDeclaration, type TrainerSession } from '../../trainers/index.js';
 import { PointBatcher } from './batcher.js';
+import { PhaseTracker } from './phases.js';
 import { Control, type FromWorker, type RunJob, type RunOutcome } from './protocol.js';
 import { captureCheckpoint, readMetrics, restoreCheckpoint } from './state.js';
 
@@ -36,6 +37,12 @@ import { captureCheckpoint, readMetrics, restoreCheckpoint } from './state.js';
  * state is poisoned; the last good checkpoint stays). Other non-finite values (the optimizer reports
  * `grad_norm` NaN/∞ for a step it skipped) are not recorded as points, since they cannot be stored
  * or charted; the skip count is in the checkpoint's noise state.
+ *
+ * Done and phases (`TrainerSession.isSolved`, `phase`): after each step and its evaluation the
+ * loop reads the session's phase (a change becomes the step's `phase` point, `phases.ts`) and asks
+ * whether it is solved; a solved run is evaluated and checkpointed (marked solved) at that step and
+ * ends COMPLETED with end reason SOLVED. An attempt resumed from such a checkpoint only recomputes
+ * the final evaluation, like one resumed from the final checkpoint of its budget.
  *
  * Control (between steps): `cancel` and `suspend` write a checkpoint of the current step unless one
  * exists, then end CANCELLED / SUSPENDED; `abort` ends at once, writing nothing.
@@ -129,7 +136,10 @@ export async function runJob(job: RunJob, settings: LoopSettings, post: Post): P
       checkpointBackend: restored?.backend ?? null,
     });
     const finite = new FiniteChecks(trainer.metrics);
-    outcome = await train(job, settings, { session, optimizer, streams, finite }, step, post, (s) => {
+    const phases = new PhaseTracker(trainer, session, restored !== null);
+    const solved = restored?.solved === true;
+    const attempt = { session, optimizer, streams, finite, phases, solved };
+    outcome = await train(job, settings, attempt, step, post, (s) => {
       step = s;
     });
   } catch (error) {
@@ -151,19 +161,22 @@ async function train(
     readonly optimizer: NoisyOptimizer;
     readonly streams: RunStreams;
     readonly finite: FiniteChecks;
+    readonly phases: PhaseTracker;
+    /** Restored from the checkpoint of a run solved at its step: train no further. */
+    readonly solved: boolean;
   },
   startStep: number,
   post: Post,
   progress: (step: number) => void,
 ): Promise<RunOutcome> {
   const { runId, spec } = job;
-  const { session, optimizer, finite } = attempt;
+  const { session, optimizer, finite, phases } = attempt;
   const control = new Int32Array(job.control);
   const batcher = new PointBatcher(runId, post, settings);
   let checkpointed = startStep;
-  const checkpoint = (step: number): void => {
+  const checkpoint = (step: number, solved = false): void => {
     batcher.flush(step);
-    const file = captureCheckpoint({ runId, step, spec, backend: settings.backend, ...attempt });
+    const file = captureCheckpoint({ runId, step, spec, backend: settings.backend, ...attempt, solved });
     post({ type: 'checkpoint', runId, step, ...file }, [file.bytes.buffer as ArrayBuffer]);
     checkpointed = step;
   };
@@ -177,7 +190,7 @@ async function train(
 
   let step = startStep;
   try {
-    for (; step < spec.maxSteps; ) {
+    for (; step < spec.maxSteps && !attempt.solved; ) {
       const command = Atomics.load(control, 0);
       if (command === Control.abort) return { status: 'ABORTED' };
       if (command === Control.cancel || command === Control.suspend) {
@@ -194,25 +207,35 @@ async function train(
       if (!values.has('grad_norm')) values.set('grad_norm', stats.gradGlobalNorm);
       if (!values.has('noise_std')) values.set('noise_std', stats.noiseStd);
       finite.step(step, values);
+      let solved = false;
       try {
-        if (step % spec.evalEvery === 0 || step === spec.maxSteps) await evaluate(step, values);
+        const due = step % spec.evalEvery === 0 || step === spec.maxSteps;
+        if (due) await evaluate(step, values);
+        solved = session.isSolved?.() === true;
+        // A solved run ends here, so this is its final evaluation.
+        if (solved && !due) await evaluate(step, values);
+        phases.observe(values);
       } finally {
         // Posted once, evaluation merged in; also when the evaluation failed, so the step's own
         // points are kept for diagnosis.
         batcher.add(toPoints(runId, step, values, Date.now()), seconds);
       }
-      if (step % spec.checkpointEvery === 0 || step === spec.maxSteps) checkpoint(step);
+      if (solved || step % spec.checkpointEvery === 0 || step === spec.maxSteps) checkpoint(step, solved);
+      if (solved) {
+        batcher.flush(step);
+        return { status: 'COMPLETED', endReason: 'SOLVED' };
+      }
       batcher.maybeFlush(step);
     }
     // Resumed from the final checkpoint (the previous attempt died before finishing): the final
     // evaluation is recomputed, which upserts the same values.
-    if (startStep === spec.maxSteps && startStep > 0) {
+    if ((startStep === spec.maxSteps || attempt.solved) && startStep > 0) {
       const values = new Map<string, number>();
       await evaluate(step, values);
       batcher.add(toPoints(runId, step, values, Date.now()));
     }
     batcher.flush(step);
-    return { status: 'COMPLETED' };
+    return { status: 'COMPLETED', endReason: attempt.solved ? 'SOLVED' : 'BUDGET' };
   } catch (error) {
     batcher.flush(step);
     if (error instanceof NonFinite) return { status: 'FAILED', error: error.message };

@@ -1,6 +1,6 @@
 import type { BackendPreference, RejectedBackend } from '../../backend/index.js';
 import type { SafetensorsEntry } from '../../checkpoint/index.js';
-import type { MetricPoint, RunSpec } from '../../core/index.js';
+import type { MetricPoint, RunEndReason, RunSpec } from '../../core/index.js';
 import type { DataRootPolicy } from '../../data/index.js';
 import type { PriorityOutcome } from './priority.js';
 
@@ -56,7 +56,12 @@ export type ToWorker = { readonly type: 'start'; readonly job: RunJob };
 
 /** How a job ended. SUSPENDED and ABORTED are not run statuses: the scheduler releases or drops the run. */
 export type RunOutcome =
-  | { readonly status: 'COMPLETED' | 'CANCELLED' | 'SUSPENDED' | 'ABORTED' }
+  | {
+      readonly status: 'COMPLETED';
+      /** `SOLVED` when the trainer solved the task before the budget ran out (`isSolved`). */
+      readonly endReason: RunEndReason;
+    }
+  | { readonly status: 'CANCELLED' | 'SUSPENDED' | 'ABORTED' }
   | { readonly status: 'FAILED'; readonly error: string };
 
 export type FromWorker =

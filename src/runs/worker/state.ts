@@ -17,7 +17,10 @@ import type { MetricValue, TrainerSession } from '../../trainers/index.js';
  * Every tensor created or handed over here is disposed here; the session's own are never disposed.
  */
 
-/** Snapshots the trainer's tensors and the optimizer's slots + noise state into a checkpoint file. */
+/**
+ * Snapshots the trainer's tensors, meta and phase and the optimizer's slots + noise state into a
+ * checkpoint file.
+ */
 export function captureCheckpoint(input: {
   readonly runId: string;
   readonly step: number;
@@ -27,6 +30,8 @@ export function captureCheckpoint(input: {
   readonly optimizer: NoisyOptimizer;
   /** The streams the session draws from. */
   readonly streams: RunStreams;
+  /** The session solved its task at `step`: the run's final checkpoint. */
+  readonly solved?: boolean;
 }): EncodedCheckpoint {
   // Both exports hand us new tensors to dispose (TrainerSession.exportState's contract).
   const trainer = input.session.exportState();
@@ -45,6 +50,8 @@ export function captureCheckpoint(input: {
       },
       streamVersion: input.streams.version,
       trainerMeta: trainer.meta,
+      ...(input.session.phase === undefined ? {} : { phase: input.session.phase }),
+      solved: input.solved === true,
       model: snapshotTensors(trainer.tensors),
       optimizer: snapshotTensors(optimizerState.inner),
     });
@@ -86,7 +93,8 @@ export function restoreCheckpoint(
   const model = contents.model.map((t) => ({ name: t.name, tensor: restoreTensor(t) }));
   const inner = contents.optimizer.map((t) => ({ name: t.name, tensor: restoreTensor(t) }));
   try {
-    session.importState({ tensors: model, meta: contents.trainerMeta });
+    const phase = contents.phase === undefined ? {} : { phase: contents.phase };
+    session.importState({ tensors: model, meta: contents.trainerMeta, ...phase });
     const { step, seed, skipped } = contents.noise;
     optimizer.importState({ step, seed, skipped, inner });
   } finally {

@@ -34,6 +34,7 @@ export function encodeRun(run: RunRecord): Run {
     backend: run.backend ?? '',
     attempt: run.attempt,
     error: run.error ?? '',
+    endReason: run.endReason === null ? 'RUN_END_REASON_UNSPECIFIED' : `RUN_END_REASON_${run.endReason}`,
     currentStep: run.currentStep,
     cancelRequested: run.cancelRequested,
     sweepId: run.sweepId ?? '',

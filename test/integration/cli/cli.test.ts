@@ -113,11 +113,12 @@ describe('gradnoise CLI', () => {
     expect(json<Run__Output>(watched).status).toBe('COMPLETED');
 
     const got = json<Run__Output>(await cli(['--json', 'run', 'get', started.id]));
-    expect(got.id).toBe(started.id);
+    expect(got).toMatchObject({ id: started.id, endReason: 'RUN_END_REASON_BUDGET' });
     const listed = json<{ runs: Run__Output[] }>(await cli(['--json', 'run', 'list', '--label', 'exp=cli']));
-    expect(listed.runs.map((r) => r.id)).toEqual([started.id]);
+    expect(listed.runs.map((r) => [r.id, r.endReason])).toEqual([[started.id, 'RUN_END_REASON_BUDGET']]);
     const human = await cli(['run', 'get', started.id]);
     expect(human.stdout).toContain('status     COMPLETED');
+    expect(human.stdout).toContain('ended      budget spent');
   });
 
   it('exits 3 when a watched run is cancelled and 2 when it fails', async () => {

@@ -15,6 +15,7 @@ const METRIC_POINTS_WITHOUT_FK = '20261129000000_metric_points_without_fk';
 const RUN_QUEUE_ORDER = '20261130000000_run_queue_order';
 const CHECKPOINT_DATA_UNCOMPRESSED = '20261130010000_checkpoint_data_uncompressed';
 const NOISE_GENERATOR = '20261201000000_noise_generator';
+const RUN_END_REASON = '20261206000000_run_end_reason';
 const ALL = [
   INIT,
   API_TOKENS,
@@ -22,6 +23,7 @@ const ALL = [
   RUN_QUEUE_ORDER,
   CHECKPOINT_DATA_UNCOMPRESSED,
   NOISE_GENERATOR,
+  RUN_END_REASON,
 ];
 
 interface MigrationRow {
@@ -153,7 +155,7 @@ describe('migrate', () => {
   });
 
   it('marks the runs and sweeps of an existing database as ziggurat runs, the generator they ran with', async () => {
-    for (const name of ALL.slice(0, -1))
+    for (const name of ALL.slice(0, ALL.indexOf(NOISE_GENERATOR)))
       await cp(join(MIGRATIONS, name), join(dir, name), { recursive: true });
     await migrate(db.url, { migrationsDir: dir });
     const noise = { eta: 0.01, gamma: 0.55, schedule: 'annealed', target: 'gradient', stepsPerTick: 1 };
@@ -188,6 +190,31 @@ describe('migrate', () => {
       'SELECT spec FROM sweeps',
     );
     expect(stored?.spec.base.noise).toEqual({ ...noise, generator: 'ziggurat' });
+  });
+
+  it('records that every run completed before end reasons existed ended on its budget', async () => {
+    for (const name of ALL.slice(0, ALL.indexOf(RUN_END_REASON)))
+      await cp(join(MIGRATIONS, name), join(dir, name), { recursive: true });
+    await migrate(db.url, { migrationsDir: dir });
+    for (const [i, status] of ['QUEUED', 'RUNNING', 'COMPLETED', 'FAILED', 'CANCELLED'].entries()) {
+      await sql(db.url, `INSERT INTO runs (id, trainer, spec, status) VALUES ($1, 'mlp', '{}', $2)`, [
+        `00000000-0000-4000-8000-00000000000${i}`,
+        status,
+      ]);
+    }
+    await cp(join(MIGRATIONS, RUN_END_REASON), join(dir, RUN_END_REASON), { recursive: true });
+    expect((await migrate(db.url, { migrationsDir: dir })).applied).toEqual([RUN_END_REASON]);
+    const runs = await sql<{ status: string; end_reason: string | null }>(
+      db.url,
+      'SELECT status, end_reason FROM runs ORDER BY id',
+    );
+    expect(runs).toEqual([
+      { status: 'QUEUED', end_reason: null },
+      { status: 'RUNNING', end_reason: null },
+      { status: 'COMPLETED', end_reason: 'BUDGET' },
+      { status: 'FAILED', end_reason: null },
+      { status: 'CANCELLED', end_reason: null },
+    ]);
   });
 
   it('refuses to run when an applied migration was modified (checksum mismatch)', async () => {

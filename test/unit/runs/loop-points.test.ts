@@ -56,7 +56,7 @@ async function attempt(checkpoint: Uint8Array | null): Promise<{ all: MetricPoin
     { backend: 'wasm', flushIntervalMs: 1_000_000, flushPoints: 1, dataRoots: ANY_DATA_DIR },
     (message) => messages.push(message),
   );
-  expect(outcome).toEqual({ status: 'COMPLETED' });
+  expect(outcome).toEqual({ status: 'COMPLETED', endReason: 'BUDGET' });
   const final = messages.flatMap((m) => (m.type === 'checkpoint' ? [m.bytes] : [])).at(-1);
   return {
     all: messages.flatMap((m) => (m.type === 'metrics' ? m.points : [])),

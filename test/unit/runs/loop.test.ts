@@ -53,7 +53,7 @@ describe('the training loop', () => {
   it('trains to maxSteps, with per-step and eval points, periodic checkpoints, and no leaked tensor', async () => {
     const before = tf.memory().numTensors;
     const { outcome, messages } = await run(base);
-    expect(outcome).toEqual({ status: 'COMPLETED' });
+    expect(outcome).toEqual({ status: 'COMPLETED', endReason: 'BUDGET' });
     expect(tf.memory().numTensors).toBe(before);
     const all = points(messages);
     const loss = all.filter((p) => p.name === 'loss').map((p) => p.step);
@@ -66,7 +66,7 @@ describe('the training loop', () => {
       type: 'finished',
       step: 24,
       leakedTensors: 0,
-      outcome: { status: 'COMPLETED' },
+      outcome: { status: 'COMPLETED', endReason: 'BUDGET' },
     });
     // Each point once: (name, step) unique.
     expect(new Set(all.map((p) => `${p.name}@${p.step}`)).size).toBe(all.length);

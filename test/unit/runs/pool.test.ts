@@ -62,7 +62,7 @@ describe('WorkerPool', () => {
       (m) => messages.push(m),
     );
     expect(pool.idle).toBe(0);
-    expect(await active?.done).toEqual({ status: 'COMPLETED' });
+    expect(await active?.done).toEqual({ status: 'COMPLETED', endReason: 'BUDGET' });
     const types = messages.map((m) => m.type);
     expect(types[0]).toBe('started');
     expect(types.at(-1)).toBe('finished');
@@ -100,7 +100,10 @@ describe('WorkerPool', () => {
     await a?.kill();
     expect(await a?.done).toEqual({ status: 'ABORTED' });
     await until(() => pool.idle === 1);
-    expect(await pool.run(job('c', 'complete'), () => {})?.done).toEqual({ status: 'COMPLETED' });
+    expect(await pool.run(job('c', 'complete'), () => {})?.done).toEqual({
+      status: 'COMPLETED',
+      endReason: 'BUDGET',
+    });
   });
 
   it.each([
@@ -116,7 +119,10 @@ describe('WorkerPool', () => {
       expect(outcome).toMatchObject({ status: 'FAILED', error: expect.stringMatching(error) });
       await until(() => pool.idle === 1);
       expect(events.map((e) => e.kind)).toEqual(['ready', 'crashed', 'replaced', 'ready']);
-      expect(await pool.run(job('next', 'complete'), () => {})?.done).toEqual({ status: 'COMPLETED' });
+      expect(await pool.run(job('next', 'complete'), () => {})?.done).toEqual({
+        status: 'COMPLETED',
+        endReason: 'BUDGET',
+      });
     },
   );
 

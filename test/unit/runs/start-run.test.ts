@@ -30,6 +30,7 @@ class FakeRuns {
       backend: null,
       attempt: 0,
       error: null,
+      endReason: null,
       currentStep: 0,
       cancelRequested: false,
       owner: null,

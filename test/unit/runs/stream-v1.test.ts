@@ -40,7 +40,7 @@ describe.each(V1_FIXTURES)('a $name run stored before stream versions', (fixture
 
   it('resumes from its stored checkpoint and reproduces the recorded points and weights bit for bit', async () => {
     const { outcome, points, final } = await train(storedSpec, fixture.runId, checkpoint);
-    expect(outcome).toEqual({ status: 'COMPLETED' });
+    expect(outcome).toEqual({ status: 'COMPLETED', endReason: 'BUDGET' });
     expect(points.length).toBeGreaterThan(0);
     const after = expected.points.filter(([step]) => step > fixture.resumeStep);
     expect(historyDifferences(points, after)).toEqual([]);
@@ -52,7 +52,7 @@ describe.each(V1_FIXTURES)('a $name run stored before stream versions', (fixture
 
   it('trained again from scratch, reproduces the whole recorded run', async () => {
     const { outcome, points, final } = await train(storedSpec, fixture.runId, null);
-    expect(outcome).toEqual({ status: 'COMPLETED' });
+    expect(outcome).toEqual({ status: 'COMPLETED', endReason: 'BUDGET' });
     expect(historyDifferences(points, expected.points)).toEqual([]);
     expect(comparableDigests(tensorDigests(final?.bytes ?? new Uint8Array()))).toEqual(
       comparableDigests(expected.finalTensors),

@@ -36,11 +36,11 @@ describe.each(V1_FIXTURES)('stream versions of a $name run', (fixture) => {
   it('a new run is version 2, records it in its checkpoints, and resumes from one bit for bit', async () => {
     expect(v2.streamVersion).toBe(2);
     const straight = await train(v2);
-    expect(straight.outcome).toEqual({ status: 'COMPLETED' });
+    expect(straight.outcome).toEqual({ status: 'COMPLETED', endReason: 'BUDGET' });
     const middle = straight.checkpoints.find((c) => c.step === fixture.resumeStep);
     expect(readSafetensorsHeader(middle?.bytes ?? new Uint8Array()).metadata.stream_version).toBe('2');
     const resumed = await train(v2, middle?.bytes ?? null);
-    expect(resumed.outcome).toEqual({ status: 'COMPLETED' });
+    expect(resumed.outcome).toEqual({ status: 'COMPLETED', endReason: 'BUDGET' });
     expect(resumed.points).toEqual(straight.points.filter(([step]) => step > fixture.resumeStep));
     expect(resumed.finalWeights).not.toBeNull();
     expect(resumed.finalWeights).toEqual(straight.finalWeights);

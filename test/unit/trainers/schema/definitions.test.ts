@@ -37,6 +37,21 @@ describe('trainer definitions', () => {
     expect(() => toy.compile({ size: 5 })).toThrow('size: got 5; allowed: an integer in [1, 4]');
   });
 
+  it('refuse phases that are empty, repeated or not lower_snake_case, and a metric named phase beside them', () => {
+    const phased =
+      (phases: readonly string[], metrics = [LOSS]) =>
+      () =>
+        defineTrainer({ ...declaration(metrics), phases });
+    expect(phased(['linear_start', 'default'])).not.toThrow();
+    expect(phased([])).toThrow('trainer toy: phases is empty');
+    expect(phased(['default', 'default'])).toThrow('trainer toy: phase default is declared twice');
+    expect(phased(['Linear'])).toThrow('trainer toy: phase "Linear" is not lower_snake_case');
+    const phaseMetric: MetricDeclaration = { ...LOSS, name: 'phase', finite: false };
+    expect(phased(['default'], [LOSS, phaseMetric])).toThrow(
+      'trainer toy: metric phase is reported by the runtime for its phases',
+    );
+  });
+
   it('refuse one metric name declared both per step and per evaluation', () => {
     const both = declaration([LOSS, { ...LOSS, when: 'evaluation' }]);
     expect(() => defineTrainer(both)).toThrow(
