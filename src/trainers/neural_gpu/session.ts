@@ -43,6 +43,8 @@ export class NeuralGpuSession implements TrainerSession {
   readonly #model: NeuralGpuModel;
   readonly #curriculumOptions: CurriculumOptions;
   #curriculum: CurriculumState;
+  /** Whether the latest evaluation met `solvedSeqError` (see `isSolved`). */
+  #solved = false;
 
   constructor(config: NeuralGpuConfig, context: TrainerContext) {
     this.#config = config;
@@ -104,14 +106,27 @@ export class NeuralGpuSession implements TrainerSession {
   }
 
   async evaluate(_step: number): Promise<Record<string, number>> {
+    const { testLengths, evalExamples, solvedSeqError, maxTrainLength } = this.#config;
     const metrics: Record<string, number> = { curriculum_length: this.#curriculum.length };
-    for (const length of this.#config.testLengths) {
-      const { bitError, seqError } = errorRates(this.evaluateLength(length, this.#config.evalExamples));
+    let solved = solvedSeqError !== undefined && this.#curriculum.length === maxTrainLength;
+    for (const length of testLengths) {
+      const { bitError, seqError } = errorRates(this.evaluateLength(length, evalExamples));
       const names = testMetricNames(length);
       metrics[names.bitError] = bitError;
       metrics[names.seqError] = seqError;
+      solved &&= seqError <= (solvedSeqError ?? 0);
     }
+    this.#solved = solved;
     return metrics;
+  }
+
+  /**
+   * Solved (`TrainerSession.isSolved`) when `solvedSeqError` is set, the curriculum has reached
+   * `maxTrainLength` and the latest evaluation's sequence error is at most `solvedSeqError` at every
+   * test length: the model generalises from its training lengths to the test lengths (§4.5).
+   */
+  isSolved(): boolean {
+    return this.#solved;
   }
 
   /** Digit errors on the fixed held-out set of `examples` examples with operands of `length` digits. */

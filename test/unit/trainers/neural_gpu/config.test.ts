@@ -89,6 +89,16 @@ describe('compileNeuralGpuConfig', () => {
     expect(() => compileNeuralGpuConfig({ ...NEURAL_GPU_DEFAULTS, curriculumStart: 30 })).toThrow(
       'curriculumStart: got 30; allowed: an integer in [1, 20]',
     );
+    expect(() => compileNeuralGpuConfig({ ...NEURAL_GPU_DEFAULTS, solvedSeqError: 1.5 })).toThrow(
+      /^solvedSeqError: got 1\.5; allowed: .*\[0, 1\]/,
+    );
+  });
+
+  it('leaves solvedSeqError out unless it is given', () => {
+    expect(compileNeuralGpuConfig(NEURAL_GPU_DEFAULTS)).not.toHaveProperty('solvedSeqError');
+    expect(compileNeuralGpuConfig({ ...NEURAL_GPU_DEFAULTS, solvedSeqError: 0.01 }).solvedSeqError).toBe(
+      0.01,
+    );
   });
 });
 

@@ -233,3 +233,26 @@ describe('NeuralGpuSession', () => {
     expect(weights(s.exportState())).toEqual(before);
   });
 });
+
+describe('NeuralGpuSession.isSolved (done, paper §4.5)', () => {
+  /** After one step and an evaluation, whether a session of `config` says it is solved. */
+  async function solvedAfterEvaluation(config: NeuralGpuConfig): Promise<boolean> {
+    const s = session(5, track(noisyAdam(5)), compileNeuralGpuConfig(config));
+    train(s, 0, 1);
+    expect(s.isSolved()).toBe(false);
+    await s.evaluate(1);
+    return s.isSolved();
+  }
+  const atMax = { ...tiny, curriculumStart: tiny.maxTrainLength };
+
+  it('is solved once the curriculum is at its longest and every test length is within the bound', async () => {
+    expect(await solvedAfterEvaluation({ ...atMax, solvedSeqError: 1 })).toBe(true);
+  });
+
+  it('is not solved without a bound, before the curriculum ends, or above the bound', async () => {
+    expect(await solvedAfterEvaluation(atMax)).toBe(false);
+    expect(await solvedAfterEvaluation({ ...tiny, solvedSeqError: 1 })).toBe(false);
+    // An untrained model gets some 3- and 5-digit sums wrong.
+    expect(await solvedAfterEvaluation({ ...atMax, solvedSeqError: 0 })).toBe(false);
+  });
+});
