@@ -166,6 +166,12 @@ const START_RUN_CASES: ReadonlyArray<[string, StartRunRequest, status, string]> 
   ],
   ['mlp depth 0', { trainer: 'mlp', mlp: { depth: 0 } }, status.INVALID_ARGUMENT, 'mlp.depth: got 0'],
   [
+    'neural_gpu solved_seq_error above 1',
+    { trainer: 'neural_gpu', neuralGpu: { solvedSeqError: 1.5 } },
+    status.INVALID_ARGUMENT,
+    'neural_gpu.solved_seq_error: got 1.5; allowed: a number in [0, 1]',
+  ],
+  [
     'mlp negative width',
     { trainer: 'mlp', mlp: { width: -1 } },
     status.INVALID_ARGUMENT,
