@@ -24,5 +24,4 @@ export {
   type SafetensorsFile,
   type SafetensorsTensor,
 } from './safetensors.js';
-export { restoreTensor, snapshotTensors } from './tensors.js';
 export { fromLittleEndianBytes, type NumericArray, toLittleEndianBytes } from './typed-arrays.js';

@@ -20,7 +20,7 @@ import type { Sweep__Output } from '../generated/proto/gradnoise/v1/Sweep.js';
 import type { SweepCurves__Output } from '../generated/proto/gradnoise/v1/SweepCurves.js';
 import type { SweepServiceClient } from '../generated/proto/gradnoise/v1/SweepService.js';
 import type { TrainingServiceClient } from '../generated/proto/gradnoise/v1/TrainingService.js';
-import { type LoadedApi, loadApi } from '../protocol/proto.js';
+import { type LoadedApi, loadApi } from '../protocol/index.js';
 
 type UnaryMethod<Req, Res> = (
   request: Req,

@@ -6,14 +6,18 @@
  */
 
 export {
+  API_PROTO_FILES,
   type FieldPath,
   type FieldValue,
+  LOADER_OPTIONS,
+  type LoadedApi,
+  loadApi,
+  PROTO_ROOT,
   parseFieldValue,
   resolveFieldPath,
   type ScalarKind,
   setFieldValue,
-} from '../protocol/field-path.js';
-export { API_PROTO_FILES, LOADER_OPTIONS, type LoadedApi, loadApi, PROTO_ROOT } from '../protocol/proto.js';
+} from '../protocol/index.js';
 export {
   bearerMetadata,
   type Connection,

@@ -14,7 +14,7 @@ import { keyedStream, Sfc32, words } from './sfc32.js';
  * it started with, whatever the code's current version:
  * - 1: runs stored before versions existed. Trainer and data streams hash their key with the
  *   MurmurHash3 finaliser into one word (`legacyKeyedStream`), and the `neural_gpu` trainer keeps
- *   its own dropout comparison and cross-entropy (see `trainers/shared/dropout.ts`, `loss.ts`).
+ *   its own dropout comparison and cross-entropy (see `trainers/shared/dropout.ts` and `softmaxCrossEntropy` in `trainers/shared/metrics.ts`).
  * - 2: every stream hashes its key with {@link keyedStream}, the noise's hash; one dropout and one
  *   cross-entropy for every trainer.
  * The noise streams ({@link streamFor}) are the same in both versions.

@@ -41,8 +41,12 @@ export interface LoadedApi {
   readonly grpc: ProtoGrpcType;
 }
 
-/** Loads training.proto and sweeps.proto (sweeps.proto imports training.proto, so one tree). */
-export function loadApi(): LoadedApi {
-  const definition = loadSync([...API_PROTO_FILES], LOADER_OPTIONS);
+/**
+ * Loads training.proto and sweeps.proto (sweeps.proto imports training.proto, so one tree), plus
+ * `extraFiles` (absolute paths or relative to {@link PROTO_ROOT}): the server adds the health proto
+ * so reflection lists it. The one place any party of gradnoise loads the protos.
+ */
+export function loadApi(extraFiles: readonly string[] = []): LoadedApi {
+  const definition = loadSync([...API_PROTO_FILES, ...extraFiles], LOADER_OPTIONS);
   return { definition, grpc: loadPackageDefinition(definition) as unknown as ProtoGrpcType };
 }

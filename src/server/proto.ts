@@ -1,10 +1,9 @@
-import { loadPackageDefinition, type ServiceDefinition } from '@grpc/grpc-js';
-import { loadSync, type PackageDefinition } from '@grpc/proto-loader';
+import type { ServiceDefinition } from '@grpc/grpc-js';
+import type { PackageDefinition } from '@grpc/proto-loader';
 import { protoPath as healthProtoPath } from 'grpc-health-check';
 import type { SweepServiceHandlers } from '../generated/proto/gradnoise/v1/SweepService.js';
 import type { TrainingServiceHandlers } from '../generated/proto/gradnoise/v1/TrainingService.js';
-import type { ProtoGrpcType } from '../generated/proto/sweeps.js';
-import { API_PROTO_FILES, LOADER_OPTIONS, PROTO_ROOT } from '../protocol/proto.js';
+import { LOADER_OPTIONS, loadApi, PROTO_ROOT } from '../protocol/index.js';
 import { createStreamMetricsSerializer } from './codec/index.js';
 
 // Where the protos are and how they are loaded is shared with every client (src/client).
@@ -28,8 +27,7 @@ export function enumNumbers(definition: PackageDefinition, fullName: string): Re
 }
 
 export function loadProtos(): LoadedProtos {
-  const reflection = loadSync([...API_PROTO_FILES, healthProtoPath], LOADER_OPTIONS);
-  const grpcObject = loadPackageDefinition(reflection) as unknown as ProtoGrpcType;
+  const { definition: reflection, grpc: grpcObject } = loadApi([healthProtoPath]);
   const training = grpcObject.gradnoise.v1.TrainingService
     .service as ServiceDefinition<TrainingServiceHandlers>;
   return {

@@ -7,7 +7,7 @@ import type { Sweep } from '../generated/proto/gradnoise/v1/Sweep.js';
 import type { SweepCurves } from '../generated/proto/gradnoise/v1/SweepCurves.js';
 import type { SweepObjective__Output } from '../generated/proto/gradnoise/v1/SweepObjective.js';
 import type { SweepReportRow } from '../generated/proto/gradnoise/v1/SweepReportRow.js';
-import { type FieldPath, parseFieldValue, resolveFieldPath, setFieldValue } from '../protocol/field-path.js';
+import { type FieldPath, parseFieldValue, resolveFieldPath, setFieldValue } from '../protocol/index.js';
 import type { Page, RunRecord } from '../store/types.js';
 import type {
   AxisField,

@@ -1,19 +1,15 @@
-import { credentials, loadPackageDefinition, Metadata } from '@grpc/grpc-js';
-import { loadSync } from '@grpc/proto-loader';
+import { credentials, Metadata } from '@grpc/grpc-js';
 import { collect, loadApi, type SweepApi, sweepApi, trainingApi } from '../../src/client/index.js';
 import type { GetCheckpointRequest } from '../../src/generated/proto/gradnoise/v1/GetCheckpointRequest.js';
 import type { Run__Output } from '../../src/generated/proto/gradnoise/v1/Run.js';
 import type { StreamMetricsRequest } from '../../src/generated/proto/gradnoise/v1/StreamMetricsRequest.js';
 import type { SweepServiceClient } from '../../src/generated/proto/gradnoise/v1/SweepService.js';
 import type { TrainingServiceClient } from '../../src/generated/proto/gradnoise/v1/TrainingService.js';
-import type { ProtoGrpcType } from '../../src/generated/proto/training.js';
-import { LOADER_OPTIONS } from '../../src/server/proto.js';
 
 /** A real grpc-js client of the TrainingService, as any Node user would make one. */
 export function createClient(address: string): TrainingServiceClient {
-  const definition = loadSync('gradnoise/v1/training.proto', LOADER_OPTIONS);
-  const proto = loadPackageDefinition(definition) as unknown as ProtoGrpcType;
-  return new proto.gradnoise.v1.TrainingService(address, credentials.createInsecure());
+  const { grpc } = loadApi();
+  return new grpc.gradnoise.v1.TrainingService(address, credentials.createInsecure());
 }
 
 /**

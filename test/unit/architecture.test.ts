@@ -98,6 +98,29 @@ describe('architecture rules (.dependency-cruiser.cjs)', () => {
     expect(outcome.output).toContain('not-to-unresolvable');
   });
 
+  it('checks imports of generated code (data may not import the Prisma client)', async () => {
+    const outcome = await cruise({
+      'src/generated/prisma/client.ts': 'export const prisma = 1;\n',
+      'src/data/types.ts':
+        "import { prisma } from '../generated/prisma/client.js';\nexport const a = prisma;\n",
+    });
+    expect(outcome.code).not.toBe(0);
+    expect(outcome.output).toContain('layer-data: src/data/types.ts → src/generated/prisma/client.ts');
+  });
+
+  it('fails a backend-free layer that loads tfjs, even through a module of another layer', async () => {
+    const outcome = await cruise({
+      'node_modules/@tensorflow/tfjs/package.json': '{"name":"@tensorflow/tfjs","main":"index.js"}\n',
+      'node_modules/@tensorflow/tfjs/index.js': 'export const tensor = 1;\n',
+      'src/core/tensors.ts': "import { tensor } from '@tensorflow/tfjs';\nexport const t = tensor;\n",
+      'src/checkpoint/layout.ts': "import { t } from '../core/tensors.js';\nexport const layout = t;\n",
+    });
+    expect(outcome.code).not.toBe(0);
+    expect(outcome.output).toMatch(
+      /no-tfjs-in-backend-free-layers: src\/checkpoint\/layout\.ts → node_modules\/@tensorflow\/tfjs/,
+    );
+  });
+
   it('gives every folder of src/ a layer', async () => {
     const config = createRequire(import.meta.url)(CONFIG) as { forbidden: readonly { name: string }[] };
     const layers = config.forbidden.map((rule) => rule.name).filter((name) => name.startsWith('layer-'));

@@ -82,9 +82,16 @@ class FiniteChecks {
     for (const name of this.#required) checkFinite(step, name, values.get(name) ?? Number.NaN);
   }
 
+  /**
+   * An evaluation's values: every name declared finite, per evaluation or per step (an evaluation
+   * that reports a per-step name overrides the step's checked value, so it is checked too).
+   */
   evaluation(step: number, evaluated: ReadonlyArray<readonly [string, number]>): void {
-    for (const [name, value] of evaluated)
-      if (findMetric(this.#metrics, name, 'evaluation') !== undefined) checkFinite(step, name, value);
+    for (const [name, value] of evaluated) {
+      const declared =
+        findMetric(this.#metrics, name, 'evaluation') ?? findMetric(this.#metrics, name, 'step');
+      if (declared !== undefined) checkFinite(step, name, value);
+    }
   }
 }
 

@@ -4,13 +4,12 @@ import {
   decodeCheckpoint,
   type EncodedCheckpoint,
   encodeCheckpoint,
-  restoreTensor,
-  snapshotTensors,
 } from '../../checkpoint/index.js';
 import type { RunSpec, RunStreams } from '../../core/index.js';
 import { AppError } from '../../core/index.js';
 import type { NoisyOptimizer } from '../../optim/index.js';
 import type { MetricValue, TrainerSession } from '../../trainers/index.js';
+import { restoreTensor, snapshotTensors } from './tensors.js';
 
 /**
  * Moving a run's state between a live session and checkpoint bytes, and reading step metrics.
@@ -35,8 +34,9 @@ export function captureCheckpoint(input: {
 }): EncodedCheckpoint {
   // Both exports hand us new tensors to dispose (TrainerSession.exportState's contract).
   const trainer = input.session.exportState();
-  const optimizerState = input.optimizer.exportState();
+  let optimizerState: ReturnType<NoisyOptimizer['exportState']> | undefined;
   try {
+    optimizerState = input.optimizer.exportState();
     return encodeCheckpoint({
       runId: input.runId,
       step: input.step,
@@ -56,7 +56,7 @@ export function captureCheckpoint(input: {
       optimizer: snapshotTensors(optimizerState.inner),
     });
   } finally {
-    tf.dispose([...trainer.tensors, ...optimizerState.inner].map((t) => t.tensor));
+    tf.dispose([...trainer.tensors, ...(optimizerState?.inner ?? [])].map((t) => t.tensor));
   }
 }
 
@@ -90,9 +90,12 @@ export function restoreCheckpoint(
         `stream version ${spec.streamVersion}, maxSteps ${spec.maxSteps})`,
     );
   }
-  const model = contents.model.map((t) => ({ name: t.name, tensor: restoreTensor(t) }));
-  const inner = contents.optimizer.map((t) => ({ name: t.name, tensor: restoreTensor(t) }));
+  const model: { name: string; tensor: tf.Tensor }[] = [];
+  const inner: { name: string; tensor: tf.Tensor }[] = [];
   try {
+    // Restored one by one inside the try, so a bad tensor frees the ones already made.
+    for (const t of contents.model) model.push({ name: t.name, tensor: restoreTensor(t) });
+    for (const t of contents.optimizer) inner.push({ name: t.name, tensor: restoreTensor(t) });
     const phase = contents.phase === undefined ? {} : { phase: contents.phase };
     session.importState({ tensors: model, meta: contents.trainerMeta, ...phase });
     const { step, seed, skipped } = contents.noise;

@@ -6,12 +6,11 @@ import {
   encodeCheckpoint,
   encodeSafetensors,
   readSafetensorsHeader,
-  restoreTensor,
   sha256Hex,
-  snapshotTensors,
 } from '../../../src/checkpoint/index.js';
 import { ANY_DATA_DIR } from '../../../src/data/index.js';
 import { compileRunSpec } from '../../../src/runs/compile-spec.js';
+import { restoreTensor, snapshotTensors } from '../../../src/runs/worker/tensors.js';
 
 const spec = compileRunSpec({ trainer: 'smoke', seed: 3, maxSteps: 50 }, ANY_DATA_DIR);
 

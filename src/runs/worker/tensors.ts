@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
-import { AppError } from '../core/index.js';
-import type { CheckpointDtype, CheckpointTensor } from './layout.js';
+import type { CheckpointDtype, CheckpointTensor } from '../../checkpoint/index.js';
+import { AppError } from '../../core/index.js';
 
 /**
- * The bridge between tfjs tensors and {@link CheckpointTensor}s. Reading copies the values out of
+ * The bridge between tfjs tensors and {@link CheckpointTensor}s, on the worker side: the checkpoint
+ * layer itself stays free of tfjs, so the main thread and clients read checkpoints without a backend. Reading copies the values out of
  * the backend (`dataSync`), so the snapshot stays valid after the tensors change or are disposed.
  */
 

@@ -1,0 +1,15 @@
+/**
+ * The wire contract shared by every gRPC party of gradnoise (the server, the Node client, the CLI,
+ * tests): where the protos live and how they are loaded (the one place), the typed config cases of
+ * StartRunRequest, and field paths into messages. Depends on the core and the generated types only.
+ */
+export { configOneofCases } from './config-cases.js';
+export {
+  type FieldPath,
+  type FieldValue,
+  parseFieldValue,
+  resolveFieldPath,
+  type ScalarKind,
+  setFieldValue,
+} from './field-path.js';
+export { API_PROTO_FILES, LOADER_OPTIONS, type LoadedApi, loadApi, PROTO_ROOT } from './proto.js';
