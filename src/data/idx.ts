@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { constants, gunzip, gunzipSync } from 'node:zlib';
 import { AppError } from '../core/index.js';
+import { checkDataPath, type DataRootPolicy } from './roots.js';
 import type { DataSplit, LabeledSet } from './types.js';
 
 /**
@@ -201,7 +202,8 @@ function checkCounts(images: IdxHeader, labels: IdxHeader): void {
  * 28×28 images, sizes consistent with the headers and equal image/label counts. Synchronous and
  * cheap (a few kilobytes read per file), so it can back `preflight` and `stepsPerEpoch`.
  */
-export function preflightIdxSync(dir: string): IdxSummary {
+export function preflightIdxSync(dir: string, roots: DataRootPolicy, field = 'dir'): IdxSummary {
+  checkDataPath(roots, field, dir);
   const header = (name: string, kind: Kind) => readHeaderSync(locate(dir, name), kind);
   const trainImages = header(IDX_FILES.trainImages, 'images');
   const trainLabels = header(IDX_FILES.trainLabels, 'labels');
@@ -213,8 +215,8 @@ export function preflightIdxSync(dir: string): IdxSummary {
 }
 
 /** {@link preflightIdxSync} as a promise, for `TrainerDefinition.preflight`. */
-export async function preflightIdx(dir: string): Promise<IdxSummary> {
-  return preflightIdxSync(dir);
+export async function preflightIdx(dir: string, roots: DataRootPolicy, field = 'dir'): Promise<IdxSummary> {
+  return preflightIdxSync(dir, roots, field);
 }
 
 async function readPair(dir: string, imagesName: string, labelsName: string): Promise<LabeledSet> {
@@ -249,7 +251,9 @@ async function readPair(dir: string, imagesName: string, labelsName: string): Pr
  * Loads the train (`train-*`) and test (`t10k-*`) splits of an IDX directory, pixels scaled from
  * bytes to [0, 1]. The split is the one the files define; nothing is shuffled here.
  */
-export async function loadIdxDir(dir: string): Promise<DataSplit> {
+export async function loadIdxDir(dir: string, roots: DataRootPolicy, field = 'dir'): Promise<DataSplit> {
+  // Before any file is opened: every reader of a directory checks the server's data roots.
+  checkDataPath(roots, field, dir);
   const train = await readPair(dir, IDX_FILES.trainImages, IDX_FILES.trainLabels);
   const test = await readPair(dir, IDX_FILES.testImages, IDX_FILES.testLabels);
   return { train, test, classes: CLASSES };

@@ -1,7 +1,6 @@
 import { isAbsolute } from 'node:path';
 import { invalidArgument } from '../../core/index.js';
 import {
-  checkDataPath,
   type DataRootPolicy,
   type DataSplit,
   type LabeledSet,
@@ -111,7 +110,7 @@ export function refineImageDataConfig(prefix: string, config: ImageDataConfig): 
  */
 export function checkImageData(prefix: string, config: ImageDataConfig, dataRoots: DataRootPolicy): number {
   if (config.source === 'mnist') return config.trainSize ?? MNIST_TRAIN_SIZE;
-  const summary = preflightIdxSync(idxDir(prefix, config, dataRoots));
+  const summary = preflightIdxSync(idxDir(prefix, config), dataRoots, `${prefix}.dir`);
   if (config.trainSize !== undefined && config.trainSize > summary.trainCount) {
     throw invalidArgument(
       `${prefix}.trainSize`,
@@ -136,7 +135,9 @@ export async function loadImageData(
   dataRoots: DataRootPolicy,
 ): Promise<DataSplit> {
   const full =
-    config.source === 'mnist' ? await loadMnistDigits() : await loadIdxDir(idxDir(prefix, config, dataRoots));
+    config.source === 'mnist'
+      ? await loadMnistDigits()
+      : await loadIdxDir(idxDir(prefix, config), dataRoots, `${prefix}.dir`);
   return {
     train: firstSamples(`${prefix}.trainSize`, config.trainSize, full.train),
     test: firstSamples(`${prefix}.testSize`, config.testSize, full.test),
@@ -150,12 +151,13 @@ function firstSamples(field: string, size: number | undefined, data: LabeledSet)
   return takeFirst(data, size);
 }
 
-/** The IDX directory of `config`, once `dataRoots` allows it: every IDX read goes through here. */
-function idxDir(prefix: string, config: ImageDataConfig, dataRoots: DataRootPolicy): string {
+/**
+ * The IDX directory of `config`. The data layer's readers check it against the server's data roots
+ * before opening anything, at every read, not once at compile: a stored run may predate the policy
+ * or come from a replica with another one, and a worker may be handed a spec no main thread checked.
+ */
+function idxDir(prefix: string, config: ImageDataConfig): string {
   if (config.dir === undefined)
     throw invalidArgument(`${prefix}.dir`, config.dir, 'an absolute directory path');
-  // At every read, not once at compile: a stored run may predate the policy or come from a
-  // replica with another one, and a worker may be handed a spec no main thread has checked.
-  checkDataPath(dataRoots, `${prefix}.dir`, config.dir);
   return config.dir;
 }

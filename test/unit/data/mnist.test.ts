@@ -1,7 +1,13 @@
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { LabeledSet } from '../../../src/data/index.js';
-import { loadMnistDigits, MNIST_TEST_SIZE, MNIST_TRAIN_SIZE, preflightIdx } from '../../../src/data/index.js';
+import {
+  ANY_DATA_DIR,
+  loadMnistDigits,
+  MNIST_TEST_SIZE,
+  MNIST_TRAIN_SIZE,
+  preflightIdx,
+} from '../../../src/data/index.js';
 
 function rowKeys(set: LabeledSet): string[] {
   const keys: string[] = [];
@@ -56,6 +62,9 @@ const FASHION = '/usr/share/datasets/fashion-mnist';
 
 describe.skipIf(!existsSync(FASHION))('Debian dataset-fashion-mnist', () => {
   it('passes the header-only preflight with 60,000 / 10,000 samples', async () => {
-    await expect(preflightIdx(FASHION)).resolves.toEqual({ trainCount: 60_000, testCount: 10_000 });
+    await expect(preflightIdx(FASHION, ANY_DATA_DIR)).resolves.toEqual({
+      trainCount: 60_000,
+      testCount: 10_000,
+    });
   });
 });
