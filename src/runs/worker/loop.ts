@@ -19,7 +19,9 @@ import { captureCheckpoint, readMetrics, restoreCheckpoint } from './state.js';
  * is a function of (seed, step), it reproduces the uninterrupted run bit for bit on the same backend.
  * It posts the steps after k again, which the store upserts: on the same backend with the values it
  * already holds, so a watcher (which keeps the first value of a (name, step), `watch.ts`) still
- * agrees with a replay; on another backend only up to rounding.
+ * agrees with a replay. On another backend (which the scheduler logs as not bit-identical) the
+ * recomputed steps are a new trajectory that drifts apart step by step: the store keeps the new
+ * values, while a watcher that already streamed those steps from the lost attempt keeps the old ones.
  *
  * Per step: check the control word; train; read and dispose the metrics; add `grad_norm` and
  * `noise_std` from the optimizer when the trainer did not report them; evaluate every `evalEvery`
