@@ -12,8 +12,9 @@ export const NEURAL_GPU_EXAMPLES_PER_EPOCH = 10_000;
 
 /**
  * What a session reports (`session.ts`). `curriculum_length` is reported by every step and again
- * by each evaluation, after the step's curriculum decision; it is declared per step, and on an
- * evaluation step the evaluation's value is the one stored (one point per name and step).
+ * by each evaluation, both after the step's curriculum decision (so equal; stream version 1 runs
+ * reported the frontier before it per step); it is declared per step, and on an evaluation step
+ * the evaluation's value is the one stored (one point per name and step).
  */
 const NEURAL_GPU_METRICS: readonly MetricDeclaration[] = [
   { name: 'loss', when: 'step', direction: 'min', finite: true, doc: 'Cross-entropy of the step batch.' },

@@ -101,7 +101,9 @@ export class NeuralGpuSession implements TrainerSession {
       train_bit_error: bitError,
       train_seq_error: seqError,
       train_length: length,
-      curriculum_length: frontier,
+      // The length at step s is the curriculum after its s-th update, as evaluate() reports it.
+      // Version-1 runs reported the length before the update, and replay as recorded.
+      curriculum_length: streams.version === 1 ? frontier : this.#curriculum.length,
     };
   }
 
