@@ -3,7 +3,7 @@ import { loadApi, parseFieldValue, resolveFieldPath, setFieldValue } from '../..
 import { AppError } from '../../../src/core/index.js';
 import { ANY_DATA_DIR } from '../../../src/data/index.js';
 import type { StartRunRequest__Output } from '../../../src/generated/proto/gradnoise/v1/StartRunRequest.js';
-import { jsonToStruct } from '../../../src/server/codec/struct.js';
+import { jsonToStruct } from '../../../src/protocol/struct.js';
 import { protoRunTemplate } from '../../../src/server/sweep-codec.js';
 import { compileSweep } from '../../../src/sweeps/index.js';
 

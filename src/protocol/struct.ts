@@ -1,7 +1,7 @@
-import { invalidArgument } from '../../core/index.js';
-import type { ListValue } from '../../generated/proto/google/protobuf/ListValue.js';
-import type { Struct, Struct__Output } from '../../generated/proto/google/protobuf/Struct.js';
-import type { Value, Value__Output } from '../../generated/proto/google/protobuf/Value.js';
+import { invalidArgument } from '../core/index.js';
+import type { ListValue } from '../generated/proto/google/protobuf/ListValue.js';
+import type { Struct, Struct__Output } from '../generated/proto/google/protobuf/Struct.js';
+import type { Value, Value__Output } from '../generated/proto/google/protobuf/Value.js';
 
 /**
  * `google.protobuf.Struct` ↔ JSON. proto-loader hands a Struct over as its messages
