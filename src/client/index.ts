@@ -6,6 +6,13 @@
  */
 
 export {
+  type ConfigFieldNode,
+  type ConfigPath,
+  parseConfigValue,
+  resolveConfigPath,
+  setConfigValue,
+} from '../protocol/config-path.js';
+export {
   type FieldPath,
   type FieldValue,
   parseFieldValue,
@@ -14,6 +21,7 @@ export {
   setFieldValue,
 } from '../protocol/field-path.js';
 export { API_PROTO_FILES, LOADER_OPTIONS, type LoadedApi, loadApi, PROTO_ROOT } from '../protocol/proto.js';
+export { type Json, jsonToStruct, structToJson } from '../protocol/struct.js';
 export {
   bearerMetadata,
   type Connection,

@@ -20,8 +20,14 @@ export function structToJson(struct: Struct__Output, path: string): { [key: stri
   return out;
 }
 
+/** The `Value` members a value built in this process (not decoded) may set, in place of `kind`. */
+const KINDS = ['numberValue', 'stringValue', 'boolValue', 'structValue', 'listValue', 'nullValue'] as const;
+
 function valueToJson(value: Value__Output, path: string): Json {
-  switch (value.kind) {
+  // A decoded Value names its case in `kind`; one built by `jsonToValue` (a sweep cell's config)
+  // only sets the member.
+  const kind = value.kind ?? KINDS.find((k) => value[k] !== undefined && value[k] !== null);
+  switch (kind) {
     case 'numberValue':
       return value.numberValue ?? 0;
     case 'stringValue':
