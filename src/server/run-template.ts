@@ -56,9 +56,12 @@ export function protoRunTemplate(
   const configCases = new Set(
     trainers.list().flatMap((trainer) => typedConfig(trainer.name)?.oneofCase ?? []),
   );
-  // The schema of a Struct-only trainer, as the wire publishes it.
+  // The schema of a Struct-only trainer, as the wire publishes it. An unknown trainer is reported
+  // as `base.trainer` when the base is compiled.
   const schemaFields =
-    trainerCase === undefined ? encodeConfigFields(trainers.get(requested.trainer).schema) : undefined;
+    trainerCase === undefined && trainers.has(requested.trainer)
+      ? encodeConfigFields(trainers.get(requested.trainer).schema)
+      : undefined;
   const paths = new Map<string, FieldPath>();
   const configPaths = new Map<string, ConfigPath>();
   return {
