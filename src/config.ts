@@ -66,6 +66,13 @@ export interface ServiceConfig {
    * (where Debian's dataset packages install); `/` allows any directory.
    */
   readonly dataRoots: DataRootPolicy;
+  /**
+   * Plugin trainer modules, loaded at start by the main thread and by every training worker
+   * (src/trainers/load-plugins.ts). `GRADNOISE_TRAINER_MODULES`: module specifiers separated by
+   * commas, each a path (`./x.js`, `../x.js` or absolute; relative to the working directory) or a
+   * package name; default none. A module that fails to load fails the start.
+   */
+  readonly trainerModules: readonly string[];
   /** Largest request message in bytes. `GRADNOISE_MAX_MESSAGE_BYTES`, default 4 MiB. */
   readonly maxMessageBytes: number;
   /** Server streams one client may hold at once. `GRADNOISE_MAX_STREAMS_PER_CLIENT`, default 100. */
@@ -112,6 +119,19 @@ function absolutePaths(env: Env, name: string, fallback: readonly string[]): rea
     }
   }
   return paths.map((path) => resolve(path));
+}
+
+/** A comma-separated list of module specifiers, as written (resolved by the trainer loader). */
+function moduleList(env: Env, name: string): readonly string[] {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return [];
+  const specifiers = raw.split(',').map((s) => s.trim());
+  if (specifiers.some((s) => s === '')) {
+    throw invalidArgument(name, raw, 'module paths or package names separated by commas, none empty');
+  }
+  const twice = specifiers.find((s, i) => specifiers.indexOf(s) !== i);
+  if (twice !== undefined) throw invalidArgument(name, raw, `each module once (${twice} is listed twice)`);
+  return specifiers;
 }
 
 /** The TLS files, absolute; cert and key come together, the client CA only with them. */
@@ -164,6 +184,7 @@ export function compileConfig(env: Env, defaults: { hostname: string; pid: numbe
       absolutePaths(env, 'GRADNOISE_DATA_ROOTS', ['/usr/share/datasets']),
       'GRADNOISE_DATA_ROOTS',
     ),
+    trainerModules: moduleList(env, 'GRADNOISE_TRAINER_MODULES'),
     maxMessageBytes: integer(env, 'GRADNOISE_MAX_MESSAGE_BYTES', 4 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     maxStreamsPerClient: integer(env, 'GRADNOISE_MAX_STREAMS_PER_CLIENT', 100, 1, 1_000_000),
     maxQueuedRuns: integer(env, 'GRADNOISE_MAX_QUEUED_RUNS', 10_000, 1, 100_000_000),

@@ -7,9 +7,11 @@ import { createRegistry, startMetricsServer } from './metrics/index.js';
 import { RunScheduler, selectBackend } from './runs/index.js';
 import { bearerAuthenticate, createGrpcServer, serverCredentials } from './server/index.js';
 import { createStore, migrate, startEmbeddedPostgres } from './store/index.js';
+import { loadTrainerRegistry, type TrainerModules } from './trainers/index.js';
 
 /**
- * The composition root: compiles the configuration once, then builds and starts, in order, the
+ * The composition root: compiles the configuration once, loads the plugin trainer modules (a bad
+ * one fails the start before anything else is started), then builds and starts, in order, the
  * database (embedded when no DATABASE_URL), migrations, the metrics registry and endpoint, the run
  * scheduler with its worker pool, and the gRPC server. SIGTERM/SIGINT stop it gracefully in reverse:
  * health NOT_SERVING and no new calls, running runs checkpoint and go back to the queue, the metric
@@ -28,6 +30,15 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
       },
     },
     'starting',
+  );
+
+  // Before the database: a bad module must fail the start with nothing to undo. The workers load
+  // the same list themselves (see WorkerBoot.trainerModules).
+  const trainerModules: TrainerModules = { specifiers: config.trainerModules, baseDir: process.cwd() };
+  const trainers = await loadTrainerRegistry(trainerModules);
+  logger.info(
+    { trainers: trainers.list().map((t) => t.name), modules: config.trainerModules },
+    'trainers loaded',
   );
 
   let embedded: Awaited<ReturnType<typeof startEmbeddedPostgres>> | null = null;
@@ -82,7 +93,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
       maxAttempts: config.maxAttempts,
       pollMs: config.pollMs,
     },
-    { store, registry, logger, dataRoots: config.dataRoots },
+    { store, registry, logger, dataRoots: config.dataRoots, trainers, trainerModules },
   );
   await scheduler.start();
 
@@ -92,6 +103,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
     registry,
     logger,
     dataRoots: config.dataRoots,
+    trainers,
     authenticate: bearerAuthenticate(authenticator),
     maxReceiveMessageBytes: config.maxMessageBytes,
     maxStreamsPerClient: config.maxStreamsPerClient,

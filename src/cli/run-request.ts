@@ -1,6 +1,17 @@
 import type { PackageDefinition } from '@grpc/proto-loader';
 import type { Command } from 'commander';
-import { parseFieldValue, resolveFieldPath, setFieldValue } from '../client/index.js';
+import {
+  type ConfigFieldNode,
+  type Connection,
+  type Json,
+  jsonToStruct,
+  parseConfigValue,
+  parseFieldValue,
+  resolveConfigPath,
+  resolveFieldPath,
+  setConfigValue,
+  setFieldValue,
+} from '../client/index.js';
 import { invalidArgument } from '../core/index.js';
 import type { StartRunRequest } from '../generated/proto/gradnoise/v1/StartRunRequest.js';
 
@@ -69,18 +80,49 @@ export function addRunOptions(command: Command, seedHelp: string): Command {
     .option('--clip-value <c>', "clip each gradient element to [-c, c] (default: the trainer's clipping)")
     .option(
       '--set <field=value>',
-      'set any field of StartRunRequest by path, e.g. mlp.depth=5, mlp.init=zero, neural_gpu.test_lengths=20,40 (repeatable)',
+      "set any field of StartRunRequest by path, e.g. mlp.depth=5, mlp.init=zero, neural_gpu.test_lengths=20,40; a trainer without a typed config (a plugin) takes <trainer>.<field>=value, checked against the server's ListTrainers schema and sent as config_struct (repeatable)",
       repeatable,
       [],
     );
 }
 
 /**
- * Builds the StartRunRequest the flags describe. Every flag is a field path resolved through the
- * proto descriptors, so its value is parsed by the field's type (errors name the flag).
+ * The StartRunRequest the flags describe, asking the server for the trainer's schema (ListTrainers)
+ * only when a `--set` names a config field of a trainer that has no typed message in the proto.
  */
-export function buildRunRequest(definition: PackageDefinition, options: RunOptions): StartRunRequest {
+export async function resolveRunRequest(conn: Connection, options: RunOptions): Promise<StartRunRequest> {
+  const { definition } = conn.api;
+  const needsSchema =
+    !hasTypedConfig(definition, options.trainer) &&
+    options.set.some((pair) => pair.startsWith(`${options.trainer}.`));
+  if (!needsSchema) return buildRunRequest(definition, options);
+  const { trainers } = await conn.training.listTrainers({});
+  const info = trainers.find((t) => t.name === options.trainer);
+  if (info === undefined) {
+    throw invalidArgument('--trainer', options.trainer, `one of: ${trainers.map((t) => t.name).join(', ')}`);
+  }
+  return buildRunRequest(definition, options, info.configFields);
+}
+
+/** Whether StartRunRequest has a typed config message for `trainer` (a case of its `config` oneof). */
+function hasTypedConfig(definition: PackageDefinition, trainer: string): boolean {
+  const type = definition[RUN_REQUEST]?.type as { field?: { name: string }[] } | undefined;
+  return (type?.field ?? []).some((field) => field.name === trainer);
+}
+
+/**
+ * Builds the StartRunRequest the flags describe. Every flag is a field path resolved through the
+ * proto descriptors, so its value is parsed by the field's type (errors name the flag). With
+ * `configFields` (the trainer's schema from ListTrainers), a `--set <trainer>.<field>` is resolved
+ * against it instead and the values are sent as `config_struct`.
+ */
+export function buildRunRequest(
+  definition: PackageDefinition,
+  options: RunOptions,
+  configFields?: readonly ConfigFieldNode[],
+): StartRunRequest {
   const request: Record<string, unknown> = { trainer: options.trainer };
+  let config: Record<string, Json> | undefined;
   const assign = (flag: string, path: string, text: string) => {
     const field = resolveFieldPath(definition, RUN_REQUEST, path, flag, { allowRepeated: true });
     setFieldValue(definition, request, field, parseFieldValue(field, text, flag).value);
@@ -91,8 +133,13 @@ export function buildRunRequest(definition: PackageDefinition, options: RunOptio
   }
   for (const pair of options.set) {
     const [path, text] = splitPair('--set', pair);
-    assign(`--set ${path}`, path, text);
+    const flag = `--set ${path}`;
+    const field =
+      configFields === undefined ? undefined : resolveConfigPath(options.trainer, configFields, path, flag);
+    if (field === undefined) assign(flag, path, text);
+    else config = setConfigValue(config ?? {}, field.keys, parseConfigValue(field.field, text, flag).value);
   }
+  if (config !== undefined) request.configStruct = jsonToStruct(config);
   return request as StartRunRequest;
 }
 

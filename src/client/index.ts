@@ -7,16 +7,24 @@
 
 export {
   API_PROTO_FILES,
+  type ConfigFieldNode,
+  type ConfigPath,
   type FieldPath,
   type FieldValue,
+  type Json,
+  jsonToStruct,
   LOADER_OPTIONS,
   type LoadedApi,
   loadApi,
   PROTO_ROOT,
+  parseConfigValue,
   parseFieldValue,
+  resolveConfigPath,
   resolveFieldPath,
   type ScalarKind,
+  setConfigValue,
   setFieldValue,
+  structToJson,
 } from '../protocol/index.js';
 export {
   bearerMetadata,

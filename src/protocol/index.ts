@@ -5,6 +5,13 @@
  */
 export { configOneofCases } from './config-cases.js';
 export {
+  type ConfigFieldNode,
+  type ConfigPath,
+  parseConfigValue,
+  resolveConfigPath,
+  setConfigValue,
+} from './config-path.js';
+export {
   type FieldPath,
   type FieldValue,
   parseFieldValue,
@@ -13,3 +20,4 @@ export {
   setFieldValue,
 } from './field-path.js';
 export { API_PROTO_FILES, LOADER_OPTIONS, type LoadedApi, loadApi, PROTO_ROOT } from './proto.js';
+export { type Json, jsonToStruct, jsonToValue, structToJson } from './struct.js';

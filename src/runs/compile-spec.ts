@@ -18,7 +18,7 @@ import {
   type NoiseSettings,
   OptionError,
 } from '../optim/index.js';
-import { getTrainer, type TrainerDefinition } from '../trainers/index.js';
+import { builtinTrainers, type TrainerDefinition, type TrainerRegistry } from '../trainers/index.js';
 
 /**
  * A run request in domain terms, before defaults: what a client (gRPC, CLI, sweep grid) asked for.
@@ -51,10 +51,15 @@ const DEFAULT_OPTIMIZER: InnerOptimizerOptions = { kind: 'sgd', learningRate: 0.
  * A run draws from the stream version it asks for, by default the current one (`CURRENT_STREAM_VERSION`).
  * Throws `AppError('INVALID_ARGUMENT')` naming the field path (e.g. `noise.eta`, `mlp.depth`).
  * `dataRoots` bounds what a budget in epochs may read to count a data set's samples; the data
- * itself is checked by `preflightRuns` and again at every read in the worker.
+ * itself is checked by `preflightRuns` and again at every read in the worker. `trainers` is the
+ * service's registry (built-ins and plugins); an unknown trainer is INVALID_ARGUMENT `trainer`.
  */
-export function compileRunSpec(request: RunRequest, dataRoots: DataRootPolicy): RunSpec {
-  const trainer = getTrainer(request.trainer);
+export function compileRunSpec(
+  request: RunRequest,
+  dataRoots: DataRootPolicy,
+  trainers: TrainerRegistry = builtinTrainers,
+): RunSpec {
+  const trainer = trainers.get(request.trainer);
   const trainerConfig = compileTrainerConfig(trainer, request.trainerConfig ?? {});
   const optimizer = compileOptimizer(trainer, request.optimizer);
   const noise = compileNoise(trainer, request.noise);

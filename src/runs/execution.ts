@@ -2,7 +2,7 @@ import { CHECKPOINT_FORMAT } from '../checkpoint/index.js';
 import type { RunStatus } from '../core/index.js';
 import { AppError } from '../core/index.js';
 import type { RunRecord, Store } from '../store/types.js';
-import { getTrainer } from '../trainers/index.js';
+import { builtinTrainers, type TrainerRegistry } from '../trainers/index.js';
 import type { LiveHub } from './hub.js';
 import type { RunMetrics } from './metrics.js';
 import type { ActiveJob } from './pool.js';
@@ -27,6 +27,8 @@ export interface ExecutionDeps {
   readonly progressIntervalMs: number;
   /** Tells other replicas the run ended (`notify.ts`). Default: nobody. */
   readonly announce?: (runId: string, status: RunStatus) => void;
+  /** The service's trainers, for the throughput metric's examples per step. Default: the built-ins. */
+  readonly trainers?: TrainerRegistry;
 }
 
 /** Why the scheduler stopped a run itself (the worker's outcome says how it ended). */
@@ -68,7 +70,7 @@ export class RunExecution {
     this.deps = deps;
     this.run = run;
     this.trainer = run.spec.trainer;
-    this.batchSize = examplesPerStep(run.spec.trainer, run.spec.trainerConfig);
+    this.batchSize = examplesPerStep(deps.trainers ?? builtinTrainers, run.spec);
     this.job = start((message) => this.onMessage(message));
     this.settled = this.job.done.then((outcome) => this.settle(outcome));
   }
@@ -211,9 +213,9 @@ export class RunExecution {
  * Examples one step of a stored run consumes, as its trainer declares, for the throughput metric;
  * `null` when that trainer is not registered on this replica.
  */
-function examplesPerStep(trainer: string, config: RunRecord['spec']['trainerConfig']): number | null {
+function examplesPerStep(trainers: TrainerRegistry, spec: RunRecord['spec']): number | null {
   try {
-    const examples = getTrainer(trainer).examplesPerStep(config);
+    const examples = trainers.get(spec.trainer).examplesPerStep(spec.trainerConfig);
     return Number.isFinite(examples) ? examples : null;
   } catch {
     return null;

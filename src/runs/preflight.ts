@@ -1,6 +1,6 @@
 import { prefixFieldError, type RunSpec } from '../core/index.js';
 import type { DataRootPolicy } from '../data/index.js';
-import { getTrainer } from '../trainers/index.js';
+import { builtinTrainers, type TrainerRegistry } from '../trainers/index.js';
 
 /**
  * The trainer's preflight of runs about to be queued or started: each distinct trainer config once,
@@ -22,13 +22,14 @@ import { getTrainer } from '../trainers/index.js';
 export async function preflightRuns(
   specs: Iterable<Pick<RunSpec, 'trainer' | 'trainerConfig'>>,
   dataRoots: DataRootPolicy,
+  trainers: TrainerRegistry = builtinTrainers,
 ): Promise<void> {
   const checked = new Set<string>();
   for (const spec of specs) {
     const key = JSON.stringify([spec.trainer, spec.trainerConfig]);
     if (checked.has(key)) continue;
     checked.add(key);
-    const trainer = getTrainer(spec.trainer);
+    const trainer = trainers.get(spec.trainer);
     try {
       await trainer.preflight?.(spec.trainerConfig, dataRoots);
     } catch (error) {

@@ -1,6 +1,7 @@
 import type { Registry } from 'prom-client';
 import type { DataRootPolicy } from '../data/index.js';
 import type { RunRecord, Store } from '../store/types.js';
+import { builtinTrainers, type TrainerModules, type TrainerRegistry } from '../trainers/index.js';
 import { RunExecution, type RunLogger } from './execution.js';
 import { LiveHub } from './hub.js';
 import { loadLatestCheckpoint, renewLeases } from './leases.js';
@@ -30,6 +31,13 @@ export interface RunSchedulerDeps {
    * its boot data, where each read checks it again.
    */
   readonly dataRoots: DataRootPolicy;
+  /**
+   * The trainers of this service, built by `loadTrainerRegistry(trainerModules)` on the main thread
+   * (launch preflight, throughput). Default: the built-ins.
+   */
+  readonly trainers?: TrainerRegistry;
+  /** The plugin modules every worker thread loads itself at boot; the same `trainers` was built from. */
+  readonly trainerModules?: TrainerModules;
 }
 
 const SILENT: RunLogger = { debug() {}, info() {}, warn() {}, error() {} };
@@ -60,6 +68,8 @@ export class RunScheduler {
   private readonly store: Store;
   private readonly logger: RunLogger;
   private readonly dataRoots: DataRootPolicy;
+  private readonly trainers: TrainerRegistry;
+  private readonly trainerModules: TrainerModules | undefined;
   private readonly metrics: RunMetrics;
   private readonly sink: MetricSink;
   private readonly notifier: RunNotifier;
@@ -77,6 +87,8 @@ export class RunScheduler {
     this.store = deps.store;
     this.logger = deps.logger ?? SILENT;
     this.dataRoots = deps.dataRoots;
+    this.trainers = deps.trainers ?? builtinTrainers;
+    this.trainerModules = deps.trainerModules;
     this.metrics = new RunMetrics(deps.registry, deps.store.runs);
     this.hub = new LiveHub({ maxBufferedPoints: this.options.watchBufferPoints });
     this.notifier = new RunNotifier(deps.store.notifications, this.logger);
@@ -113,6 +125,7 @@ export class RunScheduler {
         flushPoints: workerFlushPoints,
         nice: workerNice,
         dataRoots: this.dataRoots,
+        ...(this.trainerModules === undefined ? {} : { trainerModules: this.trainerModules }),
       },
       onWorkerEvent: (event) => {
         if (event.kind === 'ready') {
@@ -249,7 +262,7 @@ export class RunScheduler {
         return;
       }
       // Queued under another policy or with data gone since: fail it here, not in a worker.
-      await preflightRuns([run.spec], this.dataRoots);
+      await preflightRuns([run.spec], this.dataRoots, this.trainers);
       const checkpoint = await loadLatestCheckpoint(this.store, run.id);
       const pool = this.pool;
       if (pool === null || pool.idle === 0) {
@@ -267,6 +280,7 @@ export class RunScheduler {
           owner,
           progressIntervalMs: this.options.progressIntervalMs,
           announce: (runId, status) => this.notifier.finished(runId, status),
+          trainers: this.trainers,
         },
         run,
         (listener) => {

@@ -1,5 +1,6 @@
 import type { DataRootPolicy } from '../data/index.js';
 import type { RunRecord, RunRepository } from '../store/types.js';
+import type { TrainerRegistry } from '../trainers/index.js';
 import { compileRunSpec, type RunRequest } from './compile-spec.js';
 import { preflightRuns } from './preflight.js';
 
@@ -16,6 +17,8 @@ export interface StartRunDeps {
   readonly admission?: { admit(project: string, runs: number): Promise<void> };
   /** What a run may read (the service's policy): bounds compilation and the preflight. */
   readonly dataRoots: DataRootPolicy;
+  /** The service's trainers (built-ins and plugins). Default: the built-ins. */
+  readonly trainers?: TrainerRegistry;
 }
 
 /** One StartRun, decoded from the wire into domain terms. */
@@ -45,8 +48,8 @@ export async function startRun(
   deps: StartRunDeps,
   input: StartRunInput,
 ): Promise<{ run: RunRecord; created: boolean }> {
-  const spec = compileRunSpec(input.request, deps.dataRoots);
-  await preflightRuns([spec], deps.dataRoots);
+  const spec = compileRunSpec(input.request, deps.dataRoots, deps.trainers);
+  await preflightRuns([spec], deps.dataRoots, deps.trainers);
   await deps.admission?.admit(input.project, 1);
   const result = await deps.runs.create({
     project: input.project,

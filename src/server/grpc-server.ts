@@ -6,6 +6,7 @@ import type { Registry } from 'prom-client';
 import { peerHost } from '../auth/index.js';
 import type { DataRootPolicy } from '../runs/index.js';
 import type { RunRepository } from '../store/types.js';
+import type { TrainerRegistry } from '../trainers/index.js';
 import { createGrpcMetrics } from './grpc-metrics.js';
 import type { Authenticate } from './handlers.js';
 import { QueueQuota, StreamLimiter } from './limits.js';
@@ -28,6 +29,11 @@ export interface GrpcServerOptions {
   readonly logger: Logger;
   /** Directories requests may name as data (StartRun, StartSweep); the scheduler's workers get the same. */
   readonly dataRoots: DataRootPolicy;
+  /**
+   * The trainers requests may name (built-ins and plugins), the registry the scheduler got too.
+   * Default: the built-ins.
+   */
+  readonly trainers?: TrainerRegistry;
   /**
    * Resolves the caller from metadata (src/server/auth.ts). Default: everyone is project `default`
    * and limits count per peer address.
@@ -91,6 +97,7 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
     store: options.store,
     runs: options.runs,
     dataRoots: options.dataRoots,
+    ...(options.trainers === undefined ? {} : { trainers: options.trainers }),
   };
   addTrainingService(server, protos, deps);
   addSweepService(server, protos, { ...deps, service: SWEEP_SERVICE_NAME, definition: protos.reflection });

@@ -12,6 +12,7 @@ import {
   startSweep,
   sweepCurves,
 } from '../sweeps/index.js';
+import type { TrainerRegistry } from '../trainers/index.js';
 import { requiredId, shortString } from './fields.js';
 import { type HandlerDeps, unary } from './handlers.js';
 import type { QueueQuota } from './limits.js';
@@ -40,6 +41,8 @@ export interface SweepServiceDeps extends HandlerDeps {
   readonly definition: PackageDefinition;
   /** What the sweep's runs may read (the service's policy, as for StartRun). */
   readonly dataRoots: DataRootPolicy;
+  /** The service's trainers (built-ins and plugins). Default: the built-ins. */
+  readonly trainers?: TrainerRegistry;
 }
 
 /**
@@ -50,12 +53,13 @@ export function createSweepServiceHandlers(deps: SweepServiceDeps): SweepService
   const { store, queueQuota: quota } = deps;
   return {
     StartSweep: unary(deps, 'StartSweep', async (request, ctx) => {
-      const decoded = decodeStartSweep(deps.definition, request);
+      const decoded = decodeStartSweep(deps.definition, request, deps.trainers);
       const { sweep } = await startSweep(
         {
           store,
           wake: () => deps.runs.wake(),
           dataRoots: deps.dataRoots,
+          ...(deps.trainers === undefined ? {} : { trainers: deps.trainers }),
           ...(quota !== undefined ? { admit: (runs: number) => quota.admit(ctx.project, runs) } : {}),
         },
         ctx.project,

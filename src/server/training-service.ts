@@ -15,7 +15,7 @@ import {
   startRun,
 } from '../runs/index.js';
 import type { RunRepository } from '../store/types.js';
-import { listTrainers } from '../trainers/index.js';
+import { builtinTrainers, type TrainerRegistry } from '../trainers/index.js';
 import {
   decodeStartRun,
   encodeCheckpointChunk,
@@ -58,6 +58,8 @@ export interface TrainingServiceDeps extends HandlerDeps {
   readonly queueQuota?: StartRunDeps['admission'];
   /** What a run may read: bounds StartRun's compilation and preflight (the service's policy). */
   readonly dataRoots: DataRootPolicy;
+  /** The service's trainers (built-ins and plugins): StartRun and ListTrainers. Default: the built-ins. */
+  readonly trainers?: TrainerRegistry;
 }
 
 /**
@@ -67,15 +69,17 @@ export interface TrainingServiceDeps extends HandlerDeps {
  */
 export function createTrainingServiceHandlers(deps: TrainingServiceDeps): TrainingServiceHandlers {
   const { store, runs } = deps;
+  const trainers = deps.trainers ?? builtinTrainers;
   const starts: StartRunDeps = {
     runs: store.runs,
     wake: () => runs.wake(),
     dataRoots: deps.dataRoots,
+    trainers,
     ...(deps.queueQuota !== undefined ? { admission: deps.queueQuota } : {}),
   };
   return {
     StartRun: unary(deps, 'StartRun', async (request, ctx) => {
-      const { run } = await startRun(starts, { project: ctx.project, ...decodeStartRun(request) });
+      const { run } = await startRun(starts, { project: ctx.project, ...decodeStartRun(request, trainers) });
       return encodeRun(run);
     }),
 
@@ -122,9 +126,14 @@ export function createTrainingServiceHandlers(deps: TrainingServiceDeps): Traini
       deps,
       'ListTrainers',
       async (): Promise<ListTrainersResponse> => ({
-        trainers: listTrainers().map((trainer) =>
-          encodeTrainerInfo(trainer, encodeSpec(compileRunSpec({ trainer: trainer.name }, deps.dataRoots))),
-        ),
+        trainers: trainers
+          .list()
+          .map((trainer) =>
+            encodeTrainerInfo(
+              trainer,
+              encodeSpec(compileRunSpec({ trainer: trainer.name }, deps.dataRoots, trainers)),
+            ),
+          ),
       }),
     ),
 

@@ -1,6 +1,7 @@
 import { AppError, describeValue, invalidArgument } from '../core/index.js';
 import { compileRunSpec } from '../runs/compile-spec.js';
 import type { DataRootPolicy } from '../runs/index.js';
+import type { TrainerRegistry } from '../trainers/index.js';
 import { axisNames } from './grid.js';
 import { SWEEP_LIMITS } from './limits.js';
 import type { AxisField, AxisValue, RunTemplate, SweepAxis, SweepRequest } from './types.js';
@@ -89,11 +90,12 @@ export function checkEachValue(
   template: RunTemplate,
   compiled: CompiledAxes,
   dataRoots: DataRootPolicy,
+  trainers: TrainerRegistry,
 ): void {
   compiled.fields.forEach((field, i) => {
     (compiled.values[i] as AxisValue[]).forEach((value, j) => {
       try {
-        compileRunSpec(template.build([{ field, value }]), dataRoots);
+        compileRunSpec(template.build([{ field, value }]), dataRoots, trainers);
       } catch (error) {
         throw relabel(`axes[${i}].values[${j}]`, value.text, error);
       }

@@ -2,6 +2,7 @@ import type { RunSpec } from '../core/index.js';
 import { AppError, invalidArgument, LIMITS, withFieldPrefix } from '../core/index.js';
 import { compileRunSpec, type RunRequest } from '../runs/compile-spec.js';
 import type { DataRootPolicy } from '../runs/index.js';
+import { builtinTrainers, type TrainerRegistry } from '../trainers/index.js';
 import { type CompiledAxes, checkEachValue, compileAxes } from './axes.js';
 import { cellCount, expandCells } from './grid.js';
 import { SWEEP_LIMITS } from './limits.js';
@@ -33,7 +34,11 @@ import type {
  * `seeds`, `objective.*`, `axes[i].field`, `axes[i].values[j]` (a value the run rejects, with the
  * reason), or `axes` (too many runs, or a combination of valid values that is not a valid run).
  */
-export function compileSweep(request: SweepRequest, dataRoots: DataRootPolicy): SweepPlan {
+export function compileSweep(
+  request: SweepRequest,
+  dataRoots: DataRootPolicy,
+  trainers: TrainerRegistry = builtinTrainers,
+): SweepPlan {
   if (request.name.length > SWEEP_LIMITS.maxNameLength) {
     throw invalidArgument('name', request.name, `at most ${SWEEP_LIMITS.maxNameLength} characters`);
   }
@@ -46,7 +51,7 @@ export function compileSweep(request: SweepRequest, dataRoots: DataRootPolicy): 
     throw invalidArgument('seeds', request.seeds, `an integer in [0, ${SWEEP_LIMITS.maxSeeds}] (0: 1)`);
   }
 
-  const base = withFieldPrefix('base.', () => compileRunSpec(template.base, dataRoots));
+  const base = withFieldPrefix('base.', () => compileRunSpec(template.base, dataRoots, trainers));
   if (compareNoise && base.noise.eta === 0) {
     throw invalidArgument(
       'base.noise.eta',
@@ -68,7 +73,7 @@ export function compileSweep(request: SweepRequest, dataRoots: DataRootPolicy): 
       `at most ${SWEEP_LIMITS.maxRuns} runs per sweep`,
     );
   }
-  checkEachValue(template, axes, dataRoots);
+  checkEachValue(template, axes, dataRoots, trainers);
 
   const spec: SweepSpec = {
     name: request.name,
@@ -90,7 +95,7 @@ export function compileSweep(request: SweepRequest, dataRoots: DataRootPolicy): 
         `cell names of at most ${SWEEP_LIMITS.maxCellKeyLength} characters`,
       );
     }
-    const armSpecs = compileCell(template, axes, cell, compareNoise, dataRoots);
+    const armSpecs = compileCell(template, axes, cell, compareNoise, dataRoots, trainers);
     for (let k = 0; k < seedCount; k++) {
       for (const [arm, armSpec] of armSpecs) {
         runs.push({
@@ -113,6 +118,7 @@ function compileCell(
   cell: SweepCell,
   compareNoise: boolean,
   dataRoots: DataRootPolicy,
+  trainers: TrainerRegistry,
 ): [Arm, RunSpec][] {
   const assignments = axes.fields.map((field, a) => ({
     field,
@@ -121,12 +127,12 @@ function compileCell(
   try {
     const request = template.build(assignments);
     if (!compareNoise) {
-      const spec = compileRunSpec(request, dataRoots);
+      const spec = compileRunSpec(request, dataRoots, trainers);
       return [[spec.noise.eta > 0 ? 'noise' : 'no_noise', spec]];
     }
     return [
-      ['no_noise', compileRunSpec(withoutNoise(request), dataRoots)],
-      ['noise', compileRunSpec(request, dataRoots)],
+      ['no_noise', compileRunSpec(withoutNoise(request), dataRoots, trainers)],
+      ['noise', compileRunSpec(request, dataRoots, trainers)],
     ];
   } catch (error) {
     if (!(error instanceof AppError) || error.code !== 'INVALID_ARGUMENT') throw error;

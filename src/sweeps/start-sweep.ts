@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type DataRootPolicy, preflightRuns } from '../runs/index.js';
 import type { SweepRecord, SweepRepository } from '../store/types.js';
+import type { TrainerRegistry } from '../trainers/index.js';
 import { compileSweep } from './compile-sweep.js';
 import { runLabels, runRequestId } from './run-labels.js';
 import type { SweepRequest } from './types.js';
@@ -17,6 +18,8 @@ export interface SweepDeps {
   readonly admit?: (runs: number) => Promise<void>;
   /** What the runs may read: bounds compilation and the preflight (the service's policy). */
   readonly dataRoots: DataRootPolicy;
+  /** The service's trainers (built-ins and plugins). Default: the built-ins. */
+  readonly trainers?: TrainerRegistry;
 }
 
 /**
@@ -31,11 +34,12 @@ export async function startSweep(
   request: SweepRequest,
   requestId: string | null,
 ): Promise<{ sweep: SweepRecord; created: boolean }> {
-  const plan = compileSweep(request, deps.dataRoots);
+  const plan = compileSweep(request, deps.dataRoots, deps.trainers);
   await deps.admit?.(plan.runs.length);
   await preflightRuns(
     plan.runs.map((run) => run.spec),
     deps.dataRoots,
+    deps.trainers,
   );
   const id = randomUUID();
   const result = await deps.store.sweeps.create({

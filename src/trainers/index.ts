@@ -1,5 +1,7 @@
 export { checkDefinition, defineTrainer, type TrainerDeclaration } from './define.js';
-export { createRegistry, getTrainer, listTrainers } from './registry.js';
+export { loadTrainerRegistry, type TrainerModules } from './load-plugins.js';
+export type { PluginApi, TrainerModule } from './plugin-api.js';
+export { BUILTIN_TRAINERS, builtinTrainers, createRegistry, type TrainerRegistry } from './registry.js';
 export * from './schema/index.js';
 export type {
   MetricValue,

@@ -6,37 +6,53 @@ import { smokeTrainer } from './smoke/index.js';
 import type { TrainerDefinition } from './types.js';
 
 /**
- * Trainers by registry name, checked when the map is built: each definition passes
- * `checkDefinition` (schema, defaults, metric declarations) and no name is taken twice. Throws an
- * `Error` naming the trainer otherwise, so a bad definition fails at start, not at its first run.
+ * The trainers one thread knows: the built-ins plus the plugins it loaded (`loadTrainerRegistry`).
+ * It is a value handed to whatever needs a trainer (compilation, codecs, the worker loop), never a
+ * module global: each worker thread builds its own, from the same module list, at boot.
  */
-export function createRegistry(
-  definitions: readonly TrainerDefinition[],
-): ReadonlyMap<string, TrainerDefinition> {
-  const registry = new Map<string, TrainerDefinition>();
-  for (const definition of definitions) {
-    checkDefinition(definition);
-    if (registry.has(definition.name)) throw new Error(`trainer ${definition.name} is defined twice`);
-    registry.set(definition.name, definition);
-  }
-  return registry;
+export interface TrainerRegistry {
+  /** The trainer registered as `name`; INVALID_ARGUMENT (field `trainer`) if there is none. */
+  get(name: string): TrainerDefinition;
+  /** Whether `name` is registered. */
+  has(name: string): boolean;
+  /** All registered trainers, in registration order (built-ins first). */
+  list(): readonly TrainerDefinition[];
 }
 
 /**
- * Every trainer, by registry name. Adding a trainer is one line here. Building this map only
- * references and checks the definitions: nothing trains, allocates tensors or reads data at import.
+ * A registry of `definitions`, checked when it is built: each passes `checkDefinition` (schema,
+ * defaults, metric declarations) and no name is taken twice. Throws an `Error` naming the trainer
+ * otherwise, so a bad definition fails at start, not at its first run.
  */
-const TRAINERS = createRegistry([smokeTrainer, mlpTrainer, neuralGpuTrainer]);
-
-/** The trainer registered as `name`; INVALID_ARGUMENT (field `trainer`) if there is none. */
-export function getTrainer(name: string): TrainerDefinition {
-  const trainer = TRAINERS.get(name);
-  if (trainer === undefined)
-    throw invalidArgument('trainer', name, `one of: ${[...TRAINERS.keys()].join(', ')}`);
-  return trainer;
+export function createRegistry(definitions: readonly TrainerDefinition[]): TrainerRegistry {
+  const byName = new Map<string, TrainerDefinition>();
+  for (const definition of definitions) {
+    checkDefinition(definition);
+    if (byName.has(definition.name)) throw new Error(`trainer ${definition.name} is defined twice`);
+    byName.set(definition.name, definition);
+  }
+  const all = [...byName.values()];
+  return {
+    get(name) {
+      const trainer = byName.get(name);
+      if (trainer === undefined)
+        throw invalidArgument('trainer', name, `one of: ${[...byName.keys()].join(', ')}`);
+      return trainer;
+    },
+    has: (name) => byName.has(name),
+    list: () => all,
+  };
 }
 
-/** All registered trainers, in registration order. */
-export function listTrainers(): TrainerDefinition[] {
-  return [...TRAINERS.values()];
-}
+/**
+ * The built-in trainers. Adding one is one line here (and, for a typed config, a message in
+ * training.proto). Building them only references and checks the definitions: nothing trains,
+ * allocates tensors or reads data at import.
+ */
+export const BUILTIN_TRAINERS: readonly TrainerDefinition[] = [smokeTrainer, mlpTrainer, neuralGpuTrainer];
+
+/**
+ * The registry of the built-in trainers alone: what a service without plugins uses, and the
+ * default of the functions that take a registry (so tests need not build one).
+ */
+export const builtinTrainers: TrainerRegistry = createRegistry(BUILTIN_TRAINERS);

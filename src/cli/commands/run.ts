@@ -4,11 +4,11 @@ import type { CommandContext } from '../context.js';
 import { EXIT_CODES_HELP, printJson, printTable, time } from '../io.js';
 import {
   addRunOptions,
-  buildRunRequest,
   integerFlag,
   labelMap,
   type RunOptions,
   repeatable,
+  resolveRunRequest,
 } from '../run-request.js';
 import { watchRun } from '../watch-run.js';
 
@@ -32,7 +32,7 @@ export function registerRunCommands(program: Command, ctx: CommandContext): void
       );
       const conn = ctx.connection(command);
       const request = {
-        ...buildRunRequest(conn.api.definition, options),
+        ...(await resolveRunRequest(conn, options)),
         labels: labelMap(options.label),
         requestId: options.requestId ?? '',
       };

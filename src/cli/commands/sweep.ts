@@ -17,11 +17,11 @@ import { renderCurvesSvg } from '../plot.js';
 import { printReport } from '../report-table.js';
 import {
   addRunOptions,
-  buildRunRequest,
   integerFlag,
   labelMap,
   type RunOptions,
   repeatable,
+  resolveRunRequest,
   splitPair,
 } from '../run-request.js';
 
@@ -71,7 +71,7 @@ export function registerSweepCommands(program: Command, ctx: CommandContext): vo
     .action(async (_: unknown, command: Command) => {
       const options = ctx.options<SweepStartOptions>(command);
       const conn = ctx.connection(command);
-      const started = await conn.sweeps.startSweep(sweepRequest(conn, options));
+      const started = await conn.sweeps.startSweep(await sweepRequest(conn, options));
       if (options.watch) {
         if (!options.json)
           ctx.io.stderr.write(`sweep ${started.id} queued ${started.counts?.total ?? 0} runs\n`);
@@ -171,10 +171,10 @@ export function registerSweepCommands(program: Command, ctx: CommandContext): vo
     });
 }
 
-function sweepRequest(conn: Connection, options: SweepStartOptions): StartSweepRequest {
+async function sweepRequest(conn: Connection, options: SweepStartOptions): Promise<StartSweepRequest> {
   return {
     name: options.name,
-    base: buildRunRequest(conn.api.definition, options),
+    base: await resolveRunRequest(conn, options),
     axes: options.axis.map((axis) => {
       const [field, values] = splitPair('--axis', axis);
       return { field, values: values.split(',') };

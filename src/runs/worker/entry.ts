@@ -1,6 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { selectBackend } from '../../backend/index.js';
 import { dataRootPolicy } from '../../data/index.js';
+import { builtinTrainers, loadTrainerRegistry } from '../../trainers/index.js';
 import { runJob } from './loop.js';
 import { lowerThreadPriority } from './priority.js';
 import type { FromWorker, ToWorker, WorkerBoot } from './protocol.js';
@@ -20,12 +21,16 @@ try {
   // Before the backend starts any threads of its own, so they inherit the value.
   const priority = lowerThreadPriority(boot.nice);
   const selection = await selectBackend(boot.backend);
+  // The thread's own registry: the main thread's loaded modules are not shared across threads.
+  const trainers =
+    boot.trainerModules === undefined ? builtinTrainers : await loadTrainerRegistry(boot.trainerModules);
   const settings = {
     backend: selection.name,
     flushIntervalMs: boot.flushIntervalMs,
     flushPoints: boot.flushPoints,
     // Rebuilt here: normalised and frozen again, whatever the structured clone delivered.
     dataRoots: dataRootPolicy(boot.dataRoots.roots, boot.dataRoots.source),
+    trainers,
   };
   let busy: Promise<unknown> = Promise.resolve();
   port.on('message', (message: ToWorker) => {

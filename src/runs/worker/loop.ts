@@ -2,7 +2,13 @@ import * as tf from '@tensorflow/tfjs';
 import { type MetricPoint, type RunStreams, runStreams } from '../../core/index.js';
 import type { DataRootPolicy } from '../../data/index.js';
 import { createInnerOptimizer, createNoisyOptimizer, type NoisyOptimizer } from '../../optim/index.js';
-import { findMetric, getTrainer, type MetricDeclaration, type TrainerSession } from '../../trainers/index.js';
+import {
+  builtinTrainers,
+  findMetric,
+  type MetricDeclaration,
+  type TrainerRegistry,
+  type TrainerSession,
+} from '../../trainers/index.js';
 import { PointBatcher } from './batcher.js';
 import { PhaseTracker } from './phases.js';
 import { Control, type FromWorker, type RunJob, type RunOutcome } from './protocol.js';
@@ -56,6 +62,8 @@ export interface LoopSettings {
   readonly flushPoints: number;
   /** What trainer sessions may read (the boot's policy); handed to each in its context. */
   readonly dataRoots: DataRootPolicy;
+  /** The trainers this thread loaded (built-ins and its boot's plugins). Default: the built-ins. */
+  readonly trainers?: TrainerRegistry;
 }
 
 type Post = (message: FromWorker, transfer?: readonly ArrayBuffer[]) => void;
@@ -118,7 +126,7 @@ export async function runJob(job: RunJob, settings: LoopSettings, post: Post): P
   let session: TrainerSession | null = null;
   try {
     const { spec } = job;
-    const trainer = getTrainer(spec.trainer);
+    const trainer = (settings.trainers ?? builtinTrainers).get(spec.trainer);
     optimizer = createNoisyOptimizer(createInnerOptimizer(spec.optimizer), {
       ...spec.noise,
       seed: spec.seed,

@@ -2,6 +2,7 @@ import type { BackendPreference, RejectedBackend } from '../../backend/index.js'
 import type { SafetensorsEntry } from '../../checkpoint/index.js';
 import type { MetricPoint, RunEndReason, RunSpec } from '../../core/index.js';
 import type { DataRootPolicy } from '../../data/index.js';
+import type { TrainerModules } from '../../trainers/index.js';
 import type { PriorityOutcome } from './priority.js';
 
 /**
@@ -40,6 +41,12 @@ export interface WorkerBoot {
    * main thread reaches it: each trainer session gets this value and checks it before every read.
    */
   readonly dataRoots: DataRootPolicy;
+  /**
+   * The plugin trainer modules (`GRADNOISE_TRAINER_MODULES`). The main thread's registry cannot
+   * cross into a thread, so each worker imports these itself and builds its own registry at boot;
+   * one that fails to load fails the boot. Absent: the built-in trainers only.
+   */
+  readonly trainerModules?: TrainerModules;
 }
 
 export interface RunJob {

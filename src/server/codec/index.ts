@@ -3,5 +3,5 @@ export { createStreamMetricsSerializer } from './metrics-stream.js';
 export { encodeRun, timestamp, timestampFromMs } from './run.js';
 export { type DecodedStartRun, decodeStartRun, encodeSpec } from './start-run.js';
 export { decodeTrainerConfig, encodeTrainerConfig } from './trainer-configs.js';
-export { encodeTrainerInfo } from './trainer-info.js';
+export { encodeConfigFields, encodeTrainerInfo } from './trainer-info.js';
 export { typedConfig } from './typed-configs.js';

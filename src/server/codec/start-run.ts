@@ -14,6 +14,7 @@ import type {
   StartRunRequest__Output,
 } from '../../generated/proto/gradnoise/v1/StartRunRequest.js';
 import type { RunRequest } from '../../runs/compile-spec.js';
+import { builtinTrainers, type TrainerRegistry } from '../../trainers/index.js';
 import { enumValue, int64, labels, optionalFinite, shortString } from '../fields.js';
 import { decodeTrainerConfig, encodeTrainerConfig } from './trainer-configs.js';
 
@@ -53,14 +54,20 @@ export interface DecodedStartRun {
   readonly requestId: string | null;
 }
 
-/** Decodes a StartRunRequest into domain terms; value ranges are checked by `compileRunSpec`. */
-export function decodeStartRun(message: StartRunRequest__Output): DecodedStartRun {
+/**
+ * Decodes a StartRunRequest into domain terms; value ranges are checked by `compileRunSpec`. The
+ * config is read against `trainers`' schema of the named trainer.
+ */
+export function decodeStartRun(
+  message: StartRunRequest__Output,
+  trainers: TrainerRegistry = builtinTrainers,
+): DecodedStartRun {
   const trainer = shortString('trainer', message.trainer, MAX_TRAINER_NAME);
   const noise = message.noise;
   const clip = message.clip;
   const request: RunRequest = {
     trainer,
-    trainerConfig: decodeTrainerConfig(trainer, message),
+    trainerConfig: decodeTrainerConfig(trainer, message, trainers),
     ...(message.optimizer ? { optimizer: decodeOptimizer(message.optimizer) } : {}),
     ...(noise ? { noise: decodeNoise(noise) } : {}),
     ...(clip ? { clip: dropUndefined({ byValue: clip.byValue, byGlobalNorm: clip.byGlobalNorm }) } : {}),

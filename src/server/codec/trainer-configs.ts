@@ -3,9 +3,14 @@ import type {
   StartRunRequest,
   StartRunRequest__Output,
 } from '../../generated/proto/gradnoise/v1/StartRunRequest.js';
-import { type ConfigSchema, type EnumField, getTrainer } from '../../trainers/index.js';
+import { jsonToStruct, structToJson } from '../../protocol/index.js';
+import {
+  builtinTrainers,
+  type ConfigSchema,
+  type EnumField,
+  type TrainerRegistry,
+} from '../../trainers/index.js';
 import { optionalFinite } from '../fields.js';
-import { jsonToStruct, structToJson } from './struct.js';
 import { typedConfig } from './typed-configs.js';
 
 /**
@@ -18,15 +23,22 @@ import { typedConfig } from './typed-configs.js';
  * zero value `0` / `""`, which proto3 cannot tell from unset) are left out, so the trainer's
  * defaults apply. Types and ranges are checked by the trainer's `compile` against the same schema,
  * so a typed message and a Struct get the same errors (e.g. `mlp.depth: got 0; …`).
+ *
+ * Only built-in trainers have typed messages (they are compiled into the proto); a plugin's config
+ * is always a Struct, whose keys are the snake_case of its schema's names.
  */
 
 type Json = Record<string, unknown>;
 
-/** Decodes the request's config oneof into trainer config overrides. */
-export function decodeTrainerConfig(trainer: string, request: StartRunRequest__Output): Json {
+/** Decodes the request's config oneof into trainer config overrides, against `trainers`' schema. */
+export function decodeTrainerConfig(
+  trainer: string,
+  request: StartRunRequest__Output,
+  trainers: TrainerRegistry = builtinTrainers,
+): Json {
   const oneofCase = request.config;
   if (oneofCase === undefined) return {};
-  const { schema } = getTrainer(trainer);
+  const { schema } = trainers.get(trainer);
   if (oneofCase === 'configStruct') {
     return request.configStruct
       ? structFields(schema, structToJson(request.configStruct, trainer), trainer)
@@ -44,17 +56,18 @@ export function decodeTrainerConfig(trainer: string, request: StartRunRequest__O
   return isObject(message) ? typedFields(schema, message, trainer) : {};
 }
 
-/** Encodes a compiled trainer config as the request's oneof, for Run.spec and ListTrainers. */
+/**
+ * Encodes a compiled trainer config as the request's oneof, for Run.spec and ListTrainers: a
+ * built-in trainer's as its typed message, any other's (a plugin's, also one this replica does not
+ * load) as a Struct with snake_case keys. A compiled config's keys are all schema names
+ * (camelCase, nested only in object fields), so no schema is needed to name them on the wire.
+ */
 export function encodeTrainerConfig(trainer: string, config: Readonly<Json>): Partial<StartRunRequest> {
   const typed = typedConfig(trainer);
-  let schema: ConfigSchema;
-  try {
-    ({ schema } = getTrainer(trainer));
-  } catch {
-    // A stored run of a trainer this replica does not load: its config as stored.
-    return { configStruct: jsonToStruct(config) };
+  if (typed === undefined || !builtinTrainers.has(trainer)) {
+    return { configStruct: jsonToStruct(snakeKeys(config)) };
   }
-  if (typed === undefined) return { configStruct: jsonToStruct(snakeKeys(schema, config)) };
+  const { schema } = builtinTrainers.get(trainer);
   return { [typed.oneofCase]: encodeTyped(schema, config) } as Partial<StartRunRequest>;
 }
 
@@ -141,13 +154,10 @@ function structFields(schema: ConfigSchema, json: Readonly<Json>, path: string):
   return out;
 }
 
-function snakeKeys(schema: ConfigSchema, config: Readonly<Json>): Json {
+function snakeKeys(config: Readonly<Json>): Json {
   const out: Json = {};
-  for (const [name, field] of Object.entries(schema)) {
-    const value = config[name];
-    if (value === undefined) continue;
-    out[snakeCase(name)] =
-      field.kind === 'object' && isObject(value) ? snakeKeys(field.fields, value) : value;
+  for (const [name, value] of Object.entries(config)) {
+    if (value !== undefined) out[snakeCase(name)] = isObject(value) ? snakeKeys(value) : value;
   }
   return out;
 }

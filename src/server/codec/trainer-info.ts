@@ -2,6 +2,7 @@ import type { ConfigField } from '../../generated/proto/gradnoise/v1/ConfigField
 import type { MetricInfo } from '../../generated/proto/gradnoise/v1/MetricInfo.js';
 import type { StartRunRequest } from '../../generated/proto/gradnoise/v1/StartRunRequest.js';
 import type { TrainerInfo } from '../../generated/proto/gradnoise/v1/TrainerInfo.js';
+import { jsonToValue } from '../../protocol/index.js';
 import {
   allowedText,
   type ConfigSchema,
@@ -9,7 +10,6 @@ import {
   fieldDefault,
   type TrainerDefinition,
 } from '../../trainers/index.js';
-import { jsonToValue } from './struct.js';
 import { snakeCase } from './trainer-configs.js';
 import { typedConfig } from './typed-configs.js';
 
@@ -31,7 +31,7 @@ export function encodeTrainerInfo(trainer: TrainerDefinition, defaults: StartRun
     paperSection: trainer.paperSection,
     configMessage: typedConfig(trainer.name)?.message ?? '',
     defaults,
-    configFields: encodeFields(trainer.schema),
+    configFields: encodeConfigFields(trainer.schema),
     metrics: trainer.metrics.map(
       (metric): MetricInfo => ({
         name: metric.name,
@@ -44,7 +44,8 @@ export function encodeTrainerInfo(trainer: TrainerDefinition, defaults: StartRun
   };
 }
 
-function encodeFields(schema: ConfigSchema): ConfigField[] {
+/** A config schema as ListTrainers publishes it (what `--set` and Struct sweep axes resolve against). */
+export function encodeConfigFields(schema: ConfigSchema): ConfigField[] {
   return Object.entries(schema).map(([name, field]) => encodeField(name, field));
 }
 
@@ -69,7 +70,7 @@ function encodeField(name: string, field: FieldSchema): ConfigField {
     case 'string':
       return { ...common, maxLength: field.maxLength ?? 4096 };
     case 'object':
-      return { ...common, fields: encodeFields(field.fields) };
+      return { ...common, fields: encodeConfigFields(field.fields) };
     case 'bool':
       return common;
   }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MetricPoint, RunStatus } from '../../../src/core/index.js';
 import type { RunRequest } from '../../../src/runs/index.js';
-import { listTrainers } from '../../../src/trainers/index.js';
+import { builtinTrainers } from '../../../src/trainers/index.js';
 import { createHarness, type Harness } from './harness.js';
 
 /**
@@ -49,7 +49,7 @@ describe('StreamMetrics live equals replay for every built-in trainer (evaluatio
     // No poll timeouts: every point a watcher yields comes from the live fan-out, none from a read
     // of the store, which holds one value per (name, step) whatever was streamed.
     const { scheduler } = h.scheduler('live', { workers: 1, watchPollMs: 600_000 });
-    for (const trainer of listTrainers()) {
+    for (const trainer of builtinTrainers.list()) {
       const request: RunRequest = {
         trainer: trainer.name,
         trainerConfig: TINY[trainer.name] ?? {},
@@ -79,11 +79,11 @@ describe('StreamMetrics live equals replay for every built-in trainer (evaluatio
   afterAll(() => h.close());
 
   it('covers every registered trainer', () => {
-    expect(watched.map((w) => w.trainer)).toEqual(listTrainers().map((t) => t.name));
+    expect(watched.map((w) => w.trainer)).toEqual(builtinTrainers.list().map((t) => t.name));
     expect(watched.map((w) => w.trainer)).toContain('neural_gpu');
   });
 
-  for (const trainer of listTrainers()) {
+  for (const trainer of builtinTrainers.list()) {
     it(`${trainer.name}: the same (step, name, value) points, each (name, step) once`, async () => {
       const run = watched.find((w) => w.trainer === trainer.name);
       if (run === undefined) throw new Error(`no run for ${trainer.name}`);

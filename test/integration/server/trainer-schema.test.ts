@@ -1,7 +1,7 @@
 import { status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { jsonToStruct } from '../../../src/server/codec/struct.js';
-import { listTrainers } from '../../../src/trainers/index.js';
+import { jsonToStruct } from '../../../src/protocol/struct.js';
+import { builtinTrainers } from '../../../src/trainers/index.js';
 import { api } from '../../helpers/client.js';
 import { startTestService, type TestService } from '../../helpers/service.js';
 
@@ -130,8 +130,8 @@ describe('trainer configs as google.protobuf.Struct', () => {
 describe('ListTrainers', () => {
   it('returns the schema and the metrics of every trainer', async () => {
     const { trainers } = await api(service.client).listTrainers({});
-    expect(trainers.map((t) => t.name)).toEqual(listTrainers().map((t) => t.name));
-    for (const trainer of listTrainers()) {
+    expect(trainers.map((t) => t.name)).toEqual(builtinTrainers.list().map((t) => t.name));
+    for (const trainer of builtinTrainers.list()) {
       const info = trainers.find((t) => t.name === trainer.name);
       expect(info?.configFields.map((f) => f.name)).toEqual(
         Object.keys(trainer.schema).map((k) => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)),

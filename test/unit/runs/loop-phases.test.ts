@@ -1,4 +1,4 @@
-import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../../src/backend/index.js';
 import { decodeCheckpoint } from '../../../src/checkpoint/index.js';
 import type { MetricPoint } from '../../../src/core/index.js';
@@ -6,22 +6,27 @@ import { ANY_DATA_DIR } from '../../../src/data/index.js';
 import { compileRunSpec, type RunRequest } from '../../../src/runs/compile-spec.js';
 import { runJob } from '../../../src/runs/worker/loop.js';
 import { Control, type FromWorker, type RunOutcome } from '../../../src/runs/worker/protocol.js';
-import type * as Trainers from '../../../src/trainers/index.js';
+import {
+  builtinTrainers,
+  type TrainerDefinition,
+  type TrainerRegistry,
+} from '../../../src/trainers/index.js';
+import { phasedTrainer } from './fixtures/phased-trainer.js';
 
 /**
  * The test trainer `phased` (fixtures/phased-trainer.ts) registered beside the real ones, and a
  * variant a test sets whose declared phases do not include the session's.
  */
-const undeclaredTrainer = vi.hoisted(() => ({ value: null as Trainers.TrainerDefinition | null }));
-vi.mock('../../../src/trainers/index.js', async (importOriginal) => {
-  const real = await importOriginal<typeof Trainers>();
-  const { phasedTrainer } = await import('./fixtures/phased-trainer.js');
-  const tests = () => [phasedTrainer as Trainers.TrainerDefinition, undeclaredTrainer.value];
-  return {
-    ...real,
-    getTrainer: (name: string) => tests().find((t) => t?.name === name) ?? real.getTrainer(name),
-  };
-});
+const undeclaredTrainer: { value: TrainerDefinition | null } = { value: null };
+const tests = (): TrainerDefinition[] => [
+  phasedTrainer as TrainerDefinition,
+  ...(undeclaredTrainer.value === null ? [] : [undeclaredTrainer.value]),
+];
+const trainers: TrainerRegistry = {
+  get: (name) => tests().find((t) => t.name === name) ?? builtinTrainers.get(name),
+  has: (name) => tests().some((t) => t.name === name) || builtinTrainers.has(name),
+  list: () => [...builtinTrainers.list(), ...tests()],
+};
 
 beforeAll(async () => {
   await selectBackend('wasm');
@@ -44,7 +49,7 @@ async function attempt(
   checkpoint: Uint8Array | null = null,
   killAfter?: { readonly checkpoint: number; readonly more: number },
 ): Promise<Attempt> {
-  const spec = compileRunSpec(request, ANY_DATA_DIR);
+  const spec = compileRunSpec(request, ANY_DATA_DIR, trainers);
   const control = new SharedArrayBuffer(4);
   const points: MetricPoint[] = [];
   const checkpoints = new Map<number, Uint8Array>();
@@ -63,7 +68,7 @@ async function attempt(
   };
   const outcome = await runJob(
     { runId: 'run-1', attempt: 1, spec, control, checkpoint },
-    { backend: 'wasm', flushIntervalMs: 1_000_000, flushPoints: 1, dataRoots: ANY_DATA_DIR },
+    { backend: 'wasm', flushIntervalMs: 1_000_000, flushPoints: 1, dataRoots: ANY_DATA_DIR, trainers },
     post,
   );
   return { outcome, points, checkpoints, startStep };
@@ -106,9 +111,8 @@ describe('phases', () => {
   });
 
   it('fails a run whose session reports a phase its trainer does not declare', async () => {
-    const { phasedTrainer } = await import('./fixtures/phased-trainer.js');
     const undeclared = { ...phasedTrainer, name: 'phased_undeclared', phases: ['default'] };
-    undeclaredTrainer.value = undeclared as Trainers.TrainerDefinition;
+    undeclaredTrainer.value = undeclared as TrainerDefinition;
     const run = await attempt({ ...METRIC_DRIVEN, trainer: 'phased_undeclared' });
     expect(run.outcome).toEqual({
       status: 'FAILED',

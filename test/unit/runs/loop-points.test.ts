@@ -1,43 +1,42 @@
-import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../../src/backend/index.js';
 import type { MetricPoint } from '../../../src/core/index.js';
 import { ANY_DATA_DIR } from '../../../src/data/index.js';
 import { compileRunSpec } from '../../../src/runs/compile-spec.js';
 import { runJob } from '../../../src/runs/worker/loop.js';
 import type { FromWorker } from '../../../src/runs/worker/protocol.js';
-import type * as Trainers from '../../../src/trainers/index.js';
+import {
+  BUILTIN_TRAINERS,
+  builtinTrainers,
+  createRegistry,
+  type TrainerDefinition,
+} from '../../../src/trainers/index.js';
 
 /**
  * A test-only trainer `overlap`, registered beside the real ones: the smoke classifier, plus names
  * that `trainStep` and `evaluate` both report, with values telling which report a point came from.
  * `trainStep(s)` reports step s + 1.
  */
-vi.mock('../../../src/trainers/index.js', async (importOriginal) => {
-  const real = await importOriginal<typeof Trainers>();
-  const smoke = real.getTrainer('smoke');
-  const overlap: Trainers.TrainerDefinition = {
-    ...smoke,
-    name: 'overlap',
-    async create(config, context) {
-      const session = await smoke.create(config, context);
-      return {
-        trainStep: (step) => ({ ...session.trainStep(step), shared: 1_000 + step + 1 }),
-        evaluate: async (step) => ({
-          ...(await session.evaluate(step)),
-          shared: 2_000 + step,
-          noise_std: -step,
-        }),
-        exportState: () => session.exportState(),
-        importState: (state) => session.importState(state),
-        dispose: () => session.dispose(),
-      };
-    },
-  };
-  return {
-    ...real,
-    getTrainer: (name: string) => (name === overlap.name ? overlap : real.getTrainer(name)),
-  };
-});
+const smoke = builtinTrainers.get('smoke');
+const overlap: TrainerDefinition = {
+  ...smoke,
+  name: 'overlap',
+  async create(config, context) {
+    const session = await smoke.create(config, context);
+    return {
+      trainStep: (step) => ({ ...session.trainStep(step), shared: 1_000 + step + 1 }),
+      evaluate: async (step) => ({
+        ...(await session.evaluate(step)),
+        shared: 2_000 + step,
+        noise_std: -step,
+      }),
+      exportState: () => session.exportState(),
+      importState: (state) => session.importState(state),
+      dispose: () => session.dispose(),
+    };
+  },
+};
+const trainers = createRegistry([...BUILTIN_TRAINERS, overlap]);
 
 beforeAll(async () => {
   await selectBackend('wasm');
@@ -46,6 +45,7 @@ beforeAll(async () => {
 const SPEC = compileRunSpec(
   { trainer: 'overlap', seed: 3, maxSteps: 6, evalEvery: 2, checkpointEvery: 6 },
   ANY_DATA_DIR,
+  trainers,
 );
 
 /** One attempt's points, and its final checkpoint. */
@@ -53,7 +53,7 @@ async function attempt(checkpoint: Uint8Array | null): Promise<{ all: MetricPoin
   const messages: FromWorker[] = [];
   const outcome = await runJob(
     { runId: 'run-1', attempt: 1, spec: SPEC, control: new SharedArrayBuffer(4), checkpoint },
-    { backend: 'wasm', flushIntervalMs: 1_000_000, flushPoints: 1, dataRoots: ANY_DATA_DIR },
+    { backend: 'wasm', flushIntervalMs: 1_000_000, flushPoints: 1, dataRoots: ANY_DATA_DIR, trainers },
     (message) => messages.push(message),
   );
   expect(outcome).toEqual({ status: 'COMPLETED', endReason: 'BUDGET' });

@@ -4,7 +4,7 @@ import { ANY_DATA_DIR } from '../../../src/data/index.js';
 import type { StartRunRequest__Output } from '../../../src/generated/proto/gradnoise/v1/StartRunRequest.js';
 import { compileRunSpec } from '../../../src/runs/index.js';
 import { decodeStartRun, encodeSpec, typedConfig } from '../../../src/server/codec/index.js';
-import { type ConfigSchema, listTrainers } from '../../../src/trainers/index.js';
+import { builtinTrainers, type ConfigSchema } from '../../../src/trainers/index.js';
 
 const { definition, grpc } = loadApi();
 const RUN_REQUEST = 'gradnoise.v1.StartRunRequest';
@@ -44,7 +44,7 @@ function expectMessageMatches(schema: ConfigSchema, message: string, prefix: str
 
 describe('typed config messages', () => {
   it('every built-in trainer has one, named by convention', () => {
-    expect(listTrainers().map((t) => typedConfig(t.name))).toEqual([
+    expect(builtinTrainers.list().map((t) => typedConfig(t.name))).toEqual([
       { oneofCase: 'smoke', message: 'gradnoise.v1.SmokeConfig' },
       { oneofCase: 'mlp', message: 'gradnoise.v1.MlpConfig' },
       { oneofCase: 'neuralGpu', message: 'gradnoise.v1.NeuralGpuConfig' },
@@ -54,7 +54,7 @@ describe('typed config messages', () => {
     expect(typedConfig('noise')).toBeUndefined();
   });
 
-  it.each(listTrainers().map((t) => [t.name, t] as const))(
+  it.each(builtinTrainers.list().map((t) => [t.name, t] as const))(
     '%s: the message carries exactly the schema fields, with matching types',
     (name, trainer) => {
       const typed = typedConfig(name);
@@ -63,7 +63,7 @@ describe('typed config messages', () => {
     },
   );
 
-  it.each(listTrainers().map((t) => [t.name] as const))(
+  it.each(builtinTrainers.list().map((t) => [t.name] as const))(
     '%s: a compiled spec, encoded and sent again, compiles to the same spec',
     (name) => {
       const method = grpc.gradnoise.v1.TrainingService.service.StartRun;

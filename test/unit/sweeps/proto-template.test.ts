@@ -1,11 +1,13 @@
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadApi, parseFieldValue, resolveFieldPath, setFieldValue } from '../../../src/client/index.js';
 import { AppError } from '../../../src/core/index.js';
 import { ANY_DATA_DIR } from '../../../src/data/index.js';
 import type { StartRunRequest__Output } from '../../../src/generated/proto/gradnoise/v1/StartRunRequest.js';
-import { jsonToStruct } from '../../../src/server/codec/struct.js';
+import { jsonToStruct } from '../../../src/protocol/struct.js';
 import { protoRunTemplate } from '../../../src/server/sweep-codec.js';
 import { compileSweep } from '../../../src/sweeps/index.js';
+import { loadTrainerRegistry } from '../../../src/trainers/index.js';
 
 const { definition } = loadApi();
 const RUN = 'gradnoise.v1.StartRunRequest';
@@ -169,5 +171,45 @@ describe('the sweep template over StartRunRequest', () => {
     const depth = template.field('mlp.depth', 'axes[0].field');
     const built = template.build([{ field: depth, value: depth.parse('3', 'axes[0].values[0]') }]);
     expect(built.trainerConfig).toMatchObject({ depth: 3, width: 32, init: 'he', data: { trainSize: 100 } });
+  });
+
+  it('resolves axes of a trainer without a typed config (a plugin) against its schema, in its Struct', async () => {
+    const trainers = await loadTrainerRegistry({
+      specifiers: ['./examples/plugin-trainer/index.js'],
+      baseDir: join(import.meta.dirname, '../../..'),
+    });
+    const base = decoded({ trainer: 'logreg', configStruct: jsonToStruct({ l2: 0.01, batchSize: 4 }) });
+    const template = protoRunTemplate(definition, base, trainers);
+    expect(template.base.trainerConfig).toEqual({ l2: 0.01, batchSize: 4 });
+    const batch = template.field('logreg.batchSize', 'axes[0].field');
+    expect(batch.path).toBe('logreg.batch_size');
+    expect(batch.parse('016', 'axes[0].values[0]')).toEqual({ value: 16, text: '16' });
+    expect(message(() => batch.parse('1.5', 'axes[0].values[1]'))).toBe(
+      'axes[0].values[1]: got "1.5"; allowed: an integer',
+    );
+    const eta = template.field('noise.eta', 'axes[1].field');
+    const built = template.build([
+      { field: batch, value: batch.parse('16', 'v') },
+      { field: eta, value: eta.parse('0.5', 'v') },
+    ]);
+    // The camelCase key of the base is replaced, not doubled; its other values stay.
+    expect(built.trainerConfig).toEqual({ l2: 0.01, batchSize: 16 });
+    expect(built.noise).toMatchObject({ eta: 0.5 });
+    expect(message(() => template.field('logreg.width', 'axes[0].field'))).toContain(
+      'axes[0].field: got "logreg.width"; allowed: a config field of trainer logreg (logreg.inputs, logreg.batch_size',
+    );
+    expect(message(() => template.field('mlp.depth', 'axes[0].field'))).toContain(
+      'logreg.<field> (trainer logreg has no typed config; its fields are in config_struct)',
+    );
+    const sweep = (values: string[]) =>
+      compileSweep(
+        { name: 's', template, axes: [{ field: 'logreg.batch_size', values }], seeds: 1, labels: {} },
+        ANY_DATA_DIR,
+        trainers,
+      );
+    expect(sweep(['8', '16']).runs.map((run) => run.spec.trainerConfig.batchSize)).toEqual([8, 8, 16, 16]);
+    expect(message(() => sweep(['8', '0']))).toBe(
+      'axes[0].values[1]: got "0"; allowed: an integer in [1, 4096] (logreg.batch_size)',
+    );
   });
 });

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ANY_DATA_DIR } from '../../../src/data/index.js';
-import { getTrainer } from '../../../src/trainers/index.js';
+import { builtinTrainers } from '../../../src/trainers/index.js';
 import { type MlpConfig, mlpTrainer } from '../../../src/trainers/mlp/index.js';
 import { context, exportedWeights, readMetrics, sgd } from './helpers.js';
 
@@ -15,7 +15,7 @@ function config(overrides: Partial<MlpConfig>): MlpConfig {
 
 describe('mlp trainer', () => {
   it('is registered as mlp with the paper defaults', () => {
-    expect(getTrainer('mlp')).toBe(mlpTrainer);
+    expect(builtinTrainers.get('mlp')).toBe(mlpTrainer);
     expect(mlpTrainer.defaults).toMatchObject({ depth: 20, width: 50, init: 'simple', batchSize: 100 });
     expect(mlpTrainer.defaultNoise).toEqual({ eta: 0.01, gamma: 0.55 });
     expect(mlpTrainer.stepsPerEpoch(config({}), ANY_DATA_DIR)).toBe(80);

@@ -1,15 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../../src/core/index.js';
-import { getTrainer, listTrainers } from '../../../src/trainers/index.js';
+import { builtinTrainers } from '../../../src/trainers/index.js';
 
 describe('trainer registry', () => {
   it('lists each trainer once under its own name, with valid defaults', () => {
-    const trainers = listTrainers();
+    const trainers = builtinTrainers.list();
     const names = trainers.map((t) => t.name);
     expect(names).toEqual(expect.arrayContaining(['smoke', 'mlp']));
     expect(new Set(names).size).toBe(names.length);
     for (const trainer of trainers) {
-      expect(getTrainer(trainer.name)).toBe(trainer);
+      expect(builtinTrainers.get(trainer.name)).toBe(trainer);
       expect(trainer.paperSection).toMatch(/^§\d/);
       expect(trainer.defaultMaxSteps).toBeGreaterThan(0);
       // The defaults themselves must compile.
@@ -20,7 +20,7 @@ describe('trainer registry', () => {
   it('rejects an unknown name with INVALID_ARGUMENT listing the known ones', () => {
     let error: unknown;
     try {
-      getTrainer('resnet');
+      builtinTrainers.get('resnet');
     } catch (e) {
       error = e;
     }

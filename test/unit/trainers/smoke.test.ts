@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ANY_DATA_DIR } from '../../../src/data/index.js';
-import { getTrainer } from '../../../src/trainers/index.js';
+import { builtinTrainers } from '../../../src/trainers/index.js';
 import { type SmokeConfig, smokeTrainer } from '../../../src/trainers/smoke/index.js';
 import { context, readMetrics, sgd } from './helpers.js';
 
@@ -15,7 +15,7 @@ function config(overrides: Partial<SmokeConfig> = {}): SmokeConfig {
 
 describe('smoke trainer', () => {
   it('is registered with its documented defaults', () => {
-    expect(getTrainer('smoke')).toBe(smokeTrainer);
+    expect(builtinTrainers.get('smoke')).toBe(smokeTrainer);
     expect(smokeTrainer.defaultMaxSteps).toBe(200);
     expect(config()).toEqual({
       hiddenUnits: 16,

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import {
+  builtinTrainers,
   createRegistry,
   defineTrainer,
   findMetric,
-  listTrainers,
   type MetricDeclaration,
   type TrainerDeclaration,
 } from '../../../../src/trainers/index.js';
@@ -98,7 +98,7 @@ describe('trainer definitions', () => {
   });
 
   it('every built-in trainer declares a finite per-step loss and its examples per step', () => {
-    for (const trainer of listTrainers()) {
+    for (const trainer of builtinTrainers.list()) {
       expect(findMetric(trainer.metrics, 'loss', 'step')?.finite, trainer.name).toBe(true);
       const config = trainer.compile(trainer.defaults);
       expect(trainer.examplesPerStep(config)).toBe((config as { batchSize: number }).batchSize);

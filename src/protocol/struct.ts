@@ -1,7 +1,7 @@
-import { invalidArgument } from '../../core/index.js';
-import type { ListValue } from '../../generated/proto/google/protobuf/ListValue.js';
-import type { Struct, Struct__Output } from '../../generated/proto/google/protobuf/Struct.js';
-import type { Value, Value__Output } from '../../generated/proto/google/protobuf/Value.js';
+import { invalidArgument } from '../core/index.js';
+import type { ListValue } from '../generated/proto/google/protobuf/ListValue.js';
+import type { Struct, Struct__Output } from '../generated/proto/google/protobuf/Struct.js';
+import type { Value, Value__Output } from '../generated/proto/google/protobuf/Value.js';
 
 /**
  * `google.protobuf.Struct` ↔ JSON. proto-loader hands a Struct over as its messages
@@ -20,8 +20,14 @@ export function structToJson(struct: Struct__Output, path: string): { [key: stri
   return out;
 }
 
+/** The `Value` members a value built in this process (not decoded) may set, in place of `kind`. */
+const KINDS = ['numberValue', 'stringValue', 'boolValue', 'structValue', 'listValue', 'nullValue'] as const;
+
 function valueToJson(value: Value__Output, path: string): Json {
-  switch (value.kind) {
+  // A decoded Value names its case in `kind`; one built by `jsonToValue` (a sweep cell's config)
+  // only sets the member.
+  const kind = value.kind ?? KINDS.find((k) => value[k] !== undefined && value[k] !== null);
+  switch (kind) {
     case 'numberValue':
       return value.numberValue ?? 0;
     case 'stringValue':
