@@ -17,6 +17,7 @@ export {
 } from './errors.js';
 export { LIMITS } from './limits.js';
 export {
+  type ClipSpec,
   DEFAULT_NOISE_GENERATOR,
   type InnerOptimizerOptions,
   NOISE_GENERATORS,

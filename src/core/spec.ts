@@ -1,4 +1,4 @@
-import type { InnerOptimizerOptions, NoiseSpec } from './optimizer-types.js';
+import type { ClipSpec, InnerOptimizerOptions, NoiseSpec } from './optimizer-types.js';
 import type { StreamVersion } from './random.js';
 
 /**
@@ -15,7 +15,7 @@ export interface RunSpec {
   /** Gradient noise, paper §3 Eq. 1. `eta` 0 disables it (the no-noise arm). */
   readonly noise: NoiseSpec;
   /** Clipping applied before the noise. Absent keys mean no clipping of that kind. */
-  readonly clip: { readonly byValue?: number; readonly byGlobalNorm?: number };
+  readonly clip: ClipSpec;
   /** Seed of every random stream of the run (init, data order, dropout, noise). */
   readonly seed: number;
   /**

@@ -5,7 +5,7 @@
  * the option vocabulary (kinds, schedules, generators) is the core's (`src/core/optimizer-types.ts`).
  */
 export { addScaledNormalsBoxMuller, type NoiseKey } from './box-muller.js';
-export { clipByGlobalNorm, clipByValue, globalNorm } from './clip.js';
+export { clipByGlobalNorm, clipByTensorNorm, clipByValue, globalNorm, tensorNorm } from './clip.js';
 export { addScaledNormals, type NormalStreams, standardNormals } from './gaussian.js';
 export { compileInnerOptimizerOptions, createInnerOptimizer } from './inner.js';
 export { type AddGradientNoiseOptions, addGradientNoise, type NoiseState } from './noise.js';

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { clipByGlobalNorm, clipByValue, globalNorm } from './clip.js';
+import { clipByGlobalNorm, clipByTensorNorm, clipByValue, globalNorm } from './clip.js';
 import { applyHostGradients, donatable, entriesOf, type GradientEntry, variableNamed } from './gradients.js';
 import { addGradientNoise, type NoiseState } from './noise.js';
 import { OptionError } from './option-error.js';
@@ -39,7 +39,7 @@ type ChainState = readonly [clip: readonly EmptyState[], noise: NoiseState];
 /**
  * Wraps any tfjs optimizer and adds annealed Gaussian gradient noise (Neelakantan et al., paper §3),
  * as opacus wraps an optimizer: the gradient goes through a chain of transformations,
- * `chain(clipByValue, clipByGlobalNorm, addGradientNoise)` (`transform.ts`), whose state this class
+ * `chain(clipByValue, clipByTensorNorm, clipByGlobalNorm, addGradientNoise)` (`transform.ts`), whose state this class
  * holds, and then to the original optimizer, `inner`. Only `applyGradients` is overridden, so
  * `minimize` and `LayersModel.fit` go through it; the rest (`getWeights`, `setWeights`,
  * `getConfig` of the inner, `dispose`) is delegated to `inner`.
@@ -49,7 +49,9 @@ type ChainState = readonly [clip: readonly EmptyState[], noise: NoiseState];
  *      element is NaN or ±∞) the step is skipped: the chain and the inner optimizer are not applied,
  *      the chain's state (and so the noise step t) does not advance, `skippedSteps` grows by one.
  *   2. `clipByValue`: clamp each element to [-clip.byValue, clip.byValue], when set.
- *   3. `clipByGlobalNorm`: rescale to global norm at most clip.byGlobalNorm, when set.
+ *   3. `clipByTensorNorm`: rescale each tensor to norm at most clip.byTensorNorm, when set; then
+ *      `clipByGlobalNorm`: rescale all to global norm at most clip.byGlobalNorm, when set (the
+ *      order from the finest bound to the coarsest is explained at `ClipOptions`).
  *   4. `addGradientNoise`, with `target: 'gradient'`: add N(0, σ_t²) to every element,
  *      σ_t² = η / (1 + t)^γ (Eq. 1) with t = floor(step / stepsPerTick), or η for the `fixed`
  *      schedule. The noise of variable i is drawn from the `generator`'s stream keyed by
@@ -93,6 +95,7 @@ export class NoisyOptimizer extends tf.Optimizer {
     const { clip } = this.options;
     this.clip = chain(
       ...(clip.byValue === undefined ? [] : [clipByValue(clip.byValue)]),
+      ...(clip.byTensorNorm === undefined ? [] : [clipByTensorNorm(clip.byTensorNorm)]),
       ...(clip.byGlobalNorm === undefined ? [] : [clipByGlobalNorm(clip.byGlobalNorm)]),
     );
     this.noise = addGradientNoise(this.options);
@@ -213,6 +216,7 @@ export class NoisyOptimizer extends tf.Optimizer {
       target,
       generator,
       clipByValue: clip.byValue ?? null,
+      clipByTensorNorm: clip.byTensorNorm ?? null,
       clipByGlobalNorm: clip.byGlobalNorm ?? null,
     };
   }

@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs';
-import type { InnerOptimizerOptions, RunStreams } from '../core/index.js';
+import type { ClipSpec, InnerOptimizerOptions, RunStreams } from '../core/index.js';
 import type { DataRootPolicy } from '../data/index.js';
 import type { NoisyOptimizer } from '../optim/index.js';
 import type { ConfigSchema, MetricDeclaration } from './schema/index.js';
@@ -51,7 +51,7 @@ export interface TrainerDefinition<C extends object = object> {
   /** The optimizer used when a request names none (the paper's choice for this model); default SGD, lr 0.01. */
   readonly defaultOptimizer?: InnerOptimizerOptions;
   /** Clipping used when a request sets none (paper's choice for this model); default none. */
-  readonly defaultClip?: { readonly byValue?: number; readonly byGlobalNorm?: number };
+  readonly defaultClip?: ClipSpec;
   /** Noise defaults of the paper for this model (η, γ). */
   readonly defaultNoise: { readonly eta: number; readonly gamma: number };
   /**

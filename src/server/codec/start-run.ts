@@ -63,7 +63,15 @@ export function decodeStartRun(message: StartRunRequest__Output): DecodedStartRu
     trainerConfig: decodeTrainerConfig(trainer, message),
     ...(message.optimizer ? { optimizer: decodeOptimizer(message.optimizer) } : {}),
     ...(noise ? { noise: decodeNoise(noise) } : {}),
-    ...(clip ? { clip: dropUndefined({ byValue: clip.byValue, byGlobalNorm: clip.byGlobalNorm }) } : {}),
+    ...(clip
+      ? {
+          clip: dropUndefined({
+            byValue: clip.byValue,
+            byTensorNorm: clip.byTensorNorm,
+            byGlobalNorm: clip.byGlobalNorm,
+          }),
+        }
+      : {}),
     seed: int64('seed', message.seed, 0, LIMITS.maxSeed),
     maxSteps: int64('max_steps', message.maxSteps, 0, LIMITS.maxSteps),
     maxEpochs: int64('max_epochs', message.maxEpochs, 0, LIMITS.maxEpochs),
@@ -147,7 +155,11 @@ export function encodeSpec(
       stepsPerTick: spec.noise.stepsPerTick,
       generator: reverse(GENERATOR, spec.noise.generator) as 'NOISE_GENERATOR_BOX_MULLER',
     },
-    clip: dropUndefined({ byValue: spec.clip.byValue, byGlobalNorm: spec.clip.byGlobalNorm }),
+    clip: dropUndefined({
+      byValue: spec.clip.byValue,
+      byTensorNorm: spec.clip.byTensorNorm,
+      byGlobalNorm: spec.clip.byGlobalNorm,
+    }),
     seed: spec.seed,
     maxSteps: spec.maxSteps,
     evalEvery: spec.evalEvery,

@@ -92,6 +92,18 @@ const START_RUN_CASES: ReadonlyArray<[string, StartRunRequest, status, string]> 
     'clip.by_value: got 0; allowed: a finite number > 0',
   ],
   [
+    'zero per-tensor clip',
+    { trainer: 'smoke', clip: { byTensorNorm: 0 } },
+    status.INVALID_ARGUMENT,
+    'clip.by_tensor_norm: got 0; allowed: a finite number > 0',
+  ],
+  [
+    'infinite per-tensor clip',
+    { trainer: 'smoke', clip: { byTensorNorm: Number.POSITIVE_INFINITY } },
+    status.INVALID_ARGUMENT,
+    'clip.by_tensor_norm: got Infinity; allowed: a finite number > 0',
+  ],
+  [
     'negative global-norm clip',
     { trainer: 'smoke', clip: { byGlobalNorm: -1 } },
     status.INVALID_ARGUMENT,
