@@ -17,6 +17,15 @@ export {
 } from './errors.js';
 export { LIMITS } from './limits.js';
 export {
+  CONSTANT_LEARNING_RATE,
+  INITIAL_LEARNING_RATE_STATE,
+  LEARNING_RATE_SCHEDULE_KINDS,
+  type LearningRateScheduleKind,
+  type LearningRateScheduleSpec,
+  type LearningRateState,
+  type MetricGoal,
+} from './lr-schedule.js';
+export {
   type ClipSpec,
   DEFAULT_NOISE_GENERATOR,
   type InnerOptimizerOptions,

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { clipByGlobalNorm, clipByTensorNorm, clipByValue, globalNorm } from './clip.js';
 import { applyHostGradients, donatable, entriesOf, type GradientEntry, variableNamed } from './gradients.js';
+import { setInnerLearningRate } from './inner.js';
 import { addGradientNoise, type NoiseState } from './noise.js';
 import { OptionError } from './option-error.js';
 import { type CompiledNoiseOptions, checkSeed, compileNoiseOptions, type NoiseOptions } from './options.js';
@@ -122,6 +123,14 @@ export class NoisyOptimizer extends tf.Optimizer {
   get nextNoiseStd(): number {
     const { eta, gamma, schedule, stepsPerTick } = this.options;
     return scheduledNoiseStd(this.state[1].step, eta, gamma, schedule, stepsPerTick);
+  }
+
+  /**
+   * Sets the inner optimizer's learning rate from the next step on, for a learning-rate schedule
+   * (`lr-schedule.ts`); see `setInnerLearningRate` for how each kind takes it.
+   */
+  setLearningRate(learningRate: number): void {
+    setInnerLearningRate(this.inner, learningRate);
   }
 
   /** One optimizer step: the pipeline in the class docstring. */

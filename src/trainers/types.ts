@@ -41,7 +41,8 @@ export interface TrainerDefinition<C extends object = object> {
   /**
    * The metrics the session reports (`trainStep`'s and `evaluate`'s), each declared once with its
    * phase and direction; `finite` ones end the run FAILED when NaN or ±∞ (src/runs/worker/loop.ts).
-   * The runtime adds `grad_norm` and `noise_std` per step when the trainer does not report them.
+   * The runtime adds `grad_norm` and `noise_std` per step when the trainer does not report them, and
+   * `learning_rate` when the run has a learning-rate schedule other than constant.
    */
   readonly metrics: readonly MetricDeclaration[];
   /** The full default config, derived from `schema`. A request's config is merged over it field by field. */

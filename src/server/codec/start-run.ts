@@ -15,6 +15,7 @@ import type {
 } from '../../generated/proto/gradnoise/v1/StartRunRequest.js';
 import type { RunRequest } from '../../runs/compile-spec.js';
 import { enumValue, int64, labels, optionalFinite, shortString } from '../fields.js';
+import { decodeLearningRateSchedule, encodeLearningRateSchedule } from './lr-schedule.js';
 import { decodeTrainerConfig, encodeTrainerConfig } from './trainer-configs.js';
 
 const OPTIMIZER_KIND: Readonly<Record<string, OptimizerKind>> = {
@@ -72,6 +73,7 @@ export function decodeStartRun(message: StartRunRequest__Output): DecodedStartRu
           }),
         }
       : {}),
+    ...(message.lrSchedule ? { lrSchedule: decodeLearningRateSchedule(message.lrSchedule) } : {}),
     seed: int64('seed', message.seed, 0, LIMITS.maxSeed),
     maxSteps: int64('max_steps', message.maxSteps, 0, LIMITS.maxSteps),
     maxEpochs: int64('max_epochs', message.maxEpochs, 0, LIMITS.maxEpochs),
@@ -160,6 +162,7 @@ export function encodeSpec(
       byTensorNorm: spec.clip.byTensorNorm,
       byGlobalNorm: spec.clip.byGlobalNorm,
     }),
+    lrSchedule: encodeLearningRateSchedule(spec.lrSchedule),
     seed: spec.seed,
     maxSteps: spec.maxSteps,
     evalEvery: spec.evalEvery,
