@@ -51,6 +51,7 @@ export {
   type StreamPurpose,
   type StreamVersion,
   streamFor,
+  tensorNameKey,
 } from './random.js';
 export { keyedStream, mix32, Sfc32, words } from './sfc32.js';
 export {

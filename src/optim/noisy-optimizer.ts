@@ -3,6 +3,7 @@ import { clipByGlobalNorm, clipByTensorNorm, clipByValue, globalNorm } from './c
 import { applyHostGradients, donatable, entriesOf, type GradientEntry, variableNamed } from './gradients.js';
 import { setInnerLearningRate } from './inner.js';
 import { addGradientNoise, type NoiseState } from './noise.js';
+import { NoiseKeys } from './noise-keys.js';
 import { OptionError } from './option-error.js';
 import { type CompiledNoiseOptions, checkSeed, compileNoiseOptions, type NoiseOptions } from './options.js';
 import { scheduledNoiseStd } from './schedule.js';
@@ -55,9 +56,11 @@ type ChainState = readonly [clip: readonly EmptyState[], noise: NoiseState];
  *      order from the finest bound to the coarsest is explained at `ClipOptions`).
  *   4. `addGradientNoise`, with `target: 'gradient'`: add N(0, σ_t²) to every element,
  *      σ_t² = η / (1 + t)^γ (Eq. 1) with t = floor(step / stepsPerTick), or η for the `fixed`
- *      schedule. The noise of variable i is drawn from the `generator`'s stream keyed by
- *      (seed, step, i), where i is the variable's position in the gradient map or list: exactly the
- *      index the inner optimizer uses for its slots. The chain returns its next state, kept here.
+ *      schedule. The noise of a variable is drawn from the `generator`'s stream keyed by
+ *      (seed, step, k): after {@link keyNoiseByName} (stream version 2), k is the key of the
+ *      variable's checkpoint name, so the noise follows the tensor whatever the order of the
+ *      gradients and tfjs's variable names; otherwise (version 1) k is the variable's position in
+ *      the gradient map or list. The chain returns its next state, kept here.
  *   5. Apply the result with `inner.applyGradients`: as new tensors, or, with
  *      `overwriteGradients`, written into the given gradient tensors' own storage where the
  *      backend allows it (wasm, cpu): the chain then adds the noise in place, which saves an array
@@ -86,6 +89,8 @@ export class NoisyOptimizer extends tf.Optimizer {
   private readonly transform: GradientTransformation<ChainState>;
   private state: ChainState;
   private skipped = 0;
+  /** The word standing for each gradient's tensor in its noise key. */
+  private readonly keys = new NoiseKeys();
   private stats: StepStats = { gradGlobalNorm: 0, noiseStd: 0, skipped: false };
 
   /** Throws {@link OptionError} for bad options (see `compileNoiseOptions`). */
@@ -99,7 +104,10 @@ export class NoisyOptimizer extends tf.Optimizer {
       ...(clip.byTensorNorm === undefined ? [] : [clipByTensorNorm(clip.byTensorNorm)]),
       ...(clip.byGlobalNorm === undefined ? [] : [clipByGlobalNorm(clip.byGlobalNorm)]),
     );
-    this.noise = addGradientNoise(this.options);
+    this.noise = addGradientNoise({
+      ...this.options,
+      tensorKey: (index) => this.keys.keyOf(index),
+    });
     this.transform = chain(this.clip, this.noise);
     this.state = this.transform.init([]);
   }
@@ -133,9 +141,19 @@ export class NoisyOptimizer extends tf.Optimizer {
     setInnerLearningRate(this.inner, learningRate);
   }
 
+  /**
+   * Keys the noise of each variable by its checkpoint name from now on (stream version 2; see
+   * `NoiseKeys.byName`): `names` maps tfjs variable names to checkpoint names (e.g.
+   * `layer0/kernel`), as `TrainerSession.parameterNames` gives them.
+   */
+  keyNoiseByName(names: ReadonlyMap<string, string>): void {
+    this.keys.byName(names);
+  }
+
   /** One optimizer step: the pipeline in the class docstring. */
   override applyGradients(variableGradients: tf.NamedTensorMap | NamedTensor[]): void {
     const entries = entriesOf(variableGradients);
+    this.keys.forStep(entries);
     // Read in place where the backend allows (no copy). Only a donated array is written (the
     // noise, after the clipping's last read; see `donatable`).
     const raw: HostTensors = entries.map((e) => (e.tensor === null ? null : readStorage(e.tensor)));

@@ -144,6 +144,14 @@ export interface TrainerSession {
    * ownership: the caller may dispose `state`'s tensors as soon as this returns.
    */
   importState(state: TrainerState): void;
+  /**
+   * The checkpoint name (as in {@link exportState}, e.g. `layer0/kernel`) of every variable whose
+   * gradient the session hands the optimizer, keyed by the tfjs variable's `name`. From stream
+   * version 2 the runtime keys each tensor's noise by this name (`NoisyOptimizer.keyNoiseByName`),
+   * never by tfjs's variable name, which differs from process to process, nor by the position in
+   * the gradient list. A gradient of a variable missing here fails the step.
+   */
+  parameterNames(): ReadonlyMap<string, string>;
   /** Frees every tensor and variable the session created. */
   dispose(): void;
   /**

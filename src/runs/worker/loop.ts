@@ -127,6 +127,8 @@ export async function runJob(job: RunJob, settings: LoopSettings, post: Post): P
       backend: settings.backend,
       dataRoots: settings.dataRoots,
     });
+    // Version 2 keys each tensor's noise by its checkpoint name; version 1 by its position.
+    if (spec.streamVersion >= 2) optimizer.keyNoiseByName(session.parameterNames());
     const restored =
       job.checkpoint === null ? null : restoreCheckpoint(job.checkpoint, spec, session, optimizer);
     step = restored?.step ?? 0;

@@ -29,6 +29,7 @@ vi.mock('../../../src/trainers/index.js', async (importOriginal) => {
         }),
         exportState: () => session.exportState(),
         importState: (state) => session.importState(state),
+        parameterNames: () => session.parameterNames(),
         dispose: () => session.dispose(),
       };
     },
