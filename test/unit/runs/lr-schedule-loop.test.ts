@@ -58,7 +58,7 @@ describe('learning-rate schedules in the loop', () => {
       ...base,
       lrSchedule: { kind: 'step', everySteps: 10, factor: 0.5 },
     });
-    expect(outcome).toEqual({ status: 'COMPLETED' });
+    expect(outcome).toMatchObject({ status: 'COMPLETED' });
     // The point of step s + 1 is the rate trainStep(s) ran at.
     expect(series(messages, 'learning_rate')).toEqual(
       Array.from({ length: 24 }, (_, s) => [s + 1, 0.08 * 0.5 ** Math.floor(s / 10)]),
@@ -74,7 +74,7 @@ describe('learning-rate schedules in the loop', () => {
 
   it('a plateau schedule keeps its state in checkpoints and resumes bit for bit', async () => {
     const straight = await run(plateau);
-    expect(straight.outcome).toEqual({ status: 'COMPLETED' });
+    expect(straight.outcome).toMatchObject({ status: 'COMPLETED' });
     const rates = series(straight.messages, 'learning_rate').map(([, v]) => v);
     expect(new Set(rates).size).toBeGreaterThan(2);
 
@@ -85,7 +85,7 @@ describe('learning-rate schedules in the loop', () => {
     expect(state.best).not.toBeNull();
 
     const resumed = await run(plateau, atTwelve);
-    expect(resumed.outcome).toEqual({ status: 'COMPLETED' });
+    expect(resumed.outcome).toMatchObject({ status: 'COMPLETED' });
     const finalOf = (m: FromWorker[]) => checkpoints(m).at(-1)?.bytes ?? new Uint8Array();
     expect(modelBytes(finalOf(resumed.messages))).toEqual(modelBytes(finalOf(straight.messages)));
     expect(decodeCheckpoint(finalOf(resumed.messages)).lrSchedule).toEqual(
