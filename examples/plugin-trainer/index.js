@@ -104,6 +104,14 @@ class LogisticRegression {
     };
   }
 
+  /** tfjs variable name → checkpoint name: the noise of each tensor is keyed by the latter. */
+  parameterNames() {
+    return new Map([
+      [this.kernel.name, 'logreg/kernel'],
+      [this.bias.name, 'logreg/bias'],
+    ]);
+  }
+
   importState(state) {
     for (const { name, tensor } of state.tensors) {
       if (name === 'logreg/kernel') this.kernel.assign(tensor);

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import {
   AppError,
+  INITIAL_LEARNING_RATE_STATE,
+  type LearningRateState,
   NOISE_GENERATORS,
   type NoiseGenerator,
   type RunSpec,
@@ -34,6 +36,9 @@ import { fromLittleEndianBytes, toLittleEndianBytes } from './typed-arrays.js';
  *   all drew from the `ziggurat`);
  * - `stream_version`: the version of the random streams the trainer drew from (`core/random.ts`),
  *   absent in files written before versions existed, which all drew from version 1;
+ * - `lr_schedule_state`: JSON `{scale, best, count}` of the learning-rate schedule
+ *   (`core/lr-schedule.ts`), absent in files written before schedules existed, whose runs had a
+ *   constant rate (the initial state);
  * - `trainer_meta`: JSON of the trainer's extra state (curriculum level, data cursor);
  * - `phase`: the training phase the session was in (`TrainerSession.phase`), absent for a trainer
  *   without phases and in files written before phases existed;
@@ -75,6 +80,8 @@ export interface CheckpointContents {
   readonly noise: NoiseState;
   /** The stream version the trainer actually drew from (not what the spec asked for). */
   readonly streamVersion: StreamVersion;
+  /** The learning-rate schedule's state after `step` steps and their evaluations. */
+  readonly lrSchedule: LearningRateState;
   readonly trainerMeta: Readonly<Record<string, unknown>>;
   /** The session's training phase; absent for a trainer without phases. */
   readonly phase?: string;
@@ -122,6 +129,7 @@ export function encodeCheckpoint(c: CheckpointContents): EncodedCheckpoint {
     step: String(c.step),
     noise_state: JSON.stringify(c.noise),
     stream_version: String(c.streamVersion),
+    lr_schedule_state: JSON.stringify(c.lrSchedule),
     trainer_meta: JSON.stringify(c.trainerMeta),
     run_spec: JSON.stringify(c.spec),
     ...(c.phase === undefined ? {} : { phase: c.phase }),
@@ -152,6 +160,19 @@ function solved(value: string | undefined): boolean {
   if (value === undefined) return false;
   if (value !== 'true') throw fail(`solved ${JSON.stringify(value)} is not "true"`);
   return true;
+}
+
+function learningRateState(metadata: Readonly<Record<string, string>>): LearningRateState {
+  if (metadata.lr_schedule_state === undefined) return INITIAL_LEARNING_RATE_STATE;
+  const state = parseJsonObject(metadata, 'lr_schedule_state');
+  const { scale, best, count } = state;
+  if (typeof scale !== 'number' || !(scale > 0) || !Number.isFinite(scale)) {
+    throw fail('lr_schedule_state.scale is not a finite number > 0');
+  }
+  if (best !== null && (typeof best !== 'number' || !Number.isFinite(best))) {
+    throw fail('lr_schedule_state.best is neither null nor a finite number');
+  }
+  return { scale, best, count: nonNegativeInteger(count, 'lr_schedule_state.count') };
 }
 
 function parseJsonObject(metadata: Readonly<Record<string, string>>, key: string): Record<string, unknown> {
@@ -226,6 +247,8 @@ export function decodeCheckpoint(bytes: Uint8Array): CheckpointContents {
     },
     // Files from before stream versions name none: they drew from version 1.
     streamVersion: streamVersion(metadata.stream_version),
+    // Files from before schedules name none: their rate was constant.
+    lrSchedule: learningRateState(metadata),
     trainerMeta: parseJsonObject(metadata, 'trainer_meta'),
     ...(metadata.phase === undefined ? {} : { phase: metadata.phase }),
     ...(solved(metadata.solved) ? { solved: true } : {}),

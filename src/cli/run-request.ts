@@ -30,6 +30,7 @@ export interface RunOptions {
   readonly optimizer?: string;
   readonly clipNorm?: string;
   readonly clipValue?: string;
+  readonly clipTensorNorm?: string;
   readonly set: readonly string[];
 }
 
@@ -47,6 +48,7 @@ const FLAGS: readonly (readonly [keyof RunOptions, string, string])[] = [
   ['optimizer', '--optimizer', 'optimizer.kind'],
   ['clipNorm', '--clip-norm', 'clip.by_global_norm'],
   ['clipValue', '--clip-value', 'clip.by_value'],
+  ['clipTensorNorm', '--clip-tensor-norm', 'clip.by_tensor_norm'],
 ];
 
 const RUN_REQUEST = 'gradnoise.v1.StartRunRequest';
@@ -78,6 +80,10 @@ export function addRunOptions(command: Command, seedHelp: string): Command {
     )
     .option('--clip-norm <c>', "clip gradients to global L2 norm c (default: the trainer's clipping)")
     .option('--clip-value <c>', "clip each gradient element to [-c, c] (default: the trainer's clipping)")
+    .option(
+      '--clip-tensor-norm <c>',
+      "clip each gradient tensor to L2 norm c on its own (default: the trainer's clipping)",
+    )
     .option(
       '--set <field=value>',
       "set any field of StartRunRequest by path, e.g. mlp.depth=5, mlp.init=zero, neural_gpu.test_lengths=20,40; a trainer without a typed config (a plugin) takes <trainer>.<field>=value, checked against the server's ListTrainers schema and sent as config_struct (repeatable)",

@@ -17,6 +17,16 @@ export {
 } from './errors.js';
 export { LIMITS } from './limits.js';
 export {
+  CONSTANT_LEARNING_RATE,
+  INITIAL_LEARNING_RATE_STATE,
+  LEARNING_RATE_SCHEDULE_KINDS,
+  type LearningRateScheduleKind,
+  type LearningRateScheduleSpec,
+  type LearningRateState,
+  type MetricGoal,
+} from './lr-schedule.js';
+export {
+  type ClipSpec,
   DEFAULT_NOISE_GENERATOR,
   type InnerOptimizerOptions,
   NOISE_GENERATORS,
@@ -41,6 +51,7 @@ export {
   type StreamPurpose,
   type StreamVersion,
   streamFor,
+  tensorNameKey,
 } from './random.js';
 export { keyedStream, mix32, Sfc32, words } from './sfc32.js';
 export {

@@ -91,3 +91,16 @@ export interface NoiseSpec {
    */
   readonly generator: NoiseGenerator;
 }
+
+/**
+ * Gradient clipping before the noise, as a stored spec holds it; an absent key means no clipping of
+ * that kind. Applied by value, then per tensor, then globally (`optim/options.ts` says why).
+ */
+export interface ClipSpec {
+  /** Clamp every element to [-byValue, byValue]. */
+  readonly byValue?: number;
+  /** Rescale each gradient tensor on its own to L2 norm at most this (End-to-End Memory Networks). */
+  readonly byTensorNorm?: number;
+  /** Rescale all gradients together to global L2 norm at most this (paper §4.5). */
+  readonly byGlobalNorm?: number;
+}

@@ -1,4 +1,4 @@
-import { keyedStream, Sfc32, words } from './sfc32.js';
+import { keyedStream, mix32, Sfc32, words } from './sfc32.js';
 
 /**
  * The random streams of a run: data order, weight initialisation, dropout masks, synthetic data
@@ -16,8 +16,11 @@ import { keyedStream, Sfc32, words } from './sfc32.js';
  *   MurmurHash3 finaliser into one word (`legacyKeyedStream`), and the `neural_gpu` trainer keeps
  *   its own dropout comparison and cross-entropy (see `trainers/shared/dropout.ts` and `softmaxCrossEntropy` in `trainers/shared/metrics.ts`).
  * - 2: every stream hashes its key with {@link keyedStream}, the noise's hash; one dropout and one
- *   cross-entropy for every trainer.
- * The noise streams ({@link streamFor}) are the same in both versions.
+ *   cross-entropy for every trainer. The noise of a tensor is keyed by its checkpoint name
+ *   ({@link tensorNameKey} of e.g. `layer0/kernel`), so it does not depend on the order of the
+ *   gradient list nor on tfjs's variable names, which differ from process to process.
+ * The noise streams ({@link streamFor}) hash the same key in both versions; only the tensor's word
+ * differs: its position in the gradient list in version 1, its name's key in version 2.
  */
 
 /** Versions of the random streams; see the module docstring. */
@@ -112,6 +115,20 @@ function legacyKeyedStream(parts: readonly number[]): Sfc32 {
 export function streamFor(seed: number, step: number, index: number, lane = 0): Sfc32 {
   return keyedStream([...words(seed), ...words(step), index >>> 0, lane >>> 0]);
 }
+
+/**
+ * The 32-bit word that stands for a tensor in its noise key from stream version 2 on: a hash of its
+ * checkpoint name (UTF-16 code units, then the length), e.g. `layer0/kernel`. Callers refuse a
+ * model where two names collide, so no two tensors share noise.
+ */
+export function tensorNameKey(name: string): number {
+  let h = mix32(TENSOR_NAME_TAG);
+  for (let i = 0; i < name.length; i += 1) h = mix32((h ^ name.charCodeAt(i)) + 0x632be5ab);
+  return mix32(h ^ name.length);
+}
+
+/** Starts {@link tensorNameKey}'s hash ("tens"), an arbitrary tag. */
+const TENSOR_NAME_TAG = 0x74656e73;
 
 /** The first of the three lanes reserved for the gradient noise (an arbitrary tag, "noi\0"). */
 export const NOISE_LANE = 0x6e6f6900;

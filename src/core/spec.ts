@@ -1,4 +1,5 @@
-import type { InnerOptimizerOptions, NoiseSpec } from './optimizer-types.js';
+import { CONSTANT_LEARNING_RATE, type LearningRateScheduleSpec } from './lr-schedule.js';
+import type { ClipSpec, InnerOptimizerOptions, NoiseSpec } from './optimizer-types.js';
 import type { StreamVersion } from './random.js';
 
 /**
@@ -15,7 +16,12 @@ export interface RunSpec {
   /** Gradient noise, paper §3 Eq. 1. `eta` 0 disables it (the no-noise arm). */
   readonly noise: NoiseSpec;
   /** Clipping applied before the noise. Absent keys mean no clipping of that kind. */
-  readonly clip: { readonly byValue?: number; readonly byGlobalNorm?: number };
+  readonly clip: ClipSpec;
+  /**
+   * The learning-rate schedule on `optimizer.learningRate` (`core/lr-schedule.ts`). Specs stored
+   * before it existed are `constant`, what they ran with.
+   */
+  readonly lrSchedule: LearningRateScheduleSpec;
   /** Seed of every random stream of the run (init, data order, dropout, noise). */
   readonly seed: number;
   /**
@@ -39,6 +45,7 @@ export interface RunSpec {
  * - `streamVersion`: 1. Filled here only, never in the rows: a row without it is a run of the old
  *   streams whichever replica wrote it, so reading it as 1 is always right, and a migration
  *   could not mark the rows an older replica writes after it ran.
+ * - `lrSchedule`: `constant`, for the same reason (there were no schedules).
  */
 export function storedRunSpec(stored: unknown): RunSpec {
   const spec = stored as RunSpec;
@@ -46,11 +53,13 @@ export function storedRunSpec(stored: unknown): RunSpec {
   const noise = partial.noise as Partial<RunSpec['noise']> | undefined;
   const needsGenerator = noise !== undefined && noise.generator === undefined;
   const needsVersion = partial.streamVersion === undefined;
-  if (!needsGenerator && !needsVersion) return spec;
+  const needsSchedule = partial.lrSchedule === undefined;
+  if (!needsGenerator && !needsVersion && !needsSchedule) return spec;
   return {
     ...spec,
     ...(needsGenerator ? { noise: { ...spec.noise, generator: 'ziggurat' as const } } : {}),
     ...(needsVersion ? { streamVersion: 1 as const } : {}),
+    ...(needsSchedule ? { lrSchedule: CONSTANT_LEARNING_RATE } : {}),
   };
 }
 

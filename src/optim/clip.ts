@@ -75,6 +75,46 @@ export function clipByValue(limit: number): GradientTransformation<EmptyState> {
   };
 }
 
+/** The L2 norm of one array, sqrt(Σ_j g_j²), summed as {@link globalNorm} sums. */
+export function tensorNorm(values: Float32Array): number {
+  const sums = PARTIAL_SUMS;
+  sums.fill(0);
+  addSquares(values, sums);
+  return Math.sqrt((sums[0] as number) + (sums[1] as number) + (sums[2] as number) + (sums[3] as number));
+}
+
+/** `values` times `scale`, into a new array. */
+function scaled(values: Float32Array, scale: number): Float32Array {
+  const out = new Float32Array(values.length);
+  for (let j = 0; j < values.length; j++) out[j] = (values[j] as number) * scale;
+  return out;
+}
+
+/**
+ * Rescales each array on its own by maxNorm / ‖g_i‖ when its L2 norm ‖g_i‖ ({@link tensorNorm})
+ * exceeds `maxNorm`, so every tensor keeps its direction and has norm at most `maxNorm`: the
+ * clipping of End-to-End Memory Networks (Sukhbaatar et al. 2015, §4.2: each weight matrix's
+ * gradient to norm 40), which the paper's §4.3 trains with noise. Unlike {@link clipByGlobalNorm},
+ * one exploding tensor does not shrink the others. An array with a non-finite norm passes through
+ * unchanged (the noisy optimizer skips such steps anyway).
+ */
+export function clipByTensorNorm(maxNorm: number): GradientTransformation<EmptyState> {
+  const max = checkNumber('clip.byTensorNorm', maxNorm, 0, true);
+  return {
+    init: () => EMPTY_STATE,
+    update(updates) {
+      let changed = false;
+      const clipped = mapHost(updates, (values) => {
+        const norm = tensorNorm(values);
+        if (!(norm > max) || !Number.isFinite(norm)) return values;
+        changed = true;
+        return scaled(values, max / norm);
+      });
+      return { updates: changed ? clipped : updates, state: EMPTY_STATE };
+    },
+  };
+}
+
 /**
  * Rescales all arrays by the same factor maxNorm / ‖g‖ when their {@link globalNorm} ‖g‖ exceeds
  * `maxNorm`, so the direction is kept and the norm becomes `maxNorm` (Pascanu et al. 2013, the
@@ -89,12 +129,7 @@ export function clipByGlobalNorm(maxNorm: number): GradientTransformation<EmptyS
       const norm = globalNorm(updates);
       if (!(norm > max) || !Number.isFinite(norm)) return { updates, state: EMPTY_STATE };
       const scale = max / norm;
-      const scaled = mapHost(updates, (values) => {
-        const out = new Float32Array(values.length);
-        for (let j = 0; j < values.length; j++) out[j] = (values[j] as number) * scale;
-        return out;
-      });
-      return { updates: scaled, state: EMPTY_STATE };
+      return { updates: mapHost(updates, (values) => scaled(values, scale)), state: EMPTY_STATE };
     },
   };
 }

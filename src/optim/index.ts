@@ -5,9 +5,17 @@
  * the option vocabulary (kinds, schedules, generators) is the core's (`src/core/optimizer-types.ts`).
  */
 export { addScaledNormalsBoxMuller, type NoiseKey } from './box-muller.js';
-export { clipByGlobalNorm, clipByValue, globalNorm } from './clip.js';
+export { clipByGlobalNorm, clipByTensorNorm, clipByValue, globalNorm, tensorNorm } from './clip.js';
 export { addScaledNormals, type NormalStreams, standardNormals } from './gaussian.js';
-export { compileInnerOptimizerOptions, createInnerOptimizer } from './inner.js';
+export { compileInnerOptimizerOptions, createInnerOptimizer, setInnerLearningRate } from './inner.js';
+export {
+  compileLearningRateSchedule,
+  initialLearningRateState,
+  type LearningRateScheduleContext,
+  type LearningRateScheduleOptions,
+  learningRateAt,
+  observeEvaluation,
+} from './lr-schedule.js';
 export { type AddGradientNoiseOptions, addGradientNoise, type NoiseState } from './noise.js';
 export {
   createNoisyOptimizer,

@@ -155,3 +155,33 @@ export function createInnerOptimizer(o: InnerOptimizerOptions): tf.Optimizer {
       return tf.train.adamax(c.learningRate, num('beta1'), num('beta2'), num('epsilon'), num('decay'));
   }
 }
+
+/**
+ * Sets the learning rate `inner` uses from its next `applyGradients` on, for each of the seven tfjs
+ * 4.22 optimizers, so a schedule works for every kind. Scaling the gradient instead would not do:
+ * Adam, Adamax, RMSProp and Adadelta normalise it away. A no-op when the rate is unchanged.
+ * - `sgd` and `momentum` read the scalar tensor `c = -learningRate` that `setLearningRate` rebuilds
+ *   (tfjs-core `sgd_optimizer.js`, `momentum_optimizer.js`).
+ * - `adam`, `adagrad`, `rmsprop`, `adadelta` and `adamax` read the field `learningRate` in each
+ *   `applyGradients` (adamax divides it by 1 + iteration × decay there), and have no setter, so the
+ *   field is written.
+ * The step then equals a step of the optimizer built with that rate, bit for bit
+ * (test/unit/optim/learning-rate.test.ts). Throws for another optimizer class.
+ */
+export function setInnerLearningRate(inner: tf.Optimizer, learningRate: number): void {
+  if (inner.getConfig().learningRate === learningRate) return;
+  // By class name: tfjs's `Symbol.hasInstance` on `Optimizer` makes every optimizer an
+  // `instanceof` each optimizer class.
+  const className = inner.getClassName();
+  if (className === 'SGD' || className === 'Momentum') {
+    (inner as tf.SGDOptimizer).setLearningRate(learningRate);
+  } else if (FIELD_RATE_CLASSES.has(className)) {
+    // `learningRate` is protected in the typings but a plain field read at apply time (see above).
+    (inner as unknown as { learningRate: number }).learningRate = learningRate;
+  } else {
+    throw new Error(`cannot schedule the learning rate of ${className}`);
+  }
+}
+
+/** The tfjs optimizers that read their `learningRate` field in `applyGradients`. */
+const FIELD_RATE_CLASSES: ReadonlySet<string> = new Set(['Adam', 'Adagrad', 'RMSProp', 'Adadelta', 'Adamax']);

@@ -1,7 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
-import { clipByGlobalNorm, clipByValue, globalNorm } from './clip.js';
+import { clipByGlobalNorm, clipByTensorNorm, clipByValue, globalNorm } from './clip.js';
 import { applyHostGradients, donatable, entriesOf, type GradientEntry, variableNamed } from './gradients.js';
+import { setInnerLearningRate } from './inner.js';
 import { addGradientNoise, type NoiseState } from './noise.js';
+import { NoiseKeys } from './noise-keys.js';
 import { OptionError } from './option-error.js';
 import { type CompiledNoiseOptions, checkSeed, compileNoiseOptions, type NoiseOptions } from './options.js';
 import { scheduledNoiseStd } from './schedule.js';
@@ -39,7 +41,7 @@ type ChainState = readonly [clip: readonly EmptyState[], noise: NoiseState];
 /**
  * Wraps any tfjs optimizer and adds annealed Gaussian gradient noise (Neelakantan et al., paper §3),
  * as opacus wraps an optimizer: the gradient goes through a chain of transformations,
- * `chain(clipByValue, clipByGlobalNorm, addGradientNoise)` (`transform.ts`), whose state this class
+ * `chain(clipByValue, clipByTensorNorm, clipByGlobalNorm, addGradientNoise)` (`transform.ts`), whose state this class
  * holds, and then to the original optimizer, `inner`. Only `applyGradients` is overridden, so
  * `minimize` and `LayersModel.fit` go through it; the rest (`getWeights`, `setWeights`,
  * `getConfig` of the inner, `dispose`) is delegated to `inner`.
@@ -49,12 +51,16 @@ type ChainState = readonly [clip: readonly EmptyState[], noise: NoiseState];
  *      element is NaN or ±∞) the step is skipped: the chain and the inner optimizer are not applied,
  *      the chain's state (and so the noise step t) does not advance, `skippedSteps` grows by one.
  *   2. `clipByValue`: clamp each element to [-clip.byValue, clip.byValue], when set.
- *   3. `clipByGlobalNorm`: rescale to global norm at most clip.byGlobalNorm, when set.
+ *   3. `clipByTensorNorm`: rescale each tensor to norm at most clip.byTensorNorm, when set; then
+ *      `clipByGlobalNorm`: rescale all to global norm at most clip.byGlobalNorm, when set (the
+ *      order from the finest bound to the coarsest is explained at `ClipOptions`).
  *   4. `addGradientNoise`, with `target: 'gradient'`: add N(0, σ_t²) to every element,
  *      σ_t² = η / (1 + t)^γ (Eq. 1) with t = floor(step / stepsPerTick), or η for the `fixed`
- *      schedule. The noise of variable i is drawn from the `generator`'s stream keyed by
- *      (seed, step, i), where i is the variable's position in the gradient map or list: exactly the
- *      index the inner optimizer uses for its slots. The chain returns its next state, kept here.
+ *      schedule. The noise of a variable is drawn from the `generator`'s stream keyed by
+ *      (seed, step, k): after {@link keyNoiseByName} (stream version 2), k is the key of the
+ *      variable's checkpoint name, so the noise follows the tensor whatever the order of the
+ *      gradients and tfjs's variable names; otherwise (version 1) k is the variable's position in
+ *      the gradient map or list. The chain returns its next state, kept here.
  *   5. Apply the result with `inner.applyGradients`: as new tensors, or, with
  *      `overwriteGradients`, written into the given gradient tensors' own storage where the
  *      backend allows it (wasm, cpu): the chain then adds the noise in place, which saves an array
@@ -83,6 +89,8 @@ export class NoisyOptimizer extends tf.Optimizer {
   private readonly transform: GradientTransformation<ChainState>;
   private state: ChainState;
   private skipped = 0;
+  /** The word standing for each gradient's tensor in its noise key. */
+  private readonly keys = new NoiseKeys();
   private stats: StepStats = { gradGlobalNorm: 0, noiseStd: 0, skipped: false };
 
   /** Throws {@link OptionError} for bad options (see `compileNoiseOptions`). */
@@ -93,9 +101,13 @@ export class NoisyOptimizer extends tf.Optimizer {
     const { clip } = this.options;
     this.clip = chain(
       ...(clip.byValue === undefined ? [] : [clipByValue(clip.byValue)]),
+      ...(clip.byTensorNorm === undefined ? [] : [clipByTensorNorm(clip.byTensorNorm)]),
       ...(clip.byGlobalNorm === undefined ? [] : [clipByGlobalNorm(clip.byGlobalNorm)]),
     );
-    this.noise = addGradientNoise(this.options);
+    this.noise = addGradientNoise({
+      ...this.options,
+      tensorKey: (index) => this.keys.keyOf(index),
+    });
     this.transform = chain(this.clip, this.noise);
     this.state = this.transform.init([]);
   }
@@ -121,9 +133,27 @@ export class NoisyOptimizer extends tf.Optimizer {
     return scheduledNoiseStd(this.state[1].step, eta, gamma, schedule, stepsPerTick);
   }
 
+  /**
+   * Sets the inner optimizer's learning rate from the next step on, for a learning-rate schedule
+   * (`lr-schedule.ts`); see `setInnerLearningRate` for how each kind takes it.
+   */
+  setLearningRate(learningRate: number): void {
+    setInnerLearningRate(this.inner, learningRate);
+  }
+
+  /**
+   * Keys the noise of each variable by its checkpoint name from now on (stream version 2; see
+   * `NoiseKeys.byName`): `names` maps tfjs variable names to checkpoint names (e.g.
+   * `layer0/kernel`), as `TrainerSession.parameterNames` gives them.
+   */
+  keyNoiseByName(names: ReadonlyMap<string, string>): void {
+    this.keys.byName(names);
+  }
+
   /** One optimizer step: the pipeline in the class docstring. */
   override applyGradients(variableGradients: tf.NamedTensorMap | NamedTensor[]): void {
     const entries = entriesOf(variableGradients);
+    this.keys.forStep(entries);
     // Read in place where the backend allows (no copy). Only a donated array is written (the
     // noise, after the clipping's last read; see `donatable`).
     const raw: HostTensors = entries.map((e) => (e.tensor === null ? null : readStorage(e.tensor)));
@@ -213,6 +243,7 @@ export class NoisyOptimizer extends tf.Optimizer {
       target,
       generator,
       clipByValue: clip.byValue ?? null,
+      clipByTensorNorm: clip.byTensorNorm ?? null,
       clipByGlobalNorm: clip.byGlobalNorm ?? null,
     };
   }

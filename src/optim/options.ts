@@ -10,11 +10,20 @@ import {
 } from '../core/index.js';
 import { checkBoolean, checkNumber, checkOneOf, OptionError, withOptionPrefix } from './option-error.js';
 
-/** Clipping applied to the raw gradient before the noise. An absent key means no clipping of that kind. */
+/**
+ * Clipping applied to the raw gradient before the noise. An absent key means no clipping of that
+ * kind. The three apply from the finest to the coarsest, element, then tensor, then all tensors:
+ * an outlier element is clamped before it can dominate its tensor's norm (and so shrink every
+ * other element of that tensor), and one exploding tensor is bounded on its own before the
+ * global norm is taken (so it does not shrink the others). Each step only shrinks values, so
+ * every bound set still holds after the later steps.
+ */
 export interface ClipOptions {
   /** Clamp every element to [-byValue, byValue]. Applied first. > 0. */
   readonly byValue?: number;
-  /** Rescale all gradients together so their global L2 norm is at most byGlobalNorm. Applied second. > 0. */
+  /** Rescale each gradient tensor on its own so its L2 norm is at most byTensorNorm. Applied second. > 0. */
+  readonly byTensorNorm?: number;
+  /** Rescale all gradients together so their global L2 norm is at most byGlobalNorm. Applied third. > 0. */
   readonly byGlobalNorm?: number;
 }
 
@@ -105,18 +114,21 @@ export function compileNoiseSettings(o: NoiseSettings): CompiledNoiseSettings {
 /**
  * Validates clipping bounds; absent keys stay absent. The one check of them, which the run spec's
  * compile step calls too (prefixing `clip.`). Throws {@link OptionError} with field names
- * `byValue`, `byGlobalNorm`.
+ * `byValue`, `byTensorNorm`, `byGlobalNorm`.
  */
 export function compileClipOptions(o: ClipOptions): ClipOptions {
-  const clip: { byValue?: number; byGlobalNorm?: number } = {};
+  const clip: { -readonly [K in keyof ClipOptions]: ClipOptions[K] } = {};
   if (o.byValue !== undefined) clip.byValue = checkNumber('byValue', o.byValue, 0, true);
+  // Only when set: a spec stored before the field existed compiles to the same object.
+  if (o.byTensorNorm !== undefined) clip.byTensorNorm = checkNumber('byTensorNorm', o.byTensorNorm, 0, true);
   if (o.byGlobalNorm !== undefined) clip.byGlobalNorm = checkNumber('byGlobalNorm', o.byGlobalNorm, 0, true);
   return clip;
 }
 
 /**
  * Validates `o` and fills its defaults. Throws {@link OptionError} with field names `eta`, `gamma`,
- * `schedule`, `stepsPerTick`, `target`, `generator`, `seed`, `clip.byValue`, `clip.byGlobalNorm`,
+ * `schedule`, `stepsPerTick`, `target`, `generator`, `seed`, `clip.byValue`, `clip.byTensorNorm`,
+ * `clip.byGlobalNorm`,
  * `overwriteGradients`.
  */
 export function compileNoiseOptions(o: NoiseOptions): CompiledNoiseOptions {

@@ -14,11 +14,18 @@ import {
   type ClipOptions,
   compileClipOptions,
   compileInnerOptimizerOptions,
+  compileLearningRateSchedule,
   compileNoiseSettings,
+  type LearningRateScheduleOptions,
   type NoiseSettings,
   OptionError,
 } from '../optim/index.js';
-import { builtinTrainers, type TrainerDefinition, type TrainerRegistry } from '../trainers/index.js';
+import {
+  builtinTrainers,
+  findMetric,
+  type TrainerDefinition,
+  type TrainerRegistry,
+} from '../trainers/index.js';
 
 /**
  * A run request in domain terms, before defaults: what a client (gRPC, CLI, sweep grid) asked for.
@@ -34,6 +41,8 @@ export interface RunRequest {
   readonly noise?: Partial<NoiseSettings>;
   /** `undefined`: the trainer's default clipping; an object: exactly these bounds. */
   readonly clip?: ClipOptions;
+  /** `undefined`: a constant learning rate. */
+  readonly lrSchedule?: LearningRateScheduleOptions;
   readonly seed?: number;
   /** 0 or undefined: the trainer's default (unless maxEpochs). */
   readonly maxSteps?: number;
@@ -78,12 +87,14 @@ export function compileRunSpec(
   );
   const evalEvery = compileInterval('eval_every', request.evalEvery ?? 0, maxSteps, 20);
   const checkpointEvery = compileInterval('checkpoint_every', request.checkpointEvery ?? 0, maxSteps, 10);
+  const lrSchedule = compileSchedule(trainer, trainerConfig, optimizer, request.lrSchedule, dataRoots);
   return {
     trainer: trainer.name,
     trainerConfig,
     optimizer,
     noise,
     clip,
+    lrSchedule,
     seed,
     streamVersion: compileStreamVersion(request.streamVersion),
     maxSteps,
@@ -163,6 +174,36 @@ function compileClip(clip: ClipOptions): RunSpec['clip'] {
     return compileClipOptions(clip);
   } catch (error) {
     throw prefixed('clip.', error);
+  }
+}
+
+/**
+ * The optim module's one check of the schedule, with what it needs from the trainer: its epoch
+ * size, and its declared evaluation metrics, which a plateau's metric must be one of (a trainer
+ * that declares none accepts any name).
+ */
+function compileSchedule(
+  trainer: TrainerDefinition,
+  config: Record<string, unknown>,
+  optimizer: InnerOptimizerOptions,
+  requested: LearningRateScheduleOptions | undefined,
+  dataRoots: DataRootPolicy,
+): RunSpec['lrSchedule'] {
+  const evaluation = trainer.metrics.filter((m) => m.when === 'evaluation');
+  try {
+    return compileLearningRateSchedule(requested ?? {}, {
+      learningRate: optimizer.learningRate,
+      stepsPerEpoch: () =>
+        withFieldPrefix(`${trainer.name}.`, () => trainer.stepsPerEpoch(config, dataRoots)),
+      ...(evaluation.length === 0
+        ? {}
+        : {
+            metricDirection: (name: string) => findMetric(evaluation, name, 'evaluation')?.direction,
+            metricNames: evaluation.map((m) => m.name),
+          }),
+    });
+  } catch (error) {
+    throw prefixed('lrSchedule.', error);
   }
 }
 

@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs';
-import type { InnerOptimizerOptions, RunStreams } from '../core/index.js';
+import type { ClipSpec, InnerOptimizerOptions, RunStreams } from '../core/index.js';
 import type { DataRootPolicy } from '../data/index.js';
 import type { NoisyOptimizer } from '../optim/index.js';
 import type { ConfigSchema, MetricDeclaration } from './schema/index.js';
@@ -41,7 +41,8 @@ export interface TrainerDefinition<C extends object = object> {
   /**
    * The metrics the session reports (`trainStep`'s and `evaluate`'s), each declared once with its
    * phase and direction; `finite` ones end the run FAILED when NaN or ±∞ (src/runs/worker/loop.ts).
-   * The runtime adds `grad_norm` and `noise_std` per step when the trainer does not report them.
+   * The runtime adds `grad_norm` and `noise_std` per step when the trainer does not report them, and
+   * `learning_rate` when the run has a learning-rate schedule other than constant.
    */
   readonly metrics: readonly MetricDeclaration[];
   /** The full default config, derived from `schema`. A request's config is merged over it field by field. */
@@ -51,7 +52,7 @@ export interface TrainerDefinition<C extends object = object> {
   /** The optimizer used when a request names none (the paper's choice for this model); default SGD, lr 0.01. */
   readonly defaultOptimizer?: InnerOptimizerOptions;
   /** Clipping used when a request sets none (paper's choice for this model); default none. */
-  readonly defaultClip?: { readonly byValue?: number; readonly byGlobalNorm?: number };
+  readonly defaultClip?: ClipSpec;
   /** Noise defaults of the paper for this model (η, γ). */
   readonly defaultNoise: { readonly eta: number; readonly gamma: number };
   /**
@@ -143,6 +144,14 @@ export interface TrainerSession {
    * ownership: the caller may dispose `state`'s tensors as soon as this returns.
    */
   importState(state: TrainerState): void;
+  /**
+   * The checkpoint name (as in {@link exportState}, e.g. `layer0/kernel`) of every variable whose
+   * gradient the session hands the optimizer, keyed by the tfjs variable's `name`. From stream
+   * version 2 the runtime keys each tensor's noise by this name (`NoisyOptimizer.keyNoiseByName`),
+   * never by tfjs's variable name, which differs from process to process, nor by the position in
+   * the gradient list. A gradient of a variable missing here fails the step.
+   */
+  parameterNames(): ReadonlyMap<string, string>;
   /** Frees every tensor and variable the session created. */
   dispose(): void;
   /**

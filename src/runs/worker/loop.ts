@@ -10,6 +10,7 @@ import {
   type TrainerSession,
 } from '../../trainers/index.js';
 import { PointBatcher } from './batcher.js';
+import { LearningRateDriver } from './learning-rate.js';
 import { PhaseTracker } from './phases.js';
 import { Control, type FromWorker, type RunJob, type RunOutcome } from './protocol.js';
 import { captureCheckpoint, readMetrics, restoreCheckpoint } from './state.js';
@@ -29,10 +30,11 @@ import { captureCheckpoint, readMetrics, restoreCheckpoint } from './state.js';
  * recomputed steps are a new trajectory that drifts apart step by step: the store keeps the new
  * values, while a watcher that already streamed those steps from the lost attempt keeps the old ones.
  *
- * Per step: check the control word; train; read and dispose the metrics; add `grad_norm` and
- * `noise_std` from the optimizer when the trainer did not report them; evaluate every `evalEvery`
- * steps and at the end; post the step's points; checkpoint every `checkpointEvery` steps and at the
- * end.
+ * Per step: check the control word; set the step's learning rate (`learning-rate.ts`); train;
+ * read and dispose the metrics; add `grad_norm` and `noise_std` from the optimizer when the trainer
+ * did not report them, and `learning_rate` when the schedule is not constant; evaluate every
+ * `evalEvery` steps and at the end, and feed the evaluation to the schedule; post the step's
+ * points; checkpoint (with the schedule's state) every `checkpointEvery` steps and at the end.
  *
  * One point per (name, step): the step's and its evaluation's values are merged into one map before
  * anything is posted, and on a name both report (e.g. `curriculum_length`) the evaluation's value
@@ -142,9 +144,18 @@ export async function runJob(job: RunJob, settings: LoopSettings, post: Post): P
       backend: settings.backend,
       dataRoots: settings.dataRoots,
     });
+    // Version 2 keys each tensor's noise by its checkpoint name; version 1 by its position.
+    if (spec.streamVersion >= 2) {
+      // A plugin is plain JS: say which part of the contract is missing rather than a TypeError.
+      if (typeof session.parameterNames !== 'function')
+        throw new Error(`trainer ${spec.trainer}: its session has no parameterNames() (see TrainerSession)`);
+      optimizer.keyNoiseByName(session.parameterNames());
+    }
     const restored =
       job.checkpoint === null ? null : restoreCheckpoint(job.checkpoint, spec, session, optimizer);
     step = restored?.step ?? 0;
+    const learningRate = new LearningRateDriver(spec.lrSchedule, spec.optimizer.learningRate, optimizer);
+    if (restored !== null) learningRate.restore(restored.lrSchedule);
     post({
       type: 'started',
       runId: job.runId,
@@ -155,7 +166,7 @@ export async function runJob(job: RunJob, settings: LoopSettings, post: Post): P
     const finite = new FiniteChecks(trainer.metrics);
     const phases = new PhaseTracker(trainer, session, restored !== null);
     const solved = restored?.solved === true;
-    const attempt = { session, optimizer, streams, finite, phases, solved };
+    const attempt = { session, optimizer, streams, finite, phases, solved, learningRate };
     outcome = await train(job, settings, attempt, step, post, (s) => {
       step = s;
     });
@@ -181,19 +192,28 @@ async function train(
     readonly phases: PhaseTracker;
     /** Restored from the checkpoint of a run solved at its step: train no further. */
     readonly solved: boolean;
+    readonly learningRate: LearningRateDriver;
   },
   startStep: number,
   post: Post,
   progress: (step: number) => void,
 ): Promise<RunOutcome> {
   const { runId, spec } = job;
-  const { session, optimizer, finite, phases } = attempt;
+  const { session, optimizer, finite, phases, learningRate } = attempt;
   const control = new Int32Array(job.control);
   const batcher = new PointBatcher(runId, post, settings);
   let checkpointed = startStep;
   const checkpoint = (step: number, solved = false): void => {
     batcher.flush(step);
-    const file = captureCheckpoint({ runId, step, spec, backend: settings.backend, ...attempt, solved });
+    const file = captureCheckpoint({
+      runId,
+      step,
+      spec,
+      backend: settings.backend,
+      ...attempt,
+      solved,
+      lrSchedule: learningRate.state,
+    });
     post({ type: 'checkpoint', runId, step, ...file }, [file.bytes.buffer as ArrayBuffer]);
     checkpointed = step;
   };
@@ -215,6 +235,7 @@ async function train(
         batcher.flush(step);
         return { status: command === Control.cancel ? 'CANCELLED' : 'SUSPENDED' };
       }
+      const rate = learningRate.beforeStep(step);
       const started = performance.now();
       const values = readMetrics(session.trainStep(step));
       const seconds = (performance.now() - started) / 1000;
@@ -223,11 +244,15 @@ async function train(
       const stats = optimizer.lastStats;
       if (!values.has('grad_norm')) values.set('grad_norm', stats.gradGlobalNorm);
       if (!values.has('noise_std')) values.set('noise_std', stats.noiseStd);
+      if (learningRate.reports && !values.has('learning_rate')) values.set('learning_rate', rate);
       finite.step(step, values);
       let solved = false;
       try {
         const due = step % spec.evalEvery === 0 || step === spec.maxSteps;
-        if (due) await evaluate(step, values);
+        if (due) {
+          await evaluate(step, values);
+          learningRate.afterEvaluation(values);
+        }
         solved = session.isSolved?.() === true;
         // A solved run ends here, so this is its final evaluation.
         if (solved && !due) await evaluate(step, values);

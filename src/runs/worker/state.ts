@@ -5,7 +5,7 @@ import {
   type EncodedCheckpoint,
   encodeCheckpoint,
 } from '../../checkpoint/index.js';
-import type { RunSpec, RunStreams } from '../../core/index.js';
+import type { LearningRateState, RunSpec, RunStreams } from '../../core/index.js';
 import { AppError } from '../../core/index.js';
 import type { NoisyOptimizer } from '../../optim/index.js';
 import type { MetricValue, TrainerSession } from '../../trainers/index.js';
@@ -31,6 +31,8 @@ export function captureCheckpoint(input: {
   readonly streams: RunStreams;
   /** The session solved its task at `step`: the run's final checkpoint. */
   readonly solved?: boolean;
+  /** The learning-rate schedule's state. */
+  readonly lrSchedule: LearningRateState;
 }): EncodedCheckpoint {
   // Both exports hand us new tensors to dispose (TrainerSession.exportState's contract).
   const trainer = input.session.exportState();
@@ -49,6 +51,7 @@ export function captureCheckpoint(input: {
         generator: input.optimizer.options.generator,
       },
       streamVersion: input.streams.version,
+      lrSchedule: input.lrSchedule,
       trainerMeta: trainer.meta,
       ...(input.session.phase === undefined ? {} : { phase: input.session.phase }),
       solved: input.solved === true,

@@ -16,6 +16,7 @@ import type {
 import type { RunRequest } from '../../runs/compile-spec.js';
 import { builtinTrainers, type TrainerRegistry } from '../../trainers/index.js';
 import { enumValue, int64, labels, optionalFinite, shortString } from '../fields.js';
+import { decodeLearningRateSchedule, encodeLearningRateSchedule } from './lr-schedule.js';
 import { decodeTrainerConfig, encodeTrainerConfig } from './trainer-configs.js';
 
 const OPTIMIZER_KIND: Readonly<Record<string, OptimizerKind>> = {
@@ -70,7 +71,16 @@ export function decodeStartRun(
     trainerConfig: decodeTrainerConfig(trainer, message, trainers),
     ...(message.optimizer ? { optimizer: decodeOptimizer(message.optimizer) } : {}),
     ...(noise ? { noise: decodeNoise(noise) } : {}),
-    ...(clip ? { clip: dropUndefined({ byValue: clip.byValue, byGlobalNorm: clip.byGlobalNorm }) } : {}),
+    ...(clip
+      ? {
+          clip: dropUndefined({
+            byValue: clip.byValue,
+            byTensorNorm: clip.byTensorNorm,
+            byGlobalNorm: clip.byGlobalNorm,
+          }),
+        }
+      : {}),
+    ...(message.lrSchedule ? { lrSchedule: decodeLearningRateSchedule(message.lrSchedule) } : {}),
     seed: int64('seed', message.seed, 0, LIMITS.maxSeed),
     maxSteps: int64('max_steps', message.maxSteps, 0, LIMITS.maxSteps),
     maxEpochs: int64('max_epochs', message.maxEpochs, 0, LIMITS.maxEpochs),
@@ -154,7 +164,12 @@ export function encodeSpec(
       stepsPerTick: spec.noise.stepsPerTick,
       generator: reverse(GENERATOR, spec.noise.generator) as 'NOISE_GENERATOR_BOX_MULLER',
     },
-    clip: dropUndefined({ byValue: spec.clip.byValue, byGlobalNorm: spec.clip.byGlobalNorm }),
+    clip: dropUndefined({
+      byValue: spec.clip.byValue,
+      byTensorNorm: spec.clip.byTensorNorm,
+      byGlobalNorm: spec.clip.byGlobalNorm,
+    }),
+    lrSchedule: encodeLearningRateSchedule(spec.lrSchedule),
     seed: spec.seed,
     maxSteps: spec.maxSteps,
     evalEvery: spec.evalEvery,

@@ -159,6 +159,10 @@ export class NeuralGpuSession implements TrainerSession {
     return total;
   }
 
+  parameterNames(): ReadonlyMap<string, string> {
+    return new Map(this.#model.namedVariables.map(({ name, variable }) => [variable.name, name]));
+  }
+
   /** The weights, new tensors owned by the caller (see `TrainerSession.exportState`), and the curriculum. */
   exportState(): TrainerState {
     const tensors = this.#model.namedVariables.map(({ name, variable }) => ({

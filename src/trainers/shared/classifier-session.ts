@@ -99,6 +99,10 @@ export class ClassifierSession implements TrainerSession {
     this.#net.assignNamed(state.tensors);
   }
 
+  parameterNames(): ReadonlyMap<string, string> {
+    return new Map(this.#net.namedWeights().map(({ name, tensor }) => [(tensor as tf.Variable).name, name]));
+  }
+
   dispose(): void {
     this.#order = undefined;
     this.#net.dispose();

@@ -92,10 +92,104 @@ const START_RUN_CASES: ReadonlyArray<[string, StartRunRequest, status, string]> 
     'clip.by_value: got 0; allowed: a finite number > 0',
   ],
   [
+    'zero per-tensor clip',
+    { trainer: 'smoke', clip: { byTensorNorm: 0 } },
+    status.INVALID_ARGUMENT,
+    'clip.by_tensor_norm: got 0; allowed: a finite number > 0',
+  ],
+  [
+    'infinite per-tensor clip',
+    { trainer: 'smoke', clip: { byTensorNorm: Number.POSITIVE_INFINITY } },
+    status.INVALID_ARGUMENT,
+    'clip.by_tensor_norm: got Infinity; allowed: a finite number > 0',
+  ],
+  [
     'negative global-norm clip',
     { trainer: 'smoke', clip: { byGlobalNorm: -1 } },
     status.INVALID_ARGUMENT,
     'clip.by_global_norm: got -1',
+  ],
+  [
+    'zero schedule factor',
+    { trainer: 'smoke', lrSchedule: { kind: 'LEARNING_RATE_SCHEDULE_KIND_STEP', factor: 0, everySteps: 5 } },
+    status.INVALID_ARGUMENT,
+    'lr_schedule.factor: got 0; allowed: a number in (0, 1]',
+  ],
+  [
+    'step schedule without an interval',
+    { trainer: 'smoke', lrSchedule: { kind: 'LEARNING_RATE_SCHEDULE_KIND_STEP' } },
+    status.INVALID_ARGUMENT,
+    "lr_schedule.every_steps: got undefined; allowed: an integer >= 1 (or every_epochs) for kind 'step'",
+  ],
+  [
+    'step schedule in steps and epochs',
+    {
+      trainer: 'smoke',
+      lrSchedule: { kind: 'LEARNING_RATE_SCHEDULE_KIND_STEP', everySteps: 5, everyEpochs: 2 },
+    },
+    status.INVALID_ARGUMENT,
+    'lr_schedule.every_epochs: got 2; allowed: unset when every_steps is set',
+  ],
+  [
+    'negative schedule interval',
+    { trainer: 'smoke', lrSchedule: { kind: 'LEARNING_RATE_SCHEDULE_KIND_STEP', everySteps: -3 } },
+    status.INVALID_ARGUMENT,
+    'lr_schedule.every_steps: got "-3"',
+  ],
+  [
+    'minimum rate above the rate',
+    {
+      trainer: 'smoke',
+      optimizer: { learningRate: 0.1 },
+      lrSchedule: { kind: 'LEARNING_RATE_SCHEDULE_KIND_STEP', everySteps: 5, minLearningRate: 0.5 },
+    },
+    status.INVALID_ARGUMENT,
+    'lr_schedule.min_learning_rate: got 0.5; allowed: a number in [0, 0.1] (the learning rate)',
+  ],
+  [
+    'plateau of an undeclared metric',
+    { trainer: 'smoke', lrSchedule: { kind: 'LEARNING_RATE_SCHEDULE_KIND_PLATEAU', metric: 'bleu' } },
+    status.INVALID_ARGUMENT,
+    'lr_schedule.metric: got "bleu"; allowed: an evaluation metric of the trainer: train_accuracy, train_loss, test_accuracy, test_loss',
+  ],
+  [
+    'plateau without a metric',
+    { trainer: 'smoke', lrSchedule: { kind: 'LEARNING_RATE_SCHEDULE_KIND_PLATEAU' } },
+    status.INVALID_ARGUMENT,
+    'lr_schedule.metric: got undefined; allowed: one of train_accuracy',
+  ],
+  [
+    'negative patience',
+    {
+      trainer: 'smoke',
+      lrSchedule: { kind: 'LEARNING_RATE_SCHEDULE_KIND_PLATEAU', metric: 'test_loss', patience: -1 },
+    },
+    status.INVALID_ARGUMENT,
+    'lr_schedule.patience: got -1; allowed: an integer in [0, 1000000]',
+  ],
+  [
+    'negative min_delta',
+    {
+      trainer: 'smoke',
+      lrSchedule: { kind: 'LEARNING_RATE_SCHEDULE_KIND_PLATEAU', metric: 'test_loss', minDelta: -0.1 },
+    },
+    status.INVALID_ARGUMENT,
+    'lr_schedule.min_delta: got -0.1; allowed: a finite number >= 0',
+  ],
+  [
+    'plateau field on a step schedule',
+    {
+      trainer: 'smoke',
+      lrSchedule: { kind: 'LEARNING_RATE_SCHEDULE_KIND_STEP', everySteps: 5, patience: 2 },
+    },
+    status.INVALID_ARGUMENT,
+    "lr_schedule.patience: got 2; allowed: unset for kind 'step'",
+  ],
+  [
+    'unknown schedule kind',
+    { trainer: 'smoke', lrSchedule: { kind: 9 as unknown as 'LEARNING_RATE_SCHEDULE_KIND_STEP' } },
+    status.INVALID_ARGUMENT,
+    'lr_schedule.kind: got 9',
   ],
   [
     'negative seed',

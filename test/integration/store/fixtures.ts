@@ -52,6 +52,7 @@ export function makeSpec(trainer = 'mlp', seed = 1): RunSpec {
     trainer,
     trainerConfig: { hiddenLayers: 20, hiddenUnits: 50 },
     optimizer: { kind: 'sgd', learningRate: 0.01 },
+    lrSchedule: { kind: 'constant' },
     noise: {
       eta: 0.3,
       gamma: 0.55,

@@ -22,6 +22,7 @@ function contents(): CheckpointContents {
     spec,
     noise: { step: 19, seed: 3, skipped: 1, generator: 'box-muller' },
     streamVersion: 2,
+    lrSchedule: { scale: 0.25, best: 0.5, count: 3 },
     trainerMeta: { level: 2 },
     model: [
       { name: 'layer0/kernel', dtype: 'F32', shape: [2, 2], values: Float32Array.of(1, -2, 3.5, 1e-8) },
@@ -65,7 +66,21 @@ describe('checkpoint layout', () => {
       generator: 'box-muller',
     });
     expect(JSON.parse(metadata.run_spec ?? '')).toEqual(spec);
+    expect(JSON.parse(metadata.lr_schedule_state ?? '')).toEqual({ scale: 0.25, best: 0.5, count: 3 });
     expect(decodeCheckpoint(file.bytes)).toEqual(contents());
+  });
+
+  it('reads a file without lr_schedule_state (written before schedules) as the initial state, and refuses a bad one', () => {
+    expect(decodeCheckpoint(encodeSafetensors([], meta)).lrSchedule).toEqual({
+      scale: 1,
+      best: null,
+      count: 0,
+    });
+    const bad = (state: string) => () =>
+      decodeCheckpoint(encodeSafetensors([], { ...meta, lr_schedule_state: state }));
+    expect(bad('{"scale":0,"best":null,"count":0}')).toThrow('lr_schedule_state.scale');
+    expect(bad('{"scale":1,"best":"x","count":0}')).toThrow('lr_schedule_state.best');
+    expect(bad('{"scale":1,"best":null,"count":-1}')).toThrow('lr_schedule_state.count');
   });
 
   it('rejects a file of another format version, a foreign tensor name, or a dtype tfjs lacks', () => {

@@ -32,6 +32,7 @@ const overlap: TrainerDefinition = {
       }),
       exportState: () => session.exportState(),
       importState: (state) => session.importState(state),
+      parameterNames: () => session.parameterNames(),
       dispose: () => session.dispose(),
     };
   },
