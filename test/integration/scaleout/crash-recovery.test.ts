@@ -6,7 +6,7 @@ import { api, createClient } from '../../helpers/client.js';
 import { createTestDatabase, type TestDatabase } from '../../helpers/db.js';
 import { freePort } from '../../setup/postgres.js';
 import { type Replica, startReplica } from './replica.js';
-import { checkLossSeries, eventually } from './series.js';
+import { checkLossSeries, eventually, metricHistory } from './series.js';
 
 // Real processes, real kill -9: a replica dies mid-run without any shutdown hook, and a new process
 // (another replica id) takes the run over once its 2-second lease lapses.
@@ -99,13 +99,7 @@ describe('crash recovery with real processes (kill -9)', () => {
     ]);
     expect(killedSeries).toMatchObject({ points: 3000, missing: [], duplicates: 0 });
     expect(straightSeries).toMatchObject({ points: 3000, missing: [], duplicates: 0 });
-    const history = async (id: string) => {
-      const out: [number, string, number][] = [];
-      for await (const batch of store.metrics.replay(id, { sinceStep: 0 })) {
-        for (const p of batch) out.push([p.step, p.name, p.value]);
-      }
-      return out;
-    };
+    const history = (id: string) => metricHistory(store.metrics, id);
     expect(await history(killed.id)).toEqual(await history(straight.id));
     const finalOf = async (id: string) => modelTensors(await store.checkpoints.getData(id, 3000));
     const resumedWeights = await finalOf(killed.id);

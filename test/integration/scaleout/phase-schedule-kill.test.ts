@@ -6,7 +6,7 @@ import { createStore, type Store } from '../../../src/store/index.js';
 import { api, createClient } from '../../helpers/client.js';
 import { createTestDatabase, type TestDatabase } from '../../helpers/db.js';
 import { type Replica, startReplica } from './replica.js';
-import { eventually } from './series.js';
+import { eventually, metricHistory } from './series.js';
 
 // A phase change (the memory network's linear start, paper §4.2) and a learning-rate decay on a
 // plateau both live in the session's and the schedule's state, not in (seed, step): a resume is
@@ -47,13 +47,7 @@ describe('a phase change and a plateau schedule survive kill -9', () => {
     replicas.push(replica);
     return replica;
   };
-  const history = async (id: string) => {
-    const out: [number, string, number][] = [];
-    for await (const batch of store.metrics.replay(id, { sinceStep: 0 })) {
-      for (const p of batch) out.push([p.step, p.name, p.value]);
-    }
-    return out;
-  };
+  const history = (id: string) => metricHistory(store.metrics, id);
 
   beforeAll(async () => {
     db = await createTestDatabase();

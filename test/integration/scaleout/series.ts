@@ -1,4 +1,5 @@
 import pg from 'pg';
+import type { MetricPoint } from '../../../src/core/index.js';
 
 /** How complete a run's stored loss series is: every step 1..maxSteps once, nothing else. */
 export interface SeriesCheck {
@@ -59,4 +60,16 @@ export async function eventually<T>(
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await sleep(everyMs);
   }
+}
+
+/** A run's stored points as (step, name, value), in replay order, for comparing two runs. */
+export async function metricHistory(
+  metrics: { replay(runId: string, options: { sinceStep: number }): AsyncIterable<readonly MetricPoint[]> },
+  runId: string,
+): Promise<[number, string, number][]> {
+  const out: [number, string, number][] = [];
+  for await (const batch of metrics.replay(runId, { sinceStep: 0 })) {
+    for (const p of batch) out.push([p.step, p.name, p.value]);
+  }
+  return out;
 }
