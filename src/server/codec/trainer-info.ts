@@ -41,6 +41,7 @@ export function encodeTrainerInfo(trainer: TrainerDefinition, defaults: StartRun
         finite: metric.finite === true,
       }),
     ),
+    phases: [...(trainer.phases ?? [])],
   };
 }
 
