@@ -3,29 +3,22 @@ import {
   type InnerOptimizerOptions,
   invalidArgument,
   LIMITS,
-  prefixFieldError,
   type RunSpec,
   STREAM_VERSIONS,
   type StreamVersion,
   withFieldPrefix,
 } from '../core/index.js';
 import type { DataRootPolicy } from '../data/index.js';
+import type { ClipOptions, LearningRateScheduleOptions, NoiseSettings } from '../optim/index.js';
+import { builtinTrainers, type TrainerDefinition, type TrainerRegistry } from '../trainers/index.js';
 import {
-  type ClipOptions,
-  compileClipOptions,
-  compileInnerOptimizerOptions,
-  compileLearningRateSchedule,
-  compileNoiseSettings,
-  type LearningRateScheduleOptions,
-  type NoiseSettings,
-  OptionError,
-} from '../optim/index.js';
-import {
-  builtinTrainers,
-  findMetric,
-  type TrainerDefinition,
-  type TrainerRegistry,
-} from '../trainers/index.js';
+  compileClip,
+  compileNoise,
+  compileOptimizer,
+  compileSchedule,
+  dropUndefined,
+  prefixed,
+} from './compile-options.js';
 
 /**
  * A run request in domain terms, before defaults: what a client (gRPC, CLI, sweep grid) asked for.
@@ -52,8 +45,6 @@ export interface RunRequest {
   /** The run's random streams (`src/core/random.ts`); undefined: the current version. */
   readonly streamVersion?: number;
 }
-
-const DEFAULT_OPTIMIZER: InnerOptimizerOptions = { kind: 'sgd', learningRate: 0.01 };
 
 /**
  * Validates a request and fills every default, producing the `RunSpec` that is stored and trained.
@@ -137,76 +128,6 @@ function compileTrainerConfig(
   }
 }
 
-function compileOptimizer(
-  trainer: TrainerDefinition,
-  requested: Partial<InnerOptimizerOptions> | undefined,
-): InnerOptimizerOptions {
-  const base = trainer.defaultOptimizer ?? DEFAULT_OPTIMIZER;
-  const fields = dropUndefined({ ...(requested ?? {}) });
-  // Another kind than the trainer's default starts from that kind's own defaults, not the
-  // trainer's hyperparameters (Adam's epsilon means nothing to SGD).
-  const merged =
-    fields.kind === undefined || fields.kind === base.kind
-      ? { ...base, ...fields }
-      : { learningRate: base.learningRate, ...fields };
-  try {
-    return compileInnerOptimizerOptions(merged as InnerOptimizerOptions);
-  } catch (error) {
-    throw prefixed('optimizer.', error);
-  }
-}
-
-/** The trainer's defaults under the requested fields, then the optim module's one check of them. */
-function compileNoise(trainer: TrainerDefinition, requested: RunRequest['noise']): RunSpec['noise'] {
-  try {
-    return compileNoiseSettings({
-      ...requested,
-      eta: requested?.eta ?? trainer.defaultNoise.eta,
-      gamma: requested?.gamma ?? trainer.defaultNoise.gamma,
-    });
-  } catch (error) {
-    throw prefixed('noise.', error);
-  }
-}
-
-function compileClip(clip: ClipOptions): RunSpec['clip'] {
-  try {
-    return compileClipOptions(clip);
-  } catch (error) {
-    throw prefixed('clip.', error);
-  }
-}
-
-/**
- * The optim module's one check of the schedule, with what it needs from the trainer: its epoch
- * size, and its declared evaluation metrics, which a plateau's metric must be one of (a trainer
- * that declares none accepts any name).
- */
-function compileSchedule(
-  trainer: TrainerDefinition,
-  config: Record<string, unknown>,
-  optimizer: InnerOptimizerOptions,
-  requested: LearningRateScheduleOptions | undefined,
-  dataRoots: DataRootPolicy,
-): RunSpec['lrSchedule'] {
-  const evaluation = trainer.metrics.filter((m) => m.when === 'evaluation');
-  try {
-    return compileLearningRateSchedule(requested ?? {}, {
-      learningRate: optimizer.learningRate,
-      stepsPerEpoch: () =>
-        withFieldPrefix(`${trainer.name}.`, () => trainer.stepsPerEpoch(config, dataRoots)),
-      ...(evaluation.length === 0
-        ? {}
-        : {
-            metricDirection: (name: string) => findMetric(evaluation, name, 'evaluation')?.direction,
-            metricNames: evaluation.map((m) => m.name),
-          }),
-    });
-  } catch (error) {
-    throw prefixed('lrSchedule.', error);
-  }
-}
-
 function compileBudget(
   trainer: TrainerDefinition,
   config: Record<string, unknown>,
@@ -249,18 +170,6 @@ function compileInterval(field: string, value: number, maxSteps: number, perRun:
   return value > 0 ? value : Math.max(1, Math.ceil(maxSteps / perRun));
 }
 
-/** Re-raises a nested validation error with a field-path prefix; anything else passes through. */
-function prefixed(prefix: string, error: unknown): unknown {
-  if (error instanceof OptionError) {
-    return invalidArgument(`${prefix}${error.field}`, error.value, error.allowed);
-  }
-  return prefixFieldError(prefix, error);
-}
-
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function dropUndefined<T extends Record<string, unknown>>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }

@@ -1,17 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
-import { type MetricPoint, type RunStreams, runStreams } from '../../core/index.js';
+import { type RunStreams, runStreams } from '../../core/index.js';
 import type { DataRootPolicy } from '../../data/index.js';
 import { createInnerOptimizer, createNoisyOptimizer, type NoisyOptimizer } from '../../optim/index.js';
-import {
-  builtinTrainers,
-  findMetric,
-  type MetricDeclaration,
-  type TrainerRegistry,
-  type TrainerSession,
-} from '../../trainers/index.js';
+import { builtinTrainers, type TrainerRegistry, type TrainerSession } from '../../trainers/index.js';
 import { PointBatcher } from './batcher.js';
 import { LearningRateDriver } from './learning-rate.js';
 import { PhaseTracker } from './phases.js';
+import { FiniteChecks, NonFinite, toPoints } from './points.js';
 import { Control, type FromWorker, type RunJob, type RunOutcome } from './protocol.js';
 import { captureCheckpoint, readMetrics, restoreCheckpoint } from './state.js';
 
@@ -69,55 +64,6 @@ export interface LoopSettings {
 }
 
 type Post = (message: FromWorker, transfer?: readonly ArrayBuffer[]) => void;
-
-class NonFinite extends Error {}
-
-function checkFinite(step: number, name: string, value: number): void {
-  if (!Number.isFinite(value))
-    throw new NonFinite(`step ${step}: ${name} is ${value}; a non-finite loss ends the run`);
-}
-
-/** The finiteness checks a trainer's declarations ask for, resolved once per attempt. */
-class FiniteChecks {
-  /** Per-step metrics that every step must report finite. */
-  readonly #required: readonly string[];
-  readonly #metrics: readonly MetricDeclaration[];
-
-  constructor(metrics: readonly MetricDeclaration[]) {
-    this.#metrics = metrics.filter((metric) => metric.finite === true);
-    this.#required = this.#metrics
-      .filter((metric) => metric.when === 'step' && !metric.name.includes('{'))
-      .map((metric) => metric.name);
-  }
-
-  step(step: number, values: ReadonlyMap<string, number>): void {
-    for (const name of this.#required) checkFinite(step, name, values.get(name) ?? Number.NaN);
-  }
-
-  /**
-   * An evaluation's values: every name declared finite, per evaluation or per step (an evaluation
-   * that reports a per-step name overrides the step's checked value, so it is checked too).
-   */
-  evaluation(step: number, evaluated: ReadonlyArray<readonly [string, number]>): void {
-    for (const [name, value] of evaluated) {
-      const declared =
-        findMetric(this.#metrics, name, 'evaluation') ?? findMetric(this.#metrics, name, 'step');
-      if (declared !== undefined) checkFinite(step, name, value);
-    }
-  }
-}
-
-function toPoints(
-  runId: string,
-  step: number,
-  values: ReadonlyMap<string, number>,
-  timeMs: number,
-): MetricPoint[] {
-  const points: MetricPoint[] = [];
-  for (const [name, value] of values)
-    if (Number.isFinite(value)) points.push({ runId, step, name, value, timeMs });
-  return points;
-}
 
 /** Runs one attempt to its end and posts every message of it, `finished` last. Never throws. */
 export async function runJob(job: RunJob, settings: LoopSettings, post: Post): Promise<RunOutcome> {
