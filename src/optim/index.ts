@@ -14,6 +14,7 @@ export {
   type LearningRateScheduleContext,
   type LearningRateScheduleOptions,
   learningRateAt,
+  MIN_PLATEAU_SCALE,
   observeEvaluation,
 } from './lr-schedule.js';
 export { type AddGradientNoiseOptions, addGradientNoise, type NoiseState } from './noise.js';

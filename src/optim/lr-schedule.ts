@@ -197,6 +197,13 @@ export function learningRateAt(
  * and restarts the count (PyTorch's and Keras's ReduceLROnPlateau without cooldown). Other kinds
  * keep their state.
  */
+/**
+ * The smallest scale a plateau decays to (as optax's `reduce_on_plateau` has a `min_scale`): far
+ * below any useful rate, and it keeps the state a finite number > 0, which a checkpoint can store
+ * (without it, thousands of decays underflow the scale to 0 and the next resume is refused).
+ */
+export const MIN_PLATEAU_SCALE = 1e-12;
+
 export function observeEvaluation(
   schedule: LearningRateScheduleSpec,
   state: LearningRateState,
@@ -209,6 +216,8 @@ export function observeEvaluation(
     (schedule.direction === 'min' ? value < best - schedule.minDelta : value > best + schedule.minDelta);
   if (improved && Number.isFinite(value)) return { scale: state.scale, best: value, count: 0 };
   const count = state.count + 1;
-  if (count > schedule.patience) return { scale: state.scale * schedule.factor, best, count: 0 };
+  if (count > schedule.patience) {
+    return { scale: Math.max(state.scale * schedule.factor, MIN_PLATEAU_SCALE), best, count: 0 };
+  }
   return { scale: state.scale, best, count };
 }

@@ -14,7 +14,8 @@ export type Json = null | boolean | number | string | Json[] | { [key: string]: 
 
 /** The JSON a decoded Struct stands for; `path` names a malformed value in errors. */
 export function structToJson(struct: Struct__Output, path: string): { [key: string]: Json } {
-  const out: { [key: string]: Json } = {};
+  // No prototype: a `__proto__` key is data like any other (the schema then refuses it by name).
+  const out: { [key: string]: Json } = Object.create(null) as { [key: string]: Json };
   for (const [key, value] of Object.entries(struct.fields ?? {}))
     out[key] = valueToJson(value, `${path}.${key}`);
   return out;

@@ -241,7 +241,11 @@ export class RunScheduler {
       do {
         this.refill = false;
         while (!this.stopping && this.pool !== null && this.pool.idle > 0) {
-          const run = await this.store.runs.claimNext(this.options.owner, this.options.leaseMs);
+          const run = await this.store.runs.claimNext(
+            this.options.owner,
+            this.options.leaseMs,
+            this.trainers.list().map((t) => t.name),
+          );
           if (run === null) break;
           await this.launch(run);
         }

@@ -29,8 +29,9 @@ export function createRunLeases(prisma: PrismaClient): RunLeases {
   };
 
   return {
-    async claimNext(owner: string, leaseMs: number) {
+    async claimNext(owner: string, leaseMs: number, trainers?: readonly string[]) {
       checkLease(leaseMs);
+      const only = trainers === undefined ? null : [...trainers];
       // SKIP LOCKED: concurrent claimers each lock a different queued row instead of queueing
       // behind one, so no run is handed out twice.
       const rows = await translateErrors(
@@ -43,6 +44,7 @@ export function createRunLeases(prisma: PrismaClient): RunLeases {
             started_at = coalesce(started_at, now()), updated_at = now()
           WHERE id = (
             SELECT id FROM runs WHERE status = 'QUEUED'
+              AND (${only}::text[] IS NULL OR trainer = ANY(${only}::text[]))
             ORDER BY queue_seq LIMIT 1
             FOR UPDATE SKIP LOCKED)
           RETURNING ${RUN_COLUMNS}`,

@@ -87,8 +87,12 @@ export interface RunRepository {
    * Claims the oldest QUEUED run for `owner` (`FOR UPDATE SKIP LOCKED`), oldest in queue order
    * (`queue_seq`: creation order, a sweep's runs in grid order): status RUNNING, attempt+1,
    * lease until now + leaseMs. Returns null when the queue is empty.
+   *
+   * With `trainers`, only a run of one of them: a replica claims only what it can train, so during
+   * a rolling rollout of a plugin (or with replicas loading different modules) a run waits QUEUED
+   * for a replica that has its trainer instead of being claimed and failed.
    */
-  claimNext(owner: string, leaseMs: number): Promise<RunRecord | null>;
+  claimNext(owner: string, leaseMs: number, trainers?: readonly string[]): Promise<RunRecord | null>;
   /** Extends the leases of the given runs that `owner` still holds. Returns the ids renewed. */
   renewLeases(owner: string, ids: readonly string[], leaseMs: number): Promise<string[]>;
   /**

@@ -142,12 +142,13 @@ function structFields(schema: ConfigSchema, json: Readonly<Json>, path: string):
   const out: Json = {};
   for (const [key, value] of Object.entries(json)) {
     const name = camelCase(key);
-    const field = schema[name];
+    // Own keys only: `constructor` or `__proto__` is an unknown key, not an Object.prototype member.
+    const field = Object.hasOwn(schema, name) ? schema[name] : undefined;
     const at = `${path}.${key}`;
     if (field === undefined) {
       throw invalidArgument(at, value, `a known key (${Object.keys(schema).map(snakeCase).join(', ')})`);
     }
-    if (name in out) throw invalidArgument(at, value, `${snakeCase(name)} or ${name}, not both`);
+    if (Object.hasOwn(out, name)) throw invalidArgument(at, value, `${snakeCase(name)} or ${name}, not both`);
     if (value === null) continue;
     out[name] = field.kind === 'object' && isObject(value) ? structFields(field.fields, value, at) : value;
   }

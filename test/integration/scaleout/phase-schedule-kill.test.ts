@@ -14,7 +14,7 @@ import { eventually, metricHistory } from './series.js';
 // with the test trainer `phased` loaded as a plugin by every replica and its workers.
 
 const MODULES = { GRADNOISE_TRAINER_MODULES: './test/fixtures/plugins/phased.ts' };
-const MAX_STEPS = 4000;
+const MAX_STEPS = 6000;
 const SWITCH_AT = 300;
 
 const SPEC: StartRunRequest = {
@@ -65,13 +65,18 @@ describe('a phase change and a plateau schedule survive kill -9', () => {
     const killed = await api(clientA).startRun({ ...SPEC, requestId: 'killed' });
     clientA.close();
 
-    // Kill it after a checkpoint past the switch, with the schedule mid-way between two decays.
+    // Kill it after a checkpoint past the switch (the schedule has decayed by then).
     const at = await eventually(
-      'a checkpoint past the phase switch, then more steps',
+      'a checkpoint past the phase switch',
       async () => {
         const run = await store.runs.get('default', killed.id);
+        if (run.status !== 'QUEUED' && run.status !== 'RUNNING') {
+          throw new Error(`the run ended ${run.status} before the kill: ${run.error ?? ''}`);
+        }
         const meta = await store.checkpoints.getMeta(killed.id, 0);
-        return meta !== null && meta.step > SWITCH_AT + 100 && run.currentStep > meta.step + 20
+        // The stored current step lags the trainer by up to a progress interval, so it cannot tell
+        // whether training went on past the checkpoint; any checkpoint before the end will do.
+        return meta !== null && meta.step > SWITCH_AT + 100 && meta.step < MAX_STEPS - 1000
           ? meta
           : undefined;
       },

@@ -105,6 +105,12 @@ describe('trainer configs as google.protobuf.Struct', () => {
       { data: { path: '/x' } },
       'mlp.data.path: got "/x"; allowed: a known key (source, dir, train_size, test_size)',
     ],
+    [
+      'an Object.prototype member as a key',
+      'mlp',
+      { constructor: 5 },
+      'mlp.constructor: got 5; allowed: a known key (depth, width, init, batch_size, dropout_rate, data)',
+    ],
     ['a scalar for an object', 'mlp', { data: 'mnist' }, 'mlp.data: got "mnist"; allowed: an object'],
     ['a bad list item', 'neural_gpu', { test_lengths: [20, 0] }, 'neural_gpu.test_lengths[1]: got 0'],
     ['a number for a list', 'neural_gpu', { test_lengths: 20 }, 'neural_gpu.test_lengths: got 20'],

@@ -51,6 +51,15 @@ describe('RunRepository: the queue and its leases', () => {
       expect(run?.startedAt).toBeInstanceOf(Date);
     });
 
+    it('claims only runs of the given trainers, leaving the others queued in order', async () => {
+      const mlp = (await store.runs.create(newRun({ spec: makeSpec('mlp') }))).run.id;
+      const plugin = (await store.runs.create(newRun({ requestId: 'p', spec: makeSpec('logreg') }))).run.id;
+      expect(await store.runs.claimNext('w1', 30_000, ['logreg'])).toMatchObject({ id: plugin });
+      expect(await store.runs.claimNext('w1', 30_000, ['logreg'])).toBeNull();
+      expect(await store.runs.claimNext('w1', 30_000, [])).toBeNull();
+      expect(await store.runs.claimNext('w1', 30_000)).toMatchObject({ id: mlp });
+    });
+
     it('claims in queue order even when runs share a creation millisecond, a sweep in grid order', async () => {
       // Pin every run to one created_at: the order must come from the queue, not the clock.
       const ids = await queue(4);

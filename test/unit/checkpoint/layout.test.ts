@@ -9,6 +9,7 @@ import {
   sha256Hex,
 } from '../../../src/checkpoint/index.js';
 import { ANY_DATA_DIR } from '../../../src/data/index.js';
+import { MIN_PLATEAU_SCALE } from '../../../src/optim/index.js';
 import { compileRunSpec } from '../../../src/runs/compile-spec.js';
 import { restoreTensor, snapshotTensors } from '../../../src/runs/worker/tensors.js';
 
@@ -44,6 +45,12 @@ const meta = {
 };
 
 describe('checkpoint layout', () => {
+  it('stores a plateau decayed to its floor (a long run), and reads it back', () => {
+    const lrSchedule = { scale: MIN_PLATEAU_SCALE, best: 0.5, count: 0 };
+    const file = encodeCheckpoint({ ...contents(), lrSchedule });
+    expect(decodeCheckpoint(file.bytes).lrSchedule).toEqual(lrSchedule);
+  });
+
   it('round-trips tensors under model/ and optimizer/ with the run metadata, and reports its sha256 and index', () => {
     const file = encodeCheckpoint(contents());
     expect(file.sha256).toBe(sha256Hex(file.bytes));

@@ -5,6 +5,7 @@ import {
   initialLearningRateState,
   type LearningRateScheduleOptions,
   learningRateAt,
+  MIN_PLATEAU_SCALE,
   observeEvaluation,
 } from '../../../src/optim/index.js';
 
@@ -128,6 +129,22 @@ describe('learningRateAt and observeEvaluation', () => {
     ]);
     expect(learningRateAt(s, 0.1, 0, states[6] as LearningRateState)).toBe(0.03);
     expect(learningRateAt(s, 0.1, 0, states[4] as LearningRateState)).toBe(0.05);
+  });
+
+  it('plateau: stops decaying at a floor, so a very long plateau leaves a state a checkpoint can store', () => {
+    const s: LearningRateScheduleSpec = {
+      kind: 'plateau',
+      metric: 'test_loss',
+      direction: 'min',
+      factor: 0.1,
+      patience: 0,
+      minDelta: 0,
+      minLearningRate: 0,
+    };
+    let state = initial;
+    for (let i = 0; i < 2_000; i += 1) state = observeEvaluation(s, state, 1);
+    expect(state.scale).toBe(MIN_PLATEAU_SCALE);
+    expect(state.scale).toBeGreaterThan(0);
   });
 
   it('plateau with direction max counts a rise as the improvement', () => {
