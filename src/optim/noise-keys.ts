@@ -23,7 +23,12 @@ export class NoiseKeys {
     for (const [variable, name] of names) {
       const key = tensorNameKey(name);
       const other = owners.get(key);
-      if (other !== undefined && other !== name) {
+      if (other === name) {
+        throw new Error(
+          `noise keys: two variables are named ${JSON.stringify(name)}; they would share their noise`,
+        );
+      }
+      if (other !== undefined) {
         throw new Error(
           `noise keys: tensor names ${JSON.stringify(other)} and ${JSON.stringify(name)} collide`,
         );

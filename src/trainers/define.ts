@@ -4,7 +4,7 @@ import {
   schemaDefaults,
   validateConfig,
 } from './schema/index.js';
-import { PHASE_METRIC, type TrainerDefinition } from './types.js';
+import type { TrainerDefinition } from './types.js';
 
 /** A trainer as written by its author: everything but what the schema derives. */
 export type TrainerDeclaration<C extends object> = Omit<TrainerDefinition<C>, 'defaults' | 'compile'> & {
@@ -39,10 +39,10 @@ export function checkDefinition(definition: TrainerDefinition): void {
 }
 
 /**
- * Phases are lower_snake_case, at least one, none twice; the runtime reports them as the metric
- * `phase`, so a trainer with phases may not declare that name itself.
+ * Phases are lower_snake_case, at least one, none twice. (The runtime reports them as the metric
+ * `phase`, which no trainer may declare: see `checkMetricDeclarations`.)
  */
-function checkPhases({ name, phases, metrics }: TrainerDefinition): void {
+function checkPhases({ name, phases }: TrainerDefinition): void {
   if (phases === undefined) return;
   if (phases.length === 0) throw new Error(`trainer ${name}: phases is empty; leave it out instead`);
   for (const [i, phase] of phases.entries()) {
@@ -50,15 +50,47 @@ function checkPhases({ name, phases, metrics }: TrainerDefinition): void {
       throw new Error(`trainer ${name}: phase ${JSON.stringify(phase)} is not lower_snake_case`);
     if (phases.indexOf(phase) !== i) throw new Error(`trainer ${name}: phase ${phase} is declared twice`);
   }
-  if (metrics.some((metric) => metric.name === PHASE_METRIC))
-    throw new Error(`trainer ${name}: metric ${PHASE_METRIC} is reported by the runtime for its phases`);
 }
 
+/**
+ * Names that travel on the wire, and what the types promise (plugins are plain JS): a known kind,
+ * finite bounds with min <= max, a list size, enum choices and prefix, and a doc line.
+ */
 function checkFieldNames(trainer: string, schema: ConfigSchema, prefix: string): void {
   for (const [key, field] of Object.entries(schema)) {
-    if (!FIELD_NAME.test(key))
-      throw new Error(`trainer ${trainer}: config field ${prefix}${key} is not camelCase`);
-    if (field.kind === 'object') checkFieldNames(trainer, field.fields, `${prefix}${key}.`);
+    const at = `trainer ${trainer}: config field ${prefix}${key}`;
+    if (!FIELD_NAME.test(key)) throw new Error(`${at} is not camelCase`);
+    if (typeof field.doc !== 'string' || field.doc === '') throw new Error(`${at} has no doc line`);
+    switch (field.kind) {
+      case 'int':
+      case 'float':
+      case 'intList':
+        if (!Number.isFinite(field.min) || !Number.isFinite(field.max) || field.min > field.max)
+          throw new Error(
+            `${at} has bounds [${field.min}, ${field.max}]; allowed: finite numbers, min <= max`,
+          );
+        if (field.kind === 'intList' && !(Number.isInteger(field.maxItems) && field.maxItems >= 0))
+          throw new Error(`${at} has maxItems ${field.maxItems}; allowed: an integer >= 0`);
+        break;
+      case 'enum':
+        if (
+          !Array.isArray(field.choices) ||
+          field.choices.length === 0 ||
+          typeof field.protoEnumPrefix !== 'string'
+        )
+          throw new Error(`${at} needs non-empty choices and a protoEnumPrefix`);
+        break;
+      case 'object':
+        checkFieldNames(trainer, field.fields, `${prefix}${key}.`);
+        break;
+      case 'bool':
+      case 'string':
+        break;
+      default:
+        throw new Error(
+          `${at} has kind ${JSON.stringify((field as { kind: unknown }).kind)}; allowed: int, float, bool, string, enum, intList, object`,
+        );
+    }
   }
 }
 

@@ -34,7 +34,8 @@ export function encodeRun(run: RunRecord): Run {
     backend: run.backend ?? '',
     attempt: run.attempt,
     error: run.error ?? '',
-    endReason: run.endReason === null ? 'RUN_END_REASON_UNSPECIFIED' : `RUN_END_REASON_${run.endReason}`,
+    // A run completed by a replica older than end reasons (a rolling upgrade) spent its budget.
+    endReason: endReason(run),
     currentStep: run.currentStep,
     cancelRequested: run.cancelRequested,
     sweepId: run.sweepId ?? '',
@@ -42,4 +43,11 @@ export function encodeRun(run: RunRecord): Run {
     startedAt: timestamp(run.startedAt),
     finishedAt: timestamp(run.finishedAt),
   };
+}
+
+function endReason(
+  run: RunRecord,
+): 'RUN_END_REASON_UNSPECIFIED' | 'RUN_END_REASON_BUDGET' | 'RUN_END_REASON_SOLVED' {
+  if (run.endReason !== null) return `RUN_END_REASON_${run.endReason}`;
+  return run.status === 'COMPLETED' ? 'RUN_END_REASON_BUDGET' : 'RUN_END_REASON_UNSPECIFIED';
 }

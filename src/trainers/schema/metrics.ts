@@ -17,6 +17,20 @@ function pattern(name: string): RegExp {
 export function checkMetricDeclarations(trainer: string, metrics: readonly MetricDeclaration[]): void {
   const seen = new Map<string, MetricWhen>();
   for (const metric of metrics) {
+    // Plugins are plain JS: check what the types would have.
+    if (metric.when !== 'step' && metric.when !== 'evaluation')
+      throw new Error(
+        `trainer ${trainer}: metric ${metric.name} has when ${JSON.stringify(metric.when)}; allowed: step, evaluation`,
+      );
+    if (metric.direction !== 'min' && metric.direction !== 'max')
+      throw new Error(
+        `trainer ${trainer}: metric ${metric.name} has direction ${JSON.stringify(metric.direction)}; allowed: min, max`,
+      );
+    const reserved = RUNTIME_METRICS[metric.name];
+    if (reserved !== undefined && (reserved === 'any' || metric.when !== reserved))
+      throw new Error(
+        `trainer ${trainer}: metric ${metric.name} is reported by the runtime${reserved === 'any' ? '' : ' unless a step reports it'}; do not declare it${reserved === 'any' ? '' : ' per evaluation'}`,
+      );
     if (!NAME.test(metric.name)) {
       throw new Error(
         `trainer ${trainer}: metric name ${JSON.stringify(metric.name)} is not lower_snake_case ` +
@@ -33,7 +47,26 @@ export function checkMetricDeclarations(trainer: string, metrics: readonly Metri
     if (earlier !== undefined) throw new Error(`trainer ${trainer}: metric ${metric.name} is declared twice`);
     seen.set(metric.name, metric.when);
   }
+  // A family of one `when` may not cover a name of the other: one (name, step) would have two values.
+  for (const a of metrics)
+    for (const b of metrics)
+      if (a !== b && a.when !== b.when && a.name.includes('{') && pattern(a.name).test(b.name))
+        throw new Error(
+          `trainer ${trainer}: metric family ${a.name} (per ${a.when}) covers ${b.name} (per ${b.when})`,
+        );
 }
+
+/**
+ * Names the runtime reports itself: `grad_norm` and `noise_std` every step unless the trainer's
+ * step reports them (so they may be declared per step only), `learning_rate` for a scheduled run
+ * and `phase` for a trainer with phases (never declared).
+ */
+const RUNTIME_METRICS: Readonly<Record<string, MetricWhen | 'any'>> = {
+  grad_norm: 'step',
+  noise_std: 'step',
+  learning_rate: 'any',
+  phase: 'any',
+};
 
 /** The declaration `name` belongs to among those reported `when`, or `undefined`. */
 export function findMetric(

@@ -97,4 +97,14 @@ describe('noise keyed by checkpoint tensor name (stream version 2)', () => {
     expect(tensorNameKey('layer0/kernel')).not.toBe(tensorNameKey('layer0/bias'));
     expect(tensorNameKey('layer0/kernel')).toBe(tensorNameKey('layer0/kernel'));
   });
+
+  it('refuses two variables given one checkpoint name (they would share their noise)', () => {
+    const optimizer = createNoisyOptimizer(tf.train.sgd(1), { eta: 0.5, seed: 1 });
+    const names = new Map([
+      ['dense_1', 'layer0/kernel'],
+      ['dense_2', 'layer0/kernel'],
+    ]);
+    expect(() => optimizer.keyNoiseByName(names)).toThrow('two variables are named "layer0/kernel"');
+    optimizer.dispose();
+  });
 });

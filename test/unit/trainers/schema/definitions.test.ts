@@ -48,7 +48,7 @@ describe('trainer definitions', () => {
     expect(phased(['Linear'])).toThrow('trainer toy: phase "Linear" is not lower_snake_case');
     const phaseMetric: MetricDeclaration = { ...LOSS, name: 'phase', finite: false };
     expect(phased(['default'], [LOSS, phaseMetric])).toThrow(
-      'trainer toy: metric phase is reported by the runtime for its phases',
+      'trainer toy: metric phase is reported by the runtime; do not declare it',
     );
   });
 
@@ -79,6 +79,42 @@ describe('trainer definitions', () => {
         schema: { batch_size: { kind: 'int', default: 1, min: 1, max: 4, doc: 'x' } },
       }),
     ).toThrow('config field batch_size is not camelCase');
+  });
+
+  it('refuse what a plain-JS plugin could declare against the types', () => {
+    const bad = declaration([LOSS]);
+    const field = (f: unknown) => () => defineTrainer({ ...bad, schema: { size: f } } as never);
+    expect(field({ kind: 'integer', default: 1, min: 1, max: 4, doc: 'x' })).toThrow(
+      'config field size has kind "integer"; allowed: int, float',
+    );
+    expect(field({ kind: 'int', default: 1, min: 10, max: 1, doc: 'x' })).toThrow('has bounds [10, 1]');
+    expect(field({ kind: 'int', default: 1, min: 1, max: 4 })).toThrow('config field size has no doc line');
+    expect(field({ kind: 'enum', choices: [], protoEnumPrefix: 'X_', doc: 'x' })).toThrow(
+      'non-empty choices',
+    );
+    const metric = (m: unknown) => () => defineTrainer(declaration([LOSS, m as MetricDeclaration]));
+    expect(metric({ name: 'acc', when: 'eval', direction: 'max', doc: 'x' })).toThrow(
+      'metric acc has when "eval"; allowed: step, evaluation',
+    );
+    expect(metric({ name: 'acc', when: 'evaluation', direction: 'down', doc: 'x' })).toThrow(
+      'metric acc has direction "down"',
+    );
+    expect(metric({ name: 'grad_norm', when: 'evaluation', direction: 'min', doc: 'x' })).toThrow(
+      'metric grad_norm is reported by the runtime unless a step reports it',
+    );
+    expect(metric({ name: 'grad_norm', when: 'step', direction: 'min', doc: 'x' })).not.toThrow();
+    expect(metric({ name: 'learning_rate', when: 'step', direction: 'min', doc: 'x' })).toThrow(
+      'metric learning_rate is reported by the runtime',
+    );
+    expect(() =>
+      defineTrainer(
+        declaration([
+          LOSS,
+          { name: 'err_len{L}', when: 'step', direction: 'min', doc: 'x' },
+          { name: 'err_len40', when: 'evaluation', direction: 'min', doc: 'x' },
+        ]),
+      ),
+    ).toThrow('metric family err_len{L} (per step) covers err_len40 (per evaluation)');
   });
 
   it('refuse two trainers of one name in a registry', () => {
