@@ -2,6 +2,7 @@ import { invalidArgument } from '../core/index.js';
 import { checkDefinition } from './define.js';
 import { mlpTrainer } from './mlp/index.js';
 import { neuralGpuTrainer } from './neural_gpu/index.js';
+import { nramTrainer } from './nram/index.js';
 import { smokeTrainer } from './smoke/index.js';
 import type { TrainerDefinition } from './types.js';
 
@@ -49,7 +50,12 @@ export function createRegistry(definitions: readonly TrainerDefinition[]): Train
  * training.proto). Building them only references and checks the definitions: nothing trains,
  * allocates tensors or reads data at import.
  */
-export const BUILTIN_TRAINERS: readonly TrainerDefinition[] = [smokeTrainer, mlpTrainer, neuralGpuTrainer];
+export const BUILTIN_TRAINERS: readonly TrainerDefinition[] = [
+  smokeTrainer,
+  mlpTrainer,
+  neuralGpuTrainer,
+  nramTrainer,
+];
 
 /**
  * The registry of the built-in trainers alone: what a service without plugins uses, and the

@@ -12,3 +12,15 @@ export {
   multiplyBits,
   type RandomWords,
 } from './binary.js';
+export {
+  LISTK_FIRST_SLOT_CELL,
+  LISTK_HEAD_CELL,
+  LISTK_K_CELL,
+  LISTK_OUTPUT_CELL,
+  type ListKBatch,
+  listKBatch,
+  listKMaxNodes,
+  type RandomIntegers,
+  walkListK,
+  writeListK,
+} from './listk.js';
