@@ -25,6 +25,15 @@ const CONFIGS: Record<string, Record<string, unknown>> = {
     testLengths: [3],
     evalExamples: 4,
   },
+  nram: {
+    memorySize: 8,
+    registers: 2,
+    timesteps: 2,
+    hiddenSize: 4,
+    batchSize: 2,
+    maxListLength: 2,
+    evalExamples: 4,
+  },
 };
 
 async function session(trainer: string, dummies: number): Promise<TrainerSession> {
