@@ -1,5 +1,6 @@
 import { invalidArgument } from '../core/index.js';
 import { checkDefinition } from './define.js';
+import { memn2nTrainer } from './memn2n/index.js';
 import { mlpTrainer } from './mlp/index.js';
 import { neuralGpuTrainer } from './neural_gpu/index.js';
 import { nramTrainer } from './nram/index.js';
@@ -55,6 +56,7 @@ export const BUILTIN_TRAINERS: readonly TrainerDefinition[] = [
   mlpTrainer,
   neuralGpuTrainer,
   nramTrainer,
+  memn2nTrainer,
 ];
 
 /**
