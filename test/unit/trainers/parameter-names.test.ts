@@ -34,6 +34,7 @@ const CONFIGS: Record<string, Record<string, unknown>> = {
     maxListLength: 2,
     evalExamples: 4,
   },
+  memn2n: { hops: 2, embeddingSize: 4, memorySize: 10 },
 };
 
 async function session(trainer: string, dummies: number): Promise<TrainerSession> {
