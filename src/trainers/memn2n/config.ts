@@ -35,7 +35,13 @@ export interface MemN2NConfig {
 }
 
 export const MEMN2N_SCHEMA: ConfigSchema = {
-  task: { kind: 'int', default: 1, min: 1, max: 20, doc: 'bAbI task number (generated: 1, 2, 3, 6, 7, 8).' },
+  task: {
+    kind: 'int',
+    default: 1,
+    min: 1,
+    max: 20,
+    doc: 'bAbI task number (generated: 1, 2, 3, 6, 7, 8, 11, 12, 13, 15, 16).',
+  },
   data: {
     kind: 'object',
     doc: 'Stories: generated in code (ours, not bAbI) or the released 1k files of a server directory.',

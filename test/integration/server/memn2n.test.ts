@@ -40,7 +40,10 @@ describe('the memn2n trainer over gRPC (paper §4.2)', () => {
   });
 
   it.each([
-    [{ task: 4 }, 'memn2n.task: got 4; allowed: one of 1, 2, 3, 6, 7, 8 when data.source is generated'],
+    [
+      { task: 4 },
+      'memn2n.task: got 4; allowed: one of 1, 2, 3, 6, 7, 8, 11, 12, 13, 15, 16 when data.source is generated',
+    ],
     [{ random_time: 2 }, 'memn2n.random_time: got 2'],
     [{ data: { source: 'files', dir: 'relative' } }, 'memn2n.data.dir: got "relative"'],
   ])('rejects %j with INVALID_ARGUMENT naming the field', async (config, text) => {

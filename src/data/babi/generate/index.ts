@@ -1,6 +1,8 @@
 import { DATASET_STREAM_VERSION, runStreams, type Sfc32, Stream } from '../../../core/index.js';
 import { parseBabi } from '../parse.js';
 import { type BabiSplit, splitValidation } from '../types.js';
+import { deductionStory, inductionStory } from './logic-tasks.js';
+import { peopleStory } from './people-tasks.js';
 import { WORLD_TASKS, worldStory } from './world-tasks.js';
 
 /**
@@ -11,7 +13,17 @@ import { WORLD_TASKS, worldStory } from './world-tasks.js';
  */
 
 /** The task numbers the generator writes. */
-export const GENERATED_TASKS: readonly number[] = [...WORLD_TASKS.keys()];
+export const GENERATED_TASKS: readonly number[] = [...WORLD_TASKS.keys(), 11, 12, 13, 15, 16].sort(
+  (a, b) => a - b,
+);
+
+/** One story of `task` holding at most `budget` questions. */
+function story(task: number, rng: Sfc32, budget: number): string[] {
+  if (task === 11 || task === 12 || task === 13) return peopleStory(task, rng, budget);
+  if (task === 15) return deductionStory(rng, budget);
+  if (task === 16) return inductionStory(rng);
+  return worldStory(task, rng, budget);
+}
 
 /** Questions per split, as in the released 1k set. */
 export const GENERATED_QUESTIONS = 1_000;
@@ -21,14 +33,14 @@ export const GENERATED_SEED = 0x62616269; // "babi"
 
 /** The lines (released format, ids restarting per story) of stories holding exactly `questions` questions. */
 export function generateBabiLines(task: number, questions: number, rng: Sfc32): string[] {
-  if (!WORLD_TASKS.has(task))
+  if (!GENERATED_TASKS.includes(task))
     throw new RangeError(`task ${task} is not generated; generated: ${GENERATED_TASKS.join(', ')}`);
   const lines: string[] = [];
   let asked = 0;
   while (asked < questions) {
-    const story = worldStory(task, rng, questions - asked);
-    asked += story.filter((line) => line.includes('\t')).length;
-    lines.push(...story);
+    const told = story(task, rng, questions - asked);
+    asked += told.filter((line) => line.includes('\t')).length;
+    lines.push(...told);
   }
   return lines;
 }

@@ -114,4 +114,49 @@ describe('generated bAbI-style tasks', () => {
       expect(q.answer).toBe(held.length === 0 ? 'nothing' : held.join(','));
     }
   });
+
+  it('tasks 11, 12, 13: pronouns and pairs resolve to where the actor went, supported by the naming statement too', () => {
+    for (const task of [11, 12, 13]) {
+      for (const q of questions(task, 3)) {
+        const at = new Map<string, { location: string; ids: number[] }>();
+        let named: { actors: string[]; id: number } | null = null;
+        for (const { id, words } of q.facts) {
+          const location = words.at(-1) as string;
+          const pronoun = words.find((w) => ['he', 'she', 'they'].includes(w));
+          if (pronoun !== undefined) {
+            for (const actor of named?.actors ?? [])
+              at.set(actor, { location, ids: [named?.id as number, id] });
+            named = null;
+          } else {
+            const actors =
+              words[1] === 'and' ? [words[0] as string, words[2] as string] : [words[0] as string];
+            for (const actor of actors) at.set(actor, { location, ids: [id] });
+            named = { actors, id };
+          }
+        }
+        const where = at.get(q.question[2] as string);
+        expect([q.answer, q.supports], `task ${task} ${q.source}`).toEqual([where?.location, where?.ids]);
+      }
+    }
+  });
+
+  it('task 15: the fear of the named animal’s kind; task 16: the colour of another member of its species', () => {
+    const singular: Record<string, string> = { mice: 'mouse', sheep: 'sheep', wolves: 'wolf', cats: 'cat' };
+    for (const q of questions(15, 3)) {
+      const kind = q.facts.find((f) => f.words[0] === q.question[2] && f.words[2] === 'a');
+      const fear = q.facts.find(
+        (f) => singular[f.words[0] as string] === kind?.words[3] && f.words[1] === 'are',
+      );
+      expect(q.answer).toBe(singular[fear?.words.at(-1) as string]);
+      expect(q.supports).toEqual([fear?.id, kind?.id].sort((a, b) => (a ?? 0) - (b ?? 0)));
+    }
+    for (const q of questions(16, 3)) {
+      const target = q.question[2] as string;
+      const species = q.facts.find((f) => f.words[0] === target && f.words[2] === 'a')?.words[3];
+      const witness = q.facts.find((f) => f.words[0] !== target && f.words[3] === species)?.words[0];
+      const color = q.facts.find((f) => f.words[0] === witness && f.words.length === 3)?.words[2];
+      expect(q.answer).toBe(color);
+      expect(q.supports).toHaveLength(3);
+    }
+  });
 });

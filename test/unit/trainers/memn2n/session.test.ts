@@ -125,7 +125,7 @@ describe('memn2n session', () => {
 describe('memn2n config', () => {
   it('refuses a task the generator does not write and files without a directory', () => {
     expect(() => memn2nTrainer.compile({ ...memn2nTrainer.defaults, task: 4 })).toThrow(
-      'task: got 4; allowed: one of 1, 2, 3, 6, 7, 8 when data.source is generated',
+      'task: got 4; allowed: one of 1, 2, 3, 6, 7, 8, 11, 12, 13, 15, 16 when data.source is generated',
     );
     expect(() => memn2nTrainer.compile({ ...memn2nTrainer.defaults, data: { source: 'files' } })).toThrow(
       /data.dir: got undefined; allowed: an absolute directory path/,
