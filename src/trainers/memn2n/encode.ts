@@ -59,11 +59,17 @@ export function encodeTask(split: BabiSplit, memorySize: number): EncodedTask {
 /** A batch laid out for the model (shapes in the field docs; row-major). */
 export interface MemoryBatch {
   readonly size: number;
-  /** `[size, memorySize, J]` word ids, oldest kept statement in slot 0, `PAD_ID` elsewhere. */
+  /**
+   * Memory slots of this batch: its longest story, at most `memorySize`. Empty slots are masked out
+   * of attention and add nothing, so padding to the batch's longest story rather than to
+   * `memorySize` changes no result and saves the work on slots no story fills.
+   */
+  readonly slots: number;
+  /** `[size, slots, J]` word ids, oldest kept statement in slot 0, `PAD_ID` elsewhere. */
   readonly story: Int32Array;
-  /** `[size, memorySize]`: 1 where a slot holds a statement. */
+  /** `[size, slots]`: 1 where a slot holds a statement. */
   readonly sentenceMask: Float32Array;
-  /** `[size, memorySize]`: time index of each slot, 1 for the newest statement, 0 for empty slots. */
+  /** `[size, slots]`: time index of each slot, 1 for the newest statement, 0 for empty slots. */
   readonly time: Int32Array;
   /** `[size, J]` query word ids. */
   readonly query: Int32Array;
@@ -85,9 +91,10 @@ export function memoryBatch(
   randomTime = 0,
   rng?: Sfc32,
 ): MemoryBatch {
+  const slots = Math.max(1, Math.min(memorySize, Math.max(...questions.map((q) => q.story.length))));
   const padded = padStories(
     questions.map((q) => q.story),
-    { sentences: memorySize, words: sentenceLength, sentenceOverflow: 'keepLast', field: 'story' },
+    { sentences: slots, words: sentenceLength, sentenceOverflow: 'keepLast', field: 'story' },
   );
   const time = recencyIndices(padded);
   if (randomTime > 0 && rng !== undefined) {
@@ -98,7 +105,7 @@ export function memoryBatch(
       const chosen = rng.permutation(range).subarray(0, n).sort();
       // Slot n − 1 holds the newest statement: it gets the smallest index.
       for (let slot = 0; slot < n; slot += 1)
-        time[b * memorySize + slot] = (chosen[n - 1 - slot] as number) + 1;
+        time[b * slots + slot] = (chosen[n - 1 - slot] as number) + 1;
     });
   }
   const query = padSequences(
@@ -107,6 +114,7 @@ export function memoryBatch(
   );
   return {
     size: questions.length,
+    slots,
     story: padded.ids,
     sentenceMask: padded.sentenceMask,
     time,

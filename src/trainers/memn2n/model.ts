@@ -92,10 +92,11 @@ export class MemN2NModel {
    */
   logits(batch: MemoryBatch, linear: boolean): tf.Tensor2D {
     return tf.tidy(() => {
-      const { vocabularySize: V, memorySize: M, sentenceLength: J, embeddingSize: d } = this.shape;
+      const { vocabularySize: V, memorySize, sentenceLength: J, embeddingSize: d } = this.shape;
       const B = batch.size;
+      const M = batch.slots;
       const story = tf.oneHot(tf.tensor1d(batch.story, 'int32'), V).toFloat();
-      const time = tf.oneHot(tf.tensor1d(batch.time, 'int32'), M + 1).toFloat();
+      const time = tf.oneHot(tf.tensor1d(batch.time, 'int32'), memorySize + 1).toFloat();
       const query = tf.oneHot(tf.tensor1d(batch.query, 'int32'), V).toFloat();
       const mask = tf.tensor2d(batch.sentenceMask, [B, M]);
       // Memory k, [B, M, d]: position-weighted sum of the words in Ek plus the time row in Tk.
