@@ -104,8 +104,7 @@ export function memoryBatch(
       const range = Math.min(n + blanks, memorySize);
       const chosen = rng.permutation(range).subarray(0, n).sort();
       // Slot n − 1 holds the newest statement: it gets the smallest index.
-      for (let slot = 0; slot < n; slot += 1)
-        time[b * slots + slot] = (chosen[n - 1 - slot] as number) + 1;
+      for (let slot = 0; slot < n; slot += 1) time[b * slots + slot] = (chosen[n - 1 - slot] as number) + 1;
     });
   }
   const query = padSequences(
