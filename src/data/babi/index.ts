@@ -13,5 +13,6 @@ export {
   type BabiSplit,
   memoryOf,
   splitValidation,
-  VALIDATION_FRACTION,
+  TRAIN_FRACTION,
+  trainingCount,
 } from './types.js';

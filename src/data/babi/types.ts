@@ -33,12 +33,16 @@ export function memoryOf(question: BabiQuestion, size: number): readonly BabiFac
   return facts.length <= size ? facts : facts.slice(facts.length - size);
 }
 
-/** Share of the training questions, taken from its end, held out for validation. */
-export const VALIDATION_FRACTION = 0.1;
+/** Share of the training questions kept for training; the rest, from the end, is validation. */
+export const TRAIN_FRACTION = 0.9;
 
-/** Splits `train` into its first 90 % and last 10 % (rounded down), and keeps `test` whole. */
+/** Training questions of a set of `questions`: ⌊0.9 n⌋, the code's `train_range`. */
+export function trainingCount(questions: number): number {
+  return Math.floor(questions * TRAIN_FRACTION);
+}
+
+/** Splits `train` into its first `trainingCount` questions and the rest (validation); keeps `test` whole. */
 export function splitValidation(train: readonly BabiQuestion[], test: readonly BabiQuestion[]): BabiSplit {
-  const held = Math.floor(train.length * VALIDATION_FRACTION);
-  const cut = train.length - held;
+  const cut = trainingCount(train.length);
   return { train: train.slice(0, cut), validation: train.slice(cut), test };
 }

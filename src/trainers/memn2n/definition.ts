@@ -3,7 +3,7 @@ import {
   GENERATED_QUESTIONS,
   generatedBabiSplit,
   loadBabiDir,
-  VALIDATION_FRACTION,
+  trainingCount,
 } from '../../data/babi/index.js';
 import type { DataRootPolicy } from '../../data/index.js';
 import { defineTrainer } from '../define.js';
@@ -45,7 +45,7 @@ export function loadMemN2NData(config: MemN2NConfig, dataRoots: DataRootPolicy):
 }
 
 /** Training questions of a generated task: the 1k set less its validation tenth. */
-const GENERATED_TRAIN = GENERATED_QUESTIONS - Math.floor(GENERATED_QUESTIONS * VALIDATION_FRACTION);
+const GENERATED_TRAIN = trainingCount(GENERATED_QUESTIONS);
 
 /**
  * End-to-End Memory Networks on bAbI (paper §4.2, Table 2; Sukhbaatar et al. 2015), as the original

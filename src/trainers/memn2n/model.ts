@@ -15,10 +15,12 @@ export interface MemN2NShape {
 }
 
 /**
- * Position encoding weights `[J, d]` as the original Matlab code computes them (MemN2N-babi-matlab):
- * l(j, k) = 1 + 4 (k − (d + 1)/2)(j − (J + 1)/2) / (d J), with j and k 1-based. The paper's formula,
- * l(j, k) = (1 − j/J) − (k/d)(1 − 2j/J), is another rank-one variation around a constant; we follow
- * the code whose numbers the paper reports (Table 2 keeps its settings). All ones without encoding.
+ * Position encoding weights `[J, d]` as the original Matlab code computes them (MemN2N-babi-matlab
+ * `build_model.m`): l(j, k) = 1 + 4 (k − (d + 1)/2)(j − (J + 1)/2) / (d J), with j and k 1-based.
+ * The paper's formula, l(j, k) = (1 − j/J) − (k/d)(1 − 2j/J), is another variation around a
+ * constant; we follow the code whose numbers the paper reports. All ones without encoding. The
+ * model calls it with J = words + 1: the code puts the time word in a last column and weights it
+ * with that column's row, and the question uses the first `words` rows.
  */
 export function positionEncoding(
   sentenceLength: number,
@@ -40,15 +42,16 @@ export function positionEncoding(
  * End-to-End Memory Network (Sukhbaatar et al. 2015) with adjacent weight tying: K + 1 word
  * embeddings E0 … EK, where E0 is both A¹ and the question embedding B, and Ek is Cᵏ and Aᵏ⁺¹; each
  * has a temporal embedding T0 … TK tied the same way (row t for the statement t-th from the end,
- * row 0 for an empty slot). The answer is `softmax(W (u + o))` over the vocabulary; W is its own
- * matrix. Row `PAD_ID` of every word embedding and row 0 of every temporal one is the nil word:
+ * row 0 for an empty slot). The answer is `softmax(W (u + o))` over the vocabulary with W = EKᵀ
+ * (the code shares its output layer with the last output embedding). Row `PAD_ID` of every word embedding and row 0 of every temporal one is the nil word:
  * zero at initialisation and after every update (`zeroNil`).
  */
 export class MemN2NModel {
   readonly embeddings: tf.Variable[];
   readonly times: tf.Variable[];
-  readonly answer: tf.Variable;
+  /** `[J, d]` word weights, and `[1, d]` the weights of the time word. */
   readonly #encoding: tf.Tensor2D;
+  readonly #timeEncoding: tf.Tensor2D;
   readonly #nilWord: tf.Tensor2D;
   readonly #nilTime: tf.Tensor2D;
 
@@ -68,11 +71,10 @@ export class MemN2NModel {
     };
     this.embeddings = Array.from({ length: hops + 1 }, () => normal(V, d, true));
     this.times = Array.from({ length: hops + 1 }, () => normal(M + 1, d, true));
-    this.answer = normal(d, V, false);
-    this.#encoding = tf.tensor2d(positionEncoding(shape.sentenceLength, d, shape.positionEncoding), [
-      shape.sentenceLength,
-      d,
-    ]);
+    const J = shape.sentenceLength;
+    const encoding = positionEncoding(J + 1, d, shape.positionEncoding);
+    this.#encoding = tf.tensor2d(encoding.subarray(0, J * d), [J, d]);
+    this.#timeEncoding = tf.tensor2d(encoding.subarray(J * d), [1, d]);
     this.#nilWord = nilMask(V, PAD_ID);
     this.#nilTime = nilMask(M + 1, 0);
   }
@@ -82,7 +84,6 @@ export class MemN2NModel {
     return [
       ...this.embeddings.map((variable, k) => ({ name: `embedding${k}`, variable })),
       ...this.times.map((variable, k) => ({ name: `time${k}`, variable })),
-      { name: 'answer', variable: this.answer },
     ];
   }
 
@@ -103,7 +104,8 @@ export class MemN2NModel {
       const memory = (k: number): tf.Tensor3D => {
         const words = tf.reshape(tf.matMul(story, this.embeddings[k] as tf.Variable), [B, M, J, d]);
         const bag = tf.sum(tf.mul(words, this.#encoding), 2);
-        return tf.add(bag, tf.reshape(tf.matMul(time, this.times[k] as tf.Variable), [B, M, d]));
+        const when = tf.mul(tf.matMul(time, this.times[k] as tf.Variable), this.#timeEncoding);
+        return tf.add(bag, tf.reshape(when, [B, M, d]));
       };
       const questionWords = tf.reshape(tf.matMul(query, this.embeddings[0] as tf.Variable), [B, J, d]);
       let u: tf.Tensor2D = tf.sum(tf.mul(questionWords, this.#encoding), 1);
@@ -115,7 +117,7 @@ export class MemN2NModel {
         u = tf.add(u, tf.sum(tf.mul(output, tf.expandDims(p, 2)), 1));
         input = output;
       }
-      return tf.matMul(u, this.answer);
+      return tf.matMul(u, this.embeddings[this.shape.hops] as tf.Variable, false, true);
     });
   }
 
@@ -131,8 +133,8 @@ export class MemN2NModel {
     tf.dispose([
       ...this.embeddings,
       ...this.times,
-      this.answer,
       this.#encoding,
+      this.#timeEncoding,
       this.#nilWord,
       this.#nilTime,
     ]);

@@ -6,10 +6,9 @@ import { peopleStory } from './people-tasks.js';
 import { WORLD_TASKS, worldStory } from './world-tasks.js';
 
 /**
- * A seeded generator of bAbI-style tasks, written for this project after the rules of the bAbI
- * simulator (facebookarchive/bAbI-tasks: actors, locations, objects; move, get, drop; question
- * templates). It is ours: a rewrite cannot reproduce the released data (that repository says so
- * itself), so these sets are "generated bAbI-style tasks", never "bAbI". See README.md.
+ * A seeded generator of bAbI-style tasks, written for this project and modelled on the world of
+ * the bAbI simulator (facebookarchive/bAbI-tasks: actors, locations, objects; move, get, drop; question
+ * templates). It is ours: a rewrite cannot reproduce the released data, so these sets are "generated bAbI-style tasks", never "bAbI". See README.md.
  */
 
 /** The task numbers the generator writes. */

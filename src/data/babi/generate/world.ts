@@ -45,7 +45,8 @@ export interface Whereabouts {
 /**
  * The world state of the simulator, as far as the story told it: actors teleport between
  * locations (`move`), pick objects up where they stand (`get`) and put them down (`drop`). Each
- * action checks its preconditions, as the Lua rules do, and records the statement ids that make
+ * action checks its preconditions (an actor gets only what lies where it stands and drops only
+ * what it holds), and records the statement ids that make
  * the current state known, so questions come with their supporting facts.
  */
 export class World {
