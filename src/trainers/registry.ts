@@ -2,6 +2,7 @@ import { invalidArgument } from '../core/index.js';
 import { checkDefinition } from './define.js';
 import { mlpTrainer } from './mlp/index.js';
 import { neuralGpuTrainer } from './neural_gpu/index.js';
+import { neuralProgrammerTrainer } from './neural_programmer/index.js';
 import { nramTrainer } from './nram/index.js';
 import { smokeTrainer } from './smoke/index.js';
 import type { TrainerDefinition } from './types.js';
@@ -55,6 +56,7 @@ export const BUILTIN_TRAINERS: readonly TrainerDefinition[] = [
   mlpTrainer,
   neuralGpuTrainer,
   nramTrainer,
+  neuralProgrammerTrainer,
 ];
 
 /**

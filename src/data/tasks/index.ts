@@ -24,3 +24,32 @@ export {
   walkListK,
   writeListK,
 } from './listk.js';
+export {
+  COLUMN_NAMES,
+  drawQuery,
+  drawTable,
+  type RandomChoice,
+  SYNONYMS,
+  TABLE_TEMPLATES,
+  type TableTaskOptions,
+  type TableTemplates,
+  TEXT_WORDS,
+  tableExamples,
+  tableQuestionWords,
+  wordQuestion,
+} from './table-questions.js';
+export {
+  type Aggregate,
+  answerOf,
+  type NumberColumn,
+  type RowFilter,
+  rowSelected,
+  type ScalarAggregate,
+  selectRows,
+  type Table,
+  type TableAnswer,
+  type TableColumn,
+  type TableExample,
+  type TableQuery,
+  type TextColumn,
+} from './tables.js';

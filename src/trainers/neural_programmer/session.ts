@@ -1,0 +1,193 @@
+import * as tf from '@tensorflow/tfjs';
+import { failedPrecondition, Stream } from '../../core/index.js';
+import { type TableExample, type TableTaskOptions, tableExamples } from '../../data/tasks/index.js';
+import { dropoutMask } from '../shared/dropout.js';
+import type { Vocabulary } from '../shared/sequence/index.js';
+import type { MetricValue, TrainerContext, TrainerSession, TrainerState } from '../types.js';
+import { minRows, type NeuralProgrammerConfig } from './config.js';
+import { type EncodedBatch, encodeBatch, tableVocabulary } from './encode.js';
+import { correctAnswers, programLoss } from './loss.js';
+import { type DropoutMasks, NeuralProgrammerModel, type Selection } from './model.js';
+import { operationsFor } from './operations.js';
+
+/** Version of the `meta` layout written by `exportState`. */
+const STATE_FORMAT = 1;
+
+/** Questions per forward pass in `evaluate`. */
+const EVAL_CHUNK = 100;
+
+/** The data sets of a session: training, validation (training range) and test (twice the range). */
+export interface TableSplits {
+  readonly train: readonly TableExample[];
+  readonly validation: readonly TableExample[];
+  readonly test: readonly TableExample[];
+}
+
+/** The generator's options for `config`; `test` doubles the value range (paper §4.3). */
+export function taskOptions(config: NeuralProgrammerConfig, test = false): TableTaskOptions {
+  return {
+    columns: config.columns,
+    textColumn: config.textColumn,
+    minRows: minRows(config),
+    maxRows: config.rows,
+    maxValue: test ? 2 * config.maxValue : config.maxValue,
+    templates: config.templates,
+  };
+}
+
+/** Optimizer steps of one pass over the training set (the last batch may be short). */
+export function neuralProgrammerStepsPerEpoch(config: NeuralProgrammerConfig): number {
+  return Math.ceil(config.datasetSize / config.batchSize);
+}
+
+/**
+ * One Neural Programmer training session (paper §4.3). The three sets are drawn once from the
+ * run's streams: training from `(syntheticData, 0)`, validation `(dataSplit, 1)`, test
+ * `(dataSplit, 2)`. Step `k` reads the training set in the order of the permutation
+ * `(dataOrder, epoch)` and draws its dropout masks from `(dropout, k, i)`, so it is a pure
+ * function of the seed, `k`, the weights and the optimizer state: a resume needs no cursor.
+ * Training uses soft selection; `evaluate` the hard (argmax) program.
+ */
+export class NeuralProgrammerSession implements TrainerSession {
+  readonly #config: NeuralProgrammerConfig;
+  readonly #context: TrainerContext;
+  readonly #vocabulary: Vocabulary;
+  readonly #model: NeuralProgrammerModel;
+  readonly #columns: number;
+  readonly splits: TableSplits;
+  #order: { epoch: number; permutation: Int32Array } | null = null;
+
+  constructor(config: NeuralProgrammerConfig, context: TrainerContext) {
+    this.#config = config;
+    this.#context = context;
+    this.#vocabulary = tableVocabulary();
+    this.#columns = config.columns + (config.textColumn ? 1 : 0);
+    const operations = operationsFor(config.textColumn);
+    const { streams } = context;
+    this.splits = {
+      train: tableExamples(taskOptions(config), config.datasetSize, streams.stream(Stream.syntheticData, 0)),
+      validation: tableExamples(taskOptions(config), config.evalSize, streams.stream(Stream.dataSplit, 1)),
+      test: tableExamples(taskOptions(config, true), config.evalSize, streams.stream(Stream.dataSplit, 2)),
+    };
+    this.#model = new NeuralProgrammerModel(
+      {
+        vocabularySize: this.#vocabulary.size,
+        hiddenSize: config.hiddenSize,
+        steps: config.steps,
+        operations,
+      },
+      streams,
+    );
+  }
+
+  /** The examples of training step `step`. */
+  batchAt(step: number): TableExample[] {
+    const perEpoch = neuralProgrammerStepsPerEpoch(this.#config);
+    const epoch = Math.floor(step / perEpoch);
+    if (this.#order?.epoch !== epoch) {
+      const permutation = this.#context.streams
+        .stream(Stream.dataOrder, epoch)
+        .permutation(this.splits.train.length);
+      this.#order = { epoch, permutation };
+    }
+    const start = (step % perEpoch) * this.#config.batchSize;
+    const indices = this.#order.permutation.subarray(start, start + this.#config.batchSize);
+    return Array.from(indices, (i) => this.splits.train[i] as TableExample);
+  }
+
+  encode(examples: readonly TableExample[]): EncodedBatch {
+    return encodeBatch(examples, this.#vocabulary, this.#config.rows, this.#columns);
+  }
+
+  trainStep(step: number): Record<string, MetricValue> {
+    const batch = this.encode(this.batchAt(step));
+    const masks = this.#dropoutMasks(step, batch.size);
+    const variables = this.#model.namedVariables.map(({ variable }) => variable);
+    const { huberDelta, lambda } = this.#config;
+    const { value, grads } = tf.variableGrads(
+      () => programLoss(this.#model.answer(batch, 'soft', masks), batch, huberDelta, lambda),
+      variables,
+    );
+    if (masks !== null) tf.dispose([masks.question, ...masks.history]);
+    const gradients = variables.map((variable) => ({
+      name: variable.name,
+      tensor: grads[variable.name] as tf.Tensor,
+    }));
+    try {
+      this.#context.optimizer.applyGradients(gradients);
+    } finally {
+      tf.dispose(gradients.map(({ tensor }) => tensor));
+    }
+    return { loss: value };
+  }
+
+  /** Accuracy of the program chosen by `selection` on `examples` (evaluation uses `hard`). */
+  accuracy(examples: readonly TableExample[], selection: Selection = 'hard'): number {
+    let correct = 0;
+    for (let start = 0; start < examples.length; start += EVAL_CHUNK) {
+      const batch = this.encode(examples.slice(start, start + EVAL_CHUNK));
+      const answers = tf.tidy(() => {
+        const { scalar, lookup } = this.#model.answer(batch, selection, null);
+        return { scalar, lookup, program: tf.zeros([1, 1]) as tf.Tensor2D };
+      });
+      correct += correctAnswers(answers, batch).filter(Boolean).length;
+      tf.dispose([answers.scalar, answers.lookup, answers.program]);
+    }
+    return examples.length === 0 ? 0 : correct / examples.length;
+  }
+
+  async evaluate(_step: number): Promise<Record<string, number>> {
+    const { train, validation, test } = this.splits;
+    return {
+      train_accuracy: this.accuracy(train.slice(0, this.#config.evalSize)),
+      validation_accuracy: this.accuracy(validation),
+      test_accuracy: this.accuracy(test),
+    };
+  }
+
+  parameterNames(): ReadonlyMap<string, string> {
+    return new Map(this.#model.namedVariables.map(({ name, variable }) => [variable.name, name]));
+  }
+
+  exportState(): TrainerState {
+    const tensors = this.#model.namedVariables.map(({ name, variable }) => ({
+      name,
+      tensor: tf.clone(variable),
+    }));
+    return { tensors, meta: { format: STATE_FORMAT } };
+  }
+
+  importState(state: TrainerState): void {
+    if (state.meta.format !== STATE_FORMAT) {
+      throw failedPrecondition(
+        `neural_programmer checkpoint: unknown format ${JSON.stringify(state.meta.format)}`,
+      );
+    }
+    const byName = new Map(state.tensors.map(({ name, tensor }) => [name, tensor]));
+    // Check everything before assigning anything, so a bad checkpoint leaves the session intact.
+    for (const { name, variable } of this.#model.namedVariables) {
+      const tensor = byName.get(name);
+      if (tensor === undefined || !tf.util.arraysEqual(tensor.shape, variable.shape)) {
+        throw failedPrecondition(
+          `neural_programmer checkpoint: tensor ${name} has shape ${JSON.stringify(tensor?.shape ?? null)}; ` +
+            `the model needs ${JSON.stringify(variable.shape)}`,
+        );
+      }
+    }
+    for (const { name, variable } of this.#model.namedVariables)
+      variable.assign(byName.get(name) as tf.Tensor);
+  }
+
+  dispose(): void {
+    this.#model.dispose();
+  }
+
+  #dropoutMasks(step: number, size: number): DropoutMasks | null {
+    const { dropout, hiddenSize, steps } = this.#config;
+    if (dropout === 0) return null;
+    const { streams } = this.#context;
+    const mask = (layer: number) =>
+      dropoutMask(streams, step, layer, [size, hiddenSize], dropout) as tf.Tensor2D;
+    return { question: mask(0), history: Array.from({ length: steps }, (_, t) => mask(t + 1)) };
+  }
+}
