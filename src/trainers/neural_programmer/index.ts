@@ -24,6 +24,7 @@ export {
 export {
   NeuralProgrammerSession,
   neuralProgrammerStepsPerEpoch,
+  type Prediction,
   type TableSplits,
   taskOptions,
 } from './session.js';

@@ -51,9 +51,11 @@ export function programLoss(answers: Answers, batch: EncodedBatch, delta: number
  * Which questions the (hard) answers get right: a scalar question when the scalar answer is within
  * 0.5 of the integer answer, a lookup question when the cells above 0.5 are exactly the answer's.
  */
-export function correctAnswers(answers: Answers, batch: EncodedBatch): boolean[] {
-  const scalar = answers.scalar.dataSync();
-  const lookup = answers.lookup.dataSync();
+export function correctAnswers(
+  answers: { readonly scalar: ArrayLike<number>; readonly lookup: ArrayLike<number> },
+  batch: EncodedBatch,
+): boolean[] {
+  const { scalar, lookup } = answers;
   const { rows: R, columns: C } = batch;
   return Array.from({ length: batch.size }, (_, b) => {
     if (batch.isLookup[b] === 0) return Math.abs((scalar[b] as number) - (batch.scalar[b] as number)) < 0.5;

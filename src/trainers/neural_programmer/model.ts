@@ -78,7 +78,8 @@ export class NeuralProgrammerModel {
       const values = new Float32Array(size);
       // Variance 1/fanIn keeps tanh units out of saturation; biases start at 0.
       if (fanIn > 0) streams.stream(Stream.init, i).fillNormal(values, 0, 1 / Math.sqrt(fanIn));
-      return { name, variable: tf.variable(tf.tensor(values, dims), true) };
+      // tidy keeps the variable and frees the initial tensor it was copied from.
+      return { name, variable: tf.tidy(() => tf.variable(tf.tensor(values, dims), true)) };
     });
     this.#v = Object.fromEntries(this.namedVariables.map(({ name, variable }) => [name, variable]));
   }

@@ -10,6 +10,14 @@ import { correctAnswers, programLoss } from './loss.js';
 import { type DropoutMasks, NeuralProgrammerModel, type Selection } from './model.js';
 import { operationsFor } from './operations.js';
 
+/** The answers to one chunk of questions, read back from the model (see `predict`). */
+export interface Prediction {
+  readonly batch: EncodedBatch;
+  readonly scalar: Float32Array;
+  readonly lookup: Float32Array;
+  readonly program: Int32Array;
+}
+
 /** Version of the `meta` layout written by `exportState`. */
 const STATE_FORMAT = 1;
 
@@ -121,19 +129,30 @@ export class NeuralProgrammerSession implements TrainerSession {
     return { loss: value };
   }
 
-  /** Accuracy of the program chosen by `selection` on `examples` (evaluation uses `hard`). */
-  accuracy(examples: readonly TableExample[], selection: Selection = 'hard'): number {
-    let correct = 0;
+  /**
+   * The answers of the program chosen by `selection` to `examples`, with the batch they were
+   * encoded in: scalars `[N]`, lookups `[N, R, C]` and the operation index of each step `[N, T]`.
+   */
+  predict(examples: readonly TableExample[], selection: Selection): Prediction[] {
+    const out: Prediction[] = [];
     for (let start = 0; start < examples.length; start += EVAL_CHUNK) {
       const batch = this.encode(examples.slice(start, start + EVAL_CHUNK));
-      const answers = tf.tidy(() => {
-        const { scalar, lookup } = this.#model.answer(batch, selection, null);
-        return { scalar, lookup, program: tf.zeros([1, 1]) as tf.Tensor2D };
+      const answers = tf.tidy(() => ({ ...this.#model.answer(batch, selection, null) }));
+      out.push({
+        batch,
+        scalar: answers.scalar.dataSync() as Float32Array,
+        lookup: answers.lookup.dataSync() as Float32Array,
+        program: answers.program.dataSync() as Int32Array,
       });
-      correct += correctAnswers(answers, batch).filter(Boolean).length;
       tf.dispose([answers.scalar, answers.lookup, answers.program]);
     }
-    return examples.length === 0 ? 0 : correct / examples.length;
+    return out;
+  }
+
+  /** Accuracy of the program chosen by `selection` on `examples`; `evaluate` uses `hard`. */
+  accuracy(examples: readonly TableExample[], selection: Selection = 'hard'): number {
+    const correct = this.predict(examples, selection).flatMap((p) => correctAnswers(p, p.batch));
+    return examples.length === 0 ? 0 : correct.filter(Boolean).length / examples.length;
   }
 
   async evaluate(_step: number): Promise<Record<string, number>> {
