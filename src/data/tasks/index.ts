@@ -25,6 +25,14 @@ export {
   writeListK,
 } from './listk.js';
 export {
+  parseTableJsonl,
+  readTableJsonl,
+  TABLE_SPLITS,
+  type TableFile,
+  type TableLayout,
+  type TableSplit,
+} from './table-jsonl.js';
+export {
   COLUMN_NAMES,
   drawQuery,
   drawTable,
@@ -51,5 +59,6 @@ export {
   type TableColumn,
   type TableExample,
   type TableQuery,
+  type TableQuestion,
   type TextColumn,
 } from './tables.js';

@@ -77,12 +77,16 @@ export type TableAnswer =
   | { readonly kind: 'scalar'; readonly value: number }
   | { readonly kind: 'lookup'; readonly cells: ReadonlyArray<readonly [number, number]> };
 
-/** One example: a table, the question's words (numbers written as decimal tokens) and its answer. */
-export interface TableExample {
+/** A question about a table: its words (numbers as decimal tokens) and its answer. */
+export interface TableQuestion {
   readonly table: Table;
   readonly question: readonly string[];
-  readonly query: TableQuery;
   readonly answer: TableAnswer;
+}
+
+/** A generated question, with the query it words. */
+export interface TableExample extends TableQuestion {
+  readonly query: TableQuery;
 }
 
 function numberColumn(table: Table, column: number): NumberColumn {

@@ -34,6 +34,13 @@ export interface NeuralProgrammerConfig {
   readonly evalSize: number;
   /** Questions per optimizer step. */
   readonly batchSize: number;
+  /**
+   * A JSON Lines file of the user's own tables and questions (schema in
+   * `src/data/tasks/table-jsonl.ts`), under the server's data roots; its splits replace the
+   * generated sets, and `datasetSize`, `evalSize`, `templates` and `maxValue` are then unused.
+   * Unset: generated questions.
+   */
+  readonly dataFile?: string;
 }
 
 export const NEURAL_PROGRAMMER_LIMITS = {
@@ -132,6 +139,10 @@ export const NEURAL_PROGRAMMER_SCHEMA: ConfigSchema = {
     min: 1,
     max: NEURAL_PROGRAMMER_LIMITS.batchSize,
     doc: 'Questions per optimizer step; at most datasetSize.',
+  },
+  dataFile: {
+    kind: 'string',
+    doc: 'A JSON Lines file of own tables and questions (see the trainer README) replacing the generated sets.',
   },
 };
 

@@ -1,3 +1,4 @@
+import { invalidArgument } from '../../core/index.js';
 import { defineTrainer } from '../define.js';
 import type { MetricDeclaration } from '../schema/index.js';
 import type { TrainerDefinition } from '../types.js';
@@ -6,7 +7,8 @@ import {
   type NeuralProgrammerConfig,
   refineNeuralProgrammerConfig,
 } from './config.js';
-import { NeuralProgrammerSession, neuralProgrammerStepsPerEpoch } from './session.js';
+import { NeuralProgrammerSession } from './session.js';
+import { trainingQuestions } from './splits.js';
 
 /** What a session reports (`session.ts`); accuracies are of the hard (argmax) program. */
 const NEURAL_PROGRAMMER_METRICS: readonly MetricDeclaration[] = [
@@ -54,7 +56,14 @@ export const neuralProgrammerTrainer: TrainerDefinition<NeuralProgrammerConfig> 
     // The noise is added after the clip (paper §4.3).
     defaultClip: { byGlobalNorm: 1.0 },
     refine: refineNeuralProgrammerConfig,
-    stepsPerEpoch: (config) => neuralProgrammerStepsPerEpoch(config),
+    // Reading a data file here parses it too, so a bad line fails the request, not the run.
+    stepsPerEpoch: (config, dataRoots) =>
+      Math.max(1, Math.ceil(trainingQuestions(config, dataRoots) / config.batchSize)),
+    async preflight(config, dataRoots) {
+      if (trainingQuestions(config, dataRoots) === 0) {
+        throw invalidArgument('dataFile', config.dataFile, 'a file with at least one train question');
+      }
+    },
     examplesPerStep: (config) => config.batchSize,
     create: async (config, context) => new NeuralProgrammerSession(config, context),
   });

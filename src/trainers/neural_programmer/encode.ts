@@ -1,4 +1,4 @@
-import type { TableExample } from '../../data/tasks/index.js';
+import type { TableQuestion } from '../../data/tasks/index.js';
 import { tableQuestionWords } from '../../data/tasks/index.js';
 import { Vocabulary } from '../shared/sequence/index.js';
 
@@ -65,7 +65,7 @@ export interface EncodedBatch {
 
 /** Encodes `examples` for a model of `rows` rows and `columns` columns (numeric plus text). */
 export function encodeBatch(
-  examples: readonly TableExample[],
+  examples: readonly TableQuestion[],
   vocabulary: Vocabulary,
   rows: number,
   columns: number,

@@ -21,10 +21,5 @@ export {
   type ProgramState,
   type TableTensors,
 } from './operations.js';
-export {
-  NeuralProgrammerSession,
-  neuralProgrammerStepsPerEpoch,
-  type Prediction,
-  type TableSplits,
-  taskOptions,
-} from './session.js';
+export { NeuralProgrammerSession, type Prediction } from './session.js';
+export { type TableSplits, tableLayout, tableSplits, taskOptions, trainingQuestions } from './splits.js';

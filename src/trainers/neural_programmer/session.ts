@@ -1,14 +1,15 @@
 import * as tf from '@tensorflow/tfjs';
-import { failedPrecondition, Stream } from '../../core/index.js';
-import { type TableExample, type TableTaskOptions, tableExamples } from '../../data/tasks/index.js';
+import { failedPrecondition, invalidArgument, Stream } from '../../core/index.js';
+import type { TableQuestion } from '../../data/tasks/index.js';
 import { dropoutMask } from '../shared/dropout.js';
 import type { Vocabulary } from '../shared/sequence/index.js';
 import type { MetricValue, TrainerContext, TrainerSession, TrainerState } from '../types.js';
-import { minRows, type NeuralProgrammerConfig } from './config.js';
+import type { NeuralProgrammerConfig } from './config.js';
 import { type EncodedBatch, encodeBatch, tableVocabulary } from './encode.js';
 import { correctAnswers, programLoss } from './loss.js';
 import { type DropoutMasks, NeuralProgrammerModel, type Selection } from './model.js';
 import { operationsFor } from './operations.js';
+import { type TableSplits, tableSplits } from './splits.js';
 
 /** The answers to one chunk of questions, read back from the model (see `predict`). */
 export interface Prediction {
@@ -23,30 +24,6 @@ const STATE_FORMAT = 1;
 
 /** Questions per forward pass in `evaluate`. */
 const EVAL_CHUNK = 100;
-
-/** The data sets of a session: training, validation (training range) and test (twice the range). */
-export interface TableSplits {
-  readonly train: readonly TableExample[];
-  readonly validation: readonly TableExample[];
-  readonly test: readonly TableExample[];
-}
-
-/** The generator's options for `config`; `test` doubles the value range (paper §4.3). */
-export function taskOptions(config: NeuralProgrammerConfig, test = false): TableTaskOptions {
-  return {
-    columns: config.columns,
-    textColumn: config.textColumn,
-    minRows: minRows(config),
-    maxRows: config.rows,
-    maxValue: test ? 2 * config.maxValue : config.maxValue,
-    templates: config.templates,
-  };
-}
-
-/** Optimizer steps of one pass over the training set (the last batch may be short). */
-export function neuralProgrammerStepsPerEpoch(config: NeuralProgrammerConfig): number {
-  return Math.ceil(config.datasetSize / config.batchSize);
-}
 
 /**
  * One Neural Programmer training session (paper §4.3). The three sets are drawn once from the
@@ -72,11 +49,10 @@ export class NeuralProgrammerSession implements TrainerSession {
     this.#columns = config.columns + (config.textColumn ? 1 : 0);
     const operations = operationsFor(config.textColumn);
     const { streams } = context;
-    this.splits = {
-      train: tableExamples(taskOptions(config), config.datasetSize, streams.stream(Stream.syntheticData, 0)),
-      validation: tableExamples(taskOptions(config), config.evalSize, streams.stream(Stream.dataSplit, 1)),
-      test: tableExamples(taskOptions(config, true), config.evalSize, streams.stream(Stream.dataSplit, 2)),
-    };
+    this.splits = tableSplits(config, streams, context.dataRoots);
+    if (this.splits.train.length === 0) {
+      throw invalidArgument('dataFile', config.dataFile, 'a file with at least one train question');
+    }
     this.#model = new NeuralProgrammerModel(
       {
         vocabularySize: this.#vocabulary.size,
@@ -89,8 +65,8 @@ export class NeuralProgrammerSession implements TrainerSession {
   }
 
   /** The examples of training step `step`. */
-  batchAt(step: number): TableExample[] {
-    const perEpoch = neuralProgrammerStepsPerEpoch(this.#config);
+  batchAt(step: number): TableQuestion[] {
+    const perEpoch = Math.ceil(this.splits.train.length / this.#config.batchSize);
     const epoch = Math.floor(step / perEpoch);
     if (this.#order?.epoch !== epoch) {
       const permutation = this.#context.streams
@@ -100,10 +76,10 @@ export class NeuralProgrammerSession implements TrainerSession {
     }
     const start = (step % perEpoch) * this.#config.batchSize;
     const indices = this.#order.permutation.subarray(start, start + this.#config.batchSize);
-    return Array.from(indices, (i) => this.splits.train[i] as TableExample);
+    return Array.from(indices, (i) => this.splits.train[i] as TableQuestion);
   }
 
-  encode(examples: readonly TableExample[]): EncodedBatch {
+  encode(examples: readonly TableQuestion[]): EncodedBatch {
     return encodeBatch(examples, this.#vocabulary, this.#config.rows, this.#columns);
   }
 
@@ -133,7 +109,7 @@ export class NeuralProgrammerSession implements TrainerSession {
    * The answers of the program chosen by `selection` to `examples`, with the batch they were
    * encoded in: scalars `[N]`, lookups `[N, R, C]` and the operation index of each step `[N, T]`.
    */
-  predict(examples: readonly TableExample[], selection: Selection): Prediction[] {
+  predict(examples: readonly TableQuestion[], selection: Selection): Prediction[] {
     const out: Prediction[] = [];
     for (let start = 0; start < examples.length; start += EVAL_CHUNK) {
       const batch = this.encode(examples.slice(start, start + EVAL_CHUNK));
@@ -150,7 +126,7 @@ export class NeuralProgrammerSession implements TrainerSession {
   }
 
   /** Accuracy of the program chosen by `selection` on `examples`; `evaluate` uses `hard`. */
-  accuracy(examples: readonly TableExample[], selection: Selection = 'hard'): number {
+  accuracy(examples: readonly TableQuestion[], selection: Selection = 'hard'): number {
     const correct = this.predict(examples, selection).flatMap((p) => correctAnswers(p, p.batch));
     return examples.length === 0 ? 0 : correct.filter(Boolean).length / examples.length;
   }
