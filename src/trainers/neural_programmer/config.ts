@@ -41,6 +41,11 @@ export interface NeuralProgrammerConfig {
    * Unset: generated questions.
    */
   readonly dataFile?: string;
+  /**
+   * Solved (the run stops early) at the first evaluation whose test accuracy is at least this; the
+   * paper counts runs that reach 100 %. Unset: train the whole budget.
+   */
+  readonly solvedAccuracy?: number;
 }
 
 export const NEURAL_PROGRAMMER_LIMITS = {
@@ -143,6 +148,12 @@ export const NEURAL_PROGRAMMER_SCHEMA: ConfigSchema = {
   dataFile: {
     kind: 'string',
     doc: 'A JSON Lines file of own tables and questions (see the trainer README) replacing the generated sets.',
+  },
+  solvedAccuracy: {
+    kind: 'float',
+    min: 0,
+    max: 1,
+    doc: 'Solved (the run stops early) once test_accuracy reaches this; unset: train the whole budget.',
   },
 };
 

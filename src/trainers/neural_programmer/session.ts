@@ -41,6 +41,8 @@ export class NeuralProgrammerSession implements TrainerSession {
   readonly #columns: number;
   readonly splits: TableSplits;
   #order: { epoch: number; permutation: Int32Array } | null = null;
+  /** Whether the latest evaluation met `solvedAccuracy` (see `isSolved`). */
+  #solved = false;
 
   constructor(config: NeuralProgrammerConfig, context: TrainerContext) {
     this.#config = config;
@@ -133,11 +135,19 @@ export class NeuralProgrammerSession implements TrainerSession {
 
   async evaluate(_step: number): Promise<Record<string, number>> {
     const { train, validation, test } = this.splits;
-    return {
+    const metrics = {
       train_accuracy: this.accuracy(train.slice(0, this.#config.evalSize)),
       validation_accuracy: this.accuracy(validation),
       test_accuracy: this.accuracy(test),
     };
+    const { solvedAccuracy } = this.#config;
+    this.#solved = solvedAccuracy !== undefined && metrics.test_accuracy >= solvedAccuracy;
+    return metrics;
+  }
+
+  /** Solved when `solvedAccuracy` is set and the latest evaluation's test accuracy reached it. */
+  isSolved(): boolean {
+    return this.#solved;
   }
 
   parameterNames(): ReadonlyMap<string, string> {

@@ -24,6 +24,7 @@ const sumCount: NeuralProgrammerConfig = neuralProgrammerTrainer.compile({
   datasetSize: 200,
   evalSize: 100,
   batchSize: 10,
+  solvedAccuracy: 1,
 });
 
 describe('the neural_programmer learns', () => {
@@ -37,6 +38,7 @@ describe('the neural_programmer learns', () => {
     const session = new NeuralProgrammerSession(sumCount, context(1, optimizer));
     // Untrained, the argmax program picks one operation for every question: about half are right.
     expect((await session.evaluate(0)).test_accuracy).toBeLessThan(0.6);
+    expect(session.isSolved()).toBe(false);
     let metrics: Record<string, number> = {};
     const losses: number[] = [];
     for (let step = 0; step < 200 && metrics.test_accuracy !== 1; step += 1) {
@@ -44,6 +46,7 @@ describe('the neural_programmer learns', () => {
       if (step % 10 === 9) metrics = await session.evaluate(step + 1);
     }
     expect(metrics).toEqual({ train_accuracy: 1, validation_accuracy: 1, test_accuracy: 1 });
+    expect(session.isSolved()).toBe(true);
     expect(losses.at(-1)).toBeLessThan((losses[0] as number) / 10);
     session.dispose();
     optimizer.dispose();
