@@ -3,6 +3,7 @@ import { checkDefinition } from './define.js';
 import { memn2nTrainer } from './memn2n/index.js';
 import { mlpTrainer } from './mlp/index.js';
 import { neuralGpuTrainer } from './neural_gpu/index.js';
+import { neuralProgrammerTrainer } from './neural_programmer/index.js';
 import { nramTrainer } from './nram/index.js';
 import { smokeTrainer } from './smoke/index.js';
 import type { TrainerDefinition } from './types.js';
@@ -57,6 +58,7 @@ export const BUILTIN_TRAINERS: readonly TrainerDefinition[] = [
   neuralGpuTrainer,
   nramTrainer,
   memn2nTrainer,
+  neuralProgrammerTrainer,
 ];
 
 /**

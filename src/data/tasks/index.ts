@@ -24,3 +24,41 @@ export {
   walkListK,
   writeListK,
 } from './listk.js';
+export {
+  parseTableJsonl,
+  readTableJsonl,
+  TABLE_SPLITS,
+  type TableFile,
+  type TableLayout,
+  type TableSplit,
+} from './table-jsonl.js';
+export {
+  COLUMN_NAMES,
+  drawQuery,
+  drawTable,
+  type RandomChoice,
+  SYNONYMS,
+  TABLE_TEMPLATES,
+  type TableTaskOptions,
+  type TableTemplates,
+  TEXT_WORDS,
+  tableExamples,
+  tableQuestionWords,
+  wordQuestion,
+} from './table-questions.js';
+export {
+  type Aggregate,
+  answerOf,
+  type NumberColumn,
+  type RowFilter,
+  rowSelected,
+  type ScalarAggregate,
+  selectRows,
+  type Table,
+  type TableAnswer,
+  type TableColumn,
+  type TableExample,
+  type TableQuery,
+  type TableQuestion,
+  type TextColumn,
+} from './tables.js';

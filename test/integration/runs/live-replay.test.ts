@@ -26,6 +26,15 @@ const TINY: Readonly<Record<string, Readonly<Record<string, unknown>>>> = {
     testLengths: [4],
     evalExamples: 8,
   },
+  neural_programmer: {
+    columns: 3,
+    textColumn: true,
+    rows: 9,
+    hiddenSize: 8,
+    datasetSize: 16,
+    evalSize: 8,
+    batchSize: 4,
+  },
 };
 
 const MAX_STEPS = 6;

@@ -43,25 +43,30 @@ function expectMessageMatches(schema: ConfigSchema, message: string, prefix: str
 }
 
 describe('typed config messages', () => {
-  it('every built-in trainer has one, named by convention', () => {
-    expect(builtinTrainers.list().map((t) => typedConfig(t.name))).toEqual([
+  it('the trainers that have one name it by convention; newer ones travel as config_struct', () => {
+    const typed = builtinTrainers.list().map((t) => typedConfig(t.name));
+    expect(typed.filter((t) => t !== undefined)).toEqual([
       { oneofCase: 'smoke', message: 'gradnoise.v1.SmokeConfig' },
       { oneofCase: 'mlp', message: 'gradnoise.v1.MlpConfig' },
       { oneofCase: 'neuralGpu', message: 'gradnoise.v1.NeuralGpuConfig' },
     ]);
+    // Trainers since the trainer contract (issue 16) need no typed message.
+    expect(typedConfig('neural_programmer')).toBeUndefined();
     expect(typedConfig('logistic')).toBeUndefined();
     // A StartRunRequest field that is not a config case is not mistaken for one.
     expect(typedConfig('noise')).toBeUndefined();
   });
 
-  it.each(builtinTrainers.list().map((t) => [t.name, t] as const))(
-    '%s: the message carries exactly the schema fields, with matching types',
-    (name, trainer) => {
-      const typed = typedConfig(name);
-      expect(typed).toBeDefined();
-      expectMessageMatches(trainer.schema, typed?.message as string, typed ? snake(typed.oneofCase) : '');
-    },
-  );
+  it.each(
+    builtinTrainers
+      .list()
+      .filter((t) => typedConfig(t.name) !== undefined)
+      .map((t) => [t.name, t] as const),
+  )('%s: the message carries exactly the schema fields, with matching types', (name, trainer) => {
+    const typed = typedConfig(name);
+    expect(typed).toBeDefined();
+    expectMessageMatches(trainer.schema, typed?.message as string, typed ? snake(typed.oneofCase) : '');
+  });
 
   it.each(builtinTrainers.list().map((t) => [t.name] as const))(
     '%s: a compiled spec, encoded and sent again, compiles to the same spec',
