@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { failedPrecondition, Stream } from '../../core/index.js';
 import { batchSlot, epochPermutation, stepsPerEpoch } from '../shared/batching.js';
+import { assignNamedVariables, cloneNamedVariables, parameterNamesOf } from '../shared/named-variables.js';
 import { Vocabulary } from '../shared/sequence/index.js';
 import type { MetricValue, TrainerContext, TrainerSession, TrainerState } from '../types.js';
 import type { MemN2NConfig } from './config.js';
@@ -150,13 +151,13 @@ export class MemN2NSession implements TrainerSession {
   }
 
   parameterNames(): ReadonlyMap<string, string> {
-    return new Map(this.#model.namedVariables.map(({ name, variable }) => [variable.name, name]));
+    return parameterNamesOf(this.#model.namedVariables);
   }
 
   /** The weights (new tensors owned by the caller), the vocabulary and linear start's plateau. */
   exportState(): TrainerState {
     return {
-      tensors: this.#model.namedVariables.map(({ name, variable }) => ({ name, tensor: tf.clone(variable) })),
+      tensors: cloneNamedVariables(this.#model.namedVariables),
       meta: {
         format: STATE_FORMAT,
         vocabulary: this.#task.vocabulary.toJSON(),
@@ -178,17 +179,7 @@ export class MemN2NSession implements TrainerSession {
     const phase = state.phase ?? (this.#config.linearStart ? 'linear_start' : 'default');
     if (!(MEMN2N_PHASES as readonly string[]).includes(phase))
       throw bad(`unknown phase ${JSON.stringify(phase)}`);
-    const byName = new Map(state.tensors.map(({ name, tensor }) => [name, tensor]));
-    for (const { name, variable } of this.#model.namedVariables) {
-      const tensor = byName.get(name);
-      if (tensor === undefined || !tf.util.arraysEqual(tensor.shape, variable.shape)) {
-        throw bad(
-          `tensor ${name} has shape ${JSON.stringify(tensor?.shape ?? null)}; the model needs ${JSON.stringify(variable.shape)}`,
-        );
-      }
-    }
-    for (const { name, variable } of this.#model.namedVariables)
-      variable.assign(byName.get(name) as tf.Tensor);
+    assignNamedVariables('memn2n', this.#model.namedVariables, state.tensors);
     this.#plateau = plateau;
     this.#phase = phase as Phase;
   }

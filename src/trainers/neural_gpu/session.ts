@@ -3,6 +3,7 @@ import { failedPrecondition, Stream } from '../../core/index.js';
 import { type BinaryBatch, binaryBatch } from '../../data/tasks/index.js';
 import { dropoutMask } from '../shared/dropout.js';
 import { softmaxCrossEntropy } from '../shared/metrics.js';
+import { assignNamedVariables, cloneNamedVariables, parameterNamesOf } from '../shared/named-variables.js';
 import type { MetricValue, TrainerContext, TrainerSession, TrainerState } from '../types.js';
 import { type BatchGradients, batchGradients, type LossHead } from './bptt.js';
 import type { NeuralGpuConfig } from './config.js';
@@ -160,15 +161,12 @@ export class NeuralGpuSession implements TrainerSession {
   }
 
   parameterNames(): ReadonlyMap<string, string> {
-    return new Map(this.#model.namedVariables.map(({ name, variable }) => [variable.name, name]));
+    return parameterNamesOf(this.#model.namedVariables);
   }
 
   /** The weights, new tensors owned by the caller (see `TrainerSession.exportState`), and the curriculum. */
   exportState(): TrainerState {
-    const tensors = this.#model.namedVariables.map(({ name, variable }) => ({
-      name,
-      tensor: tf.clone(variable),
-    }));
+    const tensors = cloneNamedVariables(this.#model.namedVariables);
     return { tensors, meta: { format: STATE_FORMAT, curriculum: { ...this.#curriculum } } };
   }
 
@@ -177,20 +175,7 @@ export class NeuralGpuSession implements TrainerSession {
       throw failedPrecondition(`neural_gpu checkpoint: unknown format ${JSON.stringify(state.meta.format)}`);
     }
     const curriculum = parseCurriculum(state.meta.curriculum, this.#curriculumOptions);
-    const byName = new Map(state.tensors.map(({ name, tensor }) => [name, tensor]));
-    // Check everything before assigning anything, so a bad checkpoint leaves the session intact.
-    for (const { name, variable } of this.#model.namedVariables) {
-      const tensor = byName.get(name);
-      if (tensor === undefined || !tf.util.arraysEqual(tensor.shape, variable.shape)) {
-        throw failedPrecondition(
-          `neural_gpu checkpoint: tensor ${name} has shape ${JSON.stringify(tensor?.shape ?? null)}; ` +
-            `the model needs ${JSON.stringify(variable.shape)}`,
-        );
-      }
-    }
-    for (const { name, variable } of this.#model.namedVariables) {
-      variable.assign(byName.get(name) as tf.Tensor);
-    }
+    assignNamedVariables('neural_gpu', this.#model.namedVariables, state.tensors);
     this.#curriculum = curriculum;
   }
 

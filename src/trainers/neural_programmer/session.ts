@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { failedPrecondition, invalidArgument, Stream } from '../../core/index.js';
 import type { TableQuestion } from '../../data/tasks/index.js';
 import { dropoutMask } from '../shared/dropout.js';
+import { assignNamedVariables, cloneNamedVariables, parameterNamesOf } from '../shared/named-variables.js';
 import type { Vocabulary } from '../shared/sequence/index.js';
 import type { MetricValue, TrainerContext, TrainerSession, TrainerState } from '../types.js';
 import type { NeuralProgrammerConfig } from './config.js';
@@ -151,14 +152,11 @@ export class NeuralProgrammerSession implements TrainerSession {
   }
 
   parameterNames(): ReadonlyMap<string, string> {
-    return new Map(this.#model.namedVariables.map(({ name, variable }) => [variable.name, name]));
+    return parameterNamesOf(this.#model.namedVariables);
   }
 
   exportState(): TrainerState {
-    const tensors = this.#model.namedVariables.map(({ name, variable }) => ({
-      name,
-      tensor: tf.clone(variable),
-    }));
+    const tensors = cloneNamedVariables(this.#model.namedVariables);
     return { tensors, meta: { format: STATE_FORMAT } };
   }
 
@@ -168,19 +166,7 @@ export class NeuralProgrammerSession implements TrainerSession {
         `neural_programmer checkpoint: unknown format ${JSON.stringify(state.meta.format)}`,
       );
     }
-    const byName = new Map(state.tensors.map(({ name, tensor }) => [name, tensor]));
-    // Check everything before assigning anything, so a bad checkpoint leaves the session intact.
-    for (const { name, variable } of this.#model.namedVariables) {
-      const tensor = byName.get(name);
-      if (tensor === undefined || !tf.util.arraysEqual(tensor.shape, variable.shape)) {
-        throw failedPrecondition(
-          `neural_programmer checkpoint: tensor ${name} has shape ${JSON.stringify(tensor?.shape ?? null)}; ` +
-            `the model needs ${JSON.stringify(variable.shape)}`,
-        );
-      }
-    }
-    for (const { name, variable } of this.#model.namedVariables)
-      variable.assign(byName.get(name) as tf.Tensor);
+    assignNamedVariables('neural_programmer', this.#model.namedVariables, state.tensors);
   }
 
   dispose(): void {

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { failedPrecondition, Stream } from '../../core/index.js';
 import { type ListKBatch, listKBatch } from '../../data/tasks/index.js';
+import { assignNamedVariables, cloneNamedVariables, parameterNamesOf } from '../shared/named-variables.js';
 import type { MetricValue, TrainerContext, TrainerSession, TrainerState } from '../types.js';
 import type { NramConfig } from './config.js';
 import {
@@ -141,15 +142,12 @@ export class NramSession implements TrainerSession {
   }
 
   parameterNames(): ReadonlyMap<string, string> {
-    return new Map(this.#machine.namedVariables.map(({ name, variable }) => [variable.name, name]));
+    return parameterNamesOf(this.#machine.namedVariables);
   }
 
   /** The weights, new tensors owned by the caller, and the curriculum. */
   exportState(): TrainerState {
-    const tensors = this.#machine.namedVariables.map(({ name, variable }) => ({
-      name,
-      tensor: tf.clone(variable),
-    }));
+    const tensors = cloneNamedVariables(this.#machine.namedVariables);
     return { tensors, meta: { format: STATE_FORMAT, curriculum: { ...this.#curriculum } } };
   }
 
@@ -158,19 +156,7 @@ export class NramSession implements TrainerSession {
       throw failedPrecondition(`nram checkpoint: unknown format ${JSON.stringify(state.meta.format)}`);
     }
     const curriculum = parseCurriculum(state.meta.curriculum, this.#options);
-    const byName = new Map(state.tensors.map(({ name, tensor }) => [name, tensor]));
-    // Check everything before assigning anything, so a bad checkpoint leaves the session intact.
-    for (const { name, variable } of this.#machine.namedVariables) {
-      const tensor = byName.get(name);
-      if (tensor === undefined || !tf.util.arraysEqual(tensor.shape, variable.shape)) {
-        throw failedPrecondition(
-          `nram checkpoint: tensor ${name} has shape ${JSON.stringify(tensor?.shape ?? null)}; ` +
-            `the model needs ${JSON.stringify(variable.shape)}`,
-        );
-      }
-    }
-    for (const { name, variable } of this.#machine.namedVariables)
-      variable.assign(byName.get(name) as tf.Tensor);
+    assignNamedVariables('nram', this.#machine.namedVariables, state.tensors);
     this.#curriculum = curriculum;
   }
 
