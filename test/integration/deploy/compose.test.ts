@@ -76,6 +76,8 @@ describe('docker-compose.yml', () => {
     const mount = (service: string, target: string) =>
       compose.services[service]?.volumes?.find((v) => v.split(':')[1] === target)?.split(':')[0];
     expect(mount('prometheus', '/etc/prometheus/prometheus.yml')).toBe('./deploy/prometheus/prometheus.yml');
+    // prometheus.yml's rule_files are relative to it: the rules must sit beside it in the container.
+    expect(mount('prometheus', '/etc/prometheus/alerts.yml')).toBe('./deploy/prometheus/alerts.yml');
     const prom = loadYaml('deploy/prometheus/prometheus.yml') as {
       scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[];
     };
