@@ -11,6 +11,7 @@ import {
   type TrainerDefinition,
   type TrainerRegistry,
 } from '../../../src/trainers/index.js';
+import { checkpointWeights, storedView } from '../../helpers/run-job.js';
 import { phasedTrainer } from './fixtures/phased-trainer.js';
 
 /**
@@ -74,17 +75,8 @@ async function attempt(
   return { outcome, points, checkpoints, startStep };
 }
 
-/** The store's view of points posted by successive attempts: one value per (name, step), the later kept. */
-function stored(...attempts: readonly MetricPoint[][]): [number, string, number][] {
-  const byKey = new Map<string, MetricPoint>();
-  for (const points of attempts) for (const p of points) byKey.set(`${p.step}/${p.name}`, p);
-  return [...byKey.values()]
-    .sort((a, b) => a.step - b.step || a.name.localeCompare(b.name))
-    .map((p) => [p.step, p.name, p.value]);
-}
-
-const weights = (bytes: Uint8Array | undefined) =>
-  decodeCheckpoint(bytes ?? new Uint8Array()).model.map((t) => [t.name, Buffer.from(t.values.buffer)]);
+const stored = storedView;
+const weights = checkpointWeights;
 
 const phasePoints = (points: readonly MetricPoint[]) =>
   points.filter((p) => p.name === 'phase').map((p) => [p.step, p.value]);

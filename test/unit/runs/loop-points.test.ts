@@ -3,14 +3,13 @@ import { selectBackend } from '../../../src/backend/index.js';
 import type { MetricPoint } from '../../../src/core/index.js';
 import { ANY_DATA_DIR } from '../../../src/data/index.js';
 import { compileRunSpec } from '../../../src/runs/compile-spec.js';
-import { runJob } from '../../../src/runs/worker/loop.js';
-import type { FromWorker } from '../../../src/runs/worker/protocol.js';
 import {
   BUILTIN_TRAINERS,
   builtinTrainers,
   createRegistry,
   type TrainerDefinition,
 } from '../../../src/trainers/index.js';
+import { postedCheckpoints, postedPoints, runInProcess } from '../../helpers/run-job.js';
 
 /**
  * A test-only trainer `overlap`, registered beside the real ones: the smoke classifier, plus names
@@ -51,16 +50,11 @@ const SPEC = compileRunSpec(
 
 /** One attempt's points, and its final checkpoint. */
 async function attempt(checkpoint: Uint8Array | null): Promise<{ all: MetricPoint[]; final: Uint8Array }> {
-  const messages: FromWorker[] = [];
-  const outcome = await runJob(
-    { runId: 'run-1', attempt: 1, spec: SPEC, control: new SharedArrayBuffer(4), checkpoint },
-    { backend: 'wasm', flushIntervalMs: 1_000_000, flushPoints: 1, dataRoots: ANY_DATA_DIR, trainers },
-    (message) => messages.push(message),
-  );
+  const { outcome, messages } = await runInProcess(SPEC, { checkpoint, flushPoints: 1, trainers });
   expect(outcome).toEqual({ status: 'COMPLETED', endReason: 'BUDGET' });
-  const final = messages.flatMap((m) => (m.type === 'checkpoint' ? [m.bytes] : [])).at(-1);
+  const final = postedCheckpoints(messages).at(-1)?.bytes;
   return {
-    all: messages.flatMap((m) => (m.type === 'metrics' ? m.points : [])),
+    all: postedPoints(messages),
     final: final ?? new Uint8Array(),
   };
 }

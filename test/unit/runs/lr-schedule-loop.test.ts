@@ -3,27 +3,16 @@ import { selectBackend } from '../../../src/backend/index.js';
 import { decodeCheckpoint } from '../../../src/checkpoint/index.js';
 import { ANY_DATA_DIR } from '../../../src/data/index.js';
 import { compileRunSpec, type RunRequest } from '../../../src/runs/compile-spec.js';
-import { runJob } from '../../../src/runs/worker/loop.js';
-import type { FromWorker, RunOutcome } from '../../../src/runs/worker/protocol.js';
+import type { FromWorker } from '../../../src/runs/worker/protocol.js';
+import { postedCheckpoints, postedPoints, runInProcess } from '../../helpers/run-job.js';
 
 /** Learning-rate schedules in the training loop: applied per step, reported, and resumed exactly. */
 
-async function run(
-  request: RunRequest,
-  checkpoint: Uint8Array | null = null,
-): Promise<{ outcome: RunOutcome; messages: FromWorker[] }> {
-  const spec = compileRunSpec(request, ANY_DATA_DIR);
-  const messages: FromWorker[] = [];
-  const outcome = await runJob(
-    { runId: 'run-1', attempt: 1, spec, control: new SharedArrayBuffer(4), checkpoint },
-    { backend: 'wasm', flushIntervalMs: 1_000_000, flushPoints: 40, dataRoots: ANY_DATA_DIR },
-    (message) => messages.push(message),
-  );
-  return { outcome, messages };
-}
+const run = (request: RunRequest, checkpoint: Uint8Array | null = null) =>
+  runInProcess(compileRunSpec(request, ANY_DATA_DIR), { checkpoint });
 
-const points = (messages: FromWorker[]) => messages.flatMap((m) => (m.type === 'metrics' ? m.points : []));
-const checkpoints = (messages: FromWorker[]) => messages.flatMap((m) => (m.type === 'checkpoint' ? [m] : []));
+const points = postedPoints;
+const checkpoints = postedCheckpoints;
 const series = (messages: FromWorker[], name: string) =>
   points(messages)
     .filter((p) => p.name === name)

@@ -7,6 +7,7 @@ import { compileRunSpec, type RunRequest } from '../../../src/runs/compile-spec.
 import { runJob } from '../../../src/runs/worker/loop.js';
 import { Control, type FromWorker, type RunOutcome } from '../../../src/runs/worker/protocol.js';
 import { builtinTrainers } from '../../../src/trainers/index.js';
+import { checkpointWeights, storedView } from '../../helpers/run-job.js';
 
 beforeAll(async () => {
   await selectBackend('wasm');
@@ -53,16 +54,8 @@ async function attempt(
   return { outcome, points, checkpoints };
 }
 
-function stored(...attempts: readonly MetricPoint[][]): [number, string, number][] {
-  const byKey = new Map<string, MetricPoint>();
-  for (const points of attempts) for (const p of points) byKey.set(`${p.step}/${p.name}`, p);
-  return [...byKey.values()]
-    .sort((a, b) => a.step - b.step || a.name.localeCompare(b.name))
-    .map((p) => [p.step, p.name, p.value]);
-}
-
-const weights = (bytes: Uint8Array | undefined) =>
-  decodeCheckpoint(bytes ?? new Uint8Array()).model.map((t) => [t.name, Buffer.from(t.values.buffer)]);
+const stored = storedView;
+const weights = checkpointWeights;
 
 /** 3 steps per epoch (900 questions, batches of 300): linear start ends after step 6. */
 const REQUEST: RunRequest = {

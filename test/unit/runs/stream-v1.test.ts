@@ -1,9 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../../src/backend/index.js';
 import { storedRunSpec } from '../../../src/core/index.js';
-import { ANY_DATA_DIR } from '../../../src/data/index.js';
-import { runJob } from '../../../src/runs/worker/loop.js';
-import type { FromWorker } from '../../../src/runs/worker/protocol.js';
+import { postedCheckpoints, postedPoints, runInProcess } from '../../helpers/run-job.js';
 import {
   comparableDigests,
   historyDifferences,
@@ -18,16 +16,14 @@ import { tensorDigests } from '../../helpers/stream-v1-fixtures.js';
  * metric values and final weights bit for bit.
  */
 async function train(spec: unknown, runId: string, checkpoint: Uint8Array | null) {
-  const messages: FromWorker[] = [];
-  const outcome = await runJob(
-    { runId, attempt: 2, spec: storedRunSpec(spec), control: new SharedArrayBuffer(4), checkpoint },
-    { backend: 'wasm', flushIntervalMs: 1_000_000, flushPoints: 1_000, dataRoots: ANY_DATA_DIR },
-    (message) => messages.push(message),
-  );
-  const points = messages
-    .flatMap((m) => (m.type === 'metrics' ? m.points : []))
-    .map((p) => [p.step, p.name, p.value] as const);
-  const final = messages.flatMap((m) => (m.type === 'checkpoint' ? [m] : [])).at(-1);
+  const { outcome, messages } = await runInProcess(storedRunSpec(spec), {
+    checkpoint,
+    runId,
+    attempt: 2,
+    flushPoints: 1_000,
+  });
+  const points = postedPoints(messages).map((p) => [p.step, p.name, p.value] as const);
+  const final = postedCheckpoints(messages).at(-1);
   return { outcome, points, final };
 }
 

@@ -4,23 +4,15 @@ import { readSafetensorsHeader } from '../../../src/checkpoint/index.js';
 import { type RunSpec, storedRunSpec } from '../../../src/core/index.js';
 import { ANY_DATA_DIR } from '../../../src/data/index.js';
 import { compileRunSpec } from '../../../src/runs/compile-spec.js';
-import { runJob } from '../../../src/runs/worker/loop.js';
-import type { FromWorker } from '../../../src/runs/worker/protocol.js';
+import { postedCheckpoints, postedPoints, runInProcess } from '../../helpers/run-job.js';
 import { comparableDigests, loadV1Fixture, V1_FIXTURES } from '../../helpers/stream-v1.js';
 import { tensorDigests } from '../../helpers/stream-v1-fixtures.js';
 
 /** New runs draw from stream version 2, resume within it exactly, and differ from version 1. */
 async function train(spec: RunSpec, checkpoint: Uint8Array | null = null) {
-  const messages: FromWorker[] = [];
-  const outcome = await runJob(
-    { runId: 'run-v', attempt: 1, spec, control: new SharedArrayBuffer(4), checkpoint },
-    { backend: 'wasm', flushIntervalMs: 1_000_000, flushPoints: 1_000, dataRoots: ANY_DATA_DIR },
-    (message) => messages.push(message),
-  );
-  const points = messages
-    .flatMap((m) => (m.type === 'metrics' ? m.points : []))
-    .map((p) => [p.step, p.name, p.value] as const);
-  const checkpoints = messages.flatMap((m) => (m.type === 'checkpoint' ? [m] : []));
+  const { outcome, messages } = await runInProcess(spec, { checkpoint, runId: 'run-v', flushPoints: 1_000 });
+  const points = postedPoints(messages).map((p) => [p.step, p.name, p.value] as const);
+  const checkpoints = postedCheckpoints(messages);
   const final = checkpoints.at(-1);
   const finalWeights = final === undefined ? null : comparableDigests(tensorDigests(final.bytes));
   return { outcome, points, checkpoints, finalWeights };

@@ -9,7 +9,6 @@ import {
   type NoisyOptimizer,
 } from '../../../../src/optim/index.js';
 import { compileRunSpec, type RunRequest } from '../../../../src/runs/compile-spec.js';
-import { runJob } from '../../../../src/runs/worker/loop.js';
 import type { FromWorker } from '../../../../src/runs/worker/protocol.js';
 import {
   correctAnswers,
@@ -18,6 +17,7 @@ import {
   NeuralProgrammerSession,
   neuralProgrammerTrainer,
 } from '../../../../src/trainers/neural_programmer/index.js';
+import { postedCheckpoints, postedPoints, runInProcess } from '../../../helpers/run-job.js';
 import { context, exportedWeights, readMetrics } from '../helpers.js';
 
 beforeAll(async () => {
@@ -158,21 +158,11 @@ describe('neural_programmer through the worker loop', () => {
     checkpointEvery: 6,
   };
 
-  async function run(checkpoint: Uint8Array | null): Promise<FromWorker[]> {
-    const spec = compileRunSpec(request, ANY_DATA_DIR);
-    const messages: FromWorker[] = [];
-    await runJob(
-      { runId: 'np', attempt: 1, spec, control: new SharedArrayBuffer(4), checkpoint },
-      { backend: 'wasm', flushIntervalMs: 1_000_000, flushPoints: 40, dataRoots: ANY_DATA_DIR },
-      (message) => messages.push(message),
-    );
-    return messages;
-  }
-  const checkpoints = (messages: FromWorker[]) =>
-    messages.flatMap((m) => (m.type === 'checkpoint' ? [m] : []));
+  const run = async (checkpoint: Uint8Array | null): Promise<FromWorker[]> =>
+    (await runInProcess(compileRunSpec(request, ANY_DATA_DIR), { checkpoint, runId: 'np' })).messages;
+  const checkpoints = postedCheckpoints;
   const pointsAfter6 = (messages: FromWorker[]) =>
-    messages
-      .flatMap((m) => (m.type === 'metrics' ? m.points : []))
+    postedPoints(messages)
       .filter((p) => p.step > 6)
       .map((p) => [p.step, p.name, p.value]);
   const weights = (bytes: Uint8Array) =>
