@@ -69,6 +69,8 @@ export class RunScheduler {
   private readonly logger: RunLogger;
   private readonly dataRoots: DataRootPolicy;
   private readonly trainers: TrainerRegistry;
+  /** What this replica claims from the queue: the registry is fixed at start, so named once. */
+  private readonly trainerNames: readonly string[];
   private readonly trainerModules: TrainerModules | undefined;
   private readonly metrics: RunMetrics;
   private readonly sink: MetricSink;
@@ -88,6 +90,7 @@ export class RunScheduler {
     this.logger = deps.logger ?? SILENT;
     this.dataRoots = deps.dataRoots;
     this.trainers = deps.trainers ?? builtinTrainers;
+    this.trainerNames = this.trainers.list().map((t) => t.name);
     this.trainerModules = deps.trainerModules;
     this.metrics = new RunMetrics(deps.registry, deps.store.runs);
     this.hub = new LiveHub({ maxBufferedPoints: this.options.watchBufferPoints });
@@ -244,7 +247,7 @@ export class RunScheduler {
           const run = await this.store.runs.claimNext(
             this.options.owner,
             this.options.leaseMs,
-            this.trainers.list().map((t) => t.name),
+            this.trainerNames,
           );
           if (run === null) break;
           await this.launch(run);

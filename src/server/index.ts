@@ -7,6 +7,6 @@ export {
   type ServerStore,
 } from './grpc-server.js';
 export type { Authenticate, CallContext, Caller } from './handlers.js';
-export { PROTO_ROOT, SERVICE_NAME, SWEEP_SERVICE_NAME } from './proto.js';
+export { SERVICE_NAME, SWEEP_SERVICE_NAME } from './proto.js';
 export type { RunControl, WatchEvent } from './run-control.js';
 export { addSweepService, createSweepServiceHandlers, type SweepServiceDeps } from './sweep-service.js';

@@ -3,11 +3,8 @@ import type { PackageDefinition } from '@grpc/proto-loader';
 import { protoPath as healthProtoPath } from 'grpc-health-check';
 import type { SweepServiceHandlers } from '../generated/proto/gradnoise/v1/SweepService.js';
 import type { TrainingServiceHandlers } from '../generated/proto/gradnoise/v1/TrainingService.js';
-import { LOADER_OPTIONS, loadApi, PROTO_ROOT } from '../protocol/index.js';
+import { loadApi } from '../protocol/index.js';
 import { createStreamMetricsSerializer } from './codec/index.js';
-
-// Where the protos are and how they are loaded is shared with every client (src/client).
-export { LOADER_OPTIONS, PROTO_ROOT };
 
 export const SERVICE_NAME = 'gradnoise.v1.TrainingService';
 export const SWEEP_SERVICE_NAME = 'gradnoise.v1.SweepService';
