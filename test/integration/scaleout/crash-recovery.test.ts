@@ -1,11 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { StartRunRequest } from '../../../src/generated/proto/gradnoise/v1/StartRunRequest.js';
 import { decodeCheckpoint } from '../../../src/runs/index.js';
-import { createStore, type Store } from '../../../src/store/index.js';
 import { api, createClient } from '../../helpers/client.js';
-import { createTestDatabase, type TestDatabase } from '../../helpers/db.js';
 import { freePort } from '../../setup/postgres.js';
-import { type Replica, startReplica } from './replica.js';
+import { useReplicaCluster } from './cluster.js';
 import { checkLossSeries, eventually, metricHistory } from './series.js';
 
 // Real processes, real kill -9: a replica dies mid-run without any shutdown hook, and a new process
@@ -29,26 +27,11 @@ const modelTensors = (bytes: Uint8Array) =>
   }));
 
 describe('crash recovery with real processes (kill -9)', () => {
-  let db: TestDatabase;
-  let store: Store;
-  const replicas: Replica[] = [];
-  const start = async (id: string, env: Record<string, string> = {}) => {
-    const replica = await startReplica({ databaseUrl: db.url, replicaId: id, env });
-    replicas.push(replica);
-    return replica;
-  };
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    store = await createStore({ databaseUrl: db.url, poolSize: 2 });
-  });
-  afterAll(async () => {
-    for (const r of replicas) await r.kill().catch(() => undefined);
-    await store.close();
-    await db.drop();
-  });
+  const cluster = useReplicaCluster();
+  const start = cluster.start;
 
   it('a killed replica’s run resumes elsewhere from its checkpoint, completes on attempt 2 with no gap or duplicate, bit-identical to an uninterrupted run; past max attempts it FAILS with the reason', async () => {
+    const { store, db } = cluster;
     const first = await start('replica-a');
     expect(first.logs.some((l) => l.msg?.startsWith('authentication OFF'))).toBe(true);
     const clientA = createClient(first.address);

@@ -1,11 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { StartRunRequest } from '../../../src/generated/proto/gradnoise/v1/StartRunRequest.js';
 import { jsonToStruct } from '../../../src/protocol/index.js';
 import { decodeCheckpoint } from '../../../src/runs/index.js';
-import { createStore, type Store } from '../../../src/store/index.js';
 import { api, createClient } from '../../helpers/client.js';
-import { createTestDatabase, type TestDatabase } from '../../helpers/db.js';
-import { type Replica, startReplica } from './replica.js';
+import { useReplicaCluster } from './cluster.js';
 import { eventually, metricHistory } from './series.js';
 
 // A phase change (the memory network's linear start, paper §4.2) and a learning-rate decay on a
@@ -39,27 +37,12 @@ const SPEC: StartRunRequest = {
 };
 
 describe('a phase change and a plateau schedule survive kill -9', () => {
-  let db: TestDatabase;
-  let store: Store;
-  const replicas: Replica[] = [];
-  const start = async (id: string) => {
-    const replica = await startReplica({ databaseUrl: db.url, replicaId: id, env: MODULES });
-    replicas.push(replica);
-    return replica;
-  };
-  const history = (id: string) => metricHistory(store.metrics, id);
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    store = await createStore({ databaseUrl: db.url, poolSize: 2 });
-  });
-  afterAll(async () => {
-    for (const r of replicas) await r.kill().catch(() => undefined);
-    await store.close();
-    await db.drop();
-  });
+  const cluster = useReplicaCluster(MODULES);
+  const start = (id: string) => cluster.start(id);
+  const history = (id: string) => metricHistory(cluster.store.metrics, id);
 
   it('resumes in the phase and schedule state of its checkpoint, bit-identical to an uninterrupted run', async () => {
+    const { store } = cluster;
     const first = await start('replica-a');
     const clientA = createClient(first.address);
     const killed = await api(clientA).startRun({ ...SPEC, requestId: 'killed' });
