@@ -36,7 +36,7 @@ import { fromLittleEndianBytes, toLittleEndianBytes } from './typed-arrays.js';
  *   all drew from the `ziggurat`);
  * - `stream_version`: the version of the random streams the trainer drew from (`core/random.ts`),
  *   absent in files written before versions existed, which all drew from version 1;
- * - `lr_schedule_state`: JSON `{scale, best, count}` of the learning-rate schedule
+ * - `lr_schedule_state`: JSON `{scale, best, count, phaseStart}` of the learning-rate schedule
  *   (`core/lr-schedule.ts`), absent in files written before schedules existed, whose runs had a
  *   constant rate (the initial state);
  * - `trainer_meta`: JSON of the trainer's extra state (curriculum level, data cursor);
@@ -165,14 +165,20 @@ function solved(value: string | undefined): boolean {
 function learningRateState(metadata: Readonly<Record<string, string>>): LearningRateState {
   if (metadata.lr_schedule_state === undefined) return INITIAL_LEARNING_RATE_STATE;
   const state = parseJsonObject(metadata, 'lr_schedule_state');
-  const { scale, best, count } = state;
+  const { scale, best, count, phaseStart } = state;
   if (typeof scale !== 'number' || !(scale > 0) || !Number.isFinite(scale)) {
     throw fail('lr_schedule_state.scale is not a finite number > 0');
   }
   if (best !== null && (typeof best !== 'number' || !Number.isFinite(best))) {
     throw fail('lr_schedule_state.best is neither null nor a finite number');
   }
-  return { scale, best, count: nonNegativeInteger(count, 'lr_schedule_state.count') };
+  return {
+    scale,
+    best,
+    count: nonNegativeInteger(count, 'lr_schedule_state.count'),
+    // Absent in checkpoints written before phase-relative schedules: phase start 0.
+    phaseStart: phaseStart === undefined ? 0 : nonNegativeInteger(phaseStart, 'lr_schedule_state.phaseStart'),
+  };
 }
 
 function parseJsonObject(metadata: Readonly<Record<string, string>>, key: string): Record<string, unknown> {

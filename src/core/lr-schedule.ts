@@ -32,6 +32,12 @@ export type LearningRateScheduleSpec =
       readonly everySteps: number;
       /** The learning rate never goes below this; in [0, the optimizer's learning rate]. */
       readonly minLearningRate: number;
+      /**
+       * Count `everySteps` from the first step of the trainer's current phase rather than from step
+       * 0 (End-to-End Memory Networks restart the halving at the switch from linear start, §4.2).
+       * Absent in specs stored before it existed: false.
+       */
+      readonly fromPhaseStart?: boolean;
     }
   | {
       readonly kind: 'plateau';
@@ -60,10 +66,13 @@ export interface LearningRateState {
   readonly best: number | null;
   /** Evaluations in a row since the last improvement or decay. */
   readonly count: number;
+  /** The first step (0-based) of the trainer's current phase; 0 without phases. */
+  readonly phaseStart: number;
 }
 
 export const INITIAL_LEARNING_RATE_STATE: LearningRateState = Object.freeze({
   scale: 1,
   best: null,
   count: 0,
+  phaseStart: 0,
 });

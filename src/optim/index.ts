@@ -10,6 +10,7 @@ export { addScaledNormals, type NormalStreams, standardNormals } from './gaussia
 export { compileInnerOptimizerOptions, createInnerOptimizer, setInnerLearningRate } from './inner.js';
 export {
   compileLearningRateSchedule,
+  enterPhase,
   initialLearningRateState,
   type LearningRateScheduleContext,
   type LearningRateScheduleOptions,

@@ -35,6 +35,8 @@ export interface LearningRateScheduleOptions {
   readonly minDelta?: number;
   /** step, plateau: the floor of the learning rate, in [0, the base learning rate]. Default 0. */
   readonly minLearningRate?: number;
+  /** step: count the interval from the start of the trainer's current phase. Default false. */
+  readonly fromPhaseStart?: boolean;
 }
 
 /** What compiling a schedule needs to know about the run. */
@@ -51,6 +53,8 @@ export interface LearningRateScheduleContext {
   readonly metricDirection?: (name: string) => MetricGoal | undefined;
   /** The declared evaluation metric names, for the error message. */
   readonly metricNames?: readonly string[];
+  /** The trainer's declared phases; absent when it declares none. */
+  readonly phases?: readonly string[];
 }
 
 const DEFAULT_FACTOR = 0.5;
@@ -62,7 +66,7 @@ const FIELDS_BY_KIND: Readonly<
   Record<LearningRateScheduleKind, readonly (keyof LearningRateScheduleOptions)[]>
 > = {
   constant: [],
-  step: ['factor', 'everySteps', 'everyEpochs', 'minLearningRate'],
+  step: ['factor', 'everySteps', 'everyEpochs', 'minLearningRate', 'fromPhaseStart'],
   plateau: ['factor', 'metric', 'direction', 'patience', 'minDelta', 'minLearningRate'],
 };
 
@@ -75,6 +79,7 @@ const ALL_FIELDS: readonly (keyof LearningRateScheduleOptions)[] = [
   'patience',
   'minDelta',
   'minLearningRate',
+  'fromPhaseStart',
 ];
 
 function checkFactor(value: unknown): number {
@@ -116,7 +121,10 @@ export function compileLearningRateSchedule(
   if (kind === 'constant') return { kind };
   const factor = checkFactor(o.factor ?? DEFAULT_FACTOR);
   const minLearningRate = checkMinLearningRate(o.minLearningRate ?? 0, context.learningRate);
-  if (kind === 'step') return { kind, factor, everySteps: stepInterval(o, context), minLearningRate };
+  if (kind === 'step') {
+    const everySteps = stepInterval(o, context);
+    return { kind, factor, everySteps, minLearningRate, ...fromPhaseStart(o.fromPhaseStart, context) };
+  }
   return {
     kind,
     ...plateauMetric(o, context),
@@ -140,6 +148,19 @@ function stepInterval(o: LearningRateScheduleOptions, context: LearningRateSched
     throw new OptionError('everySteps', o.everySteps, "an integer >= 1 (or every_epochs) for kind 'step'");
   }
   return checkInteger('everyEpochs', o.everyEpochs, 1, Number.MAX_SAFE_INTEGER) * context.stepsPerEpoch();
+}
+
+/** `fromPhaseStart` only for a trainer with phases (without, it would mean nothing); false is left out. */
+function fromPhaseStart(
+  value: unknown,
+  context: LearningRateScheduleContext,
+): { readonly fromPhaseStart?: true } {
+  if (value === undefined || value === false) return {};
+  if (value !== true) throw new OptionError('fromPhaseStart', value, 'a boolean');
+  if (context.phases === undefined || context.phases.length === 0) {
+    throw new OptionError('fromPhaseStart', value, 'false for a trainer that declares no phases');
+  }
+  return { fromPhaseStart: true };
 }
 
 function plateauMetric(
@@ -179,11 +200,13 @@ export function learningRateAt(
   switch (schedule.kind) {
     case 'constant':
       return base;
-    case 'step':
+    case 'step': {
+      const counted = schedule.fromPhaseStart === true ? step - state.phaseStart : step;
       return Math.max(
-        base * schedule.factor ** Math.floor(step / schedule.everySteps),
+        base * schedule.factor ** Math.floor(Math.max(counted, 0) / schedule.everySteps),
         schedule.minLearningRate,
       );
+    }
     case 'plateau':
       return Math.max(base * state.scale, schedule.minLearningRate);
   }
@@ -204,6 +227,11 @@ export function learningRateAt(
  */
 export const MIN_PLATEAU_SCALE = 1e-12;
 
+/** The state once the trainer's phase changed, `step` being the first step of the new phase. */
+export function enterPhase(state: LearningRateState, step: number): LearningRateState {
+  return { ...state, phaseStart: step };
+}
+
 export function observeEvaluation(
   schedule: LearningRateScheduleSpec,
   state: LearningRateState,
@@ -214,10 +242,10 @@ export function observeEvaluation(
   const improved =
     best === null ||
     (schedule.direction === 'min' ? value < best - schedule.minDelta : value > best + schedule.minDelta);
-  if (improved && Number.isFinite(value)) return { scale: state.scale, best: value, count: 0 };
+  if (improved && Number.isFinite(value)) return { ...state, best: value, count: 0 };
   const count = state.count + 1;
   if (count > schedule.patience) {
-    return { scale: Math.max(state.scale * schedule.factor, MIN_PLATEAU_SCALE), best, count: 0 };
+    return { ...state, scale: Math.max(state.scale * schedule.factor, MIN_PLATEAU_SCALE), count: 0 };
   }
-  return { scale: state.scale, best, count };
+  return { ...state, count };
 }

@@ -87,6 +87,7 @@ export function compileSchedule(
       learningRate: optimizer.learningRate,
       stepsPerEpoch: () =>
         withFieldPrefix(`${trainer.name}.`, () => trainer.stepsPerEpoch(config, dataRoots)),
+      ...(trainer.phases === undefined ? {} : { phases: trainer.phases }),
       ...(evaluation.length === 0
         ? {}
         : {

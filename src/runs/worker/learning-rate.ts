@@ -3,7 +3,7 @@ import {
   type LearningRateScheduleSpec,
   type LearningRateState,
 } from '../../core/index.js';
-import { learningRateAt, type NoisyOptimizer, observeEvaluation } from '../../optim/index.js';
+import { enterPhase, learningRateAt, type NoisyOptimizer, observeEvaluation } from '../../optim/index.js';
 
 /**
  * Drives a run's learning-rate schedule (`optim/lr-schedule.ts`) in the training loop: before
@@ -47,6 +47,11 @@ export class LearningRateDriver {
     const rate = learningRateAt(this.#schedule, this.#base, step, this.#state);
     this.#optimizer.setLearningRate(rate);
     return rate;
+  }
+
+  /** The trainer entered a new phase whose first step is `step` (a phase-relative step counts from it). */
+  phaseStarted(step: number): void {
+    this.#state = enterPhase(this.#state, step);
   }
 
   /** Feeds the schedule an evaluation's values (a plateau reads its metric; the rest ignore it). */

@@ -202,7 +202,8 @@ async function train(
         solved = session.isSolved?.() === true;
         // A solved run ends here, so this is its final evaluation.
         if (solved && !due) await evaluate(step, values);
-        phases.observe(values);
+        // `step` is already the next step: the first of the new phase.
+        if (phases.observe(values)) learningRate.phaseStarted(step);
       } finally {
         // Posted once, evaluation merged in; also when the evaluation failed, so the step's own
         // points are kept for diagnosis.

@@ -40,11 +40,16 @@ export class PhaseTracker {
     return phase;
   }
 
-  /** Reads the phase after a step and sets the step's `phase` point into `values` when it is new. */
-  observe(values: Map<string, number>): void {
+  /**
+   * Reads the phase after a step and sets the step's `phase` point into `values` when it is new.
+   * Returns whether the phase changed from the one before (not the first phase of a run).
+   */
+  observe(values: Map<string, number>): boolean {
     const phase = this.current();
-    if (phase === undefined || phase === this.#last) return;
+    if (phase === undefined || phase === this.#last) return false;
+    const changed = this.#last !== undefined;
     this.#last = phase;
     values.set(PHASE_METRIC, (this.#phases ?? []).indexOf(phase));
+    return changed;
   }
 }

@@ -45,6 +45,7 @@ export function decodeLearningRateSchedule(s: LearningRateSchedule__Output): Lea
   if (s.patience !== undefined) options.patience = s.patience;
   if (s.minDelta !== undefined) options.minDelta = s.minDelta;
   if (s.minLearningRate !== undefined) options.minLearningRate = s.minLearningRate;
+  if (s.fromPhaseStart) options.fromPhaseStart = true;
   return options;
 }
 
@@ -59,6 +60,7 @@ export function encodeLearningRateSchedule(spec: LearningRateScheduleSpec): Lear
         factor: spec.factor,
         everySteps: spec.everySteps,
         minLearningRate: spec.minLearningRate,
+        fromPhaseStart: spec.fromPhaseStart === true,
       };
     case 'plateau':
       return {

@@ -186,6 +186,15 @@ const START_RUN_CASES: ReadonlyArray<[string, StartRunRequest, status, string]> 
     "lr_schedule.patience: got 2; allowed: unset for kind 'step'",
   ],
   [
+    'schedule from the phase start on a trainer without phases',
+    {
+      trainer: 'smoke',
+      lrSchedule: { kind: 'LEARNING_RATE_SCHEDULE_KIND_STEP', everySteps: 5, fromPhaseStart: true },
+    },
+    status.INVALID_ARGUMENT,
+    'lr_schedule.from_phase_start: got true; allowed: false for a trainer that declares no phases',
+  ],
+  [
     'unknown schedule kind',
     { trainer: 'smoke', lrSchedule: { kind: 9 as unknown as 'LEARNING_RATE_SCHEDULE_KIND_STEP' } },
     status.INVALID_ARGUMENT,

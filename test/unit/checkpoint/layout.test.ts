@@ -23,7 +23,7 @@ function contents(): CheckpointContents {
     spec,
     noise: { step: 19, seed: 3, skipped: 1, generator: 'box-muller' },
     streamVersion: 2,
-    lrSchedule: { scale: 0.25, best: 0.5, count: 3 },
+    lrSchedule: { scale: 0.25, best: 0.5, count: 3, phaseStart: 7 },
     trainerMeta: { level: 2 },
     model: [
       { name: 'layer0/kernel', dtype: 'F32', shape: [2, 2], values: Float32Array.of(1, -2, 3.5, 1e-8) },
@@ -46,7 +46,7 @@ const meta = {
 
 describe('checkpoint layout', () => {
   it('stores a plateau decayed to its floor (a long run), and reads it back', () => {
-    const lrSchedule = { scale: MIN_PLATEAU_SCALE, best: 0.5, count: 0 };
+    const lrSchedule = { scale: MIN_PLATEAU_SCALE, best: 0.5, count: 0, phaseStart: 0 };
     const file = encodeCheckpoint({ ...contents(), lrSchedule });
     expect(decodeCheckpoint(file.bytes).lrSchedule).toEqual(lrSchedule);
   });
@@ -73,7 +73,12 @@ describe('checkpoint layout', () => {
       generator: 'box-muller',
     });
     expect(JSON.parse(metadata.run_spec ?? '')).toEqual(spec);
-    expect(JSON.parse(metadata.lr_schedule_state ?? '')).toEqual({ scale: 0.25, best: 0.5, count: 3 });
+    expect(JSON.parse(metadata.lr_schedule_state ?? '')).toEqual({
+      scale: 0.25,
+      best: 0.5,
+      count: 3,
+      phaseStart: 7,
+    });
     expect(decodeCheckpoint(file.bytes)).toEqual(contents());
   });
 
@@ -82,12 +87,22 @@ describe('checkpoint layout', () => {
       scale: 1,
       best: null,
       count: 0,
+      phaseStart: 0,
+    });
+    // Written before phase-relative schedules: no phaseStart, read as 0.
+    const older = { ...meta, lr_schedule_state: '{"scale":0.5,"best":null,"count":2}' };
+    expect(decodeCheckpoint(encodeSafetensors([], older)).lrSchedule).toEqual({
+      scale: 0.5,
+      best: null,
+      count: 2,
+      phaseStart: 0,
     });
     const bad = (state: string) => () =>
       decodeCheckpoint(encodeSafetensors([], { ...meta, lr_schedule_state: state }));
     expect(bad('{"scale":0,"best":null,"count":0}')).toThrow('lr_schedule_state.scale');
     expect(bad('{"scale":1,"best":"x","count":0}')).toThrow('lr_schedule_state.best');
     expect(bad('{"scale":1,"best":null,"count":-1}')).toThrow('lr_schedule_state.count');
+    expect(bad('{"scale":1,"best":null,"count":0,"phaseStart":1.5}')).toThrow('lr_schedule_state.phaseStart');
   });
 
   it('rejects a file of another format version, a foreign tensor name, or a dtype tfjs lacks', () => {

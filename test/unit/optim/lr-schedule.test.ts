@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { LearningRateScheduleSpec, LearningRateState } from '../../../src/core/index.js';
 import {
   compileLearningRateSchedule,
+  enterPhase,
   initialLearningRateState,
   type LearningRateScheduleOptions,
   learningRateAt,
@@ -35,6 +36,14 @@ describe('compileLearningRateSchedule', () => {
       minDelta: 0,
       minLearningRate: 0,
     });
+    // Counting from the phase start, for a trainer with phases; false is the default, left out.
+    const phased = { ...context, phases: ['linear_start', 'default'] };
+    expect(
+      compileLearningRateSchedule({ kind: 'step', everySteps: 4, fromPhaseStart: true }, phased),
+    ).toMatchObject({ everySteps: 4, fromPhaseStart: true });
+    expect(
+      compileLearningRateSchedule({ kind: 'step', everySteps: 4, fromPhaseStart: false }, phased),
+    ).not.toHaveProperty('fromPhaseStart');
     // A trainer that declares no evaluation metrics accepts any name, direction min by default.
     const open = { learningRate: 0.1, stepsPerEpoch: () => 1 };
     expect(compileLearningRateSchedule({ kind: 'plateau', metric: 'whatever' }, open)).toMatchObject({
@@ -60,6 +69,14 @@ describe('compileLearningRateSchedule', () => {
     [{ kind: 'constant', factor: 0.5 }, "factor: got 0.5; allowed: unset for kind 'constant'"],
     [{ kind: 'step', everySteps: 5, patience: 3 }, "patience: got 3; allowed: unset for kind 'step'"],
     [
+      { kind: 'step', everySteps: 5, fromPhaseStart: true },
+      'fromPhaseStart: got true; allowed: false for a trainer that declares no phases',
+    ],
+    [
+      { kind: 'plateau', metric: 'test_loss', fromPhaseStart: true },
+      "fromPhaseStart: got true; allowed: unset for kind 'plateau'",
+    ],
+    [
       { kind: 'plateau' },
       "metric: got undefined; allowed: one of test_loss, test_accuracy (required for kind 'plateau')",
     ],
@@ -84,6 +101,16 @@ describe('compileLearningRateSchedule', () => {
   });
 });
 
+const plateauSpec: LearningRateScheduleSpec = {
+  kind: 'plateau',
+  metric: 'test_loss',
+  direction: 'min',
+  factor: 0.5,
+  patience: 0,
+  minDelta: 0,
+  minLearningRate: 0,
+};
+
 describe('learningRateAt and observeEvaluation', () => {
   const initial = initialLearningRateState();
 
@@ -96,6 +123,25 @@ describe('learningRateAt and observeEvaluation', () => {
     expect([0, 9, 10, 19, 20, 30, 1000].map((step) => learningRateAt(s, 0.1, step, initial))).toEqual([
       0.1, 0.1, 0.05, 0.05, 0.025, 0.02, 0.02,
     ]);
+  });
+
+  it('step from the phase start: counts the interval from state.phaseStart', () => {
+    const s: LearningRateScheduleSpec = {
+      kind: 'step',
+      factor: 0.5,
+      everySteps: 10,
+      minLearningRate: 0,
+      fromPhaseStart: true,
+    };
+    const inPhase = enterPhase(initial, 25);
+    expect([0, 10, 24].map((step) => learningRateAt(s, 0.1, step, initial))).toEqual([0.1, 0.05, 0.025]);
+    expect([25, 34, 35, 45].map((step) => learningRateAt(s, 0.1, step, inPhase))).toEqual([
+      0.1, 0.1, 0.05, 0.025,
+    ]);
+    // Without the flag the phase start is ignored.
+    expect(learningRateAt({ ...s, fromPhaseStart: false }, 0.1, 35, inPhase)).toBe(0.0125);
+    // A plateau's evaluation keeps the phase start.
+    expect(observeEvaluation({ ...plateauSpec }, inPhase, 1).phaseStart).toBe(25);
   });
 
   it('plateau: decays after more than `patience` evaluations without an improvement beyond minDelta', () => {
@@ -158,6 +204,6 @@ describe('learningRateAt and observeEvaluation', () => {
       minLearningRate: 0,
     };
     const after = [0.5, 0.6, 0.6].reduce((state, v) => observeEvaluation(s, state, v), initial);
-    expect(after).toEqual({ scale: 0.1, best: 0.6, count: 0 });
+    expect(after).toEqual({ scale: 0.1, best: 0.6, count: 0, phaseStart: 0 });
   });
 });

@@ -66,6 +66,9 @@ const REQUEST: RunRequest = {
   checkpointEvery: 4,
   noise: { eta: 0.01 },
   trainerConfig: { batchSize: 300, memorySize: 10, hops: 2, embeddingSize: 8, linearStartEpochs: 2 },
+  // Halved every 2 steps counted from the phase's start, as the original halves every 25 epochs
+  // counted from the end of linear start.
+  lrSchedule: { kind: 'step', everySteps: 2, factor: 0.5, fromPhaseStart: true },
 };
 
 describe('memn2n through the worker loop', () => {
@@ -76,6 +79,11 @@ describe('memn2n through the worker loop', () => {
       [1, 0],
       [6, 1],
     ]);
+    // The point of step s + 1 is the rate of trainStep(s): the decays restart at step 6.
+    expect(straight.points.filter((p) => p.name === 'learning_rate').map((p) => [p.step, p.value])).toEqual(
+      Array.from({ length: 11 }, (_, s) => [s + 1, 0.01 * 0.5 ** Math.floor((s < 6 ? s : s - 6) / 2)]),
+    );
+    expect(decodeCheckpoint(straight.checkpoints.get(8) ?? new Uint8Array()).lrSchedule.phaseStart).toBe(6);
     expect(decodeCheckpoint(straight.checkpoints.get(4) ?? new Uint8Array()).phase).toBe('linear_start');
     expect(decodeCheckpoint(straight.checkpoints.get(8) ?? new Uint8Array()).phase).toBe('default');
     for (const kill of [4, 8]) {

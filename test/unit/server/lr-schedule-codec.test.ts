@@ -27,6 +27,13 @@ describe('the lr_schedule and clip.by_tensor_norm codec', () => {
       },
     ],
     [
+      'step decay counted from the phase start',
+      {
+        trainer: 'memn2n',
+        lrSchedule: { kind: 'LEARNING_RATE_SCHEDULE_KIND_STEP', everyEpochs: 25, fromPhaseStart: true },
+      },
+    ],
+    [
       'plateau',
       {
         trainer: 'smoke',
@@ -59,5 +66,18 @@ describe('the lr_schedule and clip.by_tensor_norm codec', () => {
     const { lrSchedule: _dropped, ...old } = step;
     expect(storedRunSpec(old).lrSchedule).toEqual({ kind: 'constant' });
     expect(compile({ trainer: 'smoke', clip: { byTensorNorm: 40 } }).clip).toEqual({ byTensorNorm: 40 });
+    expect(
+      compile({
+        trainer: 'memn2n',
+        lrSchedule: { kind: 'LEARNING_RATE_SCHEDULE_KIND_STEP', everyEpochs: 25, fromPhaseStart: true },
+      }).lrSchedule,
+    ).toEqual({ kind: 'step', factor: 0.5, everySteps: 725, minLearningRate: 0, fromPhaseStart: true });
+    // A trainer without phases refuses it, naming the field.
+    expect(() =>
+      compile({
+        trainer: 'smoke',
+        lrSchedule: { kind: 'LEARNING_RATE_SCHEDULE_KIND_STEP', everySteps: 5, fromPhaseStart: true },
+      }),
+    ).toThrow('lrSchedule.fromPhaseStart: got true; allowed: false for a trainer that declares no phases');
   });
 });
