@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { invalidArgument } from '../core/index.js';
 import type { SweepObjective } from '../generated/proto/gradnoise/v1/SweepObjective.js';
+import type { SweepSelection } from '../generated/proto/gradnoise/v1/SweepSelection.js';
 import { repeatable } from './run-request.js';
 
 /** The objective flags of `sweep start` and `sweep report`. */
@@ -58,5 +59,54 @@ export function objectiveFromFlags(options: ObjectiveOptions): SweepObjective {
     ...(options.mode === undefined
       ? {}
       : { mode: options.mode === 'max' ? 'OBJECTIVE_MODE_MAX' : 'OBJECTIVE_MODE_MIN' }),
+  };
+}
+
+/** The restart-selection flags of `sweep report`. */
+export interface SelectionOptions {
+  readonly selectBy?: string;
+  readonly selectMode?: string;
+  readonly reportMetric?: readonly string[];
+}
+
+/** Registers `--select-by`, `--select-mode` and `--report-metric` (repeatable) on `command`. */
+export function addSelectionOptions(command: Command): Command {
+  return command
+    .option(
+      '--select-by <metric>',
+      "restart selection (the paper's Table 2): per cell and arm keep the seed with the best final value of this metric, e.g. train_error (default: no selection)",
+    )
+    .option(
+      '--select-mode <max|min>',
+      'whether larger is better for --select-by (default: min for *loss/*error)',
+    )
+    .option(
+      '--report-metric <name>',
+      'final values of this metric for the picked runs (repeatable; default: the --select-by metric)',
+      (value: string, previous?: readonly string[]) => repeatable(value, previous ?? []),
+    );
+}
+
+/** The SweepSelection the flags describe, or undefined without `--select-by`; errors name the flag. */
+export function selectionFromFlags(options: SelectionOptions): SweepSelection | undefined {
+  if (options.selectBy === undefined) {
+    if (options.selectMode !== undefined || options.reportMetric !== undefined) {
+      throw invalidArgument(
+        '--select-by',
+        undefined,
+        'a metric name when --select-mode or --report-metric is given',
+      );
+    }
+    return undefined;
+  }
+  if (options.selectMode !== undefined && options.selectMode !== 'max' && options.selectMode !== 'min') {
+    throw invalidArgument('--select-mode', options.selectMode, 'max or min');
+  }
+  return {
+    metric: options.selectBy,
+    reportMetrics: [...(options.reportMetric ?? [])],
+    ...(options.selectMode === undefined
+      ? {}
+      : { mode: options.selectMode === 'max' ? 'OBJECTIVE_MODE_MAX' : 'OBJECTIVE_MODE_MIN' }),
   };
 }

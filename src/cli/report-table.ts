@@ -1,5 +1,6 @@
 import type { Sweep__Output } from '../generated/proto/gradnoise/v1/Sweep.js';
 import type { SweepReportRow__Output } from '../generated/proto/gradnoise/v1/SweepReportRow.js';
+import type { SweepSelectionReport__Output } from '../generated/proto/gradnoise/v1/SweepSelectionReport.js';
 import { type CliIo, num, printTable } from './io.js';
 
 /**
@@ -44,4 +45,43 @@ export function printReport(io: CliIo, sweep: Sweep__Output): void {
     ...r.reached.map(String),
   ];
   printTable(io, header, [...(report?.rows ?? []).map(row), ...(report?.armTotals ?? []).map(row)]);
+  if (report?.selection) printSelection(io, report.selection);
+}
+
+/**
+ * The restart selection as Table 2 prints it: per cell and arm the picked seed, its selection value
+ * and its final report metrics, then per arm the means over cells.
+ */
+function printSelection(io: CliIo, report: SweepSelectionReport__Output): void {
+  const selection = report.selection;
+  const metrics = selection?.reportMetrics ?? [];
+  const better = selection?.mode === 'OBJECTIVE_MODE_MAX' ? 'highest' : 'lowest';
+  io.stdout.write(
+    `\nrestart selection: per cell and arm the run with the ${better} final ${selection?.metric ?? '?'} ` +
+      `among its completed runs; final values\n\n`,
+  );
+  printTable(
+    io,
+    ['CELL', 'ARM', 'RUNS', 'CANDIDATES', 'SEED', selection?.metric ?? '?', ...metrics],
+    [
+      ...report.rows.map((r) => [
+        r.cell,
+        r.arm,
+        String(r.runs),
+        String(r.candidates),
+        r.runId === '' ? '-' : r.seed,
+        num(r.selectionValue),
+        ...metrics.map((m) => num(r.values[m])),
+      ]),
+      ...report.totals.map((t) => [
+        'all (mean)',
+        t.arm,
+        '',
+        `${t.cells} cells`,
+        '',
+        '',
+        ...metrics.map((m) => num(t.means[m])),
+      ]),
+    ],
+  );
 }

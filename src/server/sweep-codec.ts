@@ -18,6 +18,7 @@ import type { TrainerRegistry } from '../trainers/index.js';
 import { encodeRun, encodeSpec, timestamp } from './codec/index.js';
 import { enumValue, labels, shortString } from './fields.js';
 import { protoRunTemplate } from './run-template.js';
+import { encodeSelectionReport } from './sweep-selection-codec.js';
 
 export { protoRunTemplate } from './run-template.js';
 
@@ -101,6 +102,7 @@ export function encodeSweep(view: SweepView): Sweep {
       thresholds: [...report.objective.thresholds],
       rows: report.rows.map(encodeRow),
       armTotals: report.armTotals.map(encodeRow),
+      ...(report.selection === undefined ? {} : { selection: encodeSelectionReport(report.selection) }),
     },
     labels: { ...spec.labels },
     cells: [...view.cells],

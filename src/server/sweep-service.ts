@@ -25,6 +25,7 @@ import {
   encodeSweep,
   encodeSweepRuns,
 } from './sweep-codec.js';
+import { decodeSelection } from './sweep-selection-codec.js';
 
 const DEFAULT_PAGE_SIZE = 50;
 const MAX_PAGE_SIZE = 1000;
@@ -72,7 +73,8 @@ export function createSweepServiceHandlers(deps: SweepServiceDeps): SweepService
     GetSweep: unary(deps, 'GetSweep', async (request, ctx) => {
       const sweepId = requiredId('sweep_id', request.sweepId);
       const objective = request.objective ? decodeObjective(request.objective) : undefined;
-      return encodeSweep(await describeSweep(store, ctx.project, sweepId, objective));
+      const selection = request.selection ? decodeSelection(request.selection) : undefined;
+      return encodeSweep(await describeSweep(store, ctx.project, sweepId, objective, selection));
     }),
 
     ListSweepRuns: unary(deps, 'ListSweepRuns', async (request, ctx) => {

@@ -12,6 +12,7 @@ import type {
   SweepCurvePoint,
   SweepRecord,
   SweepRepository,
+  SweepRunFinals,
   SweepRunOutcome,
 } from './types.js';
 import { isUuid } from './uuid.js';
@@ -129,6 +130,43 @@ export function createSweepRepository(prisma: PrismaClient): SweepRepository {
       );
     },
 
+    async finals(sweepId: string, metrics: readonly string[]) {
+      // One backward scan of the primary key (run_id, step, name) per run and metric, stopping at
+      // the first finite point.
+      const rows = await translateErrors(
+        'sweep',
+        sweepId,
+        () => prisma.$queryRaw<FinalsRow[]>`
+          SELECT r.id AS "runId", r.status::text AS status,
+                 coalesce(r.labels->>'sweep_cell', '') AS cell,
+                 coalesce(r.labels->>'sweep_arm', '') AS arm,
+                 coalesce(r.labels->>'seed', '0') AS seed,
+                 coalesce(f.vals, '{}'::jsonb) AS vals
+          FROM runs r
+          LEFT JOIN LATERAL (
+            SELECT jsonb_object_agg(n.name, v.value) AS vals
+            FROM unnest(${[...metrics]}::text[]) AS n(name)
+            CROSS JOIN LATERAL (
+              SELECT value FROM metric_points
+              WHERE run_id = r.id AND name = n.name AND ${FINITE}
+              ORDER BY step DESC LIMIT 1
+            ) v
+          ) f ON true
+          WHERE r.sweep_id = ${sweepId}::uuid
+          ORDER BY r.request_id`,
+      );
+      return rows.map(
+        (row): SweepRunFinals => ({
+          runId: row.runId,
+          status: row.status,
+          cell: row.cell,
+          arm: row.arm,
+          seed: Number(row.seed),
+          values: row.vals,
+        }),
+      );
+    },
+
     async listRuns(project: string, sweepId: string, pageSize: number, pageToken: string) {
       const limit = pageSize === 0 ? DEFAULT_PAGE_SIZE : Math.min(pageSize, MAX_PAGE_SIZE);
       if (!Number.isInteger(pageSize) || pageSize < 0) {
@@ -170,6 +208,15 @@ export function createSweepRepository(prisma: PrismaClient): SweepRepository {
       );
     },
   };
+}
+
+interface FinalsRow {
+  readonly runId: string;
+  readonly status: RunStatus;
+  readonly cell: string;
+  readonly arm: string;
+  readonly seed: string;
+  readonly vals: Record<string, number>;
 }
 
 interface OutcomeRow {

@@ -202,6 +202,17 @@ export interface NewSweep {
 }
 
 /** One run of a sweep as the report needs it, from one aggregate query over its metric points. */
+/** A sweep run's place and its last finite value of some metrics (restart selection). */
+export interface SweepRunFinals {
+  readonly runId: string;
+  readonly status: RunStatus;
+  readonly cell: string;
+  readonly arm: string;
+  readonly seed: number;
+  /** Metric name → value at the highest step with a finite value; metrics without one are absent. */
+  readonly values: Readonly<Record<string, number>>;
+}
+
 export interface SweepRunOutcome {
   readonly runId: string;
   readonly status: RunStatus;
@@ -238,6 +249,8 @@ export interface SweepRepository {
   get(project: string, id: string): Promise<SweepRecord>;
   /** Every run of the sweep with its objective (best per `mode`, and final value of `metric`). */
   outcomes(sweepId: string, metric: string, mode: 'max' | 'min'): Promise<SweepRunOutcome[]>;
+  /** Per run of the sweep (request-id order): the last finite value of each of `metrics` it has. */
+  finals(sweepId: string, metrics: readonly string[]): Promise<SweepRunFinals[]>;
   /** The sweep's runs ordered by request id (grid order for runs made by StartSweep), paged. */
   listRuns(project: string, sweepId: string, pageSize: number, pageToken: string): Promise<Page<RunRecord>>;
   /** Per cell, arm and step: mean, min and max of `metric`'s finite values, ordered by them. */

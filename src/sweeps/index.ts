@@ -25,6 +25,16 @@ export {
   runRequestId,
   SWEEP_LABELS,
 } from './run-labels.js';
+export {
+  compileSelection,
+  type RequestedSelection,
+  type RunFinals,
+  type SelectedRow,
+  type SelectedTotal,
+  type Selection,
+  type SelectionReport,
+  selectRestarts,
+} from './selection.js';
 export { type SweepDeps, startSweep } from './start-sweep.js';
 export { checkMaxPoints, DEFAULT_CURVE_POINTS, MAX_CURVE_POINTS, thinCurve } from './thin.js';
 export {

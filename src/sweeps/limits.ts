@@ -7,6 +7,8 @@ export const SWEEP_LIMITS = {
   maxValueLength: 64,
   maxSeeds: 1000,
   maxThresholds: 16,
+  /** Metrics a restart selection reports. */
+  maxReportMetrics: 16,
   maxNameLength: 128,
   maxMetricLength: 128,
   /** Labels on a run (template + sweep + the 4 reserved ones), as for any run. */

@@ -4,12 +4,13 @@ import { sweepCells } from './grid.js';
 import { checkMetricName, compileObjective } from './objective.js';
 import { buildReport, type SweepReport } from './report.js';
 import { type RunPlace, runPlace } from './run-labels.js';
+import { compileSelection, type RequestedSelection, selectRestarts } from './selection.js';
 import { DEFAULT_CURVE_POINTS, thinCurve } from './thin.js';
 import { ARMS, type Arm, type RequestedObjective, type SweepCurve, type SweepSpec } from './types.js';
 
 /** The sweep reads of GetSweep, ListSweepRuns and GetSweepCurves (a `Store` has them). */
 export interface SweepReads {
-  readonly sweeps: Pick<SweepRepository, 'get' | 'outcomes' | 'listRuns' | 'curves'>;
+  readonly sweeps: Pick<SweepRepository, 'get' | 'outcomes' | 'finals' | 'listRuns' | 'curves'>;
 }
 
 /** A sweep as GetSweep shows it: the stored request, run counts by status, and the report. */
@@ -34,14 +35,17 @@ export function sweepSpec(record: SweepRecord): SweepSpec {
  * GetSweep: the report is computed from stored metric points by one aggregate query, under the
  * sweep's own objective or, when `objective` is given, under that one instead (validated by
  * `compileObjective` with the sweep's objective as its fallback; errors name `objective.*`). Nothing
- * is stored: `spec` stays the sweep's own.
+ * is stored: `spec` stays the sweep's own. With `selection`, the report also holds the restart
+ * selection (`selection.ts`, Table 2's protocol), validated before anything is read.
  */
 export async function describeSweep(
   store: SweepReads,
   project: string,
   id: string,
   objective?: RequestedObjective,
+  requestedSelection?: RequestedSelection,
 ): Promise<SweepView> {
+  const selection = requestedSelection === undefined ? undefined : compileSelection(requestedSelection);
   const record = await store.sweeps.get(project, id);
   const spec = sweepSpec(record);
   const cells = sweepCells(spec).map((c) => c.key);
@@ -50,11 +54,18 @@ export async function describeSweep(
   const outcomes = await store.sweeps.outcomes(record.id, reportObjective.metric, reportObjective.mode);
   const counts = { total: outcomes.length, QUEUED: 0, RUNNING: 0, COMPLETED: 0, FAILED: 0, CANCELLED: 0 };
   for (const outcome of outcomes) counts[outcome.status]++;
-  const report = buildReport(
+  const built = buildReport(
     reportObjective,
     cells,
     outcomes.map((o) => ({ ...o, arm: toArm(o.arm) })),
   );
+  let report: SweepReport = built;
+  if (selection !== undefined) {
+    const metrics = [...new Set([selection.metric, ...selection.reportMetrics])];
+    const finals = await store.sweeps.finals(record.id, metrics);
+    const runs = finals.map((f) => ({ ...f, arm: toArm(f.arm) }));
+    report = { ...built, selection: selectRestarts(selection, cells, runs) };
+  }
   return { record, spec, cells, counts, done: counts.QUEUED + counts.RUNNING === 0, report };
 }
 

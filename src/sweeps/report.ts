@@ -1,5 +1,6 @@
 import type { RunStatus } from '../core/index.js';
 import { better, reaches } from './objective.js';
+import type { SelectionReport } from './selection.js';
 import { ARMS, type Arm, type Objective } from './types.js';
 
 /** What the report needs to know of one run (see `SweepRepository.outcomes`). */
@@ -40,6 +41,8 @@ export interface SweepReport {
   readonly rows: readonly ReportRow[];
   /** One row per arm over every cell (cell `all`): the Table 5 view. */
   readonly armTotals: readonly ReportRow[];
+  /** The restart selection (Table 2's view), when one was asked for (`selection.ts`). */
+  readonly selection?: SelectionReport;
 }
 
 export const ALL_CELLS = 'all';

@@ -9,9 +9,12 @@ import type { CommandContext } from '../context.js';
 import { type CliIo, EXIT, printJson, printTable } from '../io.js';
 import {
   addObjectiveOptions,
+  addSelectionOptions,
   hasObjectiveFlags,
   type ObjectiveOptions,
   objectiveFromFlags,
+  type SelectionOptions,
+  selectionFromFlags,
 } from '../objective-flags.js';
 import { renderCurvesSvg } from '../plot.js';
 import { printReport } from '../report-table.js';
@@ -107,16 +110,19 @@ export function registerSweepCommands(program: Command, ctx: CommandContext): vo
       'the paper-style table: per cell and arm, runs, best and average objective, threshold counts; ' +
         "--metric, --mode and --threshold compute it under another objective than the sweep's",
     );
+  addSelectionOptions(report);
   addObjectiveOptions(report, {
     metric: "report under this metric instead (default: the sweep's objective metric)",
     mode: "whether larger is better (default: the sweep's mode for its own metric, else min for *loss/*error metrics, else max)",
     threshold:
       "count the runs reaching x (repeatable; default: the sweep's thresholds, none once --metric or --mode is given)",
   }).action(async (id: string, _: unknown, command: Command) => {
-    const options = ctx.options<ObjectiveOptions>(command);
+    const options = ctx.options<ObjectiveOptions & SelectionOptions>(command);
+    const selection = selectionFromFlags(options);
     const found = await ctx.connection(command).sweeps.getSweep({
       sweepId: id,
       ...(hasObjectiveFlags(options) ? { objective: objectiveFromFlags(options) } : {}),
+      ...(selection === undefined ? {} : { selection }),
     });
     if (options.json) printJson(ctx.io, found);
     else printReport(ctx.io, found);

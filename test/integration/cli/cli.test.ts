@@ -318,6 +318,32 @@ describe('gradnoise CLI', () => {
     expect(badMode.stderr).toContain('--mode: got "up"; allowed: max or min');
     expect((await cli(['sweep', 'runs', id])).stdout.trimEnd().split('\n')).toHaveLength(9);
 
+    // Restart selection: the picked seed per cell and arm, then the means over cells.
+    const select = ['sweep', 'report', id, '--select-by', 'test_loss', '--report-metric', 'test_accuracy'];
+    const selected = await cli(select);
+    expect(selected.code).toBe(0);
+    expect(selected.stdout).toContain(
+      'restart selection: per cell and arm the run with the lowest final test_loss',
+    );
+    const selectedLines = selected.stdout.split('\n');
+    const selectionHeader = selectedLines.findIndex((l) =>
+      /^CELL\s+ARM\s+RUNS\s+CANDIDATES\s+SEED\s+test_loss\s+test_accuracy/.test(l),
+    );
+    expect(selectionHeader).toBeGreaterThan(0);
+    expect(
+      selectedLines.slice(selectionHeader + 1, selectionHeader + 7).map((l) => l.split(/\s+/).slice(0, 4)),
+    ).toEqual([
+      ['learning_rate=0.2', 'no_noise', '2', '2'],
+      ['learning_rate=0.2', 'noise', '2', '2'],
+      ['learning_rate=0.05', 'no_noise', '2', '2'],
+      ['learning_rate=0.05', 'noise', '2', '2'],
+      ['all', '(mean)', 'no_noise', '2'],
+      ['all', '(mean)', 'noise', '2'],
+    ]);
+    const lonely = await cli([...args, '--report-metric', 'test_accuracy']);
+    expect(lonely.code).toBe(1);
+    expect(lonely.stderr).toContain('--select-by: got undefined; allowed: a metric name when --select-mode');
+
     const svgPath = join(dir, 'curves.svg');
     const plotted = await cli(['sweep', 'plot', id, '--out', svgPath]);
     expect(plotted.code).toBe(0);

@@ -172,6 +172,68 @@ describe('SweepService with the smoke trainer', () => {
     expect((await sweeps.getSweep({ sweepId: finished.id })).report).toEqual(finished.report);
   });
 
+  it('selects per cell and arm the restart with the best final value of one metric, and reports others', async () => {
+    const { runs } = await allRuns(finished.id, 100);
+    /** The run's stored value of `metric` at its highest step. */
+    const finalOf = async (runId: string, metric: string): Promise<number> => {
+      const points: { step: number; value: number }[] = [];
+      for await (const batch of service.store.metrics.replay(runId, { sinceStep: 0, names: [metric] })) {
+        points.push(...batch);
+      }
+      return points.reduce((a, b) => (b.step > a.step ? b : a)).value;
+    };
+    const got = await sweeps.getSweep({
+      sweepId: finished.id,
+      selection: { metric: 'test_loss', reportMetrics: ['test_accuracy', 'test_loss'] },
+    });
+    const selection = got.report?.selection;
+    expect(selection?.selection).toEqual({
+      metric: 'test_loss',
+      mode: 'OBJECTIVE_MODE_MIN',
+      reportMetrics: ['test_accuracy', 'test_loss'],
+    });
+    expect(selection?.rows.map((r) => [r.cell, r.arm, r.runs, r.candidates])).toEqual(
+      (finished.report?.rows ?? []).map((r) => [r.cell, r.arm, 2, 2]),
+    );
+    const picked: Record<string, number[]> = { no_noise: [], noise: [] };
+    for (const row of selection?.rows ?? []) {
+      const members = runs.filter((r) => r.cell === row.cell && r.arm === row.arm);
+      const finals = await Promise.all(members.map((m) => finalOf(m.run?.id ?? '', 'test_loss')));
+      const best = Math.min(...finals);
+      const winner = members[finals.indexOf(best)];
+      expect(row.runId).toBe(winner?.run?.id);
+      expect(row.seed).toBe(winner?.seed);
+      expect(row.selectionValue).toBe(best);
+      expect(row.values.test_loss).toBe(best);
+      expect(row.values.test_accuracy).toBe(await finalOf(row.runId, 'test_accuracy'));
+      picked[row.arm]?.push(row.values.test_accuracy ?? Number.NaN);
+    }
+    expect(selection?.totals.map((t) => [t.arm, t.cells])).toEqual([
+      ['no_noise', 2],
+      ['noise', 2],
+    ]);
+    for (const total of selection?.totals ?? []) {
+      const values = picked[total.arm] ?? [];
+      expect(total.means.test_accuracy).toBeCloseTo(values.reduce((a, b) => a + b, 0) / values.length, 12);
+    }
+    // The objective part of the report is unchanged by a selection, and absent without one.
+    expect({ ...got.report, selection: null }).toEqual(finished.report);
+    expect(finished.report?.selection).toBeNull();
+  });
+
+  it('refuses a bad selection with INVALID_ARGUMENT naming the field', async () => {
+    const bad = (selection: object) => sweeps.getSweep({ sweepId: finished.id, selection });
+    await expect(bad({ metric: '' })).rejects.toThrow('selection.metric: got ""; allowed: a metric name');
+    await expect(bad({ metric: 'train error' })).rejects.toThrow('selection.metric: got "train error"');
+    await expect(bad({ metric: 'test_loss', reportMetrics: ['a', 'a'] })).rejects.toThrow(
+      'selection.report_metrics[1]: got "a"; allowed: a metric not already listed',
+    );
+    await expect(bad({ metric: 'test_loss', mode: 7 })).rejects.toThrow('selection.mode: got 7');
+    await expect(
+      bad({ metric: 'test_loss', reportMetrics: Array.from({ length: 17 }, (_, i) => `m${i}`) }),
+    ).rejects.toThrow('selection.report_metrics: got "17 metrics"; allowed: at most 16');
+  });
+
   it('labels every run with its sweep, cell, arm and seed, and trains the arms as labelled', async () => {
     const { runs, pages } = await allRuns(finished.id, 3);
     expect(pages).toBe(3);
