@@ -39,6 +39,49 @@ describe('the memn2n trainer over gRPC (paper §4.2)', () => {
     ]);
   });
 
+  it('takes the typed MemN2NConfig message and returns it in Run.spec', async () => {
+    const client = api(service.client);
+    const run = await client.startRun({
+      trainer: 'memn2n',
+      memn2n: {
+        task: 2,
+        data: { source: 'BABI_SOURCE_GENERATED' },
+        linearStart: false,
+        batchSize: 300,
+        embeddingSize: 8,
+      },
+      maxSteps: 2,
+      evalEvery: 2,
+    });
+    expect(run.spec?.config).toBe('memn2n');
+    expect(run.spec?.memn2n).toMatchObject({
+      task: 2,
+      data: { source: 'BABI_SOURCE_GENERATED' },
+      linearStart: false,
+      batchSize: 300,
+      embeddingSize: 8,
+      hops: 3,
+      memorySize: 50,
+    });
+    const messages = await client.streamMetrics({ runId: run.id, sinceStep: 0 });
+    expect(messages.at(-1)).toMatchObject({ final: true, status: 'COMPLETED' });
+  });
+
+  it.each([
+    [{ task: 99 }, 'memn2n.task: got 99; allowed: an integer in [1, 20]'],
+    [{ data: { source: 7 } }, 'memn2n.data.source: got 7'],
+    [{ randomTime: -0.5 }, 'memn2n.random_time: got -0.5'],
+  ])('rejects the typed message %j with INVALID_ARGUMENT naming the field', async (config, text) => {
+    const error = await api(service.client)
+      .startRun({ trainer: 'memn2n', memn2n: config as never })
+      .then(
+        () => null,
+        (e: { code: number; details: string }) => e,
+      );
+    expect(error?.code).toBe(status.INVALID_ARGUMENT);
+    expect(error?.details).toContain(text);
+  });
+
   it.each([
     [
       { task: 4 },

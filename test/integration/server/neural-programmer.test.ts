@@ -43,8 +43,29 @@ describe('the neural_programmer trainer over gRPC (paper §4.3)', () => {
       expect(names, name).toContain(name);
     }
     const done = await client.getRun({ runId: run.id });
-    expect(done.spec?.configStruct?.fields?.text_column).toMatchObject({ boolValue: true });
+    // Run.spec returns the typed message, which sent again starts the same run.
+    expect(done.spec?.config).toBe('neuralProgrammer');
+    expect(done.spec?.neuralProgrammer).toMatchObject({
+      textColumn: true,
+      columns: 5,
+      templates: 'NEURAL_PROGRAMMER_TEMPLATES_FULL',
+    });
   }, 60_000);
+
+  it.each([
+    [{ steps: 9 }, 'neural_programmer.steps: got 9; allowed: an integer in [1, 8]'],
+    [{ templates: 9 }, 'neural_programmer.templates: got 9'],
+    [{ batchSize: 50, datasetSize: 10 }, 'neural_programmer.batch_size: got 50'],
+  ])('rejects the typed message %j with INVALID_ARGUMENT naming the field', async (config, text) => {
+    const error = await api(service.client)
+      .startRun({ trainer: 'neural_programmer', neuralProgrammer: config as never })
+      .then(
+        () => null,
+        (e: { code: number; details: string }) => e,
+      );
+    expect(error?.code).toBe(status.INVALID_ARGUMENT);
+    expect(error?.details).toContain(text);
+  });
 
   it.each([
     [{ steps: 0 }, 'neural_programmer.steps: got 0'],

@@ -49,9 +49,10 @@ describe('typed config messages', () => {
       { oneofCase: 'smoke', message: 'gradnoise.v1.SmokeConfig' },
       { oneofCase: 'mlp', message: 'gradnoise.v1.MlpConfig' },
       { oneofCase: 'neuralGpu', message: 'gradnoise.v1.NeuralGpuConfig' },
+      { oneofCase: 'memn2n', message: 'gradnoise.v1.MemN2NConfig' },
+      { oneofCase: 'neuralProgrammer', message: 'gradnoise.v1.NeuralProgrammerConfig' },
     ]);
-    // Trainers since the trainer contract (issue 16) need no typed message.
-    expect(typedConfig('neural_programmer')).toBeUndefined();
+    // A plugin needs no typed message: it travels as config_struct.
     expect(typedConfig('logistic')).toBeUndefined();
     // A StartRunRequest field that is not a config case is not mistaken for one.
     expect(typedConfig('noise')).toBeUndefined();
