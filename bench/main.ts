@@ -1,11 +1,15 @@
 /**
  * The benchmark suite:
  *   npm run bench -- [--quick] [--only a,b] [--out path] [--backends wasm,cpu,tensorflow] [--no-torch] [--profile]
- *                    [--ingest-blocks 10]
+ *                    [--ingest-blocks 10] [--memn2n-task 1]
  *
  * Sections (each can run alone with `--only`):
  *   step      the paper's 20 × 50 MLP training step per tfjs backend, with and without noise, and
  *             PyTorch (1 thread) side by side, in interleaved blocks (issue 8)
+ *   memn2n    one generated bAbI-style task's full MemN2N schedule (100 epochs, d = 20) on tfjs wasm
+ *             beside a PyTorch reference of the same model, one thread each, interleaved by
+ *             epoch, and through the worker loop (issue 17); `--memn2n-task` picks the task
+ *             (default 1); `--quick` trains 10 epochs
  *   phases    the profile: forward, backward, SGD update, gradient read and noise of a wasm step
  *   sweep     runs per hour of a small mlp sweep with 1 and 2 workers through the real service (issue 8)
  *   memory    peak RSS of one training worker, and tensors and RSS over a 10,000-step run (issue 8)
@@ -30,6 +34,7 @@ import { type BenchPostgres, openPostgres } from './lib/postgres.js';
 import { formatShares, mainThreadProfile, type ProfileSummary, summarizeProfile } from './lib/profile.js';
 import { formatTable, type SectionOutcome, type SectionResult, writeReport } from './lib/report.js';
 import { type ServiceProcess, startService } from './lib/service.js';
+import { memn2nSection } from './sections/memn2n.js';
 import { memorySection } from './sections/memory.js';
 import { phasesSection } from './sections/phases.js';
 import { stepSection } from './sections/step.js';
@@ -45,6 +50,8 @@ interface Context {
   readonly torch: boolean;
   /** Blocks of the ingest section's slowdown measurement. */
   readonly ingestBlocks: number | undefined;
+  /** The generated task of the memn2n section. */
+  readonly memn2nTask: number;
   /** The benchmark PostgreSQL server, started on first use. */
   readonly postgres: () => Promise<BenchPostgres>;
   /** The service the service sections share, started on first use. */
@@ -71,6 +78,11 @@ const SECTIONS: readonly Section[] = [
         backends: c.quick ? c.backends.filter((b) => b === 'wasm') : c.backends,
         torch: c.torch,
       }),
+  },
+  {
+    name: 'memn2n',
+    title: 'MemN2N full schedule (one bAbI-style task, 100 epochs) on tfjs wasm vs PyTorch',
+    run: (c) => memn2nSection({ quick: c.quick, torch: c.torch, task: c.memn2nTask }),
   },
   {
     name: 'phases',
@@ -155,6 +167,7 @@ async function main(): Promise<number> {
       'no-torch': { type: 'boolean', default: false },
       profile: { type: 'boolean', default: false },
       'ingest-blocks': { type: 'string' },
+      'memn2n-task': { type: 'string', default: '1' },
     },
   });
   const sections = selectSections(values.only);
@@ -174,6 +187,7 @@ async function main(): Promise<number> {
       values['ingest-blocks'] === undefined
         ? undefined
         : positiveInteger('--ingest-blocks', values['ingest-blocks']),
+    memn2nTask: positiveInteger('--memn2n-task', values['memn2n-task']),
     backends: values.backends.split(',').map((b) => b.trim()),
     torch: !values['no-torch'],
     postgres: postgres.get,

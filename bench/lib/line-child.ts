@@ -51,6 +51,11 @@ export class LineChild {
     return { child, ready };
   }
 
+  /** The child's process id (e.g. to read its `/proc/<pid>/maps`). */
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
   /** Sends one request and resolves with the child's answer (rejects when it has `error`). */
   async request(
     message: Readonly<Record<string, unknown>>,
