@@ -10,7 +10,8 @@ as the service's worker loop reads it.
 arms: `plain`; `noisy` adds N(0, sigma_t^2) to every gradient before the update, with
 sigma_t^2 = eta / (1 + t)^gamma, eta = 0.01, gamma = 0.55 (paper section 3, Eq. 1).
 
-Protocol: prints {"ready": true, ...}; for each {"cmd": "run", "arm": a, "steps": n} line it runs
+Protocol: prints {"ready": true, "torch", "threads", "blasInfo", "arms"} (blasInfo: the build's
+BLAS_INFO, which bench/lib/blas.ts reads with the child's memory maps); for each {"cmd": "run", "arm": a, "steps": n} line it runs
 n steps of arm a and prints {"arm", "steps", "wallMs", "cpuMs", "loss"}; {"cmd": "quit"} ends.
 
     /usr/bin/python3 bench/step/torch_child.py
@@ -18,6 +19,7 @@ n steps of arm a and prints {"arm", "steps", "wallMs", "cpuMs", "loss"}; {"cmd":
 
 import json
 import math
+import re
 import sys
 import time
 
@@ -80,8 +82,9 @@ class Arm:
 
 def main():
     arms = {"plain": Arm(0.0), "noisy": Arm(0.01)}
+    blas = re.search(r"BLAS_INFO=([^,\s]+)", torch.__config__.show())
     print(json.dumps({"ready": True, "torch": torch.__version__, "threads": torch.get_num_threads(),
-                      "arms": list(arms)}), flush=True)
+                      "blasInfo": blas.group(1) if blas else None, "arms": list(arms)}), flush=True)
     for line in sys.stdin:
         message = json.loads(line)
         if message.get("cmd") == "quit":
