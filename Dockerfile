@@ -45,10 +45,17 @@ ENV CHECKPOINT_DISABLE=1 \
 
 # 1. Dependencies, exactly as locked (npm ci), scripts held back so that only the chosen tfjs-node
 #    package downloads its libtensorflow (both are optionalDependencies; the other one is removed).
+#    Then every installed package's install scripts run, but not the project's own `postinstall`
+#    (scripts/generate.mjs): it reads scripts/, proto/, prisma/ and src/, and copying those before
+#    this step would re-run it, downloads included, on every source change. A bare `npm rebuild`
+#    counts the project itself among the packages to rebuild, so the packages are named instead
+#    (`npm query '*'` lists the project with an empty location); step 2 runs `npm run generate`.
 COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund \
  && rm -rf "node_modules/${GRADNOISE_TFJS_UNUSED}" \
- && npm rebuild \
+ && npm query '*' \
+  | node -e 'for (const n of JSON.parse(fs.readFileSync(0, "utf8"))) if (n.location !== "") console.log(`./${n.location}`)' \
+  | xargs -r npm rebuild \
  && ls node_modules/"${GRADNOISE_TFJS_PACKAGE}"/lib/napi-v*/tfjs_binding.node \
  && ls node_modules/"${GRADNOISE_TFJS_PACKAGE}"/deps/lib/libtensorflow.so*
 
