@@ -2,7 +2,7 @@
 #
 # gradnoise service image. Two variants, chosen with a build argument:
 #
-#   docker build -t gradnoise:gpu .                          # default: CUDA + @tensorflow/tfjs-node-gpu
+#   docker build -t gradnoise:gpu .                          # default: Vulkan (WebGPU) + CUDA (tfjs-node-gpu)
 #   docker build -t gradnoise:cpu --build-arg VARIANT=cpu .  # node:20-bookworm-slim + @tensorflow/tfjs-node
 #
 # GPU base: @tensorflow/tfjs-node-gpu 4.22.0 links libtensorflow 2.9.1
@@ -25,8 +25,18 @@ FROM node:${NODE_VERSION}-bookworm-slim AS node
 
 FROM ${CUDA_IMAGE} AS base-gpu
 COPY --from=node /usr/local/ /usr/local/
-ENV GRADNOISE_TFJS_PACKAGE=@tensorflow/tfjs-node-gpu \
+# Two GPU paths (docs/deployment.md): WebGPU (Dawn) on the driver's Vulkan ICD first, tfjs-node-gpu on
+# CUDA second. The NVIDIA Container Toolkit mounts only the driver parts this variable names: `graphics`
+# brings the Vulkan ICD (nvidia_icd.json and the library it names), `compute` libcuda, `utility`
+# nvidia-smi/NVML. Without `graphics` (CUDA images usually set `compute,utility`) WebGPU has no GPU.
+# The Vulkan loader (libvulkan1) comes from the image, not the driver, and the driver's Vulkan library
+# (libGLX_nvidia) needs libX11 and libXext (NVIDIA/nvidia-container-toolkit issue 16).
+ENV NVIDIA_DRIVER_CAPABILITIES=compute,utility,graphics \
+    GRADNOISE_TFJS_PACKAGE=@tensorflow/tfjs-node-gpu \
     GRADNOISE_TFJS_UNUSED=@tensorflow/tfjs-node
+RUN apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends libvulkan1 libx11-6 libxext6 \
+ && rm -rf /var/lib/apt/lists/*
 
 FROM node AS base-cpu
 ENV GRADNOISE_TFJS_PACKAGE=@tensorflow/tfjs-node \

@@ -30,6 +30,7 @@ interface ComposeService {
   ports?: string[];
   depends_on?: Record<string, unknown> | string[];
   command?: string[];
+  deploy?: { resources?: { reservations?: { devices?: { driver?: string; capabilities?: string[] }[] } } };
 }
 interface Compose {
   services: Record<string, ComposeService>;
@@ -47,6 +48,17 @@ describe('docker-compose.yml', () => {
     for (const name of REPLICAS) {
       expect(compose.services[name]?.build?.context).toBe('.');
       expect(compose.services[name]?.depends_on).toHaveProperty('postgres');
+    }
+  });
+
+  it('reserves a GPU with the compute, utility and graphics (Vulkan, for WebGPU) driver capabilities', () => {
+    for (const name of REPLICAS) {
+      const devices = compose.services[name]?.deploy?.resources?.reservations?.devices ?? [];
+      expect(devices).toHaveLength(1);
+      // Docker sets NVIDIA_DRIVER_CAPABILITIES to exactly the driver capabilities listed here.
+      expect(devices[0]?.capabilities).toEqual(
+        expect.arrayContaining(['gpu', 'compute', 'utility', 'graphics']),
+      );
     }
   });
 

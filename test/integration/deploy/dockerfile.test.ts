@@ -80,6 +80,29 @@ describe('Dockerfile', () => {
     expect(envOf('base-cpu')).toMatch(/GRADNOISE_TFJS_PACKAGE=@tensorflow\/tfjs-node\s/);
   });
 
+  it('gives the GPU variant the Vulkan driver (WebGPU) besides CUDA, and the Vulkan loader', () => {
+    const base = stages().find((s) => s.name === 'base-gpu');
+    const env = base?.instructions
+      .filter((i) => i.getKeyword() === 'ENV')
+      .map((i) => i.getRawArgumentsContent());
+    const caps =
+      env
+        ?.join(' ')
+        .match(/NVIDIA_DRIVER_CAPABILITIES=(\S+)/)?.[1]
+        ?.split(',') ?? [];
+    // The NVIDIA Container Toolkit mounts only these driver parts: graphics = the Vulkan ICD.
+    expect(caps).toEqual(expect.arrayContaining(['graphics', 'compute', 'utility']));
+    const runs = base?.instructions
+      .filter((i) => i.getKeyword() === 'RUN')
+      .map((i) => i.getRawArgumentsContent());
+    expect(runs?.join(' ')).toMatch(/apt-get install[^&]*\blibvulkan1\b/);
+    expect(
+      stages()
+        .find((s) => s.name === 'base-cpu')
+        ?.instructions.map((i) => i.getRawArgumentsContent()),
+    ).not.toContainEqual(expect.stringContaining('NVIDIA_DRIVER_CAPABILITIES'));
+  });
+
   it('installs with npm ci, builds, and runs as a non-root numeric user with a gRPC HEALTHCHECK', () => {
     const runtime = stages().at(-1);
     const build = stages().find((s) => s.name === 'build');
