@@ -1,12 +1,19 @@
 import * as tf from '@tensorflow/tfjs';
 import type { RunStreams, Sfc32 } from '../../core/index.js';
 import { Stream } from '../../core/index.js';
+import { type ConstantMap, product } from './products.js';
 
 /** The controller's kind: a one-hidden-layer network, or an LSTM (the paper's, §4.4). */
 export type ControllerKind = 'feedforward' | 'lstm';
 
 /** A controller's recurrent state: `[h, c]` for the LSTM, empty for the feed-forward one. */
 export type ControllerState = tf.Tensor2D[];
+
+/** An output layer `logits = h kernel + bias`. */
+export interface OutputLayer {
+  readonly kernel: tf.Tensor2D;
+  readonly bias: tf.Tensor1D;
+}
 
 /**
  * The NRAM controller (Kurach et al., 2016, §3.2): it sees `P(rᵢ = 0)` for each register, never
@@ -66,28 +73,45 @@ export class Controller {
     return [tf.zeros([batch, this.hiddenSize]), tf.zeros([batch, this.hiddenSize])];
   }
 
-  /** One step: the logits `[B, outputs]` and the next recurrent state, from `x` `[B, inputs]`. */
-  step(x: tf.Tensor2D, state: ControllerState): { logits: tf.Tensor2D; state: ControllerState } {
+  /**
+   * The output layer composed with a constant linear map `scatter` `[outputs, n]` plus `offset` `[n]`:
+   * logits `h (W S) + (b S + offset)`, so the per-step layer emits the caller's layout directly.
+   * Call it inside the tape so the gradient reaches W and b.
+   */
+  projectOutput(scatter: ConstantMap, offset: tf.Tensor1D): OutputLayer {
+    const bias = tf.reshape(scatter.apply(tf.reshape(this.#outputBias, [1, -1])), [-1]);
+    return { kernel: scatter.apply(this.#outputKernel as tf.Tensor2D), bias: tf.add(bias, offset) };
+  }
+
+  /**
+   * One step: the logits `[B, outputs]` (or through `output`, from {@link projectOutput}) and the
+   * next recurrent state, from `x` `[B, inputs]`.
+   */
+  step(
+    x: tf.Tensor2D,
+    state: ControllerState,
+    output?: OutputLayer,
+  ): { logits: tf.Tensor2D; state: ControllerState } {
+    const layer = output ?? {
+      kernel: this.#outputKernel as tf.Tensor2D,
+      bias: this.#outputBias as tf.Tensor1D,
+    };
     if (this.kind === 'feedforward') {
       const hidden = tf.relu(
-        tf.add<tf.Tensor2D>(tf.matMul(x, this.#hiddenKernel as tf.Tensor2D), this.#hiddenBias),
+        tf.add<tf.Tensor2D>(product(x, this.#hiddenKernel as tf.Tensor2D), this.#hiddenBias),
       );
-      return { logits: this.#output(hidden), state: [] };
+      return { logits: tf.add(product(hidden, layer.kernel), layer.bias), state: [] };
     }
     const [h, c] = state as [tf.Tensor2D, tf.Tensor2D];
-    const z = tf.add(tf.matMul(tf.concat([x, h], 1), this.#hiddenKernel as tf.Tensor2D), this.#hiddenBias);
+    const z = tf.add(product(tf.concat([x, h], 1), this.#hiddenKernel as tf.Tensor2D), this.#hiddenBias);
     const [i, f, g, o] = tf.split(z, 4, 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
     const nextC: tf.Tensor2D = tf.add(tf.mul(tf.sigmoid(f), c), tf.mul(tf.sigmoid(i), tf.tanh(g)));
     const nextH: tf.Tensor2D = tf.mul(tf.sigmoid(o), tf.tanh(nextC));
-    return { logits: this.#output(nextH), state: [nextH, nextC] };
+    return { logits: tf.add(product(nextH, layer.kernel), layer.bias), state: [nextH, nextC] };
   }
 
   dispose(): void {
     for (const { variable } of this.namedVariables) variable.dispose();
-  }
-
-  #output(hidden: tf.Tensor2D): tf.Tensor2D {
-    return tf.add(tf.matMul(hidden, this.#outputKernel as tf.Tensor2D), this.#outputBias);
   }
 }
 

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { ConstantMap } from './products.js';
 
 /**
  * The NRAM's modules ("gates", Kurach et al., 2016, §3.1), in the paper's order. A value is a
@@ -24,6 +25,8 @@ export const GATES = [
 ] as const;
 
 export type GateName = (typeof GATES)[number]['name'];
+
+const GATE_ARITY: ReadonlyMap<GateName, number> = new Map(GATES.map(({ name, arity }) => [name, arity]));
 
 /** The integer semantics of every gate but READ and WRITE (which act on memory), mod `m`. */
 export function integerGate(name: GateName, m: number, a = 0, b = 0): number {
@@ -77,25 +80,26 @@ export function readMemory(memory: tf.Tensor3D, address: tf.Tensor2D): tf.Tensor
 export function writeMemory(memory: tf.Tensor3D, address: tf.Tensor2D, value: tf.Tensor2D): tf.Tensor3D {
   return tf.tidy(() => {
     const [batch, m] = address.shape;
-    const p = tf.reshape(address, [batch, m, 1]);
-    const written = tf.mul(p, tf.reshape(value, [batch, 1, m]));
-    return tf.add(tf.mul(tf.sub(1, p), memory), written);
+    return writeRows(memory, tf.reshape(address, [batch, 1, m]), tf.reshape(value, [batch, 1, m]));
   });
 }
 
 /**
  * The gates of one memory size: constant one-hot tables built once (`[M]` for constants, `[M, M]`
- * for unary, `[M·M, M]` for binary operations), so a gate is one or two batched products.
+ * for unary, `[M·M, M]` for binary operations), so an integer gate is one product with its table
+ * (binary: of the joint `a ⊗ b` `[B, M·M]`, one broadcast multiplication). The machine keeps
+ * values as rows `[B, 1, M]` and calls {@link GateSet.applyRows}; {@link GateSet.apply} is the
+ * same on `[B, M]`.
  * Owns its tensors: `dispose` frees them.
  */
 export class GateSet {
   readonly memorySize: number;
-  readonly #tables: ReadonlyMap<GateName, tf.Tensor>;
+  readonly #tables: ReadonlyMap<GateName, ConstantMap>;
 
   constructor(memorySize: number) {
     this.memorySize = memorySize;
     const m = memorySize;
-    const tables = new Map<GateName, tf.Tensor>();
+    const tables = new Map<GateName, ConstantMap>();
     for (const { name, arity } of GATES) {
       if (name === 'read' || name === 'write') continue;
       const rows = m ** arity;
@@ -105,43 +109,71 @@ export class GateSet {
         const b = row % m;
         values[row * m + integerGate(name, m, a, b)] = 1;
       }
-      tables.set(name, tf.tensor(values, arity === 0 ? [m] : [rows, m]));
+      tables.set(name, new ConstantMap(tf.tensor2d(values, [arity === 0 ? 1 : rows, m])));
     }
     this.#tables = tables;
   }
 
+  /** The one-hot output `[1, M]` of a constant gate (ZERO, ONE, TWO). */
+  constant(name: GateName): tf.Tensor2D {
+    const table = this.#tables.get(name);
+    if (table === undefined || GATE_ARITY.get(name) !== 0)
+      throw new RangeError(`gate ${name} is not a constant`);
+    return table.matrix;
+  }
+
   /**
-   * Applies gate `name` to `inputs` (`arity` values `[B, M]`) over `memory` `[B, M, M]`. Returns
-   * the gate's output `[B, M]` and the memory after it (the same tensor unless it is WRITE).
+   * Applies gate `name` to `inputs` (`arity` rows `[B, 1, M]`) over `memory` `[B, M, M]`. Returns
+   * the gate's output `[B, 1, M]` and the memory after it (the same tensor unless it is WRITE).
    */
+  applyRows(
+    name: GateName,
+    inputs: readonly tf.Tensor3D[],
+    memory: tf.Tensor3D,
+  ): { output: tf.Tensor3D; memory: tf.Tensor3D } {
+    const [a, b] = inputs as [tf.Tensor3D, tf.Tensor3D];
+    const [batch, m] = [memory.shape[0], this.memorySize];
+    if (name === 'read') return { output: tf.matMul(a, memory), memory };
+    if (name === 'write') {
+      const zero = tf.tile(tf.reshape(this.constant('zero'), [1, 1, m]), [batch, 1, 1]) as tf.Tensor3D;
+      return { output: zero, memory: writeRows(memory, a, b) };
+    }
+    const table = this.#tables.get(name) as ConstantMap;
+    if (GATE_ARITY.get(name) === 0) {
+      return { output: tf.tile(tf.reshape(table.matrix, [1, 1, m]), [batch, 1, 1]) as tf.Tensor3D, memory };
+    }
+    // Shared tables are plain 2-D products over the batch: on wasm a batched product of B small
+    // matrices costs far more than one [B, ·] × [·, M] product.
+    const flat: tf.Tensor2D =
+      b === undefined
+        ? tf.reshape(a, [batch, m])
+        : // The joint distribution of independent a and b, a ⊗ b, flattened to [B, M·M].
+          tf.reshape(tf.mul(tf.reshape(a, [batch, m, 1]), b), [batch, m * m]);
+    return { output: tf.reshape(table.apply(flat), [batch, 1, m]), memory };
+  }
+
+  /** {@link GateSet.applyRows} on inputs and output `[B, M]`. */
   apply(
     name: GateName,
     inputs: readonly tf.Tensor2D[],
     memory: tf.Tensor3D,
   ): { output: tf.Tensor2D; memory: tf.Tensor3D } {
-    const [a, b] = inputs;
-    const batch = memory.shape[0];
-    const m = this.memorySize;
-    if (name === 'read') return { output: readMemory(memory, a as tf.Tensor2D), memory };
-    if (name === 'write') {
-      const zero = tf.oneHot(tf.zeros([batch], 'int32'), m) as tf.Tensor2D;
-      return {
-        output: tf.cast(zero, 'float32'),
-        memory: writeMemory(memory, a as tf.Tensor2D, b as tf.Tensor2D),
-      };
-    }
-    const table = this.#tables.get(name) as tf.Tensor;
-    if (table.rank === 1) return { output: tf.tile(tf.reshape(table, [1, m]), [batch, 1]), memory };
-    if (b === undefined) return { output: tf.matMul(a as tf.Tensor2D, table as tf.Tensor2D), memory };
-    // The joint distribution of independent a and b, [B, M·M], through the table of m(a, b).
-    const joint = tf.reshape(
-      tf.mul(tf.reshape(a as tf.Tensor2D, [batch, m, 1]), tf.reshape(b, [batch, 1, m])),
-      [batch, m * m],
-    );
-    return { output: tf.matMul(joint, table as tf.Tensor2D), memory };
+    return tf.tidy(() => {
+      const [batch, m] = [memory.shape[0], this.memorySize];
+      const rows = inputs.map((x) => tf.reshape(x, [batch, 1, m]) as tf.Tensor3D);
+      const applied = this.applyRows(name, rows, memory);
+      return { output: tf.reshape(applied.output, [batch, m]), memory: applied.memory };
+    });
   }
 
   dispose(): void {
-    tf.dispose([...this.#tables.values()]);
+    for (const table of this.#tables.values()) table.dispose();
   }
+}
+
+/** {@link writeMemory} with the address and value as rows `[B, 1, M]`. */
+function writeRows(memory: tf.Tensor3D, address: tf.Tensor3D, value: tf.Tensor3D): tf.Tensor3D {
+  const [batch, m] = [memory.shape[0], memory.shape[1]];
+  const p = tf.reshape(address, [batch, m, 1]);
+  return tf.add(tf.sub(memory, tf.mul(p, memory)), tf.mul(p, value));
 }

@@ -1,5 +1,6 @@
+export { type CircuitLayout, circuitLayout, controllerOutputs } from './circuit.js';
 export { compileNramConfig, NRAM_DEFAULTS, NRAM_LIMITS, type NramConfig } from './config.js';
-export { Controller, type ControllerKind } from './controller.js';
+export { Controller, type ControllerKind, type OutputLayer } from './controller.js';
 export {
   type CurriculumOptions,
   type CurriculumState,
@@ -9,5 +10,5 @@ export {
 } from './curriculum.js';
 export { NRAM_EXAMPLES_PER_EPOCH, nramTrainer } from './definition.js';
 export { GATES, type GateName, GateSet, integerGate, readMemory, writeMemory } from './gates.js';
-export { controllerOutputs, LOG_CLAMP, NramMachine, type NramRun, type NramShape } from './machine.js';
+export { LOG_CLAMP, NramMachine, type NramRun, type NramShape } from './machine.js';
 export { NramSession } from './session.js';

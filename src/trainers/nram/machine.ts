@@ -1,8 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import type { RunStreams } from '../../core/index.js';
 import { LISTK_OUTPUT_CELL } from '../../data/tasks/index.js';
+import { type CircuitLayout, circuitLayout } from './circuit.js';
 import { Controller, type ControllerKind } from './controller.js';
 import { GATES, GateSet } from './gates.js';
+import { ConstantMap } from './products.js';
 
 /** The shape hyper-parameters the machine needs (a subset of `NramConfig`). */
 export interface NramShape {
@@ -29,15 +31,6 @@ export interface NramRun {
   readonly entropy: tf.Scalar | null;
 }
 
-/** Controller outputs: each gate's input choices, each register's choice, one stopping logit. */
-export function controllerOutputs(registers: number): number {
-  let n = 0;
-  GATES.forEach(({ arity }, q) => {
-    n += arity * (registers + q);
-  });
-  return n + registers * (registers + GATES.length) + 1;
-}
-
 /**
  * The Neural Random-Access Machine (Kurach et al., 2016, §3; paper §4.4). State: memory `[B, M, M]`
  * (row i is cell i's distribution over {0..M−1}) and R registers `[B, R, M]`, all starting one-hot
@@ -51,17 +44,27 @@ export class NramMachine {
   readonly shape: NramShape;
   readonly gates: GateSet;
   readonly controller: Controller;
+  readonly #layout: CircuitLayout;
+  readonly #scatter: ConstantMap;
+  /** Per gate, the map from the choices `[B·rows, width]` to their column R + q `[B·rows, 1]`. */
+  readonly #columns: ConstantMap[];
+  readonly #offset: tf.Tensor1D;
+  readonly #entropyWeights: tf.Tensor1D;
 
   constructor(shape: NramShape, streams: RunStreams) {
     this.shape = shape;
     this.gates = new GateSet(shape.memorySize);
-    this.controller = new Controller(
-      shape.controller,
-      shape.registers,
-      shape.hiddenSize,
-      controllerOutputs(shape.registers),
-      streams,
-    );
+    this.#layout = circuitLayout(shape.registers);
+    const { outputs, rows, width, scatter, offset, entropyWeights } = this.#layout;
+    this.#scatter = new ConstantMap(tf.tensor2d(scatter, [outputs, rows * width + 1]));
+    this.#columns = GATES.map((_, q) => {
+      const column = new Float32Array(width);
+      column[shape.registers + q] = 1;
+      return new ConstantMap(tf.tensor2d(column, [width, 1]));
+    });
+    this.#offset = tf.tensor1d(offset);
+    this.#entropyWeights = tf.tensor1d(entropyWeights);
+    this.controller = new Controller(shape.controller, shape.registers, shape.hiddenSize, outputs, streams);
   }
 
   get namedVariables(): ReadonlyArray<{ readonly name: string; readonly variable: tf.Variable }> {
@@ -71,51 +74,81 @@ export class NramMachine {
   /**
    * Unrolls the machine for `timesteps` steps on `memory` `[B, M]` (integers, one-hot encoded
    * here). Call it inside a tape or `tf.tidy`: it leaves its intermediates to the caller's scope.
+   *
+   * Each step's choices are one padded softmax `[B, rows, R + G]` (see {@link CircuitLayout}).
+   * The running mixture `mix` `[B, rows, M]` holds, for every gate input and register, its
+   * mixture over the candidates known so far: it starts as the choices times the registers and
+   * the constant gates' outputs, and each computed gate output o_q adds the outer product of the
+   * choices' column R + q with o_q. Gate q reads its inputs off `mix` once gates 0..q−1 have
+   * added theirs (its own column is masked to 0 in its rows, and later ones too), and after the
+   * last gate the register rows are the new registers. That is a few batched products per gate
+   * instead of a softmax, a concatenation and a product per gate.
    */
   run(memory: tf.Tensor2D, withEntropy = false): NramRun {
     const { memorySize: m, registers: r, timesteps } = this.shape;
+    const { rows, width, inputRow, registerRow } = this.#layout;
     const batch = memory.shape[0];
     let mem = tf.cast(tf.oneHot(memory, m), 'float32') as tf.Tensor3D;
     let regs = tf.cast(tf.oneHot(tf.zeros([batch, r], 'int32'), m), 'float32') as tf.Tensor3D;
     let state = this.controller.initialState(batch);
+    const layer = this.controller.projectOutput(this.#scatter, this.#offset);
+    // The candidates' rows that are known before any gate runs: the constants; zeros elsewhere.
+    const constants = tf.tile(
+      tf.stack(
+        GATES.map(({ name, arity }) =>
+          arity === 0 || name === 'write'
+            ? this.gates.constant(arity === 0 ? name : 'zero')
+            : tf.zeros([1, m]),
+        ),
+        1,
+      ),
+      [batch, 1, 1],
+    ) as tf.Tensor3D;
     let remaining: tf.Tensor1D = tf.ones([batch]);
     const outputs: tf.Tensor2D[] = [];
     const stopWeights: tf.Tensor1D[] = [];
     const entropies: tf.Scalar[] = [];
     for (let t = 0; t < timesteps; t += 1) {
       const x = tf.reshape(tf.slice(regs, [0, 0, 0], [batch, r, 1]), [batch, r]) as tf.Tensor2D;
-      const step = this.controller.step(x, state);
+      const step = this.controller.step(x, state, layer);
       state = step.state;
-      const logits = step.logits;
-      let offset = 0;
-      const choose = (count: number, width: number): tf.Tensor3D => {
-        const slice = tf.slice(logits, [0, offset], [batch, count * width]);
-        offset += count * width;
-        const logp = tf.logSoftmax(tf.reshape(slice, [batch, count, width]));
-        const p = tf.exp(logp) as tf.Tensor3D;
-        if (withEntropy) entropies.push(tf.neg(tf.mean<tf.Scalar>(tf.sum(tf.mul(p, logp), -1))));
-        return p;
-      };
-      let candidates: tf.Tensor3D = regs;
+      // A split, not two slices: a slice's gradient pads, which is slow on wasm here.
+      const [gridLogits, stopLogit] = tf.split(step.logits, [rows * width, 1], 1) as [
+        tf.Tensor2D,
+        tf.Tensor2D,
+      ];
+      const grid = tf.reshape(gridLogits, [batch, rows, width]);
+      let choices: tf.Tensor3D;
+      if (withEntropy) {
+        const logp = tf.logSoftmax(grid);
+        choices = tf.exp(logp) as tf.Tensor3D;
+        const rowEntropy = tf.neg(tf.mean(tf.sum(tf.mul(choices, logp), -1), 0));
+        entropies.push(tf.sum(tf.mul(rowEntropy, this.#entropyWeights)));
+      } else {
+        choices = tf.softmax(grid) as tf.Tensor3D;
+      }
+      const choicesFlat = tf.reshape(choices, [batch * rows, width]) as tf.Tensor2D;
+      let mix = tf.matMul(choices, tf.concat([regs, constants], 1));
       GATES.forEach(({ name, arity }, q) => {
-        const inputs: tf.Tensor2D[] = [];
-        if (arity > 0) {
-          // [B, arity, R+q] × [B, R+q, M]: every input of the gate in one product.
-          const mixed = tf.matMul(choose(arity, r + q), candidates);
-          for (let j = 0; j < arity; j += 1) {
-            inputs.push(tf.reshape(tf.slice(mixed, [0, j, 0], [batch, 1, m]), [batch, m]));
-          }
-        }
-        const applied = this.gates.apply(name, inputs, mem);
+        if (arity === 0) return;
+        const row = inputRow[q] as number;
+        const inputs =
+          arity === 1
+            ? [tf.slice(mix, [0, row, 0], [batch, 1, m]) as tf.Tensor3D]
+            : (tf.split(tf.slice(mix, [0, row, 0], [batch, 2, m]), 2, 1) as tf.Tensor3D[]);
+        const applied = this.gates.applyRows(name, inputs, mem);
         mem = applied.memory;
-        candidates = tf.concat([candidates, tf.reshape(applied.output, [batch, 1, m])], 1);
+        if (name !== 'write') {
+          // Column R + q [B, rows, 1] times o_q [B, 1, M]: on wasm a plain product picks the
+          // column faster than a strided slice, and a broadcast product beats B rank-1 products.
+          const column = this.#columns[q] as ConstantMap;
+          const weights = tf.reshape(column.apply(choicesFlat), [batch, rows, 1]);
+          mix = tf.add(mix, tf.mul(weights, applied.output));
+        }
       });
-      const next = tf.matMul(choose(r, r + GATES.length), candidates);
+      const next = tf.slice(mix, [0, registerRow, 0], [batch, r, m]);
       regs = tf.div(next, tf.sum(next, -1, true));
-      const f =
-        t === timesteps - 1
-          ? tf.ones([batch])
-          : tf.sigmoid(tf.reshape(tf.slice(logits, [0, offset], [batch, 1]), [batch]));
+      const f = t === timesteps - 1 ? tf.ones([batch]) : tf.sigmoid(tf.reshape(stopLogit, [batch]));
       stopWeights.push(tf.mul(remaining, f));
       remaining = tf.mul(remaining, tf.sub(1, f));
       outputs.push(tf.reshape(tf.slice(mem, [0, LISTK_OUTPUT_CELL, 0], [batch, 1, m]), [batch, m]));
@@ -149,5 +182,8 @@ export class NramMachine {
   dispose(): void {
     this.gates.dispose();
     this.controller.dispose();
+    this.#scatter.dispose();
+    for (const column of this.#columns) column.dispose();
+    tf.dispose([this.#offset, this.#entropyWeights]);
   }
 }
