@@ -110,8 +110,8 @@ describe('NRAM circuit', () => {
         const close = (a: tf.Tensor, b: tf.Tensor): void => {
           expect(tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]).toBeLessThan(1e-5);
         };
-        got.outputs.forEach((out, t) => close(out, want.outputs[t] as tf.Tensor));
-        got.stopWeights.forEach((w, t) => close(w, want.stopWeights[t] as tf.Tensor));
+        for (const [t, out] of got.outputs.entries()) close(out, want.outputs[t] as tf.Tensor);
+        for (const [t, w] of got.stopWeights.entries()) close(w, want.stopWeights[t] as tf.Tensor);
         close(got.entropy as tf.Scalar, want.entropy as tf.Scalar);
         // The machine's outputs move away from the input memory: the comparison is not vacuous.
         expect(
