@@ -97,10 +97,7 @@ export function createSweepRepository(prisma: PrismaClient): SweepRepository {
         'sweep',
         sweepId,
         () => prisma.$queryRaw<OutcomeRow[]>`
-          SELECT r.id AS "runId", r.status::text AS status,
-                 coalesce(r.labels->>'sweep_cell', '') AS cell,
-                 coalesce(r.labels->>'sweep_arm', '') AS arm,
-                 coalesce(r.labels->>'seed', '0') AS seed,
+          SELECT ${RUN_PLACE},
                  m.best, m.final,
                  coalesce(l.value IN ('NaN'::float8, 'Infinity'::float8, '-Infinity'::float8), false)
                    AS "lossNonFinite"
@@ -118,11 +115,7 @@ export function createSweepRepository(prisma: PrismaClient): SweepRepository {
       );
       return rows.map(
         (row): SweepRunOutcome => ({
-          runId: row.runId,
-          status: row.status,
-          cell: row.cell,
-          arm: row.arm,
-          seed: Number(row.seed),
+          ...placeOf(row),
           best: row.best,
           final: row.final,
           lossNonFinite: row.lossNonFinite,
@@ -137,10 +130,7 @@ export function createSweepRepository(prisma: PrismaClient): SweepRepository {
         'sweep',
         sweepId,
         () => prisma.$queryRaw<FinalsRow[]>`
-          SELECT r.id AS "runId", r.status::text AS status,
-                 coalesce(r.labels->>'sweep_cell', '') AS cell,
-                 coalesce(r.labels->>'sweep_arm', '') AS arm,
-                 coalesce(r.labels->>'seed', '0') AS seed,
+          SELECT ${RUN_PLACE},
                  coalesce(f.vals, '{}'::jsonb) AS vals
           FROM runs r
           LEFT JOIN LATERAL (
@@ -157,11 +147,7 @@ export function createSweepRepository(prisma: PrismaClient): SweepRepository {
       );
       return rows.map(
         (row): SweepRunFinals => ({
-          runId: row.runId,
-          status: row.status,
-          cell: row.cell,
-          arm: row.arm,
-          seed: Number(row.seed),
+          ...placeOf(row),
           values: row.vals,
         }),
       );
@@ -210,21 +196,29 @@ export function createSweepRepository(prisma: PrismaClient): SweepRepository {
   };
 }
 
-interface FinalsRow {
+/** A sweep run's id, status and place in the grid (its labels), as the queries select them. */
+const RUN_PLACE = Prisma.sql`r.id AS "runId", r.status::text AS status,
+  coalesce(r.labels->>'sweep_cell', '') AS cell,
+  coalesce(r.labels->>'sweep_arm', '') AS arm,
+  coalesce(r.labels->>'seed', '0') AS seed`;
+
+interface PlaceRow {
   readonly runId: string;
   readonly status: RunStatus;
   readonly cell: string;
   readonly arm: string;
   readonly seed: string;
+}
+
+function placeOf(row: PlaceRow) {
+  return { runId: row.runId, status: row.status, cell: row.cell, arm: row.arm, seed: Number(row.seed) };
+}
+
+interface FinalsRow extends PlaceRow {
   readonly vals: Record<string, number>;
 }
 
-interface OutcomeRow {
-  readonly runId: string;
-  readonly status: RunStatus;
-  readonly cell: string;
-  readonly arm: string;
-  readonly seed: string;
+interface OutcomeRow extends PlaceRow {
   readonly best: number | null;
   readonly final: number | null;
   readonly lossNonFinite: boolean;
