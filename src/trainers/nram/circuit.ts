@@ -41,6 +41,8 @@ export interface CircuitLayout {
    * (each gate's inputs, the registers) of the mean entropy of their rows.
    */
   readonly entropyWeights: Float32Array;
+  /** Per register i, the compact output that picks register i itself (keeps its value). */
+  readonly keepOutputs: readonly number[];
 }
 
 /** Controller outputs: each gate's input choices, each register's choice, one stopping logit. */
@@ -71,12 +73,14 @@ export function circuitLayout(registers: number): CircuitLayout {
   const scatter = new Float32Array(outputs * cells);
   const offset = new Float32Array(cells).fill(MASKED);
   const entropyWeights = new Float32Array(rows);
+  const keepOutputs: number[] = [];
   let compact = 0;
   for (const { row, count, valid } of groups) {
     for (let i = 0; i < count; i += 1) {
       entropyWeights[row + i] = 1 / (count * groups.length);
       for (let j = 0; j < valid; j += 1) {
         const cell = (row + i) * width + j;
+        if (row === registerRow && j === i) keepOutputs.push(compact);
         scatter[compact * cells + cell] = 1;
         offset[cell] = 0;
         compact += 1;
@@ -85,5 +89,16 @@ export function circuitLayout(registers: number): CircuitLayout {
   }
   scatter[compact * cells + cells - 1] = 1;
   offset[cells - 1] = 0;
-  return { registers: r, rows, width, inputRow, registerRow, outputs, scatter, offset, entropyWeights };
+  return {
+    registers: r,
+    rows,
+    width,
+    inputRow,
+    registerRow,
+    outputs,
+    scatter,
+    offset,
+    entropyWeights,
+    keepOutputs,
+  };
 }

@@ -36,6 +36,10 @@ export interface NramConfig {
   readonly entropyBonus: number;
   /** The bonus weight at step s is entropyBonus · entropyDecay^s. Default 0.999. */
   readonly entropyDecay: number;
+  /** Initial bias of the stopping logit; below 0 the machine starts by running longer. Default 0. */
+  readonly stopBias: number;
+  /** Initial bias of each register's logit for keeping its value. Default 0. */
+  readonly keepBias: number;
   /** Examples of the fixed test set (lists of maxListLength nodes). Default 200. */
   readonly evalExamples: number;
 }
@@ -96,6 +100,8 @@ export const NRAM_SCHEMA: ConfigSchema = {
   ),
   entropyBonus: float(0, 0, 1, 'Entropy bonus weight at step 0 on the controller\u2019s choices; 0: off.'),
   entropyDecay: float(0.999, 0, 1, 'Bonus weight at step s: entropyBonus · entropyDecay^s.'),
+  stopBias: float(0, -10, 10, 'Initial bias of the stopping logit; < 0: the machine starts running longer.'),
+  keepBias: float(0, -10, 10, 'Initial bias of each register\u2019s logit for keeping its own value.'),
   evalExamples: int(200, 1, NRAM_LIMITS.evalExamples, 'Examples of the fixed test set at maxListLength.'),
 };
 

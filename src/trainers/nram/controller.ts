@@ -24,7 +24,8 @@ export interface OutputLayer {
  * - `lstm`: a standard LSTM cell on `x` (forget-gate bias 1), `logits = W₂ h + b₂`.
  *
  * Initialisation, a pure function of the run's streams: kernels uniform in ±√(6 / (fan-in +
- * fan-out)) (Glorot), one stream per parameter; biases 0 except the LSTM's forget gate.
+ * fan-out)) (Glorot), one stream per parameter; the output bias as given (the machine's initial
+ * preferences, e.g. its stopping logit); other biases 0 except the LSTM's forget gate.
  */
 export class Controller {
   readonly kind: ControllerKind;
@@ -40,9 +41,10 @@ export class Controller {
     kind: ControllerKind,
     inputs: number,
     hiddenSize: number,
-    outputs: number,
+    outputBias: Float32Array,
     streams: RunStreams,
   ) {
+    const outputs = outputBias.length;
     this.kind = kind;
     this.hiddenSize = hiddenSize;
     const h = hiddenSize;
@@ -57,7 +59,7 @@ export class Controller {
       this.#hiddenBias = own(tf.zeros([h]));
     }
     this.#outputKernel = glorot([h, outputs], streams.stream(Stream.init, 1));
-    this.#outputBias = own(tf.zeros([outputs]));
+    this.#outputBias = own(tf.tensor1d(outputBias));
     const prefix = kind === 'lstm' ? 'controller/lstm' : 'controller/hidden';
     this.namedVariables = [
       { name: `${prefix}/kernel`, variable: this.#hiddenKernel },

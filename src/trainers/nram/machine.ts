@@ -13,6 +13,10 @@ export interface NramShape {
   readonly timesteps: number;
   readonly controller: ControllerKind;
   readonly hiddenSize: number;
+  /** The stopping logit's initial bias. */
+  readonly stopBias: number;
+  /** The initial bias of each register's logit for keeping its own value. */
+  readonly keepBias: number;
 }
 
 /** Probabilities below this are clamped before a logarithm (float32 cannot hold 1e-100). */
@@ -64,7 +68,10 @@ export class NramMachine {
     });
     this.#offset = tf.tensor1d(offset);
     this.#entropyWeights = tf.tensor1d(entropyWeights);
-    this.controller = new Controller(shape.controller, shape.registers, shape.hiddenSize, outputs, streams);
+    const bias = new Float32Array(outputs);
+    for (const keep of this.#layout.keepOutputs) bias[keep] = shape.keepBias;
+    bias[outputs - 1] = shape.stopBias;
+    this.controller = new Controller(shape.controller, shape.registers, shape.hiddenSize, bias, streams);
   }
 
   get namedVariables(): ReadonlyArray<{ readonly name: string; readonly variable: tf.Variable }> {

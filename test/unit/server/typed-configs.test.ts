@@ -49,6 +49,7 @@ describe('typed config messages', () => {
       { oneofCase: 'smoke', message: 'gradnoise.v1.SmokeConfig' },
       { oneofCase: 'mlp', message: 'gradnoise.v1.MlpConfig' },
       { oneofCase: 'neuralGpu', message: 'gradnoise.v1.NeuralGpuConfig' },
+      { oneofCase: 'nram', message: 'gradnoise.v1.NramConfig' },
       { oneofCase: 'memn2n', message: 'gradnoise.v1.MemN2NConfig' },
       { oneofCase: 'neuralProgrammer', message: 'gradnoise.v1.NeuralProgrammerConfig' },
     ]);

@@ -7,6 +7,7 @@ import {
   type NoisyOptimizer,
 } from '../../../../src/optim/index.js';
 import {
+  circuitLayout,
   compileNramConfig,
   controllerOutputs,
   NRAM_DEFAULTS,
@@ -94,6 +95,24 @@ describe('NramMachine', () => {
       });
     },
   );
+
+  it('starts its output bias at stopBias for the stop logit and keepBias for each register keeping itself', () => {
+    const machine = track(new NramMachine({ ...tiny, stopBias: -2, keepBias: 3 }, streamsOf(1)));
+    const layout = circuitLayout(tiny.registers);
+    const bias = machine.namedVariables.find((v) => v.name === 'controller/output/bias')?.variable;
+    const values = Array.from(bias?.dataSync() ?? []);
+    expect(values).toHaveLength(layout.outputs);
+    const cells = layout.rows * layout.width + 1;
+    const expected = values.map(() => 0);
+    expected[layout.outputs - 1] = -2;
+    layout.keepOutputs.forEach((compact, i) => {
+      // The compact output scatters to register i's row, column i: the register picks itself.
+      expect(layout.scatter[compact * cells + (layout.registerRow + i) * layout.width + i]).toBe(1);
+      expected[compact] = 3;
+    });
+    expect(layout.keepOutputs).toHaveLength(tiny.registers);
+    expect(values).toEqual(expected);
+  });
 
   it('sizes the controller output: gate inputs over earlier outputs, registers, one stop logit', () => {
     // R = 2: gates' inputs Σ arity_q (2 + q) = 197, registers 2 × (2 + 14) = 32, stop 1.
