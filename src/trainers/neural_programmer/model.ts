@@ -66,9 +66,10 @@ export class NeuralProgrammerModel {
       ['history/recurrent', [H, H], H],
       ['history/bias', [H], 0],
       ['operations/embedding', [shape.operations.length, H], H],
-      ['operations/kernel', [2 * H, H], 2 * H],
+      ['attention/kernel', [H, H], H],
+      ['operations/kernel', [3 * H, H], 3 * H],
       ['operations/bias', [H], 0],
-      ['columns/kernel', [2 * H, H], 2 * H],
+      ['columns/kernel', [3 * H, H], 3 * H],
       ['columns/bias', [H], 0],
       ['pivot/greater', [H], H],
       ['pivot/lesser', [H], H],
@@ -97,6 +98,17 @@ export class NeuralProgrammerModel {
     const table = this.#var('embedding');
     const oneHot = oneHotFloat(tf.reshape(ids, [B * L]), table.shape[0] as number);
     return tf.reshape(tf.matMul(oneHot, table), [B, L, this.#shape.hiddenSize]);
+  }
+
+  /**
+   * Attention over the question RNN's states `[B, Q, H]` (padding masked out) with the query
+   * `W_att h_t` from the history state: `[B, H]`, the question read at this step.
+   */
+  #attend(states: tf.Tensor3D, tokenMask: tf.Tensor2D, h: tf.Tensor2D): tf.Tensor2D {
+    const query = tf.matMul(h, this.#var('attention/kernel'));
+    const scores = tf.squeeze(tf.matMul(states, tf.expandDims(query, 2)), [2]);
+    const weights = tf.softmax(tf.add(scores, tf.mul(tf.sub(1, tokenMask), -1e9)) as tf.Tensor2D);
+    return tf.squeeze(tf.matMul(tf.expandDims(weights, 1), states), [1]) as tf.Tensor2D;
   }
 
   /** Runs the T-step program on `batch`; call inside `tf.tidy` or a gradient function. */
@@ -134,7 +146,8 @@ export class NeuralProgrammerModel {
 
     // Pivots: the state at each number scores it; empty slots are masked out.
     const positions = oneHotFloat(tf.tensor2d(batch.numberPositions, [B, S], 'int32'), Q);
-    const atNumbers = tf.matMul(positions, tf.stack(states, 1)) as tf.Tensor3D; // [B, S, H]
+    const stacked = tf.stack(states, 1) as tf.Tensor3D; // [B, Q, H]
+    const atNumbers = tf.matMul(positions, stacked) as tf.Tensor3D; // [B, S, H]
     const numberMask = tf.tensor2d(batch.numberMask, [B, S]);
     const pivot = (name: string): tf.Tensor2D => {
       // A broadcast product, not a batched matMul with a shared operand, whose gradient tfjs mis-shapes.
@@ -164,8 +177,10 @@ export class NeuralProgrammerModel {
           this.#var('history/bias'),
         ),
       ) as tf.Tensor2D;
-      const h = dropout === null ? history : tf.mul(history, dropout.history[t] as tf.Tensor2D);
-      const context = tf.concat([question, h], 1);
+      const h = (
+        dropout === null ? history : tf.mul(history, dropout.history[t] as tf.Tensor2D)
+      ) as tf.Tensor2D;
+      const context = tf.concat([question, h, this.#attend(stacked, tokenMask, h)], 1);
       const opHidden = tf.tanh(
         tf.add(tf.matMul(context, this.#var('operations/kernel')), this.#var('operations/bias')),
       );

@@ -21,7 +21,7 @@ export interface Prediction {
 }
 
 /** Version of the `meta` layout written by `exportState`. */
-const STATE_FORMAT = 1;
+const STATE_FORMAT = 2;
 
 /** Questions per forward pass in `evaluate`. */
 const EVAL_CHUNK = 100;
