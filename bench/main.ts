@@ -10,6 +10,8 @@
  *             beside a PyTorch reference of the same model, one thread each, interleaved by
  *             epoch, and through the worker loop (issue 17); `--memn2n-task` picks the task
  *             (default 1); `--quick` trains 10 epochs
+ *   neural_programmer  the Neural Programmer step at its default config, plain and noisy, beside a
+ *             PyTorch reference trained on the same exported batches, one thread each (issue 19)
  *   phases    the profile: forward, backward, SGD update, gradient read and noise of a wasm step
  *   sweep     runs per hour of a small mlp sweep with 1 and 2 workers through the real service (issue 8)
  *   memory    peak RSS of one training worker, and tensors and RSS over a 10,000-step run (issue 8)
@@ -36,6 +38,7 @@ import { formatTable, type SectionOutcome, type SectionResult, writeReport } fro
 import { type ServiceProcess, startService } from './lib/service.js';
 import { memn2nSection } from './sections/memn2n.js';
 import { memorySection } from './sections/memory.js';
+import { neuralProgrammerSection } from './sections/neural_programmer.js';
 import { phasesSection } from './sections/phases.js';
 import { stepSection } from './sections/step.js';
 import { sweepSection } from './sections/sweep.js';
@@ -83,6 +86,11 @@ const SECTIONS: readonly Section[] = [
     name: 'memn2n',
     title: 'MemN2N full schedule (one bAbI-style task, 100 epochs) on tfjs wasm vs PyTorch',
     run: (c) => memn2nSection({ quick: c.quick, torch: c.torch, task: c.memn2nTask }),
+  },
+  {
+    name: 'neural_programmer',
+    title: 'Neural Programmer training step (default config), plain and noisy, tfjs wasm vs PyTorch',
+    run: (c) => neuralProgrammerSection({ quick: c.quick, torch: c.torch }),
   },
   {
     name: 'phases',
