@@ -18,7 +18,8 @@ import { NP_BENCH_SEED } from '../neural_programmer/task.js';
  * (`bench/neural_programmer/task.ts`); the PyTorch child trains on that export from those weights,
  * so the arms' first losses must agree (a row shows them) and the plain arms' losses stay close.
  * After a warm-up block per arm, rounds run one block of every arm in an order rotated by round, and
- * tfjs / PyTorch is the median of the per-round ratios. The ratio is reported only when PyTorch
+ * tfjs / PyTorch is the median of the per-round ratios. A tfjs step includes what the worker's step
+ * does, drawing and encoding its batch; the PyTorch arms hold the exported batches as tensors. The ratio is reported only when PyTorch
  * resolved an optimised BLAS (`lib/blas.ts`). A last pair of rows trains the easy learn run (one
  * column, sum/count) in both, each from its own init, and gives the hard program's test accuracy
  * before and after: the PyTorch model learns as the TS one does.
