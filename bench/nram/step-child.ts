@@ -1,0 +1,64 @@
+/**
+ * The NRAM arms of the `nram` bench section, as a long-lived child (see `bench/lib/line-child.ts`):
+ * the real `nram` trainer step on tfjs wasm (one thread under Node), per config of
+ * `NRAM_BENCH_CONFIGS` with and without noise (`bench/nram/arms.ts`). A step is what the worker
+ * loop does per step: `trainStep`, then `readMetrics` (which downloads the loss).
+ *
+ * Protocol: prints `{"ready":true,"backend":…,"arms":[…]}`; then for each
+ * `{"cmd":"run","arm":a,"steps":n}` runs n steps of arm a and prints
+ * `{"arm","steps","wallMs","cpuMs","loss"}`; `{"cmd":"quit"}` ends.
+ *
+ *   tsx bench/nram/step-child.ts
+ */
+import { createInterface } from 'node:readline';
+import { selectBackend } from '../../src/backend/index.js';
+import { readMetrics } from '../../src/runs/worker/state.js';
+import { createNramArm, disposeNramArm, NRAM_BENCH_CONFIGS, NRAM_BENCH_ETAS, type NramArm } from './arms.js';
+
+const say = (message: Record<string, unknown>): void => {
+  process.stdout.write(`${JSON.stringify(message)}\n`);
+};
+
+function run(arm: NramArm, steps: number): { wallMs: number; cpuMs: number; loss: number } {
+  let loss = Number.NaN;
+  const cpu0 = process.cpuUsage();
+  const start = performance.now();
+  for (let i = 0; i < steps; i += 1) {
+    loss = readMetrics(arm.session.trainStep(arm.step)).get('loss') ?? Number.NaN;
+    arm.step += 1;
+  }
+  const wallMs = performance.now() - start;
+  const cpu = process.cpuUsage(cpu0);
+  return { wallMs, cpuMs: (cpu.user + cpu.system) / 1000, loss };
+}
+
+async function main(): Promise<void> {
+  const arms = new Map<string, NramArm>();
+  try {
+    const selection = await selectBackend('wasm');
+    if (selection.name !== 'wasm') throw new Error(`wanted the wasm backend, got ${selection.name}`);
+    for (const [config, c] of Object.entries(NRAM_BENCH_CONFIGS)) {
+      for (const [noise, eta] of Object.entries(NRAM_BENCH_ETAS)) {
+        arms.set(`${config} ${noise}`, await createNramArm(c, eta, selection.name));
+      }
+    }
+    say({ ready: true, backend: selection.name, arms: [...arms.keys()] });
+  } catch (error) {
+    say({ ready: false, error: error instanceof Error ? error.message : String(error) });
+    return;
+  }
+  for await (const line of createInterface({ input: process.stdin })) {
+    const message = JSON.parse(line) as { cmd: string; arm?: string; steps?: number };
+    if (message.cmd === 'quit') break;
+    const arm = arms.get(message.arm ?? '');
+    if (message.cmd !== 'run' || arm === undefined || !Number.isInteger(message.steps)) {
+      say({ error: `bad request ${line}; arms: ${[...arms.keys()].join(', ')}` });
+      continue;
+    }
+    say({ arm: message.arm, steps: message.steps, ...run(arm, message.steps as number) });
+  }
+  for (const arm of arms.values()) disposeNramArm(arm);
+  process.exit(0);
+}
+
+await main();

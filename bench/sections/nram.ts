@@ -1,0 +1,192 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { LineChild } from '../lib/line-child.js';
+import { fixed, infoRow, type Row, type SectionOutcome } from '../lib/report.js';
+import { describeRatios, median, pairedRatios } from '../lib/stats.js';
+import { describeNramConfig, NRAM_BENCH_CONFIGS } from '../nram/arms.js';
+import {
+  formatPhases,
+  type KernelTotal,
+  NRAM_PHASES,
+  PHASE_LABELS,
+  type PhaseTimes,
+} from '../nram/phases.js';
+
+/**
+ * The NRAM training step (issue 18, "Speed"): the real `nram` trainer step on tfjs wasm (one
+ * thread), at the trainer's defaults and at the issue's tiny instance (M = 8), with and without
+ * noise (η = 0.01 vs 0; clipping in both), and where its time goes.
+ *
+ * 1. ms per step: one long-lived child (`bench/nram/step-child.ts`) holds the four arms; after a
+ *    warm-up the parent runs rounds of one block per arm in a rotated order and takes the noise
+ *    overhead as the median of the paired block ratios, as the `step` section does.
+ * 2. Where the time goes: another child (`bench/nram/phases-child.ts`) splits the same step into
+ *    phases (data, controller forward, machine forward, loss, backward, clip+noise, Adam apply,
+ *    read-back), each the median over blocks of its ms per step, and times every kernel of a few
+ *    noisy steps (self time, charged to its phase) for the kernel share of each phase and the top
+ *    kernels.
+ */
+export interface NramSectionOptions {
+  readonly quick: boolean;
+}
+
+const here = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
+
+interface Arm {
+  readonly name: string;
+  blockSteps: number;
+  readonly wallMsPerStep: number[];
+  readonly cpuMsPerStep: number[];
+}
+
+interface PhasesReport {
+  readonly arms: ReadonlyArray<{ name: string; blocks: PhaseTimes[] }>;
+  readonly profiles: Readonly<
+    Record<
+      string,
+      {
+        arm: string;
+        steps: number;
+        wall: PhaseTimes;
+        kernelMs: PhaseTimes;
+        kernels: PhaseTimes;
+        top: KernelTotal[];
+        topByShape: KernelTotal[];
+      }
+    >
+  >;
+}
+
+async function timeSteps(quick: boolean): Promise<Arm[]> {
+  const rounds = quick ? 2 : 15;
+  const blockMs = quick ? 150 : 1000;
+  const { child, ready } = await LineChild.start(process.execPath, [
+    '--import',
+    'tsx',
+    here('../nram/step-child.ts'),
+  ]);
+  const arms: Arm[] = (ready.arms as string[]).map((name) => ({
+    name,
+    blockSteps: 1,
+    wallMsPerStep: [],
+    cpuMsPerStep: [],
+  }));
+  const block = async (a: Arm, steps: number) => {
+    const reply = await child.request({ cmd: 'run', arm: a.name, steps });
+    return { wall: Number(reply.wallMs) / steps, cpu: Number(reply.cpuMs) / steps };
+  };
+  try {
+    for (const a of arms) {
+      await block(a, 2); // compiles kernels, fills caches
+      const warm = await block(a, quick ? 2 : 10);
+      a.blockSteps = Math.max(2, Math.min(50, Math.round(blockMs / warm.wall)));
+    }
+    for (let r = 0; r < rounds; r += 1) {
+      for (let k = 0; k < arms.length; k += 1) {
+        const a = arms[(r + k) % arms.length] as Arm;
+        const { wall, cpu } = await block(a, a.blockSteps);
+        a.wallMsPerStep.push(wall);
+        a.cpuMsPerStep.push(cpu);
+      }
+    }
+  } finally {
+    await child.close();
+  }
+  return arms;
+}
+
+async function splitPhases(quick: boolean): Promise<PhasesReport> {
+  const [rounds, steps, profiled] = quick ? [2, 1, 1] : [10, 5, 5];
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    ['--import', 'tsx', here('../nram/phases-child.ts'), String(rounds), String(steps), String(profiled)],
+    { maxBuffer: 2 ** 24, timeout: 600_000 },
+  );
+  const line = stdout.split('\n').find((l) => l.startsWith('{'));
+  if (line === undefined) throw new Error(`nram phases child printed no report: ${stdout.slice(-300)}`);
+  return JSON.parse(line) as PhasesReport;
+}
+
+/** Each phase's median over blocks. */
+function medianPhases(blocks: readonly PhaseTimes[]): PhaseTimes {
+  return Object.fromEntries(NRAM_PHASES.map((p) => [p, median(blocks.map((b) => b[p]))])) as PhaseTimes;
+}
+
+export async function nramSection(options: NramSectionOptions): Promise<SectionOutcome> {
+  const arms = await timeSteps(options.quick);
+  const phases = await splitPhases(options.quick);
+  const rows: Row[] = [];
+  const ratios: Record<string, number[]> = {};
+  for (const [config, c] of Object.entries(NRAM_BENCH_CONFIGS)) {
+    const plain = arms.find((a) => a.name === `${config} plain`);
+    const noisy = arms.find((a) => a.name === `${config} noisy`);
+    for (const a of [plain, noisy]) {
+      if (a === undefined) continue;
+      rows.push(
+        infoRow(
+          `${a.name} (${describeNramConfig(c)}): ms/step`,
+          `${fixed(median(a.wallMsPerStep))} ms; CPU ${fixed(median(a.cpuMsPerStep))} ms`,
+          `median of ${a.wallMsPerStep.length} blocks of ${a.blockSteps} steps`,
+        ),
+      );
+    }
+    if (plain !== undefined && noisy !== undefined) {
+      const wall = pairedRatios(noisy.wallMsPerStep, plain.wallMsPerStep);
+      ratios[config] = wall;
+      rows.push(
+        infoRow(
+          `${config}: noise overhead (noisy / plain)`,
+          `${describeRatios(wall)}; CPU ${describeRatios(pairedRatios(noisy.cpuMsPerStep, plain.cpuMsPerStep))}`,
+        ),
+      );
+    }
+  }
+  const split: Record<string, PhaseTimes> = {};
+  for (const a of phases.arms) {
+    split[a.name] = medianPhases(a.blocks);
+    rows.push(
+      infoRow(
+        `${a.name}: phases, ms/step`,
+        formatPhases(split[a.name] as PhaseTimes),
+        `median of ${a.blocks.length} blocks per phase`,
+      ),
+    );
+  }
+  for (const [config, p] of Object.entries(phases.profiles)) {
+    const kernelShare = NRAM_PHASES.filter((ph) => p.wall[ph] > 0.5)
+      .map(
+        (ph) =>
+          `${PHASE_LABELS[ph]} ${Math.round((p.kernelMs[ph] / p.wall[ph]) * 100)} % of ${Math.round(p.kernels[ph])}`,
+      )
+      .join(' · ');
+    rows.push(
+      infoRow(
+        `${p.arm}: kernel time per phase (of its wall time, kernels per step)`,
+        kernelShare,
+        `${p.steps} steps with every kernel timed (self time); the hook slows the step a little`,
+      ),
+    );
+    const top = (list: readonly KernelTotal[]) =>
+      list
+        .slice(0, 6)
+        .map((k) => `${k.name} ${fixed(k.ms)} ms ×${Math.round(k.count)} (${Math.round(k.share * 100)} %)`)
+        .join(' · ');
+    rows.push(infoRow(`${config}: top kernels by time, per step`, top(p.top)));
+    rows.push(infoRow(`${config}: top kernels by input shape, per step`, top(p.topByShape)));
+  }
+  const data = {
+    arms: arms.map((a) => ({
+      ...a,
+      medianWallMs: median(a.wallMsPerStep),
+      medianCpuMs: median(a.cpuMsPerStep),
+    })),
+    noiseOverhead: Object.fromEntries(
+      Object.entries(ratios).map(([k, v]) => [k, { median: median(v), wall: v }]),
+    ),
+    phases: split,
+    phaseBlocks: phases.arms,
+    kernels: phases.profiles,
+  };
+  return { rows, data };
+}
