@@ -29,8 +29,11 @@ const DEFAULT_OPTIMIZER: InnerOptimizerOptions = { kind: 'sgd', learningRate: 0.
 export function compileOptimizer(
   trainer: TrainerDefinition,
   requested: Partial<InnerOptimizerOptions> | undefined,
+  config: Record<string, unknown> = trainer.defaults as Record<string, unknown>,
 ): InnerOptimizerOptions {
-  const base = trainer.defaultOptimizer ?? DEFAULT_OPTIMIZER;
+  const trainerDefault = trainer.defaultOptimizer ?? DEFAULT_OPTIMIZER;
+  const rate = trainer.runDefaults?.(config).learningRate;
+  const base = rate === undefined ? trainerDefault : { ...trainerDefault, learningRate: rate };
   const fields = dropUndefined({ ...(requested ?? {}) });
   // Another kind than the trainer's default starts from that kind's own defaults, not the
   // trainer's hyperparameters (Adam's epsilon means nothing to SGD).
@@ -83,7 +86,7 @@ export function compileSchedule(
 ): RunSpec['lrSchedule'] {
   const evaluation = trainer.metrics.filter((m) => m.when === 'evaluation');
   try {
-    return compileLearningRateSchedule(requested ?? {}, {
+    return compileLearningRateSchedule(requested ?? trainer.runDefaults?.(config).lrSchedule ?? {}, {
       learningRate: optimizer.learningRate,
       stepsPerEpoch: () =>
         withFieldPrefix(`${trainer.name}.`, () => trainer.stepsPerEpoch(config, dataRoots)),

@@ -61,7 +61,7 @@ export function compileRunSpec(
 ): RunSpec {
   const trainer = trainers.get(request.trainer);
   const trainerConfig = compileTrainerConfig(trainer, request.trainerConfig ?? {});
-  const optimizer = compileOptimizer(trainer, request.optimizer);
+  const optimizer = compileOptimizer(trainer, request.optimizer, trainerConfig);
   const noise = compileNoise(trainer, request.noise);
   const clip = compileClip(request.clip ?? trainer.defaultClip ?? {});
 

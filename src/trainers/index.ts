@@ -5,6 +5,7 @@ export { BUILTIN_TRAINERS, builtinTrainers, createRegistry, type TrainerRegistry
 export * from './schema/index.js';
 export type {
   MetricValue,
+  RunDefaults,
   TrainerContext,
   TrainerDefinition,
   TrainerSession,

@@ -1,7 +1,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { ClipSpec, InnerOptimizerOptions, RunStreams } from '../core/index.js';
 import type { DataRootPolicy } from '../data/index.js';
-import type { NoisyOptimizer } from '../optim/index.js';
+import type { LearningRateScheduleOptions, NoisyOptimizer } from '../optim/index.js';
 import type { ConfigSchema, MetricDeclaration } from './schema/index.js';
 
 /**
@@ -24,6 +24,13 @@ import type { ConfigSchema, MetricDeclaration } from './schema/index.js';
  * an epoch), so a session restored with `importState` at step k continues exactly as an
  * uninterrupted one, and a run stored with an older stream version goes on drawing its numbers.
  */
+/** What {@link TrainerDefinition.runDefaults} may default from the config. */
+export interface RunDefaults {
+  /** The learning rate the optimizer gets when the request names none (whatever its kind). */
+  readonly learningRate?: number;
+  readonly lrSchedule?: LearningRateScheduleOptions;
+}
+
 export interface TrainerDefinition<C extends object = object> {
   /** The registry name clients use in `StartRunRequest.trainer`, e.g. `mlp`. */
   readonly name: string;
@@ -55,6 +62,13 @@ export interface TrainerDefinition<C extends object = object> {
   readonly defaultClip?: ClipSpec;
   /** Noise defaults of the paper for this model (η, γ). */
   readonly defaultNoise: { readonly eta: number; readonly gamma: number };
+  /**
+   * Run options whose defaults depend on the compiled config, applied only where a request leaves
+   * them unset: the default optimizer's learning rate, and the learning-rate schedule (without
+   * it, constant). E.g. End-to-End Memory Networks train at lr 0.01 one-stage and 0.005 with
+   * linear start, halving every 25 epochs counted from the switch (§4.2, the original code).
+   */
+  runDefaults?(config: C): RunDefaults;
   /**
    * Validates a config (already merged over `defaults`) against `schema`, then the definition's
    * cross-field checks, and returns it with derived fields filled.

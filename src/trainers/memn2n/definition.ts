@@ -49,10 +49,11 @@ const GENERATED_TRAIN = trainingCount(GENERATED_QUESTIONS);
 
 /**
  * End-to-End Memory Networks on bAbI (paper §4.2, Table 2; Sukhbaatar et al. 2015), as the original
- * MemN2N-babi-matlab code trains them: SGD at lr 0.01, each weight matrix's gradient clipped to norm
- * 40 on its own, batches of 32, noise η = 0.01 (γ = 0.55) added after the clip. "Halve the learning
- * rate every 25 epochs" is the run's `lr_schedule` (`step`, factor 0.5, every 25 epochs): a
- * definition has no default schedule, so a request sends it (see README.md).
+ * MemN2N-babi-matlab code trains them: SGD, each weight matrix's gradient clipped to norm 40 on its
+ * own, batches of 32, noise η = 0.01 (γ = 0.55) added after the clip. The run defaults follow the
+ * config: lr 0.01 one-stage and 0.005 with linear start (the code halves it for two-stage
+ * training), halved every 25 epochs counted from the start of the current phase, i.e. from the
+ * switch out of linear start (see README.md). A request's own optimizer or schedule wins.
  */
 export const memn2nTrainer: TrainerDefinition<MemN2NConfig> = defineTrainer<MemN2NConfig>({
   name: 'memn2n',
@@ -64,7 +65,12 @@ export const memn2nTrainer: TrainerDefinition<MemN2NConfig> = defineTrainer<MemN
   phases: MEMN2N_PHASES,
   defaultMaxSteps: 100 * stepsPerEpoch(GENERATED_TRAIN, 32),
   defaultNoise: { eta: 0.01, gamma: 0.55 },
-  defaultOptimizer: { kind: 'sgd', learningRate: 0.01 },
+  // The default config trains two-stage, hence 0.005; runDefaults gives 0.01 one-stage.
+  defaultOptimizer: { kind: 'sgd', learningRate: 0.005 },
+  runDefaults: (config) => ({
+    learningRate: config.linearStart ? 0.005 : 0.01,
+    lrSchedule: { kind: 'step', factor: 0.5, everyEpochs: 25, fromPhaseStart: true },
+  }),
   defaultClip: { byTensorNorm: 40 },
   refine: refineMemN2NConfig,
   preflight: async (config, dataRoots) => {

@@ -81,7 +81,7 @@ describe('memn2n through the worker loop', () => {
     ]);
     // The point of step s + 1 is the rate of trainStep(s): the decays restart at step 6.
     expect(straight.points.filter((p) => p.name === 'learning_rate').map((p) => [p.step, p.value])).toEqual(
-      Array.from({ length: 11 }, (_, s) => [s + 1, 0.01 * 0.5 ** Math.floor((s < 6 ? s : s - 6) / 2)]),
+      Array.from({ length: 11 }, (_, s) => [s + 1, 0.005 * 0.5 ** Math.floor((s < 6 ? s : s - 6) / 2)]),
     );
     expect(decodeCheckpoint(straight.checkpoints.get(8) ?? new Uint8Array()).lrSchedule.phaseStart).toBe(6);
     expect(decodeCheckpoint(straight.checkpoints.get(4) ?? new Uint8Array()).phase).toBe('linear_start');
