@@ -60,9 +60,12 @@ function printSelection(io: CliIo, report: SweepSelectionReport__Output): void {
     `\nrestart selection: per cell and arm the run with the ${better} final ${selection?.metric ?? '?'} ` +
       `among its completed runs; final values\n\n`,
   );
+  // The selection metric gets its own column unless it is also reported.
+  const name = selection?.metric ?? '?';
+  const own = metrics.includes(name) ? [] : [name];
   printTable(
     io,
-    ['CELL', 'ARM', 'RUNS', 'CANDIDATES', 'SEED', selection?.metric ?? '?', ...metrics],
+    ['CELL', 'ARM', 'RUNS', 'CANDIDATES', 'SEED', ...own, ...metrics],
     [
       ...report.rows.map((r) => [
         r.cell,
@@ -70,7 +73,7 @@ function printSelection(io: CliIo, report: SweepSelectionReport__Output): void {
         String(r.runs),
         String(r.candidates),
         r.runId === '' ? '-' : r.seed,
-        num(r.selectionValue),
+        ...own.map(() => num(r.selectionValue)),
         ...metrics.map((m) => num(r.values[m])),
       ]),
       ...report.totals.map((t) => [
@@ -79,7 +82,7 @@ function printSelection(io: CliIo, report: SweepSelectionReport__Output): void {
         '',
         `${t.cells} cells`,
         '',
-        '',
+        ...own.map(() => ''),
         ...metrics.map((m) => num(t.means[m])),
       ]),
     ],

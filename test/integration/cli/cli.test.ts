@@ -340,6 +340,9 @@ describe('gradnoise CLI', () => {
       ['all', '(mean)', 'no_noise', '2'],
       ['all', '(mean)', 'noise', '2'],
     ]);
+    // A reported selection metric is printed once.
+    const both = await cli([...select, '--report-metric', 'test_loss']);
+    expect(both.stdout).toMatch(/CANDIDATES\s+SEED\s+test_accuracy\s+test_loss\n/);
     const lonely = await cli([...args, '--report-metric', 'test_accuracy']);
     expect(lonely.code).toBe(1);
     expect(lonely.stderr).toContain('--select-by: got undefined; allowed: a metric name when --select-mode');
