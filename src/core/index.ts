@@ -6,13 +6,16 @@
  */
 export {
   AppError,
+  type AppErrorOptions,
   describeValue,
   type ErrorCode,
+  type FieldViolation,
   failedPrecondition,
   invalidArgument,
   isAppError,
   notFound,
   prefixFieldError,
+  type QuotaViolation,
   withFieldPrefix,
 } from './errors.js';
 export { LIMITS } from './limits.js';

@@ -15,7 +15,8 @@ export class OptionError extends AppError {
   readonly allowed: string;
 
   constructor(field: string, value: unknown, allowed: string) {
-    super('INVALID_ARGUMENT', `${field}: got ${describeValue(value)}; allowed: ${allowed}`);
+    const description = `got ${describeValue(value)}; allowed: ${allowed}`;
+    super('INVALID_ARGUMENT', `${field}: ${description}`, { fieldViolation: { field, description } });
     this.field = field;
     this.value = value;
     this.allowed = allowed;

@@ -20,4 +20,12 @@ export {
   setFieldValue,
 } from './field-path.js';
 export { API_PROTO_FILES, LOADER_OPTIONS, type LoadedApi, loadApi, PROTO_ROOT } from './proto.js';
+export {
+  BAD_REQUEST_TYPE_URL,
+  decodeStatusDetails,
+  encodeStatusDetails,
+  QUOTA_FAILURE_TYPE_URL,
+  STATUS_DETAILS_KEY,
+  type StatusDetails,
+} from './status-details.js';
 export { type Json, jsonToStruct, jsonToValue, structToJson } from './struct.js';

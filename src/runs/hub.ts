@@ -101,11 +101,12 @@ export class LiveSubscription implements AsyncIterable<LiveEvent> {
   }
 
   private drop(): void {
-    this.failure = new AppError(
-      'RESOURCE_EXHAUSTED',
+    const description =
       `live metrics of run ${this.runId}: the watcher fell more than ${this.bound} points behind and was dropped; ` +
-        `reconnect with since_step=${this.lastStep}`,
-    );
+      `reconnect with since_step=${this.lastStep}`;
+    this.failure = new AppError('RESOURCE_EXHAUSTED', description, {
+      quotaViolation: { subject: `run:${this.runId}`, description },
+    });
     this.release();
   }
 

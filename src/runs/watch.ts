@@ -98,11 +98,12 @@ export async function* watchRun(
         event = await subscription.take(deps.pollMs);
       } catch (error) {
         if (error instanceof AppError && error.code === 'RESOURCE_EXHAUSTED') {
-          throw new AppError(
-            'RESOURCE_EXHAUSTED',
+          const description =
             `metrics watcher of run ${run.id} fell more than ${deps.bufferPoints} points behind live training ` +
-              `and was dropped; reconnect with since_step=${highest}`,
-          );
+            `and was dropped; reconnect with since_step=${highest}`;
+          throw new AppError('RESOURCE_EXHAUSTED', description, {
+            quotaViolation: { subject: `run:${run.id}`, description },
+          });
         }
         throw error;
       }

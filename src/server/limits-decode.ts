@@ -37,9 +37,9 @@ export function tolerantDecoding<T>(service: ServiceDefinition<T>): ServiceDefin
 export function assertWellFormed(method: string, request: unknown): void {
   if (typeof request === 'object' && request !== null && MALFORMED in request) {
     const reason = (request as MalformedRequest)[MALFORMED];
-    throw new AppError(
-      'INVALID_ARGUMENT',
-      `request: got bytes that are not a valid ${method} request message (${reason})`,
-    );
+    const description = `got bytes that are not a valid ${method} request message (${reason})`;
+    throw new AppError('INVALID_ARGUMENT', `request: ${description}`, {
+      fieldViolation: { field: 'request', description },
+    });
   }
 }

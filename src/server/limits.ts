@@ -23,10 +23,10 @@ export class StreamLimiter {
   acquire(client: string): () => void {
     const held = this.open.get(client) ?? 0;
     if (held >= this.maxPerClient) {
-      throw new AppError(
-        'RESOURCE_EXHAUSTED',
-        `too many concurrent streams: this client already holds ${held} of at most ${this.maxPerClient} on this server; close one first`,
-      );
+      const description = `too many concurrent streams: this client already holds ${held} of at most ${this.maxPerClient} on this server; close one first`;
+      throw new AppError('RESOURCE_EXHAUSTED', description, {
+        quotaViolation: { subject: `client:${client}`, description },
+      });
     }
     this.open.set(client, held + 1);
     let released = false;
@@ -127,11 +127,12 @@ export class QueueQuota {
       e.countSeq = started.seq;
     }
     if (queued + adding > this.maxQueued) {
-      throw new AppError(
-        'RESOURCE_EXHAUSTED',
+      const description =
         `project ${JSON.stringify(project)} has ${queued} queued runs; at most ${this.maxQueued} may wait at once ` +
-          `(adding ${adding}). Wait for some to start or cancel them`,
-      );
+        `(adding ${adding}). Wait for some to start or cancel them`;
+      throw new AppError('RESOURCE_EXHAUSTED', description, {
+        quotaViolation: { subject: `project:${project}`, description },
+      });
     }
     e.admitted += adding;
   }

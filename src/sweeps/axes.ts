@@ -1,4 +1,4 @@
-import { AppError, describeValue, invalidArgument } from '../core/index.js';
+import { AppError, invalidArgument } from '../core/index.js';
 import { compileRunSpec } from '../runs/compile-spec.js';
 import type { DataRootPolicy } from '../runs/index.js';
 import type { TrainerRegistry } from '../trainers/index.js';
@@ -111,9 +111,7 @@ export function relabel(field: string, text: string, error: unknown): unknown {
   if (!(error instanceof AppError) || error.code !== 'INVALID_ARGUMENT') return error;
   const match = /^(\S+): got .*?; allowed: (.*)$/s.exec(error.message);
   const allowed = match ? `${match[2]} (${snakeCase(match[1] as string)})` : error.message;
-  return new AppError('INVALID_ARGUMENT', `${field}: got ${describeValue(text)}; allowed: ${allowed}`, {
-    cause: error,
-  });
+  return invalidArgument(field, text, allowed, { cause: error });
 }
 
 function snakeCase(path: string): string {

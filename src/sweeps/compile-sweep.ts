@@ -136,11 +136,11 @@ function compileCell(
     ];
   } catch (error) {
     if (!(error instanceof AppError) || error.code !== 'INVALID_ARGUMENT') throw error;
-    throw new AppError(
-      'INVALID_ARGUMENT',
-      `axes: got the cell ${JSON.stringify(cell.key)}; allowed: combinations that make a valid run (${error.message})`,
-      { cause: error },
-    );
+    const description = `got the cell ${JSON.stringify(cell.key)}; allowed: combinations that make a valid run (${error.message})`;
+    throw new AppError('INVALID_ARGUMENT', `axes: ${description}`, {
+      cause: error,
+      fieldViolation: { field: 'axes', description },
+    });
   }
 }
 
