@@ -1,14 +1,20 @@
 import { type CallOptions, credentials, Metadata, type ServiceError } from '@grpc/grpc-js';
 import type { CancelRunRequest } from '../generated/proto/gradnoise/v1/CancelRunRequest.js';
+import type { CancelSweepRequest } from '../generated/proto/gradnoise/v1/CancelSweepRequest.js';
+import type { CancelSweepResponse__Output } from '../generated/proto/gradnoise/v1/CancelSweepResponse.js';
 import type { GetCheckpointRequest } from '../generated/proto/gradnoise/v1/GetCheckpointRequest.js';
 import type { GetCheckpointResponse__Output } from '../generated/proto/gradnoise/v1/GetCheckpointResponse.js';
 import type { GetRunRequest } from '../generated/proto/gradnoise/v1/GetRunRequest.js';
 import type { GetSweepCurvesRequest } from '../generated/proto/gradnoise/v1/GetSweepCurvesRequest.js';
 import type { GetSweepRequest } from '../generated/proto/gradnoise/v1/GetSweepRequest.js';
+import type { ListCheckpointsRequest } from '../generated/proto/gradnoise/v1/ListCheckpointsRequest.js';
+import type { ListCheckpointsResponse__Output } from '../generated/proto/gradnoise/v1/ListCheckpointsResponse.js';
 import type { ListRunsRequest } from '../generated/proto/gradnoise/v1/ListRunsRequest.js';
 import type { ListRunsResponse__Output } from '../generated/proto/gradnoise/v1/ListRunsResponse.js';
 import type { ListSweepRunsRequest } from '../generated/proto/gradnoise/v1/ListSweepRunsRequest.js';
 import type { ListSweepRunsResponse__Output } from '../generated/proto/gradnoise/v1/ListSweepRunsResponse.js';
+import type { ListSweepsRequest } from '../generated/proto/gradnoise/v1/ListSweepsRequest.js';
+import type { ListSweepsResponse__Output } from '../generated/proto/gradnoise/v1/ListSweepsResponse.js';
 import type { ListTrainersRequest } from '../generated/proto/gradnoise/v1/ListTrainersRequest.js';
 import type { ListTrainersResponse__Output } from '../generated/proto/gradnoise/v1/ListTrainersResponse.js';
 import type { Run__Output } from '../generated/proto/gradnoise/v1/Run.js';
@@ -77,6 +83,7 @@ export function trainingApi(client: TrainingServiceClient, metadata: Metadata = 
     listRuns: unary<ListRunsRequest, ListRunsResponse__Output>(client.ListRuns),
     cancelRun: unary<CancelRunRequest, Run__Output>(client.CancelRun),
     listTrainers: unary<ListTrainersRequest, ListTrainersResponse__Output>(client.ListTrainers),
+    listCheckpoints: unary<ListCheckpointsRequest, ListCheckpointsResponse__Output>(client.ListCheckpoints),
     streamMetrics: (request: StreamMetricsRequest): MessageStream<StreamMetricsResponse__Output> =>
       client.StreamMetrics(request, metadata),
     getCheckpoint: (request: GetCheckpointRequest): MessageStream<GetCheckpointResponse__Output> =>
@@ -95,6 +102,8 @@ export function sweepApi(client: SweepServiceClient, metadata: Metadata = new Me
     getSweep: unary<GetSweepRequest, Sweep__Output>(client.GetSweep),
     listSweepRuns: unary<ListSweepRunsRequest, ListSweepRunsResponse__Output>(client.ListSweepRuns),
     getSweepCurves: unary<GetSweepCurvesRequest, SweepCurves__Output>(client.GetSweepCurves),
+    listSweeps: unary<ListSweepsRequest, ListSweepsResponse__Output>(client.ListSweeps),
+    cancelSweep: unary<CancelSweepRequest, CancelSweepResponse__Output>(client.CancelSweep),
   };
 }
 

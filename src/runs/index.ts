@@ -15,6 +15,7 @@ export {
   type SafetensorsTensor,
 } from '../checkpoint/index.js';
 export { ANY_DATA_DIR, type DataRootPolicy, dataRootPolicy } from '../data/index.js';
+export { type CancelDeps, cancelRun, cancelSweep } from './cancel.js';
 export {
   CHECKPOINT_CHUNK_BYTES,
   type CheckpointChunk,
@@ -32,6 +33,11 @@ export {
   LiveSubscription,
   type SubscribeOptions,
 } from './hub.js';
+export {
+  type CheckpointListDeps,
+  type CheckpointListInput,
+  listCheckpoints,
+} from './list-checkpoints.js';
 export {
   type CompiledRunSchedulerOptions,
   compileRunSchedulerOptions,

@@ -77,9 +77,21 @@ export class RunNotifier {
     this.send(RUNS_CHANNEL, [encodeNotice({ kind: 'status', runId, status }).payload]);
   }
 
-  /** Cancel was requested here for a run training elsewhere. */
-  cancelRequested(runId: string): void {
-    this.send(RUNS_CHANNEL, [encodeNotice({ kind: 'cancel', runId }).payload]);
+  /** These runs all reached the terminal `status` (one statement for all of them). */
+  finishedAll(runIds: readonly string[], status: RunStatus): void {
+    if (!TERMINAL.includes(status)) return;
+    this.send(
+      RUNS_CHANNEL,
+      runIds.map((runId) => encodeNotice({ kind: 'status', runId, status }).payload),
+    );
+  }
+
+  /** Cancel was requested here for runs training elsewhere (one statement for all of them). */
+  cancelRequested(runIds: readonly string[]): void {
+    this.send(
+      RUNS_CHANNEL,
+      runIds.map((runId) => encodeNotice({ kind: 'cancel', runId }).payload),
+    );
   }
 
   private send(channel: string, payloads: readonly string[]): void {

@@ -1,7 +1,8 @@
 import type { Registry } from 'prom-client';
 import type { DataRootPolicy } from '../data/index.js';
-import type { RunRecord, Store } from '../store/types.js';
+import type { RunRecord, Store, SweepCancellation } from '../store/types.js';
 import { builtinTrainers, type TrainerModules, type TrainerRegistry } from '../trainers/index.js';
+import { type CancelDeps, cancelRun, cancelSweep } from './cancel.js';
 import { RunExecution, type RunLogger } from './execution.js';
 import { LiveHub } from './hub.js';
 import { loadLatestCheckpoint, renewLeases } from './leases.js';
@@ -162,22 +163,23 @@ export class RunScheduler {
     void this.fill();
   }
 
-  /**
-   * Cancels gracefully: a QUEUED run becomes CANCELLED at once; a RUNNING one stops at its next
-   * step, writes a final checkpoint and becomes CANCELLED (signalled here when it trains on this
-   * replica, otherwise noticed by its replica at the next lease renewal).
-   */
-  async cancel(project: string, runId: string): Promise<RunRecord> {
-    const run = await this.store.runs.requestCancel(project, runId);
-    const local = this.executions.get(runId);
-    local?.signal(Control.cancel);
-    if (run.status === 'CANCELLED') {
-      this.hub.publishStatus(runId, run.status, run.error);
-      this.notifier.finished(runId, run.status);
-    } else if (local === undefined) {
-      this.notifier.cancelRequested(runId);
-    }
-    return run;
+  /** CancelRun (see `cancel.ts`): graceful, signalled here when the run trains on this replica. */
+  cancel(project: string, runId: string): Promise<RunRecord> {
+    return cancelRun(this.cancelDeps(), project, runId);
+  }
+
+  /** CancelSweep (see `cancel.ts`): every unfinished run of the sweep, in one statement. */
+  cancelSweep(project: string, sweepId: string): Promise<SweepCancellation> {
+    return cancelSweep(this.cancelDeps(), project, sweepId);
+  }
+
+  private cancelDeps(): CancelDeps {
+    return {
+      store: this.store,
+      hub: this.hub,
+      notifier: this.notifier,
+      local: (runId) => this.executions.get(runId),
+    };
   }
 
   /** StreamMetrics (see `watch.ts`): replay, then live, then the final status. */

@@ -1,5 +1,5 @@
 import type { MetricPoint, RunStatus } from '../core/index.js';
-import type { RunRecord } from '../store/types.js';
+import type { RunRecord, SweepCancellation } from '../store/types.js';
 
 /** One event of a metrics watch: a batch of points (replayed or live), or the end of the run. */
 export type WatchEvent =
@@ -15,6 +15,8 @@ export interface RunControl {
   wake(): void;
   /** Cancels gracefully (see CancelRun). NOT_FOUND / FAILED_PRECONDITION as documented. */
   cancel(project: string, runId: string): Promise<RunRecord>;
+  /** Cancels every unfinished run of the sweep gracefully (see CancelSweep); NOT_FOUND as documented. */
+  cancelSweep(project: string, sweepId: string): Promise<SweepCancellation>;
   /**
    * Points with step > sinceStep (filtered by `names` when not empty), replayed in (step, name) order,
    * then live ones with no gap or duplicate at the seam; ends with `end` once the run is terminal.

@@ -5,13 +5,15 @@ import type { Sweep } from '../generated/proto/gradnoise/v1/Sweep.js';
 import type { SweepCurves } from '../generated/proto/gradnoise/v1/SweepCurves.js';
 import type { SweepObjective__Output } from '../generated/proto/gradnoise/v1/SweepObjective.js';
 import type { SweepReportRow } from '../generated/proto/gradnoise/v1/SweepReportRow.js';
-import type { Page, RunRecord } from '../store/types.js';
+import type { SweepRunCounts as SweepRunCounts__Proto } from '../generated/proto/gradnoise/v1/SweepRunCounts.js';
+import type { Page, RunRecord, SweepRunCounts } from '../store/types.js';
 import type {
   ReportRow,
   RequestedObjective,
   RunPlace,
   SweepCurve,
   SweepRequest,
+  SweepSummary,
   SweepView,
 } from '../sweeps/index.js';
 import type { TrainerRegistry } from '../trainers/index.js';
@@ -24,6 +26,8 @@ export { protoRunTemplate } from './run-template.js';
 
 const MODE = { OBJECTIVE_MODE_MAX: 'max', OBJECTIVE_MODE_MIN: 'min' } as const;
 const MODE_NAME = { max: 'OBJECTIVE_MODE_MAX', min: 'OBJECTIVE_MODE_MIN' } as const;
+/** SweepState by the domain's state. */
+export const SWEEP_STATE_NAME = { active: 'SWEEP_STATE_ACTIVE', done: 'SWEEP_STATE_DONE' } as const;
 /**
  * Decodes a StartSweepRequest; `definition` is the loaded API, whose descriptors resolve axis
  * paths, and `trainers` the service's registry (the base's trainer and its schema).
@@ -68,7 +72,23 @@ function optionalMode(raw: string | number | undefined): { mode?: 'max' | 'min' 
 
 /** Encodes GetSweep's answer (and StartSweep's). */
 export function encodeSweep(view: SweepView): Sweep {
-  const { record, spec, report } = view;
+  const { report } = view;
+  return {
+    ...encodeSweepSummary(view),
+    report: {
+      metric: report.objective.metric,
+      mode: MODE_NAME[report.objective.mode],
+      thresholds: [...report.objective.thresholds],
+      rows: report.rows.map(encodeRow),
+      armTotals: report.armTotals.map(encodeRow),
+      ...(report.selection === undefined ? {} : { selection: encodeSelectionReport(report.selection) }),
+    },
+  };
+}
+
+/** A sweep without its report (ListSweeps), or the part of GetSweep's answer before it. */
+export function encodeSweepSummary(view: SweepSummary): Sweep {
+  const { record, spec } = view;
   return {
     id: record.id,
     name: record.name,
@@ -86,26 +106,23 @@ export function encodeSweep(view: SweepView): Sweep {
       requestId: record.requestId ?? '',
       labels: { ...spec.labels },
     },
-    counts: {
-      total: view.counts.total,
-      queued: view.counts.QUEUED,
-      running: view.counts.RUNNING,
-      completed: view.counts.COMPLETED,
-      failed: view.counts.FAILED,
-      cancelled: view.counts.CANCELLED,
-    },
+    counts: encodeRunCounts(view.counts),
     done: view.done,
     createdAt: timestamp(record.createdAt),
-    report: {
-      metric: report.objective.metric,
-      mode: MODE_NAME[report.objective.mode],
-      thresholds: [...report.objective.thresholds],
-      rows: report.rows.map(encodeRow),
-      armTotals: report.armTotals.map(encodeRow),
-      ...(report.selection === undefined ? {} : { selection: encodeSelectionReport(report.selection) }),
-    },
     labels: { ...spec.labels },
     cells: [...view.cells],
+    state: SWEEP_STATE_NAME[view.state],
+  };
+}
+
+export function encodeRunCounts(counts: SweepRunCounts): SweepRunCounts__Proto {
+  return {
+    total: counts.total,
+    queued: counts.QUEUED,
+    running: counts.RUNNING,
+    completed: counts.COMPLETED,
+    failed: counts.FAILED,
+    cancelled: counts.CANCELLED,
   };
 }
 

@@ -3,10 +3,12 @@ import type { PackageDefinition } from '@grpc/proto-loader';
 import { invalidArgument } from '../core/index.js';
 import type { SweepServiceHandlers } from '../generated/proto/gradnoise/v1/SweepService.js';
 import type { DataRootPolicy } from '../runs/index.js';
+import type { SweepRepository } from '../store/types.js';
 import {
   checkMaxPoints,
   describeSweep,
   listSweepRuns,
+  listSweeps,
   type SweepDeps,
   type SweepReads,
   startSweep,
@@ -25,17 +27,18 @@ import {
   encodeSweep,
   encodeSweepRuns,
 } from './sweep-codec.js';
+import { decodeListSweeps, encodeCancelSweep, encodeListSweeps } from './sweep-list-codec.js';
 import { decodeSelection } from './sweep-selection-codec.js';
 
 const DEFAULT_PAGE_SIZE = 50;
 const MAX_PAGE_SIZE = 1000;
 
 /** The part of the store the SweepService uses (src/main.ts passes its Store). */
-export type SweepStore = SweepReads & SweepDeps['store'];
+export type SweepStore = SweepReads & SweepDeps['store'] & { readonly sweeps: Pick<SweepRepository, 'list'> };
 
 export interface SweepServiceDeps extends HandlerDeps {
   readonly store: SweepStore;
-  readonly runs: Pick<RunControl, 'wake'>;
+  readonly runs: Pick<RunControl, 'wake' | 'cancelSweep'>;
   /** Per-project limit of QUEUED runs (soft, see QueueQuota): a sweep that would exceed it is refused. */
   readonly queueQuota?: Pick<QueueQuota, 'admit'>;
   /** The loaded API; its descriptors resolve axis field paths. */
@@ -89,6 +92,16 @@ export function createSweepServiceHandlers(deps: SweepServiceDeps): SweepService
       }
       const pageToken = shortString('page_token', request.pageToken, 512);
       return encodeSweepRuns(await listSweepRuns(store, ctx.project, sweepId, pageSize, pageToken));
+    }),
+
+    ListSweeps: unary(deps, 'ListSweeps', async (request, ctx) => {
+      const { filter, pageSize, pageToken } = decodeListSweeps(ctx.project, request);
+      return encodeListSweeps(await listSweeps(store, filter, pageSize, pageToken));
+    }),
+
+    CancelSweep: unary(deps, 'CancelSweep', async (request, ctx) => {
+      const sweepId = requiredId('sweep_id', request.sweepId);
+      return encodeCancelSweep(sweepId, await deps.runs.cancelSweep(ctx.project, sweepId));
     }),
 
     GetSweepCurves: unary(deps, 'GetSweepCurves', async (request, ctx) => {

@@ -8,8 +8,10 @@ import type { StreamMetricsResponse } from '../generated/proto/gradnoise/v1/Stre
 import type { TrainingServiceHandlers } from '../generated/proto/gradnoise/v1/TrainingService.js';
 import {
   type CheckpointDownloadDeps,
+  type CheckpointListDeps,
   compileRunSpec,
   type DataRootPolicy,
+  listCheckpoints,
   openCheckpointDownload,
   type StartRunDeps,
   startRun,
@@ -19,6 +21,7 @@ import { builtinTrainers, type TrainerRegistry } from '../trainers/index.js';
 import {
   decodeStartRun,
   encodeCheckpointChunk,
+  encodeCheckpointList,
   encodeCheckpointMeta,
   encodeRun,
   encodeSpec,
@@ -27,6 +30,7 @@ import {
 } from './codec/index.js';
 import { enumValue, int64, requiredId, shortString } from './fields.js';
 import { type HandlerDeps, serverStream, unary } from './handlers.js';
+import { decodePaging } from './paging.js';
 import type { LoadedProtos } from './proto.js';
 import type { RunControl } from './run-control.js';
 
@@ -48,7 +52,7 @@ const STATUS: Readonly<Record<string, RunStatus>> = {
  */
 export interface TrainingStore {
   readonly runs: Pick<RunRepository, 'get' | 'list'> & StartRunDeps['runs'] & CheckpointDownloadDeps['runs'];
-  readonly checkpoints: CheckpointDownloadDeps['checkpoints'];
+  readonly checkpoints: CheckpointDownloadDeps['checkpoints'] & CheckpointListDeps['checkpoints'];
 }
 
 export interface TrainingServiceDeps extends HandlerDeps {
@@ -121,6 +125,12 @@ export function createTrainingServiceHandlers(deps: TrainingServiceDeps): Traini
     CancelRun: unary(deps, 'CancelRun', async (request, ctx) =>
       encodeRun(await runs.cancel(ctx.project, requiredId('run_id', request.runId))),
     ),
+
+    ListCheckpoints: unary(deps, 'ListCheckpoints', async (request, ctx) => {
+      const runId = requiredId('run_id', request.runId);
+      const paging = decodePaging(request.pageSize, request.pageToken);
+      return encodeCheckpointList(await listCheckpoints(store, { project: ctx.project, runId, ...paging }));
+    }),
 
     ListTrainers: unary(
       deps,

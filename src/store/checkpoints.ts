@@ -2,7 +2,8 @@ import type pg from 'pg';
 import { invalidArgument, notFound } from '../core/index.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import { translateErrors } from './errors.js';
-import type { CheckpointMeta, CheckpointRepository } from './types.js';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './runs.js';
+import type { CheckpointMeta, CheckpointRepository, CheckpointSummary, Page } from './types.js';
 import { isUuid } from './uuid.js';
 
 const META = {
@@ -36,6 +37,29 @@ const RANGE = `
  */
 export function createCheckpointRepository(prisma: PrismaClient, pool: pg.Pool): CheckpointRepository {
   return {
+    async list(runId, pageSize, pageToken) {
+      if (!Number.isInteger(pageSize) || pageSize < 0) {
+        throw invalidArgument('page_size', pageSize, `an integer >= 0 (0 means ${DEFAULT_PAGE_SIZE})`);
+      }
+      const limit = pageSize === 0 ? DEFAULT_PAGE_SIZE : Math.min(pageSize, MAX_PAGE_SIZE);
+      const after = decodeStepToken(pageToken, runId);
+      if (!isUuid(runId)) return { items: [], nextPageToken: '' };
+      // A range of the primary key (run_id, step); the bytes are not read.
+      const rows = await translateErrors('checkpoint of run', runId, () =>
+        prisma.checkpoint.findMany({
+          where: { runId, step: { gt: after } },
+          orderBy: { step: 'asc' },
+          take: limit + 1,
+          select: { runId: true, step: true, sizeBytes: true, sha256: true, format: true, createdAt: true },
+        }),
+      );
+      const page = rows.slice(0, limit);
+      const last = page[page.length - 1];
+      const nextPageToken =
+        rows.length > limit && last !== undefined ? encodeStepToken(runId, last.step) : '';
+      return { items: page, nextPageToken } satisfies Page<CheckpointSummary>;
+    },
+
     async save(meta, data) {
       checkStep(meta.step, false);
       if (meta.sizeBytes !== data.byteLength) {
@@ -111,4 +135,24 @@ function checkStep(step: number, zeroMeansLatest: boolean): void {
     const allowed = 'an integer in [0, 2^31 - 1]';
     throw invalidArgument('step', step, zeroMeansLatest ? `${allowed} (0: the latest)` : allowed);
   }
+}
+
+/** Opaque token of ListCheckpoints: the last step of the page, bound to the run it pages through. */
+function encodeStepToken(runId: string, step: number): string {
+  return Buffer.from(JSON.stringify({ c: runId, s: step }), 'utf8').toString('base64url');
+}
+
+/** The step after which the page starts (-1 for the first page); INVALID_ARGUMENT on `page_token`. */
+function decodeStepToken(token: string, runId: string): number {
+  if (token === '') return -1;
+  const bad = () => invalidArgument('page_token', token, 'a next_page_token returned for the same run_id');
+  let body: unknown;
+  try {
+    body = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
+  } catch {
+    throw bad();
+  }
+  const { c, s } = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
+  if (c !== runId || typeof s !== 'number' || !Number.isInteger(s) || s < 0 || s > 2 ** 31 - 1) throw bad();
+  return s;
 }

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { invalidArgument } from '../core/index.js';
-import type { RunFilter } from './types.js';
+import type { RunFilter, SweepFilter } from './types.js';
 import { isUuid } from './uuid.js';
 
-/** Where the previous page ended: the last run's exact `created_at` (ISO UTC, µs) and id. */
+/** Where the previous page ended: the last row's exact `created_at` (ISO UTC, µs) and id. */
 export interface RunCursor {
   readonly createdAt: string;
   readonly id: string;
@@ -19,10 +19,9 @@ interface TokenBody {
 
 const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
 
-/** Opaque keyset token: base64url of the cursor, bound to the filter it pages through. */
+/** Opaque keyset token of ListRuns: base64url of the cursor, bound to the filter it pages through. */
 export function encodePageToken(cursor: RunCursor, filter: RunFilter): string {
-  const body: TokenBody = { t: cursor.createdAt, i: cursor.id, f: filterDigest(filter) };
-  return Buffer.from(JSON.stringify(body), 'utf8').toString('base64url');
+  return encodeKeysetToken(cursor, runScope(filter));
 }
 
 /**
@@ -30,6 +29,25 @@ export function encodePageToken(cursor: RunCursor, filter: RunFilter): string {
  * not a token issued for this same filter is INVALID_ARGUMENT on `page_token` (AIP-158).
  */
 export function decodePageToken(token: string, filter: RunFilter): RunCursor | null {
+  return decodeKeysetToken(token, runScope(filter));
+}
+
+/** ListSweeps' token: the same keyset on (created_at, id), bound to the sweep filter. */
+export function encodeSweepPageToken(cursor: RunCursor, filter: SweepFilter): string {
+  return encodeKeysetToken(cursor, sweepScope(filter));
+}
+
+/** Reads a token from {@link encodeSweepPageToken}; the errors of {@link decodePageToken}. */
+export function decodeSweepPageToken(token: string, filter: SweepFilter): RunCursor | null {
+  return decodeKeysetToken(token, sweepScope(filter));
+}
+
+function encodeKeysetToken(cursor: RunCursor, scope: string): string {
+  const body: TokenBody = { t: cursor.createdAt, i: cursor.id, f: digest(scope) };
+  return Buffer.from(JSON.stringify(body), 'utf8').toString('base64url');
+}
+
+function decodeKeysetToken(token: string, scope: string): RunCursor | null {
   if (token === '') return null;
   const bad = () => invalidArgument('page_token', token, 'a next_page_token returned for the same filter');
   let body: unknown;
@@ -41,17 +59,32 @@ export function decodePageToken(token: string, filter: RunFilter): RunCursor | n
   if (typeof body !== 'object' || body === null) throw bad();
   const { t, i, f } = body as Record<string, unknown>;
   if (typeof t !== 'string' || !TIMESTAMP.test(t) || typeof i !== 'string' || !isUuid(i)) throw bad();
-  if (f !== filterDigest(filter)) throw bad();
+  if (f !== digest(scope)) throw bad();
   return { createdAt: t, id: i };
 }
 
-function filterDigest(filter: RunFilter): string {
-  const canonical = JSON.stringify([
+const byKey = ([a]: [string, string], [b]: [string, string]) => (a < b ? -1 : a > b ? 1 : 0);
+
+function runScope(filter: RunFilter): string {
+  return JSON.stringify([
     filter.project,
     [...(filter.statuses ?? [])].sort(),
     filter.trainer ?? null,
-    Object.entries(filter.labels ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+    Object.entries(filter.labels ?? {}).sort(byKey),
     filter.sweepId ?? null,
   ]);
+}
+
+// Tagged, so that no ListRuns token is ever valid for ListSweeps (their scopes differ in shape).
+function sweepScope(filter: SweepFilter): string {
+  return JSON.stringify([
+    'sweeps',
+    filter.project,
+    Object.entries(filter.labels ?? {}).sort(byKey),
+    filter.state ?? null,
+  ]);
+}
+
+function digest(canonical: string): string {
   return createHash('sha256').update(canonical).digest('base64url').slice(0, 12);
 }

@@ -67,6 +67,35 @@ export interface RunFilter {
   readonly sweepId?: string;
 }
 
+/** A sweep is `active` while any of its runs is QUEUED or RUNNING, else `done`. */
+export type SweepState = 'active' | 'done';
+
+export interface SweepFilter {
+  readonly project: string;
+  /** Every pair must match the sweep's own labels exactly. */
+  readonly labels?: Readonly<Record<string, string>>;
+  readonly state?: SweepState;
+}
+
+/** Runs of a sweep per status, and in all. */
+export type SweepRunCounts = Readonly<Record<RunStatus, number>> & { readonly total: number };
+
+/** A sweep as ListSweeps shows it: the stored sweep and its runs per status. */
+export interface SweepListing {
+  readonly sweep: SweepRecord;
+  readonly counts: SweepRunCounts;
+}
+
+/** What cancelling a sweep's unfinished runs changed (`SweepRepository.cancelRuns`). */
+export interface SweepCancellation {
+  /** Runs moved from QUEUED to CANCELLED. */
+  readonly cancelled: readonly string[];
+  /** RUNNING runs whose cancel was requested now (not those requested before). */
+  readonly stopping: readonly string[];
+  /** The sweep's runs per status once the change committed. */
+  readonly counts: SweepRunCounts;
+}
+
 export interface Page<T> {
   readonly items: readonly T[];
   /** Opaque token for the next page; empty when there is none. */
@@ -158,7 +187,16 @@ export interface CheckpointMeta {
   readonly createdAt: Date;
 }
 
+/** A checkpoint's metadata without its tensor index (ListCheckpoints). */
+export type CheckpointSummary = Omit<CheckpointMeta, 'index'>;
+
 export interface CheckpointRepository {
+  /**
+   * The run's checkpoints in ascending step order, paged (`pageSize` 0: 50).
+   * A token not issued for this run is INVALID_ARGUMENT on `page_token`. The caller checks that the
+   * run exists and is the caller's: an unknown run simply has none.
+   */
+  list(runId: string, pageSize: number, pageToken: string): Promise<Page<CheckpointSummary>>;
   /** Upserts on (runId, step). */
   save(meta: Omit<CheckpointMeta, 'createdAt'>, data: Uint8Array): Promise<void>;
   /** `step` 0 means the latest. Returns null when the run has no such checkpoint. */
@@ -255,6 +293,19 @@ export interface SweepRepository {
   listRuns(project: string, sweepId: string, pageSize: number, pageToken: string): Promise<Page<RunRecord>>;
   /** Per cell, arm and step: mean, min and max of `metric`'s finite values, ordered by them. */
   curves(sweepId: string, metric: string): Promise<SweepCurvePoint[]>;
+  /**
+   * The project's sweeps newest first (created_at, then id), filtered, with their run counts.
+   * `pageSize` 0 means 50; a token not issued for this same filter is
+   * INVALID_ARGUMENT on `page_token`.
+   */
+  list(filter: SweepFilter, pageSize: number, pageToken: string): Promise<Page<SweepListing>>;
+  /**
+   * Cancels every unfinished run of the sweep in one statement, as `RunRepository.requestCancel`
+   * does for one: QUEUED runs become CANCELLED, RUNNING ones get `cancelRequested`. Runs already
+   * cancel-requested or terminal are left alone, so a repeat changes nothing. NOT_FOUND when the
+   * sweep is unknown, malformed or belongs to another project.
+   */
+  cancelRuns(project: string, sweepId: string): Promise<SweepCancellation>;
 }
 
 /** A stored API token, without its hash. */

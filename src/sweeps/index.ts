@@ -7,6 +7,7 @@ export { checkEachValue, compileAxes, relabel } from './axes.js';
 export { compileSweep, withoutNoise } from './compile-sweep.js';
 export { axisNames, BASE_CELL, cellCount, cellKey, expandCells, sweepCells } from './grid.js';
 export { SWEEP_LIMITS } from './limits.js';
+export { listSweeps, type SweepSummary, summarizeSweep, sweepSpec } from './list-sweeps.js';
 export { checkMetricName, DEFAULT_METRIC, defaultMode } from './objective.js';
 export {
   describeSweep,
@@ -14,7 +15,6 @@ export {
   type SweepReads,
   type SweepView,
   sweepCurves,
-  sweepSpec,
 } from './read-sweep.js';
 export { ALL_CELLS, buildReport, type ReportRow, type RunOutcome, type SweepReport } from './report.js';
 export {

@@ -1,12 +1,12 @@
-import { type RunStatus, storedRunSpec } from '../core/index.js';
-import type { Page, RunRecord, SweepRecord, SweepRepository } from '../store/types.js';
+import type { Page, RunRecord, SweepRepository } from '../store/types.js';
 import { sweepCells } from './grid.js';
+import { type SweepSummary, summarizeSweep, sweepSpec } from './list-sweeps.js';
 import { checkMetricName, compileObjective } from './objective.js';
 import { buildReport, type SweepReport } from './report.js';
 import { type RunPlace, runPlace } from './run-labels.js';
 import { compileSelection, type RequestedSelection, selectRestarts } from './selection.js';
 import { DEFAULT_CURVE_POINTS, thinCurve } from './thin.js';
-import { ARMS, type Arm, type RequestedObjective, type SweepCurve, type SweepSpec } from './types.js';
+import { ARMS, type Arm, type RequestedObjective, type SweepCurve } from './types.js';
 
 /** The sweep reads of GetSweep, ListSweepRuns and GetSweepCurves (a `Store` has them). */
 export interface SweepReads {
@@ -14,21 +14,8 @@ export interface SweepReads {
 }
 
 /** A sweep as GetSweep shows it: the stored request, run counts by status, and the report. */
-export interface SweepView {
-  readonly record: SweepRecord;
-  readonly spec: SweepSpec;
-  /** Cell keys in grid order. */
-  readonly cells: readonly string[];
-  readonly counts: Readonly<Record<RunStatus, number>> & { readonly total: number };
-  /** Every run is COMPLETED, FAILED or CANCELLED. */
-  readonly done: boolean;
+export interface SweepView extends SweepSummary {
   readonly report: SweepReport;
-}
-
-/** The compiled request stored with a sweep (written only by `startSweep`). */
-export function sweepSpec(record: SweepRecord): SweepSpec {
-  const spec = record.spec as unknown as SweepSpec;
-  return { ...spec, base: storedRunSpec(spec.base) };
 }
 
 /**
@@ -48,12 +35,13 @@ export async function describeSweep(
   const selection = requestedSelection === undefined ? undefined : compileSelection(requestedSelection);
   const record = await store.sweeps.get(project, id);
   const spec = sweepSpec(record);
-  const cells = sweepCells(spec).map((c) => c.key);
   const reportObjective =
     objective === undefined ? spec.objective : compileObjective(objective, spec.objective);
   const outcomes = await store.sweeps.outcomes(record.id, reportObjective.metric, reportObjective.mode);
   const counts = { total: outcomes.length, QUEUED: 0, RUNNING: 0, COMPLETED: 0, FAILED: 0, CANCELLED: 0 };
   for (const outcome of outcomes) counts[outcome.status]++;
+  const summary = summarizeSweep(record, counts);
+  const { cells } = summary;
   const built = buildReport(
     reportObjective,
     cells,
@@ -66,7 +54,7 @@ export async function describeSweep(
     const runs = finals.map((f) => ({ ...f, arm: toArm(f.arm) }));
     report = { ...built, selection: selectRestarts(selection, cells, runs) };
   }
-  return { record, spec, cells, counts, done: counts.QUEUED + counts.RUNNING === 0, report };
+  return { ...summary, report };
 }
 
 /** ListSweepRuns: the sweep's runs in grid order with their place in the grid. */

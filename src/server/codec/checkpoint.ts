@@ -1,7 +1,9 @@
 import type { GetCheckpointResponse } from '../../generated/proto/gradnoise/v1/GetCheckpointResponse.js';
+import type { ListCheckpointsResponse } from '../../generated/proto/gradnoise/v1/ListCheckpointsResponse.js';
 import type { TensorInfo } from '../../generated/proto/gradnoise/v1/TensorInfo.js';
 import type { CheckpointChunk } from '../../runs/index.js';
-import type { CheckpointMeta } from '../../store/types.js';
+import type { CheckpointMeta, CheckpointSummary, Page } from '../../store/types.js';
+import { timestamp } from './run.js';
 
 /** The first message of a GetCheckpoint stream: the checkpoint's metadata and tensor index, no data. */
 export function encodeCheckpointMeta(meta: CheckpointMeta): GetCheckpointResponse {
@@ -13,6 +15,20 @@ export function encodeCheckpointMeta(meta: CheckpointMeta): GetCheckpointRespons
     tensors: tensorIndex(meta.index),
     data: Buffer.alloc(0),
     offset: 0,
+  };
+}
+
+/** ListCheckpoints' answer: one page of a run's checkpoints, metadata only. */
+export function encodeCheckpointList(page: Page<CheckpointSummary>): ListCheckpointsResponse {
+  return {
+    checkpoints: page.items.map((c) => ({
+      step: c.step,
+      sizeBytes: c.sizeBytes,
+      sha256: c.sha256,
+      format: c.format,
+      createdAt: timestamp(c.createdAt),
+    })),
+    nextPageToken: page.nextPageToken,
   };
 }
 

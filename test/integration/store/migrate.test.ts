@@ -16,6 +16,7 @@ const RUN_QUEUE_ORDER = '20261130000000_run_queue_order';
 const CHECKPOINT_DATA_UNCOMPRESSED = '20261130010000_checkpoint_data_uncompressed';
 const NOISE_GENERATOR = '20261201000000_noise_generator';
 const RUN_END_REASON = '20261206000000_run_end_reason';
+const SWEEP_LIST_ORDER = '20261208000000_sweep_list_order';
 const ALL = [
   INIT,
   API_TOKENS,
@@ -24,6 +25,7 @@ const ALL = [
   CHECKPOINT_DATA_UNCOMPRESSED,
   NOISE_GENERATOR,
   RUN_END_REASON,
+  SWEEP_LIST_ORDER,
 ];
 
 interface MigrationRow {
