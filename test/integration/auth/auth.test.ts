@@ -108,6 +108,8 @@ describe('authentication and project isolation', () => {
     await expect(beta.cancelRun({ runId: run.id })).rejects.toEqual(notFound);
     await expect(beta.streamMetrics({ runId: run.id })).rejects.toEqual(notFound);
     await expect(beta.getCheckpoint({ runId: run.id })).rejects.toEqual(notFound);
+    expect((await alpha.listCheckpoints({ runId: run.id })).checkpoints.length).toBeGreaterThan(0);
+    await expect(beta.listCheckpoints({ runId: run.id })).rejects.toEqual(notFound);
     expect((await beta.listRuns({})).runs).toEqual([]);
     // The same request id in another project is another run.
     const betaRun = await beta.startRun({ trainer: 'smoke', maxSteps: 5, requestId: 'shared-id' });
@@ -129,6 +131,9 @@ describe('authentication and project isolation', () => {
       await expect(betaSweeps.api.getSweepCurves({ sweepId: sweep.id, metric: 'loss' })).rejects.toEqual(
         notFound,
       );
+      await expect(betaSweeps.api.cancelSweep({ sweepId: sweep.id })).rejects.toEqual(notFound);
+      expect((await alphaSweeps.api.listSweeps({})).sweeps.map((s) => s.id)).toEqual([sweep.id]);
+      expect((await betaSweeps.api.listSweeps({})).sweeps).toEqual([]);
       expect((await beta.listRuns({})).runs.map((r) => r.id)).toEqual([betaRun.id]);
     } finally {
       alphaSweeps.client.close();

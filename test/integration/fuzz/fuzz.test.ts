@@ -98,7 +98,7 @@ describe('hostile input on every RPC (seeded, loopback)', () => {
       ...knownIds.slice(-8),
     ];
     const hostile = new HostileRequests(definition, random, strings);
-    const valid: Record<string, Buffer> = {
+    const valid: Record<string, Buffer | undefined> = {
       'gradnoise.v1.StartRunRequest': serialize(definition, 'gradnoise.v1.TrainingService', 'StartRun', {
         trainer: 'smoke',
         maxSteps: 50,
@@ -109,6 +109,32 @@ describe('hostile input on every RPC (seeded, loopback)', () => {
         seeds: 1,
       }),
     };
+
+    // A stored sweep and run, so that hostile requests built on these valid ones (CancelSweep,
+    // ListCheckpoints, ...) get past the lookup too.
+    const seeded = async (method: string, body: Buffer): Promise<string> => {
+      const found = methods.find((m) => m.name === method);
+      if (found === undefined) throw new Error(`no method ${method}`);
+      const outcome = await raw.call(found, body);
+      expect(outcome.code, outcome.details).toBe(status.OK);
+      return runIdOf(outcome);
+    };
+    const sweepId = await seeded('StartSweep', valid['gradnoise.v1.StartSweepRequest'] ?? Buffer.alloc(0));
+    const runId = await seeded('StartRun', valid['gradnoise.v1.StartRunRequest'] ?? Buffer.alloc(0));
+    knownIds.push(sweepId, runId);
+    const sweeps = 'gradnoise.v1.SweepService';
+    valid['gradnoise.v1.CancelSweepRequest'] = serialize(definition, sweeps, 'CancelSweep', { sweepId });
+    valid['gradnoise.v1.ListSweepsRequest'] = serialize(definition, sweeps, 'ListSweeps', {
+      labels: { key: 'a=b' },
+      state: 'SWEEP_STATE_ACTIVE',
+      pageSize: 2,
+    });
+    valid['gradnoise.v1.ListCheckpointsRequest'] = serialize(
+      definition,
+      'gradnoise.v1.TrainingService',
+      'ListCheckpoints',
+      { runId, pageSize: 2 },
+    );
 
     const codes = new Map<string, number>();
     const faults: string[] = [];
@@ -129,7 +155,10 @@ describe('hostile input on every RPC (seeded, loopback)', () => {
       if (outcome.code === status.UNKNOWN || outcome.code === status.INTERNAL) {
         faults.push(`${method.name} ${name}: ${outcome.details} <- ${body.toString('hex').slice(0, 200)}`);
       }
-      if (outcome.code === status.OK && method.name === 'StartRun') knownIds.push(runIdOf(outcome));
+      // Run and sweep ids (both field 1 of the answer) make later requests hit stored rows: GetRun,
+      // ListCheckpoints, CancelSweep and the rest then get past the lookup.
+      if (outcome.code === status.OK && (method.name === 'StartRun' || method.name === 'StartSweep'))
+        knownIds.push(runIdOf(outcome));
     };
     while (sent < REQUESTS && Date.now() - started < BUDGET_MS) {
       const batch = Math.min(CONCURRENCY, REQUESTS - sent);
@@ -187,7 +216,7 @@ function serialize(
   return found.requestSerialize(request);
 }
 
-/** The id of a Run message: field 1, a string. */
+/** The id of a Run or Sweep message: field 1, a string. */
 function runIdOf(outcome: RawOutcome): string {
   const bytes = outcome.responses[0];
   if (bytes === undefined || bytes[0] !== 0x0a) return '';

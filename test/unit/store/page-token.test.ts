@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { decodePageToken, encodePageToken } from '../../../src/store/page-token.js';
+import {
+  decodePageToken,
+  decodeSweepPageToken,
+  encodePageToken,
+  encodeSweepPageToken,
+} from '../../../src/store/page-token.js';
 
 const cursor = { createdAt: '2026-11-27T04:31:00.123456Z', id: '6f1c2a34-0000-4000-8000-000000000001' };
 
@@ -51,5 +56,26 @@ describe('page tokens', () => {
         }),
       );
     }
+  });
+
+  it('binds a sweep token to its labels and state, and never accepts a run token for sweeps', () => {
+    const token = encodeSweepPageToken(cursor, { project: 'p', labels: { a: '1', b: '2' }, state: 'active' });
+    expect(
+      decodeSweepPageToken(token, { project: 'p', labels: { b: '2', a: '1' }, state: 'active' }),
+    ).toEqual(cursor);
+    for (const filter of [
+      { project: 'p', labels: { a: '1', b: '2' } },
+      { project: 'p', labels: { a: '1', b: '2' }, state: 'done' as const },
+      { project: 'p', labels: { a: '1' }, state: 'active' as const },
+      { project: 'q', labels: { a: '1', b: '2' }, state: 'active' as const },
+    ]) {
+      expect(() => decodeSweepPageToken(token, filter)).toThrow(/^page_token: got /);
+    }
+    const runToken = encodePageToken(cursor, { project: 'p', labels: { a: '1' } });
+    expect(() => decodeSweepPageToken(runToken, { project: 'p', labels: { a: '1' } })).toThrow(
+      /^page_token: got /,
+    );
+    const sweepToken = encodeSweepPageToken(cursor, { project: 'p' });
+    expect(() => decodePageToken(sweepToken, { project: 'p' })).toThrow(/^page_token: got /);
   });
 });
