@@ -2,12 +2,39 @@ import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type { CommandContext } from '../context.js';
-import { EXIT, printJson } from '../io.js';
+import { EXIT, printJson, printTable, time } from '../io.js';
 import { integerFlag } from '../run-request.js';
 
-/** `gradnoise checkpoint get`: downloads a safetensors checkpoint and verifies its sha256. */
+/**
+ * `gradnoise checkpoint get`: downloads a safetensors checkpoint and verifies its sha256;
+ * `gradnoise checkpoint list`: the steps a run has checkpoints at.
+ */
 export function registerCheckpointCommands(program: Command, ctx: CommandContext): void {
-  const checkpoint = program.command('checkpoint').description('download checkpoints of runs');
+  const checkpoint = program.command('checkpoint').description('list and download checkpoints of runs');
+  checkpoint
+    .command('list <run-id>')
+    .description("list a run's checkpoints by ascending step: the steps `checkpoint get --step` can fetch")
+    .option('--page-size <n>', 'checkpoints per page, 1-1000', '50')
+    .option('--page-token <token>', 'next_page_token of the previous page (default: the first page)')
+    .action(async (runId: string, _: unknown, command: Command) => {
+      const options = ctx.options<{ pageSize: string; pageToken?: string }>(command);
+      const page = await ctx.connection(command).training.listCheckpoints({
+        runId,
+        pageSize: integerFlag('--page-size', options.pageSize, 1, 1000),
+        pageToken: options.pageToken ?? '',
+      });
+      if (options.json) {
+        printJson(ctx.io, page);
+        return;
+      }
+      printTable(
+        ctx.io,
+        ['STEP', 'BYTES', 'SHA256', 'CREATED'],
+        page.checkpoints.map((c) => [c.step, c.sizeBytes, c.sha256, time(c.createdAt)]),
+      );
+      if (page.nextPageToken) ctx.io.stdout.write(`next page: --page-token ${page.nextPageToken}\n`);
+    });
+
   checkpoint
     .command('get <run-id>')
     .description('download a checkpoint as safetensors; verifies its size and sha256 before writing')

@@ -27,6 +27,7 @@ import {
   resolveRunRequest,
   splitPair,
 } from '../run-request.js';
+import { registerSweepManageCommands } from './sweep-manage.js';
 
 interface SweepStartOptions extends RunOptions, ObjectiveOptions {
   readonly name: string;
@@ -39,7 +40,7 @@ interface SweepStartOptions extends RunOptions, ObjectiveOptions {
   readonly pollMs: string;
 }
 
-/** `gradnoise sweep start|watch|report|runs|plot`. */
+/** `gradnoise sweep start|watch|report|runs|plot|list|cancel`. */
 export function registerSweepCommands(program: Command, ctx: CommandContext): void {
   const sweep = program
     .command('sweep')
@@ -175,6 +176,8 @@ export function registerSweepCommands(program: Command, ctx: CommandContext): vo
         printJson(ctx.io, { out: options.out, metric: curves.metric, curves: curves.curves.length });
       else ctx.io.stdout.write(`wrote ${options.out}: ${curves.curves.length} curves of ${curves.metric}\n`);
     });
+
+  registerSweepManageCommands(sweep, ctx);
 }
 
 async function sweepRequest(conn: Connection, options: SweepStartOptions): Promise<StartSweepRequest> {

@@ -366,9 +366,12 @@ describe('gradnoise CLI', () => {
       ['run', 'watch'],
       ['run', 'list'],
       ['checkpoint', 'get'],
+      ['checkpoint', 'list'],
       ['sweep', 'start'],
       ['sweep', 'report'],
       ['sweep', 'plot'],
+      ['sweep', 'list'],
+      ['sweep', 'cancel'],
     ]) {
       const help = await cli([...command, '--help']);
       expect(help.code).toBe(0);

@@ -1,0 +1,156 @@
+import { Writable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../../src/cli/main.js';
+import type { CancelSweepResponse__Output } from '../../../src/generated/proto/gradnoise/v1/CancelSweepResponse.js';
+import type { ListCheckpointsResponse__Output } from '../../../src/generated/proto/gradnoise/v1/ListCheckpointsResponse.js';
+import type { ListSweepsResponse__Output } from '../../../src/generated/proto/gradnoise/v1/ListSweepsResponse.js';
+import { api, waitForStatus } from '../../helpers/client.js';
+import { startTestService, type TestService } from '../../helpers/service.js';
+
+// One worker: a long sweep run holds it, so the sweep stays active until the CLI cancels it.
+let service: TestService;
+beforeAll(async () => {
+  service = await startTestService({ workers: 1 });
+});
+afterAll(() => service.stop());
+
+interface Result {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs the CLI in-process against the test server, capturing its output. */
+async function cli(args: readonly string[]): Promise<Result> {
+  let stdout = '';
+  let stderr = '';
+  const errStream = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      stderr += chunk.toString();
+      callback();
+    },
+  });
+  const code = await main(['--target', service.address, ...args], {
+    stdout: { write: (text: string) => (stdout += text) },
+    stderr: errStream,
+    env: {},
+  });
+  return { code, stdout, stderr };
+}
+
+function json<T>(result: Result): T {
+  expect(result.stderr).toBe('');
+  expect(result.code).toBe(0);
+  return JSON.parse(result.stdout) as T;
+}
+
+describe('gradnoise checkpoint list, sweep list and sweep cancel', () => {
+  it("lists a run's checkpoints as a table or JSON, page by page", async () => {
+    const run = await api(service.client).startRun({ trainer: 'smoke', maxSteps: 12, checkpointEvery: 4 });
+    await waitForStatus(service.client, run.id, ['COMPLETED']);
+
+    const table = await cli(['checkpoint', 'list', run.id]);
+    expect(table.code).toBe(0);
+    const lines = table.stdout.trimEnd().split('\n');
+    expect(lines[0]?.split(/\s+/)).toEqual(['STEP', 'BYTES', 'SHA256', 'CREATED']);
+    expect(lines.slice(1).map((l) => l.split(/\s+/)[0])).toEqual(['4', '8', '12']);
+    expect(lines[1]).toMatch(/^4\s+\d+\s+[0-9a-f]{64}\s+\d{4}-\d{2}-\d{2}T/);
+
+    const first = json<ListCheckpointsResponse__Output>(
+      await cli(['--json', 'checkpoint', 'list', run.id, '--page-size', '2']),
+    );
+    expect(first.checkpoints.map((c) => c.step)).toEqual(['4', '8']);
+    const human = await cli(['checkpoint', 'list', run.id, '--page-size', '2']);
+    expect(human.stdout).toContain(`next page: --page-token ${first.nextPageToken}\n`);
+    const rest = json<ListCheckpointsResponse__Output>(
+      await cli(['--json', 'checkpoint', 'list', run.id, '--page-token', first.nextPageToken]),
+    );
+    expect(rest).toMatchObject({ checkpoints: [{ step: '12' }], nextPageToken: '' });
+
+    const unknown = await cli(['checkpoint', 'list', '00000000-0000-4000-8000-000000000000']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(
+      /^error: NOT_FOUND: run "00000000-0000-4000-8000-000000000000" not found\n$/,
+    );
+  });
+
+  it('lists sweeps by label and state, and cancels one gracefully', async () => {
+    const started = await cli([
+      'sweep',
+      'start',
+      '--trainer',
+      'smoke',
+      '--max-steps',
+      '1000000',
+      '--seeds',
+      '2',
+      '--no-compare-noise',
+      '--name',
+      'long one',
+      '--label',
+      'team=cli',
+    ]);
+    expect(started.code).toBe(0);
+    const id = started.stdout.trim();
+    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+
+    const table = await cli(['sweep', 'list', '--label', 'team=cli']);
+    const lines = table.stdout.trimEnd().split('\n');
+    expect(lines[0]?.split(/\s{2,}/)).toEqual([
+      'ID',
+      'NAME',
+      'STATE',
+      'ENDED',
+      'FAILED',
+      'CREATED',
+      'LABELS',
+    ]);
+    expect(lines.slice(1).map((l) => l.split(/\s{2,}/))).toEqual([
+      [id, 'long one', 'active', '0/2', '0', expect.stringMatching(/^\d{4}-/), 'team=cli'],
+    ]);
+    const done = () => cli(['--json', 'sweep', 'list', '--label', 'team=cli', '--state', 'done']);
+    expect(json<ListSweepsResponse__Output>(await done()).sweeps).toEqual([]);
+    expect(
+      json<ListSweepsResponse__Output>(await cli(['--json', 'sweep', 'list', '--label', 'team=x'])).sweeps,
+    ).toEqual([]);
+
+    // Wait for the worker to claim one run, so the cancel meets a RUNNING and a QUEUED run.
+    const claimDeadline = Date.now() + 30_000;
+    while (
+      (await api(service.client).listRuns({ sweepId: id, statuses: ['RUNNING'] })).runs.length === 0 &&
+      Date.now() < claimDeadline
+    ) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const cancelled = await cli(['sweep', 'cancel', id]);
+    expect(cancelled).toEqual({
+      code: 0,
+      stdout: `sweep ${id}: 1 queued runs cancelled, 1 running runs stopping after a final checkpoint; active\n`,
+      stderr: '',
+    });
+    const deadline = Date.now() + 30_000;
+    let listed = json<ListSweepsResponse__Output>(await done());
+    while (listed.sweeps.length === 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+      listed = json<ListSweepsResponse__Output>(await done());
+    }
+    expect(listed.sweeps.map((s) => [s.id, s.state, s.counts?.cancelled])).toEqual([
+      [id, 'SWEEP_STATE_DONE', 2],
+    ]);
+    expect(json<CancelSweepResponse__Output>(await cli(['--json', 'sweep', 'cancel', id]))).toMatchObject({
+      sweepId: id,
+      cancelled: 0,
+      stopping: 0,
+      state: 'SWEEP_STATE_DONE',
+    });
+  });
+
+  it('exits 1 naming the flag for a bad --state, and NOT_FOUND for an unknown sweep', async () => {
+    const bad = await cli(['sweep', 'list', '--state', 'paused']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('--state: got "paused"; allowed: one of active, done');
+    const unknown = await cli(['sweep', 'cancel', '00000000-0000-4000-8000-000000000000']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('NOT_FOUND: sweep "00000000-0000-4000-8000-000000000000" not found');
+  });
+});
