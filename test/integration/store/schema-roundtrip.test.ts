@@ -187,6 +187,7 @@ describe('schema.prisma against the migrated database', () => {
       'runs_status_queue_seq_idx',
       'runs_sweep_id_idx',
       'sweeps_pkey',
+      'sweeps_project_created_at_id_idx',
       'sweeps_project_request_id_key',
     ]);
     const keys = await sql<{ name: string; def: string }>(
