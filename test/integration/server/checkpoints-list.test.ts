@@ -2,6 +2,7 @@ import { type ServiceError, status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ListCheckpointsRequest } from '../../../src/generated/proto/gradnoise/v1/ListCheckpointsRequest.js';
 import { api, waitForStatus } from '../../helpers/client.js';
+import { fieldViolation } from '../../helpers/field-violation.js';
 import { startTestService, type TestService } from '../../helpers/service.js';
 
 let service: TestService;
@@ -61,6 +62,7 @@ describe('ListCheckpoints', () => {
       client.listCheckpoints({ runId: otherRunId, pageToken: first.nextPageToken }),
     );
     expect(error.code).toBe(status.INVALID_ARGUMENT);
+    expect(fieldViolation(error).field).toBe('page_token');
     expect(error.details).toMatch(
       /^page_token: got ".+"; allowed: a next_page_token returned for the same run_id$/,
     );
@@ -98,10 +100,15 @@ describe('ListCheckpoints', () => {
       () => ({ runId, pageToken: 'garbage' }),
       'page_token: got "garbage"; allowed: a next_page_token returned for the same run_id',
     ],
-    ['a long page_token', () => ({ runId, pageToken: 't'.repeat(513) }), 'allowed: at most 512 characters'],
+    [
+      'a long page_token',
+      () => ({ runId, pageToken: 't'.repeat(513) }),
+      `page_token: got "${'t'.repeat(20)}`,
+    ],
   ])('answers %s with INVALID_ARGUMENT naming the field', async (_, request, text) => {
     const error = await failure(client.listCheckpoints(request()));
     expect(error.code).toBe(status.INVALID_ARGUMENT);
     expect(error.details).toContain(text);
+    expect(fieldViolation(error).field).toBe(text.slice(0, text.indexOf(':')));
   });
 });

@@ -4,6 +4,7 @@ import type { SweepApi } from '../../../src/client/index.js';
 import type { ListSweepsRequest } from '../../../src/generated/proto/gradnoise/v1/ListSweepsRequest.js';
 import type { Sweep__Output } from '../../../src/generated/proto/gradnoise/v1/Sweep.js';
 import { api, createSweepClient, waitForStatus } from '../../helpers/client.js';
+import { fieldViolation } from '../../helpers/field-violation.js';
 import { startTestService, type TestService } from '../../helpers/service.js';
 
 // One worker: the first sweep's first run keeps it busy, so every later run stays QUEUED until
@@ -116,6 +117,7 @@ describe('ListSweeps and CancelSweep', () => {
     ]) {
       const error = await failure(sweeps.listSweeps({ ...other, pageToken: teamB.nextPageToken }));
       expect(error.code).toBe(status.INVALID_ARGUMENT);
+      expect(fieldViolation(error).field).toBe('page_token');
       expect(error.details).toMatch(
         /^page_token: got ".+"; allowed: a next_page_token returned for the same filter$/,
       );
@@ -164,32 +166,52 @@ describe('ListSweeps and CancelSweep', () => {
     }
     const error = await failure(sweeps.cancelSweep({ sweepId: '' }));
     expect(error.code).toBe(status.INVALID_ARGUMENT);
+    expect(fieldViolation(error).field).toBe('sweep_id');
     expect(error.details).toBe('sweep_id: got ""; allowed: a non-empty id');
   });
 
-  it.each<[string, ListSweepsRequest, string]>([
-    ['a negative page_size', { pageSize: -1 }, 'page_size: got -1; allowed: an integer in [0, 1000] (0: 50)'],
-    ['a page_size over 1000', { pageSize: 1001 }, 'page_size: got 1001; allowed: an integer in [0, 1000]'],
+  it.each<[string, ListSweepsRequest, string, string]>([
+    [
+      'a negative page_size',
+      { pageSize: -1 },
+      'page_size',
+      'page_size: got -1; allowed: an integer in [0, 1000] (0: 50)',
+    ],
+    [
+      'a page_size over 1000',
+      { pageSize: 1001 },
+      'page_size',
+      'page_size: got 1001; allowed: an integer in [0, 1000]',
+    ],
     [
       'a garbage page_token',
       { pageToken: 'garbage' },
+      'page_token',
       'page_token: got "garbage"; allowed: a next_page_token',
     ],
-    ['a long page_token', { pageToken: 't'.repeat(513) }, 'page_token: got "ttt'],
+    ['a long page_token', { pageToken: 't'.repeat(513) }, 'page_token', 'page_token: got "ttt'],
     [
       'an unknown state',
       { state: 7 as unknown as 'SWEEP_STATE_DONE' },
+      'state',
       'state: got 7; allowed: one of SWEEP_STATE_UNSPECIFIED, SWEEP_STATE_ACTIVE, SWEEP_STATE_DONE',
     ],
     [
       'a bad label key',
       { labels: { 'bad key': 'x' } },
+      'labels["bad key"]',
       'labels["bad key"]: got "bad key"; allowed: a key of 1-63',
     ],
-    ['a long label value', { labels: { k: 'v'.repeat(257) } }, 'allowed: a value of at most 256 characters'],
-  ])('ListSweeps with %s is INVALID_ARGUMENT naming the field', async (_, request, text) => {
+    [
+      'a long label value',
+      { labels: { k: 'v'.repeat(257) } },
+      'labels["k"]',
+      'allowed: a value of at most 256 characters',
+    ],
+  ])('ListSweeps with %s is INVALID_ARGUMENT naming the field', async (_, request, field, text) => {
     const error = await failure(sweeps.listSweeps(request));
     expect(error.code).toBe(status.INVALID_ARGUMENT);
     expect(error.details).toContain(text);
+    expect(fieldViolation(error).field).toBe(field);
   });
 });
