@@ -103,3 +103,22 @@ export class LineChild {
       .join(' / ');
   }
 }
+
+/**
+ * The PyTorch children's environment: one thread in every BLAS and OpenMP pool. `torch.set_num_threads(1)`
+ * bounds PyTorch's own pool, but Debian's OpenBLAS (`openblas-pthread`) starts one thread per core
+ * for its GEMMs unless told otherwise, which would give the baseline two cores against tfjs's one.
+ */
+export const ONE_THREAD_ENV: NodeJS.ProcessEnv = Object.freeze({
+  OPENBLAS_NUM_THREADS: '1',
+  OMP_NUM_THREADS: '1',
+  MKL_NUM_THREADS: '1',
+});
+
+/** Starts a PyTorch child (`/usr/bin/python3 script …args`) with {@link ONE_THREAD_ENV}. */
+export function startTorchChild(
+  script: string,
+  args: readonly string[] = [],
+): Promise<{ child: LineChild; ready: Record<string, unknown> }> {
+  return LineChild.start('/usr/bin/python3', [script, ...args], { env: ONE_THREAD_ENV });
+}

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BlasResolution, blasOfProcess, formatBlas, refusedRatio } from '../lib/blas.js';
-import { LineChild } from '../lib/line-child.js';
+import { LineChild, startTorchChild } from '../lib/line-child.js';
 import { fixed, goalRow, infoRow, type Row, type SectionOutcome } from '../lib/report.js';
 import { describeRatios, median, pairedRatios } from '../lib/stats.js';
 import { FULL_EPOCHS, writeGeneratedTask } from '../memn2n/task.js';
@@ -88,7 +88,7 @@ export async function memn2nSection(options: MemN2NSectionOptions): Promise<Sect
       ...args,
     ]);
     const torchStart = options.torch
-      ? LineChild.start('/usr/bin/python3', [here('../memn2n/torch_child.py'), taskFile, String(SEED)])
+      ? startTorchChild(here('../memn2n/torch_child.py'), [taskFile, String(SEED)])
       : null;
     const [tfjs, torch] = await Promise.allSettled([tfjsStart, torchStart ?? Promise.resolve(null)]);
     if (tfjs.status === 'rejected') throw tfjs.reason;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BlasResolution, blasOfProcess, formatBlas, refusedRatio } from '../lib/blas.js';
-import { LineChild } from '../lib/line-child.js';
+import { LineChild, startTorchChild } from '../lib/line-child.js';
 import { fixed, infoRow, type Row, type SectionOutcome } from '../lib/report.js';
 import { describeRatios, median, pairedRatios } from '../lib/stats.js';
 import { NP_BENCH_SEED } from '../neural_programmer/task.js';
@@ -96,8 +96,7 @@ export async function neuralProgrammerSection(
     if (options.torch) {
       const { speed, learn: learnPath } = tfjs.ready;
       try {
-        const torch = await LineChild.start('/usr/bin/python3', [
-          here('../neural_programmer/torch_child.py'),
+        const torch = await startTorchChild(here('../neural_programmer/torch_child.py'), [
           String(speed),
           String(learnPath),
           seed,

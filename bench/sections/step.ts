@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { type BlasResolution, blasOfProcess, formatBlas, refusedRatio } from '../lib/blas.js';
-import { LineChild } from '../lib/line-child.js';
+import { LineChild, startTorchChild } from '../lib/line-child.js';
 import { fixed, goalRow, infoRow, int, type Row, type SectionOutcome } from '../lib/report.js';
 import { describeRatios, median, pairedRatios } from '../lib/stats.js';
 
@@ -71,9 +71,7 @@ export async function stepSection(options: StepSectionOptions): Promise<SectionO
     const tfjs = options.backends.map((backend) =>
       LineChild.start(process.execPath, ['--import', 'tsx', here('../step/tfjs-child.ts'), backend]),
     );
-    const torch = options.torch
-      ? LineChild.start('/usr/bin/python3', [here('../step/torch_child.py')])
-      : null;
+    const torch = options.torch ? startTorchChild(here('../step/torch_child.py')) : null;
     const started = await Promise.allSettled([...tfjs, ...(torch === null ? [] : [torch])]);
     started.forEach((outcome, i) => {
       const name = i < tfjs.length ? `tfjs ${options.backends[i]}` : 'PyTorch';
