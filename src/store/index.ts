@@ -14,6 +14,8 @@ export type {
   NotificationListener,
   Notifications,
   Page,
+  RunChanges,
+  RunDeletion,
   RunFilter,
   RunRecord,
   RunRepository,

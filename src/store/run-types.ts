@@ -8,6 +8,8 @@ export interface RunRecord {
   readonly project: string;
   readonly requestId: string | null;
   readonly trainer: string;
+  /** A name to show, set by StartRun or UpdateRun; '' when it has none. */
+  readonly displayName: string;
   readonly spec: RunSpec;
   readonly status: RunStatus;
   readonly labels: Readonly<Record<string, string>>;
@@ -38,6 +40,8 @@ export interface NewRun {
   readonly requestId: string | null;
   readonly spec: RunSpec;
   readonly labels: Readonly<Record<string, string>>;
+  /** Default '': none. */
+  readonly displayName?: string;
   readonly sweepId?: string;
 }
 

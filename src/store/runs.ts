@@ -28,8 +28,9 @@ type RunCatalog = Pick<
 const MS_NOW = "date_trunc('milliseconds', clock_timestamp())";
 
 const INSERT_RUN = `
-  INSERT INTO runs (project, request_id, trainer, spec, status, labels, sweep_id, created_at, updated_at)
-  VALUES ($1, $2, $3, $4::jsonb, 'QUEUED', $5::jsonb, $6::uuid, ${MS_NOW}, ${MS_NOW})
+  INSERT INTO runs (project, request_id, trainer, spec, status, labels, sweep_id, display_name,
+                    created_at, updated_at)
+  VALUES ($1, $2, $3, $4::jsonb, 'QUEUED', $5::jsonb, $6::uuid, $7, ${MS_NOW}, ${MS_NOW})
   ON CONFLICT (project, request_id) DO NOTHING
   RETURNING ${RUN_COLUMN_LIST}`;
 
@@ -62,6 +63,7 @@ export function createRunCatalog(prisma: PrismaClient, pool: pg.Pool): RunCatalo
         JSON.stringify(input.spec),
         JSON.stringify(input.labels),
         input.sweepId ?? null,
+        input.displayName ?? '',
       ];
       const inserted = await translateErrors('run', input.requestId ?? '', () =>
         pool.query<RunRow>({ name: 'runs.create', text: INSERT_RUN, values }),

@@ -4,6 +4,7 @@ import { openDatabase } from './client.js';
 import { translateErrors } from './errors.js';
 import { createMetricRepository } from './metrics.js';
 import { createNotifications } from './notifications.js';
+import { createRunEdits } from './run-edits.js';
 import { createRunLeases } from './run-leases.js';
 import { createRunCatalog } from './runs.js';
 import { pgRunner } from './sql-runner.js';
@@ -38,7 +39,11 @@ export async function createStore(options: StoreOptions): Promise<Store> {
     onError: options.onError ?? (() => {}),
   });
   const store: Store = {
-    runs: { ...createRunCatalog(db.prisma, db.pool), ...createRunLeases(db.prisma) },
+    runs: {
+      ...createRunCatalog(db.prisma, db.pool),
+      ...createRunLeases(db.prisma),
+      ...createRunEdits(db.pool),
+    },
     metrics: createMetricRepository(pgRunner(db.pool)),
     checkpoints: createCheckpointRepository(db.prisma, db.pool),
     sweeps: createSweepRepository(db.prisma),

@@ -104,6 +104,35 @@ export interface RunRepository {
   countByStatus(): Promise<Record<RunStatus, number>>;
   /** QUEUED runs of the project, counted up to `limit` (the count stops there). */
   countQueued(project: string, limit: number): Promise<number>;
+  /**
+   * Changes a run in one transaction: locks the project's run `id`, hands it to `edit` and stores
+   * what `edit` returns (a field left undefined keeps its value). `edit` throws to refuse, and then
+   * nothing changes. NOT_FOUND when the id is unknown, malformed or of another project.
+   */
+  update(project: string, id: string, edit: (run: RunRecord) => RunChanges): Promise<RunRecord>;
+  /**
+   * Deletes a run with its metric points and checkpoints in one transaction: locks the project's
+   * run `id`, hands it to `check` (which throws to refuse; then nothing is deleted), deletes, and
+   * returns what went. NOT_FOUND when the id is unknown, malformed or of another project.
+   */
+  delete(project: string, id: string, check: (run: RunRecord) => void): Promise<RunDeletion>;
+}
+
+/** What `RunRepository.update` writes; undefined fields keep their stored values. */
+export interface RunChanges {
+  readonly displayName?: string;
+  /** The run's whole new label map. */
+  readonly labels?: Readonly<Record<string, string>>;
+}
+
+/** What `RunRepository.delete` removed. */
+export interface RunDeletion {
+  /** The run as it was when it was locked, just before the delete. */
+  readonly run: RunRecord;
+  readonly metricPoints: number;
+  readonly checkpoints: number;
+  /** Sum of the checkpoints' sizes. */
+  readonly checkpointBytes: number;
 }
 
 export interface MetricRepository {

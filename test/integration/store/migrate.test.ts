@@ -17,6 +17,7 @@ const CHECKPOINT_DATA_UNCOMPRESSED = '20261130010000_checkpoint_data_uncompresse
 const NOISE_GENERATOR = '20261201000000_noise_generator';
 const RUN_END_REASON = '20261206000000_run_end_reason';
 const SWEEP_LIST_ORDER = '20261208000000_sweep_list_order';
+const RUN_DISPLAY_NAME = '20261209000000_run_display_name';
 const ALL = [
   INIT,
   API_TOKENS,
@@ -26,6 +27,7 @@ const ALL = [
   NOISE_GENERATOR,
   RUN_END_REASON,
   SWEEP_LIST_ORDER,
+  RUN_DISPLAY_NAME,
 ];
 
 interface MigrationRow {

@@ -36,6 +36,7 @@ describe('schema.prisma against the migrated database', () => {
       project: 'proj',
       requestId: 'run-req',
       trainer: 'mlp',
+      displayName: 'baseline, ünïcode',
       spec: JSON.parse(JSON.stringify(makeSpec())) as object,
       status: 'RUNNING' as const,
       labels: { arm: 'noise', 'ü-key': 'ünïcode' },
@@ -69,6 +70,7 @@ describe('schema.prisma against the migrated database', () => {
     expect(run).toMatchObject({
       project: 'default',
       requestId: null,
+      displayName: '',
       labels: {},
       backend: null,
       attempt: 0,
@@ -85,11 +87,18 @@ describe('schema.prisma against the migrated database', () => {
     expect(run.id).toMatch(/^[0-9a-f-]{36}$/);
     expect(typeof run.queueSeq).toBe('bigint');
     // Defaults the database itself fills (raw inserts bypass Prisma's client-side defaults).
-    const [raw] = await sql<{ id: string; project: string; labels: object; created_at: Date }>(
+    const [raw] = await sql<{
+      id: string;
+      project: string;
+      labels: object;
+      display_name: string;
+      created_at: Date;
+    }>(
       testDb.url,
-      `INSERT INTO runs (trainer, spec, status) VALUES ('mlp', '{}', 'QUEUED') RETURNING id, project, labels, created_at`,
+      `INSERT INTO runs (trainer, spec, status) VALUES ('mlp', '{}', 'QUEUED')
+       RETURNING id, project, labels, display_name, created_at`,
     );
-    expect(raw).toMatchObject({ project: 'default', labels: {} });
+    expect(raw).toMatchObject({ project: 'default', labels: {}, display_name: '' });
     expect(raw?.created_at).toBeInstanceOf(Date);
   });
 

@@ -24,6 +24,7 @@ class FakeRuns {
       project: input.project,
       requestId: input.requestId,
       trainer: input.spec.trainer,
+      displayName: input.displayName ?? '',
       spec: input.spec,
       status: 'QUEUED',
       labels: input.labels,

@@ -10,6 +10,7 @@ const run = (status: RunRecord['status'], endReason: RunRecord['endReason']): Ru
   project: 'default',
   requestId: null,
   trainer: 'smoke',
+  displayName: '',
   spec,
   status,
   labels: {},
