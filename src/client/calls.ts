@@ -2,6 +2,8 @@ import { type CallOptions, credentials, Metadata, type ServiceError } from '@grp
 import type { CancelRunRequest } from '../generated/proto/gradnoise/v1/CancelRunRequest.js';
 import type { CancelSweepRequest } from '../generated/proto/gradnoise/v1/CancelSweepRequest.js';
 import type { CancelSweepResponse__Output } from '../generated/proto/gradnoise/v1/CancelSweepResponse.js';
+import type { DeleteRunRequest } from '../generated/proto/gradnoise/v1/DeleteRunRequest.js';
+import type { DeleteRunResponse__Output } from '../generated/proto/gradnoise/v1/DeleteRunResponse.js';
 import type { GetCheckpointRequest } from '../generated/proto/gradnoise/v1/GetCheckpointRequest.js';
 import type { GetCheckpointResponse__Output } from '../generated/proto/gradnoise/v1/GetCheckpointResponse.js';
 import type { GetRunRequest } from '../generated/proto/gradnoise/v1/GetRunRequest.js';
@@ -26,6 +28,7 @@ import type { Sweep__Output } from '../generated/proto/gradnoise/v1/Sweep.js';
 import type { SweepCurves__Output } from '../generated/proto/gradnoise/v1/SweepCurves.js';
 import type { SweepServiceClient } from '../generated/proto/gradnoise/v1/SweepService.js';
 import type { TrainingServiceClient } from '../generated/proto/gradnoise/v1/TrainingService.js';
+import type { UpdateRunRequest } from '../generated/proto/gradnoise/v1/UpdateRunRequest.js';
 import { type LoadedApi, loadApi } from '../protocol/index.js';
 
 type UnaryMethod<Req, Res> = (
@@ -82,6 +85,8 @@ export function trainingApi(client: TrainingServiceClient, metadata: Metadata = 
     getRun: unary<GetRunRequest, Run__Output>(client.GetRun),
     listRuns: unary<ListRunsRequest, ListRunsResponse__Output>(client.ListRuns),
     cancelRun: unary<CancelRunRequest, Run__Output>(client.CancelRun),
+    updateRun: unary<UpdateRunRequest, Run__Output>(client.UpdateRun),
+    deleteRun: unary<DeleteRunRequest, DeleteRunResponse__Output>(client.DeleteRun),
     listTrainers: unary<ListTrainersRequest, ListTrainersResponse__Output>(client.ListTrainers),
     listCheckpoints: unary<ListCheckpointsRequest, ListCheckpointsResponse__Output>(client.ListCheckpoints),
     streamMetrics: (request: StreamMetricsRequest): MessageStream<StreamMetricsResponse__Output> =>

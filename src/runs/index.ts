@@ -1,7 +1,7 @@
 /**
- * Run execution: the scheduler the server calls, the run use cases (StartRun, the checkpoint
- * download), the run contract types, and the checkpoint and backend helpers other modules and
- * clients need. Nothing here imports `src/server`.
+ * Run execution: the scheduler the server calls, the run use cases (StartRun, UpdateRun,
+ * DeleteRun, the checkpoint download), the run contract types, and the checkpoint and backend
+ * helpers other modules and clients need. Nothing here imports `src/server`.
  */
 export { type BackendPreference, type BackendSelection, selectBackend } from '../backend/index.js';
 export {
@@ -25,6 +25,7 @@ export {
   openCheckpointDownload,
 } from './checkpoint-download.js';
 export { compileRunSpec, type RunRequest } from './compile-spec.js';
+export { deleteRun, deletionRefusal, type RunDeleteDeps } from './delete-run.js';
 export type { RunLogger } from './execution.js';
 export {
   type LiveEvent,
@@ -46,4 +47,12 @@ export {
 export { preflightRuns } from './preflight.js';
 export { RunScheduler, type RunSchedulerDeps } from './scheduler.js';
 export { type StartRunDeps, type StartRunInput, startRun } from './start-run.js';
+export {
+  editLabels,
+  type LabelEdit,
+  type LabelKeyEdit,
+  type RunUpdateDeps,
+  type RunUpdateInput,
+  updateRun,
+} from './update-run.js';
 export type { WatchEvent, WatchOptions } from './watch.js';

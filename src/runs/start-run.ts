@@ -29,6 +29,8 @@ export interface StartRunInput {
   readonly labels: Readonly<Record<string, string>>;
   /** Idempotency key; null: every call queues a new run. */
   readonly requestId: string | null;
+  /** A name to show with the run, validated by the caller. Default '': none. */
+  readonly displayName?: string;
 }
 
 /**
@@ -56,6 +58,9 @@ export async function startRun(
     requestId: input.requestId,
     spec,
     labels: input.labels,
+    ...(input.displayName !== undefined && input.displayName !== ''
+      ? { displayName: input.displayName }
+      : {}),
   });
   if (result.created) deps.wake();
   return result;

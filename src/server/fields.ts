@@ -1,4 +1,4 @@
-import { invalidArgument } from '../core/index.js';
+import { invalidArgument, LIMITS } from '../core/index.js';
 
 /**
  * Decoding helpers for request fields. Each throws `invalidArgument` naming the field path, the value
@@ -60,8 +60,15 @@ function refuseNul(path: string, value: string): void {
 }
 
 const LABEL_KEY = /^[A-Za-z0-9_.\-/]{1,63}$/;
-export const MAX_LABELS = 32;
-export const MAX_LABEL_VALUE = 256;
+export const MAX_LABELS = LIMITS.maxLabels;
+export const MAX_LABEL_VALUE = LIMITS.maxLabelValueLength;
+/** What a label key may be, in the words of INVALID_ARGUMENT messages. */
+export const LABEL_KEY_ALLOWED = 'a key of 1-63 characters from [A-Za-z0-9_.-/]';
+
+/** Whether `key` is a valid label key: 1..63 characters of [A-Za-z0-9_.-/]. */
+export function isLabelKey(key: string): boolean {
+  return LABEL_KEY.test(key);
+}
 
 /** Labels: at most 32 pairs; keys 1..63 chars of [A-Za-z0-9_.-/]; values at most 256 chars. */
 export function labels(
@@ -72,14 +79,9 @@ export function labels(
   if (entries.length > MAX_LABELS) {
     throw invalidArgument(path, `${entries.length} labels`, `at most ${MAX_LABELS} labels`);
   }
-  const out: Record<string, string> = {};
   for (const [key, value] of entries) {
     if (!LABEL_KEY.test(key))
-      throw invalidArgument(
-        `${path}[${JSON.stringify(key)}]`,
-        key,
-        'a key of 1-63 characters from [A-Za-z0-9_.-/]',
-      );
+      throw invalidArgument(`${path}[${JSON.stringify(key)}]`, key, LABEL_KEY_ALLOWED);
     if (typeof value !== 'string' || value.length > MAX_LABEL_VALUE) {
       throw invalidArgument(
         `${path}[${JSON.stringify(key)}]`,
@@ -88,9 +90,31 @@ export function labels(
       );
     }
     refuseNul(`${path}[${JSON.stringify(key)}]`, value);
-    out[key] = value;
   }
-  return out;
+  // fromEntries defines own properties, so a key such as "__proto__" stays a label.
+  return Object.fromEntries(entries);
+}
+
+/** Whether `value` has a C0 or C1 control character: a name is one line of text to show. */
+function hasControlCharacter(value: string): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    if (code < 0x20 || (code >= 0x7f && code <= 0x9f)) return true;
+  }
+  return false;
+}
+
+/** A run's display name: at most 128 characters, no control characters; "" means none. */
+export function displayName(path: string, raw: string | undefined): string {
+  const value = raw ?? '';
+  if (value.length > LIMITS.maxDisplayNameLength || hasControlCharacter(value)) {
+    throw invalidArgument(
+      path,
+      value,
+      `at most ${LIMITS.maxDisplayNameLength} characters, none of them a control character (U+0000-U+001F, U+007F-U+009F)`,
+    );
+  }
+  return value;
 }
 
 /** A short free-form string such as request_id. */

@@ -57,6 +57,13 @@ export function protoRunTemplate(
   if (decoded.requestId !== null) {
     throw invalidArgument('base.request_id', decoded.requestId, "empty (the sweep sets each run's)");
   }
+  if (decoded.displayName !== '') {
+    throw invalidArgument(
+      'base.display_name',
+      decoded.displayName,
+      'empty (UpdateRun names runs one by one)',
+    );
+  }
   // The typed config cases of every registered trainer: an axis may only enter the base's own.
   const configCases = new Set(
     trainers.list().flatMap((trainer) => typedConfig(trainer.name)?.oneofCase ?? []),

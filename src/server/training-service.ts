@@ -11,19 +11,26 @@ import {
   type CheckpointListDeps,
   compileRunSpec,
   type DataRootPolicy,
+  deleteRun,
   listCheckpoints,
   openCheckpointDownload,
+  type RunDeleteDeps,
+  type RunUpdateDeps,
   type StartRunDeps,
   startRun,
+  updateRun,
 } from '../runs/index.js';
 import type { RunRepository } from '../store/types.js';
+import { RESERVED_LABEL_KEYS } from '../sweeps/index.js';
 import { builtinTrainers, type TrainerRegistry } from '../trainers/index.js';
 import {
   decodeStartRun,
+  decodeUpdateRun,
   encodeCheckpointChunk,
   encodeCheckpointList,
   encodeCheckpointMeta,
   encodeRun,
+  encodeRunDeletion,
   encodeSpec,
   encodeTrainerInfo,
   timestampFromMs,
@@ -48,10 +55,15 @@ const STATUS: Readonly<Record<string, RunStatus>> = {
 
 /**
  * The part of the store the TrainingService uses: run reads for GetRun, ListRuns and StreamMetrics,
- * and what its use cases (`startRun`, `openCheckpointDownload`) declare. src/main.ts passes its Store.
+ * and what its use cases (`startRun`, `updateRun`, `deleteRun`, `openCheckpointDownload`) declare.
+ * src/main.ts passes its Store.
  */
 export interface TrainingStore {
-  readonly runs: Pick<RunRepository, 'get' | 'list'> & StartRunDeps['runs'] & CheckpointDownloadDeps['runs'];
+  readonly runs: Pick<RunRepository, 'get' | 'list'> &
+    StartRunDeps['runs'] &
+    CheckpointDownloadDeps['runs'] &
+    RunUpdateDeps['runs'] &
+    RunDeleteDeps['runs'];
   readonly checkpoints: CheckpointDownloadDeps['checkpoints'] & CheckpointListDeps['checkpoints'];
 }
 
@@ -124,6 +136,21 @@ export function createTrainingServiceHandlers(deps: TrainingServiceDeps): Traini
 
     CancelRun: unary(deps, 'CancelRun', async (request, ctx) =>
       encodeRun(await runs.cancel(ctx.project, requiredId('run_id', request.runId))),
+    ),
+
+    UpdateRun: unary(deps, 'UpdateRun', async (request, ctx) =>
+      encodeRun(
+        await updateRun(
+          { runs: store.runs, reservedLabelKeys: RESERVED_LABEL_KEYS },
+          { project: ctx.project, ...decodeUpdateRun(request) },
+        ),
+      ),
+    ),
+
+    DeleteRun: unary(deps, 'DeleteRun', async (request, ctx) =>
+      encodeRunDeletion(
+        await deleteRun(store, { project: ctx.project, runId: requiredId('run_id', request.runId) }),
+      ),
     ),
 
     ListCheckpoints: unary(deps, 'ListCheckpoints', async (request, ctx) => {

@@ -28,7 +28,11 @@ export function encodeRun(run: RunRecord): Run {
     id: run.id,
     status: run.status,
     trainer: run.trainer,
-    spec: encodeSpec(run.spec, { labels: { ...run.labels }, requestId: run.requestId ?? '' }),
+    spec: encodeSpec(run.spec, {
+      labels: { ...run.labels },
+      requestId: run.requestId ?? '',
+      displayName: run.displayName,
+    }),
     labels: { ...run.labels },
     requestId: run.requestId ?? '',
     backend: run.backend ?? '',
@@ -42,6 +46,7 @@ export function encodeRun(run: RunRecord): Run {
     createdAt: timestamp(run.createdAt),
     startedAt: timestamp(run.startedAt),
     finishedAt: timestamp(run.finishedAt),
+    displayName: run.displayName,
   };
 }
 

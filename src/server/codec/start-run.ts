@@ -15,7 +15,7 @@ import type {
 } from '../../generated/proto/gradnoise/v1/StartRunRequest.js';
 import type { RunRequest } from '../../runs/compile-spec.js';
 import { builtinTrainers, type TrainerRegistry } from '../../trainers/index.js';
-import { enumValue, int64, labels, optionalFinite, shortString } from '../fields.js';
+import { displayName, enumValue, int64, labels, optionalFinite, shortString } from '../fields.js';
 import { decodeLearningRateSchedule, encodeLearningRateSchedule } from './lr-schedule.js';
 import { decodeTrainerConfig, encodeTrainerConfig } from './trainer-configs.js';
 
@@ -53,6 +53,8 @@ export interface DecodedStartRun {
   readonly request: RunRequest;
   readonly labels: Record<string, string>;
   readonly requestId: string | null;
+  /** '' when the request names none. */
+  readonly displayName: string;
 }
 
 /**
@@ -93,6 +95,7 @@ export function decodeStartRun(
     request,
     labels: labels('labels', message.labels),
     requestId: requestId === '' ? null : requestId,
+    displayName: displayName('display_name', message.displayName),
   };
 }
 
@@ -137,7 +140,7 @@ function reverse<T>(mapping: Readonly<Record<string, T>>, value: T): string {
 /** Encodes a compiled spec as a complete StartRunRequest that reproduces the run. */
 export function encodeSpec(
   spec: RunSpec,
-  extra: { labels?: Record<string, string>; requestId?: string } = {},
+  extra: { labels?: Record<string, string>; requestId?: string; displayName?: string } = {},
 ): StartRunRequest {
   const o = spec.optimizer;
   return {
@@ -177,6 +180,7 @@ export function encodeSpec(
     streamVersion: spec.streamVersion,
     labels: extra.labels ?? {},
     requestId: extra.requestId ?? '',
+    displayName: extra.displayName ?? '',
   };
 }
 
