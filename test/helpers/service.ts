@@ -16,6 +16,8 @@ export interface TestService {
   readonly address: string;
   readonly port: number;
   readonly metricsPort: number;
+  /** The service's own database, for inspecting rows. */
+  readonly databaseUrl: string;
   readonly client: TrainingServiceClient;
   readonly store: Store;
   readonly scheduler: RunScheduler;
@@ -49,6 +51,7 @@ export async function startTestService(
     address,
     port,
     metricsPort: metrics.port,
+    databaseUrl: db.url,
     client,
     store,
     scheduler,

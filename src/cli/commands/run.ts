@@ -11,10 +11,11 @@ import {
   resolveRunRequest,
 } from '../run-request.js';
 import { watchRun } from '../watch-run.js';
+import { registerRunManageCommands } from './run-manage.js';
 
 const STATUSES = ['queued', 'running', 'completed', 'failed', 'cancelled'];
 
-/** `gradnoise run start|watch|get|list|cancel`. */
+/** `gradnoise run start|watch|get|list|metrics|cancel|update|delete`. */
 export function registerRunCommands(program: Command, ctx: CommandContext): void {
   const run = program.command('run').description('start, watch and manage training runs');
 
@@ -22,19 +23,21 @@ export function registerRunCommands(program: Command, ctx: CommandContext): void
     run.command('start').description('queue a training run'),
     'seed of every random stream (default: 0)',
   )
-    .option('--label <k=v>', 'label of the run (repeatable)', repeatable, [])
+    .option('--label <k=v>', 'label of the run (repeatable; default: none)', repeatable, [])
+    .option('--name <text>', 'display name of the run, at most 128 characters (default: none)')
     .option('--request-id <id>', 'idempotency key: a retry returns the first run (default: none)')
     .option('--watch', 'follow the run to its end; exit with its status code', false)
     .addHelpText('after', EXIT_CODES_HELP)
     .action(async (_: unknown, command: Command) => {
-      const options = ctx.options<RunOptions & { label: string[]; requestId?: string; watch: boolean }>(
-        command,
-      );
+      const options = ctx.options<
+        RunOptions & { label: string[]; name?: string; requestId?: string; watch: boolean }
+      >(command);
       const conn = ctx.connection(command);
       const request = {
         ...(await resolveRunRequest(conn, options)),
         labels: labelMap(options.label),
         requestId: options.requestId ?? '',
+        displayName: options.name ?? '',
       };
       const started = await conn.training.startRun(request);
       if (options.watch) {
@@ -163,12 +166,15 @@ export function registerRunCommands(program: Command, ctx: CommandContext): void
           `run ${cancelled.id} ${cancelled.status}${cancelled.cancelRequested && cancelled.status === 'RUNNING' ? ' (stops at its next step)' : ''}\n`,
         );
     });
+
+  registerRunManageCommands(run, ctx);
 }
 
 function printRun(ctx: CommandContext, run: Run__Output): void {
   const spec = run.spec;
   const lines: [string, string][] = [
     ['id', run.id],
+    ['name', run.displayName || '-'],
     ['status', run.status],
     ['trainer', run.trainer],
     ['step', `${run.currentStep}/${spec?.maxSteps ?? '?'}`],

@@ -110,6 +110,12 @@ describe('authentication and project isolation', () => {
     await expect(beta.getCheckpoint({ runId: run.id })).rejects.toEqual(notFound);
     expect((await alpha.listCheckpoints({ runId: run.id })).checkpoints.length).toBeGreaterThan(0);
     await expect(beta.listCheckpoints({ runId: run.id })).rejects.toEqual(notFound);
+    await expect(
+      beta.updateRun({ runId: run.id, labels: { owner: 'beta' }, updateMask: { paths: ['labels'] } }),
+    ).rejects.toEqual(notFound);
+    await expect(beta.deleteRun({ runId: run.id })).rejects.toEqual(notFound);
+    // Untouched by beta's attempts.
+    expect((await alpha.getRun({ runId: run.id })).labels).toEqual({});
     expect((await beta.listRuns({})).runs).toEqual([]);
     // The same request id in another project is another run.
     const betaRun = await beta.startRun({ trainer: 'smoke', maxSteps: 5, requestId: 'shared-id' });

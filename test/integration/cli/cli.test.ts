@@ -365,6 +365,8 @@ describe('gradnoise CLI', () => {
       ['run', 'start'],
       ['run', 'watch'],
       ['run', 'list'],
+      ['run', 'update'],
+      ['run', 'delete'],
       ['checkpoint', 'get'],
       ['checkpoint', 'list'],
       ['sweep', 'start'],

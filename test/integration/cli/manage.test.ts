@@ -2,8 +2,10 @@ import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../../src/cli/main.js';
 import type { CancelSweepResponse__Output } from '../../../src/generated/proto/gradnoise/v1/CancelSweepResponse.js';
+import type { DeleteRunResponse__Output } from '../../../src/generated/proto/gradnoise/v1/DeleteRunResponse.js';
 import type { ListCheckpointsResponse__Output } from '../../../src/generated/proto/gradnoise/v1/ListCheckpointsResponse.js';
 import type { ListSweepsResponse__Output } from '../../../src/generated/proto/gradnoise/v1/ListSweepsResponse.js';
+import type { Run__Output } from '../../../src/generated/proto/gradnoise/v1/Run.js';
 import { api, waitForStatus } from '../../helpers/client.js';
 import { startTestService, type TestService } from '../../helpers/service.js';
 
@@ -44,7 +46,7 @@ function json<T>(result: Result): T {
   return JSON.parse(result.stdout) as T;
 }
 
-describe('gradnoise checkpoint list, sweep list and sweep cancel', () => {
+describe('gradnoise checkpoint list, sweep list and cancel, run update and delete', () => {
   it("lists a run's checkpoints as a table or JSON, page by page", async () => {
     const run = await api(service.client).startRun({ trainer: 'smoke', maxSteps: 12, checkpointEvery: 4 });
     await waitForStatus(service.client, run.id, ['COMPLETED']);
@@ -152,5 +154,70 @@ describe('gradnoise checkpoint list, sweep list and sweep cancel', () => {
     const unknown = await cli(['sweep', 'cancel', '00000000-0000-4000-8000-000000000000']);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain('NOT_FOUND: sweep "00000000-0000-4000-8000-000000000000" not found');
+  });
+
+  it('renames and relabels a run with run update, and deletes finished runs with run delete', async () => {
+    const start = (name: string) =>
+      cli([
+        'run',
+        'start',
+        '--trainer',
+        'smoke',
+        '--max-steps',
+        '6',
+        '--name',
+        name,
+        '--label',
+        'team=cli',
+        '--label',
+        'tmp=1',
+      ]);
+    const first = (await start('first')).stdout.trim();
+    const second = (await start('second')).stdout.trim();
+    expect(first).toMatch(/^[0-9a-f-]{36}$/);
+
+    const updated = json<Run__Output>(
+      await cli([
+        '--json',
+        'run',
+        'update',
+        first,
+        '--name',
+        'baseline',
+        '--label',
+        'owner=ana',
+        '--remove-label',
+        'tmp',
+      ]),
+    );
+    expect(updated).toMatchObject({ id: first, displayName: 'baseline' });
+    expect(updated.labels).toEqual({ team: 'cli', owner: 'ana' });
+    const cleared = await cli(['run', 'update', first, '--name', '']);
+    expect(cleared.code).toBe(0);
+    expect(cleared.stdout).toMatch(
+      new RegExp(`^run ${first} updated: name "", labels (team=cli,owner=ana|owner=ana,team=cli)\n$`),
+    );
+    const nothing = await cli(['run', 'update', first]);
+    expect(nothing.code).toBe(1);
+    expect(nothing.stderr).toContain('at least one of --name, --label, --remove-label');
+    const unknownPath = await cli(['run', 'update', first, '--label', 'bad key=1']);
+    expect(unknownPath.code).toBe(1);
+    expect(unknownPath.stderr).toContain('INVALID_ARGUMENT: update_mask.paths[0]: got "labels.bad key"');
+
+    await waitForStatus(service.client, first, ['COMPLETED']);
+    await waitForStatus(service.client, second, ['COMPLETED']);
+    const deleted = json<DeleteRunResponse__Output>(await cli(['--json', 'run', 'delete', first]));
+    expect(deleted.run?.id).toBe(first);
+    expect(Number(deleted.metricPointsDeleted)).toBeGreaterThan(0);
+    expect(Number(deleted.checkpointsDeleted)).toBeGreaterThan(0);
+    const text = await cli(['run', 'delete', second]);
+    expect(text.stdout).toMatch(
+      new RegExp(
+        `^run ${second} deleted: [1-9]\\d* metric points, [1-9]\\d* checkpoints \\([1-9]\\d* bytes\\)\n$`,
+      ),
+    );
+    const again = await cli(['run', 'delete', first]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain(`NOT_FOUND: run "${first}" not found`);
   });
 });

@@ -91,6 +91,10 @@ describe('hostile input on every RPC (seeded, loopback)', () => {
       'a=b',
       'key',
       'sweep_id',
+      'display_name',
+      'labels',
+      'labels.key',
+      'labels.sweep_id',
       randomUUIDFrom(random),
       '00000000-0000-0000-0000-000000000000',
       'not-a-uuid',
@@ -129,6 +133,27 @@ describe('hostile input on every RPC (seeded, loopback)', () => {
       state: 'SWEEP_STATE_ACTIVE',
       pageSize: 2,
     });
+    // UpdateRun and DeleteRun on a stored run: the mask, the values and (as nothing trains) the
+    // refusal to delete a QUEUED run.
+    valid['gradnoise.v1.UpdateRunRequest'] = serialize(
+      definition,
+      'gradnoise.v1.TrainingService',
+      'UpdateRun',
+      {
+        runId,
+        displayName: 'fuzz',
+        labels: { key: 'a=b' },
+        updateMask: { paths: ['display_name', 'labels.key'] },
+      },
+    );
+    valid['gradnoise.v1.DeleteRunRequest'] = serialize(
+      definition,
+      'gradnoise.v1.TrainingService',
+      'DeleteRun',
+      {
+        runId,
+      },
+    );
     valid['gradnoise.v1.ListCheckpointsRequest'] = serialize(
       definition,
       'gradnoise.v1.TrainingService',
