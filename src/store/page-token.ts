@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { invalidArgument } from '../core/index.js';
-import type { RunFilter, SweepFilter } from './types.js';
+import type { MetricPageQuery, RunFilter, SweepFilter } from './types.js';
 import { isUuid } from './uuid.js';
 
 /** Where the previous page ended: the last row's exact `created_at` (ISO UTC, µs) and id. */
@@ -87,4 +87,53 @@ function sweepScope(filter: SweepFilter): string {
 
 function digest(canonical: string): string {
   return createHash('sha256').update(canonical).digest('base64url').slice(0, 12);
+}
+
+/** Where a GetRunMetrics page ended: its last point's step and name. */
+export interface MetricCursor {
+  readonly step: number;
+  readonly name: string;
+}
+
+/** GetRunMetrics' token: the last (step, name), bound to the run, the names and the step range. */
+export function encodeMetricPageToken(cursor: MetricCursor, runId: string, query: MetricPageQuery): string {
+  const body = { s: cursor.step, n: cursor.name, f: digest(metricScope(runId, query)) };
+  return Buffer.from(JSON.stringify(body), 'utf8').toString('base64url');
+}
+
+/**
+ * Reads a token from {@link encodeMetricPageToken}: `''` is the first page (null); anything not
+ * issued for this run and query is INVALID_ARGUMENT on `page_token`.
+ */
+export function decodeMetricPageToken(
+  token: string,
+  runId: string,
+  query: MetricPageQuery,
+): MetricCursor | null {
+  if (token === '') return null;
+  const bad = () =>
+    invalidArgument('page_token', token, 'a next_page_token returned for the same run_id, names and steps');
+  let body: unknown;
+  try {
+    body = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
+  } catch {
+    throw bad();
+  }
+  const { s, n, f } = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
+  if (typeof s !== 'number' || !Number.isInteger(s) || s < 0 || s > 2 ** 31 - 1 || typeof n !== 'string')
+    throw bad();
+  if (f !== digest(metricScope(runId, query))) throw bad();
+  return { step: s, name: n };
+}
+
+// Tagged, so that no token of another List RPC is valid here. Names are a set: their order in the
+// request does not change the page.
+function metricScope(runId: string, query: MetricPageQuery): string {
+  return JSON.stringify([
+    'metrics',
+    runId.toLowerCase(),
+    [...new Set(query.names)].sort(),
+    query.fromStep,
+    query.toStep,
+  ]);
 }

@@ -10,21 +10,54 @@ import type { PrismaClient } from '../generated/prisma/client.js';
 export interface SqlRunner {
   /** `name` lets a driver that supports it prepare the statement once per connection. */
   query(text: string, values: readonly unknown[], name?: string): Promise<unknown[][]>;
+  /**
+   * Runs `work` in one transaction on one connection (READ COMMITTED): commits when it resolves,
+   * rolls back and rethrows when it rejects.
+   */
+  transaction<T>(work: (tx: SqlRunner) => Promise<T>): Promise<T>;
 }
 
 /** Straight through `pg`: named prepared statements, rows as arrays (no per-row objects). */
 export function pgRunner(pool: pg.Pool): SqlRunner {
   return {
-    async query(text, values, name) {
-      const result = await pool.query<unknown[]>({
-        text,
-        values: [...values],
-        rowMode: 'array',
-        ...(name === undefined ? {} : { name }),
-      });
-      return result.rows;
+    query: (text, values, name) => arrayQuery(pool, text, values, name),
+    async transaction(work) {
+      const client = await pool.connect();
+      const tx: SqlRunner = {
+        query: (text, values, name) => arrayQuery(client, text, values, name),
+        transaction: () => Promise.reject(new Error('pgRunner: nested transactions are not supported')),
+      };
+      try {
+        await client.query('BEGIN');
+        const result = await work(tx);
+        await client.query('COMMIT');
+        client.release();
+        return result;
+      } catch (error) {
+        // A connection whose ROLLBACK fails is broken: destroy it instead of pooling it.
+        await client.query('ROLLBACK').then(
+          () => client.release(),
+          (rollbackError: Error) => client.release(rollbackError),
+        );
+        throw error;
+      }
     },
   };
+}
+
+async function arrayQuery(
+  db: pg.Pool | pg.PoolClient,
+  text: string,
+  values: readonly unknown[],
+  name: string | undefined,
+): Promise<unknown[][]> {
+  const result = await db.query<unknown[]>({
+    text,
+    values: [...values],
+    rowMode: 'array',
+    ...(name === undefined ? {} : { name }),
+  });
+  return result.rows;
 }
 
 /** Through Prisma's raw-query path (`$queryRawUnsafe`), which deserialises into objects. */
@@ -33,6 +66,17 @@ export function prismaRunner(prisma: PrismaClient): SqlRunner {
     async query(text, values) {
       const rows = await prisma.$queryRawUnsafe<Record<string, unknown>[]>(text, ...values);
       return rows.map((row) => Object.values(row));
+    },
+    transaction(work) {
+      return prisma.$transaction((tx) =>
+        work({
+          async query(text, values) {
+            const rows = await tx.$queryRawUnsafe<Record<string, unknown>[]>(text, ...values);
+            return rows.map((row) => Object.values(row));
+          },
+          transaction: () => Promise.reject(new Error('prismaRunner: nested transactions are not supported')),
+        }),
+      );
     },
   };
 }

@@ -3,8 +3,10 @@ import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { migrate } from '../../../src/store/index.js';
+import type { MetricPoint } from '../../../src/core/index.js';
+import { createStore, migrate } from '../../../src/store/index.js';
 import { createTestDatabase, type TestDatabase } from '../../helpers/db.js';
+import { bySummaryKey, recomputeSummaries } from '../../helpers/metric-summary.js';
 import { sql } from './fixtures.js';
 
 const MIGRATIONS = new URL('../../../prisma/migrations/', import.meta.url).pathname;
@@ -18,6 +20,7 @@ const NOISE_GENERATOR = '20261201000000_noise_generator';
 const RUN_END_REASON = '20261206000000_run_end_reason';
 const SWEEP_LIST_ORDER = '20261208000000_sweep_list_order';
 const RUN_DISPLAY_NAME = '20261209000000_run_display_name';
+const METRIC_SUMMARIES = '20261210000000_metric_summaries';
 const ALL = [
   INIT,
   API_TOKENS,
@@ -28,6 +31,7 @@ const ALL = [
   RUN_END_REASON,
   SWEEP_LIST_ORDER,
   RUN_DISPLAY_NAME,
+  METRIC_SUMMARIES,
 ];
 
 interface MigrationRow {
@@ -82,6 +86,7 @@ describe('migrate', () => {
       'api_tokens',
       'checkpoints',
       'metric_points',
+      'metric_summaries',
       'runs',
       'sweeps',
     ]);
@@ -219,6 +224,50 @@ describe('migrate', () => {
       { status: 'FAILED', end_reason: null },
       { status: 'CANCELLED', end_reason: null },
     ]);
+  });
+
+  it("backfills every existing run's metric summaries, equal to a recomputation from its points", async () => {
+    for (const name of ALL.slice(0, ALL.indexOf(METRIC_SUMMARIES)))
+      await cp(join(MIGRATIONS, name), join(dir, name), { recursive: true });
+    await migrate(db.url, { migrationsDir: dir });
+    const runs = ['00000000-0000-4000-8000-000000000001', '00000000-0000-4000-8000-000000000002'];
+    for (const id of runs)
+      await sql(
+        db.url,
+        `INSERT INTO runs (id, trainer, spec, status) VALUES ($1, 'mlp', '{}', 'COMPLETED')`,
+        [id],
+      );
+    const values = [3, 1, Number.NaN, 1, 7, Number.POSITIVE_INFINITY, -2, 7, Number.NEGATIVE_INFINITY];
+    const points: MetricPoint[] = [];
+    // Different values per run and name: shifted, and some steps left out.
+    for (const [r, id] of runs.entries())
+      for (const [i, value] of values.entries())
+        for (const name of ['loss', 'acc'])
+          if ((i + r) % 4 !== 3 || name === 'loss')
+            points.push({ runId: id, step: i + 1, name, value: value + r, timeMs: 0 });
+    points.push({ runId: runs[0] as string, step: 1, name: 'nan_only', value: Number.NaN, timeMs: 0 });
+    for (const p of points)
+      await sql(
+        db.url,
+        'INSERT INTO metric_points (run_id, step, name, value, time) VALUES ($1, $2, $3, $4, now())',
+        [p.runId, p.step, p.name, String(p.value)],
+      );
+    // Points of a deleted run (metric_points has no foreign key) get no summary.
+    await sql(
+      db.url,
+      `INSERT INTO metric_points (run_id, step, name, value, time) VALUES ('00000000-0000-4000-8000-0000000000ff', 1, 'loss', 1, now())`,
+    );
+    await cp(join(MIGRATIONS, METRIC_SUMMARIES), join(dir, METRIC_SUMMARIES), { recursive: true });
+    expect((await migrate(db.url, { migrationsDir: dir })).applied).toEqual([METRIC_SUMMARIES]);
+    const store = await createStore({ databaseUrl: db.url, poolSize: 1 });
+    try {
+      const backfilled = [
+        ...(await store.metrics.summaries([...runs, '00000000-0000-4000-8000-0000000000ff'])),
+      ];
+      expect(backfilled.sort(bySummaryKey)).toEqual(recomputeSummaries(points));
+    } finally {
+      await store.close();
+    }
   });
 
   it('refuses to run when an applied migration was modified (checksum mismatch)', async () => {

@@ -121,6 +121,44 @@ describe('schema.prisma against the migrated database', () => {
     expect(back.map((p) => p.value)).toEqual(values);
   });
 
+  it('round-trips a MetricSummary with every field set, and with the finite pairs null', async () => {
+    const run = await db.prisma.run.create({ data: { trainer: 'mlp', spec: {}, status: 'RUNNING' } });
+    const full = {
+      runId: run.id,
+      name: 'loss',
+      count: 2n ** 40n,
+      nonFiniteCount: 3n,
+      lastStep: 2 ** 31 - 1,
+      lastValue: Number.NaN,
+      lastFiniteStep: 7,
+      lastFiniteValue: -0.5,
+      minStep: 1,
+      minValue: -1e300,
+      maxStep: 2,
+      maxValue: 1e300,
+    };
+    const bare = {
+      ...full,
+      name: 'x',
+      lastValue: Number.NEGATIVE_INFINITY,
+      lastFiniteStep: null,
+      lastFiniteValue: null,
+      minStep: null,
+      minValue: null,
+      maxStep: null,
+      maxValue: null,
+    };
+    for (const summary of [full, bare]) await db.prisma.metricSummary.create({ data: summary });
+    const back = await db.prisma.metricSummary.findMany({
+      where: { runId: run.id },
+      orderBy: { name: 'asc' },
+    });
+    expect(back).toEqual([full, bare]);
+    // Deleted with its run (a foreign key, unlike metric_points).
+    await db.prisma.run.delete({ where: { id: run.id } });
+    expect(await db.prisma.metricSummary.count({ where: { runId: run.id } })).toBe(0);
+  });
+
   it('round-trips a Checkpoint with every byte value', async () => {
     const run = await db.prisma.run.create({ data: { trainer: 'mlp', spec: {}, status: 'RUNNING' } });
     const data = new Uint8Array(512).map((_, i) => (i * 7) % 256);
@@ -189,6 +227,7 @@ describe('schema.prisma against the migrated database', () => {
       'api_tokens_token_sha256_key',
       'checkpoints_pkey',
       'metric_points_pkey',
+      'metric_summaries_pkey',
       'runs_labels_idx',
       'runs_pkey',
       'runs_project_created_at_id_idx',
@@ -207,6 +246,10 @@ describe('schema.prisma against the migrated database', () => {
     expect(keys).toEqual([
       {
         name: 'checkpoints_run_id_fkey',
+        def: expect.stringMatching(/REFERENCES runs\(id\).*ON DELETE CASCADE/),
+      },
+      {
+        name: 'metric_summaries_run_id_fkey',
         def: expect.stringMatching(/REFERENCES runs\(id\).*ON DELETE CASCADE/),
       },
       {

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import {
+  decodeMetricPageToken,
   decodePageToken,
   decodeSweepPageToken,
+  encodeMetricPageToken,
   encodePageToken,
   encodeSweepPageToken,
 } from '../../../src/store/page-token.js';
@@ -77,5 +79,35 @@ describe('page tokens', () => {
     );
     const sweepToken = encodeSweepPageToken(cursor, { project: 'p' });
     expect(() => decodePageToken(sweepToken, { project: 'p' })).toThrow(/^page_token: got /);
+  });
+
+  it('binds a GetRunMetrics token to its run, names (as a set) and step range', () => {
+    const run = cursor.id;
+    const query = { names: ['loss', 'acc'], fromStep: 3, toStep: 90 };
+    const at = { step: 17, name: 'loss' };
+    const token = encodeMetricPageToken(at, run, query);
+    expect(decodeMetricPageToken(token, run, { ...query, names: ['acc', 'loss', 'acc'] })).toEqual(at);
+    expect(decodeMetricPageToken(token, run.toUpperCase(), query)).toEqual(at);
+    expect(decodeMetricPageToken('', run, query)).toBeNull();
+    const forged = (body: unknown) => Buffer.from(JSON.stringify(body)).toString('base64url');
+    const good = JSON.parse(Buffer.from(token, 'base64url').toString());
+    for (const [runId, q, t] of [
+      ['6f1c2a34-0000-4000-8000-000000000002', query, token],
+      [run, { ...query, names: ['loss'] }, token],
+      [run, { ...query, names: [] }, token],
+      [run, { ...query, fromStep: 4 }, token],
+      [run, { ...query, toStep: 91 }, token],
+      [run, query, encodePageToken(cursor, { project: 'p' })],
+      [run, query, forged({ ...good, s: -1 })],
+      [run, query, forged({ ...good, s: 2 ** 31 })],
+      [run, query, forged({ ...good, s: 1.5 })],
+      [run, query, forged({ ...good, n: 7 })],
+      [run, query, 'e30'],
+      [run, query, '!!!'],
+    ] as const) {
+      expect(() => decodeMetricPageToken(t, runId, q), t).toThrow(
+        /^page_token: got .+; allowed: a next_page_token returned for the same run_id, names and steps$/,
+      );
+    }
   });
 });
