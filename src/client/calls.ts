@@ -6,6 +6,8 @@ import type { DeleteRunRequest } from '../generated/proto/gradnoise/v1/DeleteRun
 import type { DeleteRunResponse__Output } from '../generated/proto/gradnoise/v1/DeleteRunResponse.js';
 import type { GetCheckpointRequest } from '../generated/proto/gradnoise/v1/GetCheckpointRequest.js';
 import type { GetCheckpointResponse__Output } from '../generated/proto/gradnoise/v1/GetCheckpointResponse.js';
+import type { GetRunMetricsRequest } from '../generated/proto/gradnoise/v1/GetRunMetricsRequest.js';
+import type { GetRunMetricsResponse__Output } from '../generated/proto/gradnoise/v1/GetRunMetricsResponse.js';
 import type { GetRunRequest } from '../generated/proto/gradnoise/v1/GetRunRequest.js';
 import type { GetSweepCurvesRequest } from '../generated/proto/gradnoise/v1/GetSweepCurvesRequest.js';
 import type { GetSweepRequest } from '../generated/proto/gradnoise/v1/GetSweepRequest.js';
@@ -89,6 +91,7 @@ export function trainingApi(client: TrainingServiceClient, metadata: Metadata = 
     deleteRun: unary<DeleteRunRequest, DeleteRunResponse__Output>(client.DeleteRun),
     listTrainers: unary<ListTrainersRequest, ListTrainersResponse__Output>(client.ListTrainers),
     listCheckpoints: unary<ListCheckpointsRequest, ListCheckpointsResponse__Output>(client.ListCheckpoints),
+    getRunMetrics: unary<GetRunMetricsRequest, GetRunMetricsResponse__Output>(client.GetRunMetrics),
     streamMetrics: (request: StreamMetricsRequest): MessageStream<StreamMetricsResponse__Output> =>
       client.StreamMetrics(request, metadata),
     getCheckpoint: (request: GetCheckpointRequest): MessageStream<GetCheckpointResponse__Output> =>

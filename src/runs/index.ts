@@ -45,6 +45,15 @@ export {
   type RunSchedulerOptions,
 } from './options.js';
 export { preflightRuns } from './preflight.js';
+export {
+  type DeclaredSummaryDeps,
+  type RunMetricsDeps,
+  type RunMetricsInput,
+  type RunMetricsPage,
+  type RunWithSummaries,
+  readRunMetrics,
+  withDeclaredSummaries,
+} from './run-metrics.js';
 export { RunScheduler, type RunSchedulerDeps } from './scheduler.js';
 export { type StartRunDeps, type StartRunInput, startRun } from './start-run.js';
 export {

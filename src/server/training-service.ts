@@ -15,10 +15,13 @@ import {
   listCheckpoints,
   openCheckpointDownload,
   type RunDeleteDeps,
+  type RunMetricsDeps,
   type RunUpdateDeps,
+  readRunMetrics,
   type StartRunDeps,
   startRun,
   updateRun,
+  withDeclaredSummaries,
 } from '../runs/index.js';
 import type { RunRepository } from '../store/types.js';
 import { RESERVED_LABEL_KEYS } from '../sweeps/index.js';
@@ -31,19 +34,20 @@ import {
   encodeCheckpointMeta,
   encodeRun,
   encodeRunDeletion,
+  encodeRunMetrics,
   encodeSpec,
   encodeTrainerInfo,
   timestampFromMs,
 } from './codec/index.js';
 import { enumValue, int64, requiredId, shortString } from './fields.js';
 import { type HandlerDeps, serverStream, unary } from './handlers.js';
+import { decodeMetricNames, decodeRunMetricsRequest } from './metrics-request.js';
 import { decodePaging } from './paging.js';
 import type { LoadedProtos } from './proto.js';
 import type { RunControl } from './run-control.js';
 
 const DEFAULT_PAGE_SIZE = 50;
 const MAX_PAGE_SIZE = 1000;
-const MAX_METRIC_NAMES = 64;
 
 const STATUS: Readonly<Record<string, RunStatus>> = {
   QUEUED: 'QUEUED',
@@ -65,6 +69,8 @@ export interface TrainingStore {
     RunUpdateDeps['runs'] &
     RunDeleteDeps['runs'];
   readonly checkpoints: CheckpointDownloadDeps['checkpoints'] & CheckpointListDeps['checkpoints'];
+  /** GetRunMetrics, and the summaries on the Run of GetRun and ListRuns. */
+  readonly metrics: RunMetricsDeps['metrics'];
 }
 
 export interface TrainingServiceDeps extends HandlerDeps {
@@ -86,6 +92,7 @@ export interface TrainingServiceDeps extends HandlerDeps {
 export function createTrainingServiceHandlers(deps: TrainingServiceDeps): TrainingServiceHandlers {
   const { store, runs } = deps;
   const trainers = deps.trainers ?? builtinTrainers;
+  const declared = { metrics: store.metrics, trainers };
   const starts: StartRunDeps = {
     runs: store.runs,
     wake: () => runs.wake(),
@@ -99,9 +106,11 @@ export function createTrainingServiceHandlers(deps: TrainingServiceDeps): Traini
       return encodeRun(run);
     }),
 
-    GetRun: unary(deps, 'GetRun', async (request, ctx) =>
-      encodeRun(await store.runs.get(ctx.project, requiredId('run_id', request.runId))),
-    ),
+    GetRun: unary(deps, 'GetRun', async (request, ctx) => {
+      const run = await store.runs.get(ctx.project, requiredId('run_id', request.runId));
+      const [shown] = await withDeclaredSummaries(declared, [run]);
+      return encodeRun(run, shown?.summaries);
+    }),
 
     ListRuns: unary(deps, 'ListRuns', async (request, ctx): Promise<ListRunsResponse> => {
       const pageSize = request.pageSize === 0 ? DEFAULT_PAGE_SIZE : request.pageSize;
@@ -131,7 +140,11 @@ export function createTrainingServiceHandlers(deps: TrainingServiceDeps): Traini
         pageSize,
         shortString('page_token', request.pageToken, 512),
       );
-      return { runs: page.items.map(encodeRun), nextPageToken: page.nextPageToken };
+      const shown = await withDeclaredSummaries(declared, page.items);
+      return {
+        runs: shown.map(({ run, summaries }) => encodeRun(run, summaries)),
+        nextPageToken: page.nextPageToken,
+      };
     }),
 
     CancelRun: unary(deps, 'CancelRun', async (request, ctx) =>
@@ -159,6 +172,12 @@ export function createTrainingServiceHandlers(deps: TrainingServiceDeps): Traini
       return encodeCheckpointList(await listCheckpoints(store, { project: ctx.project, runId, ...paging }));
     }),
 
+    GetRunMetrics: unary(deps, 'GetRunMetrics', async (request, ctx) =>
+      encodeRunMetrics(
+        await readRunMetrics(store, { project: ctx.project, ...decodeRunMetricsRequest(request) }),
+      ),
+    ),
+
     ListTrainers: unary(
       deps,
       'ListTrainers',
@@ -180,10 +199,7 @@ export function createTrainingServiceHandlers(deps: TrainingServiceDeps): Traini
     >(deps, 'StreamMetrics', async (request, writer, ctx) => {
       const runId = requiredId('run_id', request.runId);
       const sinceStep = int64('since_step', request.sinceStep, 0, Number.MAX_SAFE_INTEGER);
-      if (request.names.length > MAX_METRIC_NAMES) {
-        throw invalidArgument('names', `${request.names.length} names`, `at most ${MAX_METRIC_NAMES} names`);
-      }
-      const names = request.names.map((n, i) => shortString(`names[${i}]`, n, 128));
+      const names = decodeMetricNames(request.names);
       const run = await store.runs.get(ctx.project, runId);
       for await (const event of runs.watch(run, { sinceStep, names, signal: writer.signal })) {
         if (event.kind === 'points') {

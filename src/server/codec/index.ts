@@ -1,4 +1,6 @@
 export { encodeCheckpointChunk, encodeCheckpointList, encodeCheckpointMeta } from './checkpoint.js';
+export { encodeMetricSummary } from './metric-summary.js';
+export { encodeRunMetrics } from './metrics.js';
 export { createStreamMetricsSerializer } from './metrics-stream.js';
 export { encodeRun, timestamp, timestampFromMs } from './run.js';
 export { decodeUpdateRun, encodeRunDeletion, MAX_MASK_PATHS } from './run-edit.js';

@@ -1,6 +1,7 @@
 import type { Timestamp } from '../../generated/proto/google/protobuf/Timestamp.js';
 import type { Run } from '../../generated/proto/gradnoise/v1/Run.js';
-import type { RunRecord } from '../../store/types.js';
+import type { MetricSummary, RunRecord } from '../../store/types.js';
+import { encodeMetricSummary } from './metric-summary.js';
 import { encodeSpec } from './start-run.js';
 
 /** google.protobuf.Timestamp of a Date; null stays unset. */
@@ -22,8 +23,11 @@ export function timestampFromMs(ms: number): Timestamp {
   return { seconds, nanos: micros * 1000 };
 }
 
-/** Encodes a stored run for the wire. */
-export function encodeRun(run: RunRecord): Run {
+/**
+ * Encodes a stored run for the wire, with the summaries of its declared metrics (GetRun and
+ * ListRuns pass them; the other answers carrying a Run leave them empty).
+ */
+export function encodeRun(run: RunRecord, summaries: readonly MetricSummary[] = []): Run {
   return {
     id: run.id,
     status: run.status,
@@ -47,6 +51,7 @@ export function encodeRun(run: RunRecord): Run {
     startedAt: timestamp(run.startedAt),
     finishedAt: timestamp(run.finishedAt),
     displayName: run.displayName,
+    metricSummaries: summaries.map(encodeMetricSummary),
   };
 }
 

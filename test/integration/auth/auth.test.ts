@@ -116,6 +116,8 @@ describe('authentication and project isolation', () => {
     await expect(beta.deleteRun({ runId: run.id })).rejects.toEqual(notFound);
     // Untouched by beta's attempts.
     expect((await alpha.getRun({ runId: run.id })).labels).toEqual({});
+    expect((await alpha.getRunMetrics({ runId: run.id })).points.length).toBeGreaterThan(0);
+    await expect(beta.getRunMetrics({ runId: run.id })).rejects.toEqual(notFound);
     expect((await beta.listRuns({})).runs).toEqual([]);
     // The same request id in another project is another run.
     const betaRun = await beta.startRun({ trainer: 'smoke', maxSteps: 5, requestId: 'shared-id' });

@@ -115,7 +115,7 @@ describe('hostile input on every RPC (seeded, loopback)', () => {
     };
 
     // A stored sweep and run, so that hostile requests built on these valid ones (CancelSweep,
-    // ListCheckpoints, ...) get past the lookup too.
+    // ListCheckpoints, GetRunMetrics, ...) get past the lookup too.
     const seeded = async (method: string, body: Buffer): Promise<string> => {
       const found = methods.find((m) => m.name === method);
       if (found === undefined) throw new Error(`no method ${method}`);
@@ -159,6 +159,12 @@ describe('hostile input on every RPC (seeded, loopback)', () => {
       'gradnoise.v1.TrainingService',
       'ListCheckpoints',
       { runId, pageSize: 2 },
+    );
+    valid['gradnoise.v1.GetRunMetricsRequest'] = serialize(
+      definition,
+      'gradnoise.v1.TrainingService',
+      'GetRunMetrics',
+      { runId, names: ['loss'], fromStep: 1, toStep: 40, pageSize: 2 },
     );
 
     const codes = new Map<string, number>();
