@@ -12,10 +12,11 @@ import {
 } from '../run-request.js';
 import { watchRun } from '../watch-run.js';
 import { registerRunManageCommands } from './run-manage.js';
+import { registerRunMetricsCommands } from './run-metrics.js';
 
 const STATUSES = ['queued', 'running', 'completed', 'failed', 'cancelled'];
 
-/** `gradnoise run start|watch|get|list|metrics|cancel|update|delete`. */
+/** `gradnoise run start|watch|get|list|metrics|summary|cancel|update|delete`. */
 export function registerRunCommands(program: Command, ctx: CommandContext): void {
   const run = program.command('run').description('start, watch and manage training runs');
 
@@ -118,41 +119,7 @@ export function registerRunCommands(program: Command, ctx: CommandContext): void
       if (page.nextPageToken) ctx.io.stdout.write(`next page: --page-token ${page.nextPageToken}\n`);
     });
 
-  run
-    .command('metrics <id>')
-    .description(
-      "print a run's stored metric points in (step, name) order; a run still training is followed to its end",
-    )
-    .option('--names <a,b>', 'only these metric names, comma-separated (default: all)')
-    .option('--since-step <n>', 'only points after this step (default: 0, all)', '0')
-    .action(async (id: string, _: unknown, command: Command) => {
-      const options = ctx.options<{ names?: string; sinceStep: string }>(command);
-      const names = options.names === undefined ? [] : options.names.split(',').map((n) => n.trim());
-      const sinceStep = integerFlag('--since-step', options.sinceStep, 0, Number.MAX_SAFE_INTEGER);
-      const stream = ctx.connection(command).training.streamMetrics({
-        runId: id,
-        sinceStep: String(sinceStep),
-        names,
-      });
-      const points: { step: number; name: string; value: number }[] = [];
-      let status = '';
-      try {
-        for await (const message of stream) {
-          for (const p of message.points) points.push({ step: Number(p.step), name: p.name, value: p.value });
-          status = message.status;
-          if (message.final) break;
-        }
-      } finally {
-        stream.cancel();
-      }
-      if (options.json) printJson(ctx.io, { runId: id, status, points });
-      else
-        printTable(
-          ctx.io,
-          ['STEP', 'NAME', 'VALUE'],
-          points.map((p) => [String(p.step), p.name, String(p.value)]),
-        );
-    });
+  registerRunMetricsCommands(run, ctx);
 
   run
     .command('cancel <id>')
@@ -201,6 +168,15 @@ function printRun(ctx: CommandContext, run: Run__Output): void {
   ];
   const width = Math.max(...lines.map(([k]) => k.length));
   ctx.io.stdout.write(`${lines.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n')}\n`);
+  if (run.metricSummaries.length === 0) return;
+  // The declared metrics' stored summaries: value @ step of the last point and of the finite extremes.
+  ctx.io.stdout.write('\n');
+  const at = (v: { value: number; step: string } | null) => (v === null ? '-' : `${v.value} @ ${v.step}`);
+  printTable(
+    ctx.io,
+    ['METRIC', 'POINTS', 'LAST', 'MIN', 'MAX'],
+    run.metricSummaries.map((m) => [m.name, m.count, at(m.last), at(m.min), at(m.max)]),
+  );
 }
 
 /** Why a COMPLETED run ended, in words; `-` for a run that is not. */

@@ -367,6 +367,8 @@ describe('gradnoise CLI', () => {
       ['run', 'list'],
       ['run', 'update'],
       ['run', 'delete'],
+      ['run', 'metrics'],
+      ['run', 'summary'],
       ['checkpoint', 'get'],
       ['checkpoint', 'list'],
       ['sweep', 'start'],

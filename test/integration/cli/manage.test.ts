@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../../src/cli/main.js';
 import type { CancelSweepResponse__Output } from '../../../src/generated/proto/gradnoise/v1/CancelSweepResponse.js';
 import type { DeleteRunResponse__Output } from '../../../src/generated/proto/gradnoise/v1/DeleteRunResponse.js';
+import type { GetRunMetricsResponse__Output } from '../../../src/generated/proto/gradnoise/v1/GetRunMetricsResponse.js';
 import type { ListCheckpointsResponse__Output } from '../../../src/generated/proto/gradnoise/v1/ListCheckpointsResponse.js';
 import type { ListSweepsResponse__Output } from '../../../src/generated/proto/gradnoise/v1/ListSweepsResponse.js';
 import type { Run__Output } from '../../../src/generated/proto/gradnoise/v1/Run.js';
@@ -46,7 +47,7 @@ function json<T>(result: Result): T {
   return JSON.parse(result.stdout) as T;
 }
 
-describe('gradnoise checkpoint list, sweep list and cancel, run update and delete', () => {
+describe('gradnoise checkpoint list, run summary, sweep list and cancel, run update and delete', () => {
   it("lists a run's checkpoints as a table or JSON, page by page", async () => {
     const run = await api(service.client).startRun({ trainer: 'smoke', maxSteps: 12, checkpointEvery: 4 });
     await waitForStatus(service.client, run.id, ['COMPLETED']);
@@ -74,6 +75,52 @@ describe('gradnoise checkpoint list, sweep list and cancel, run update and delet
     expect(unknown.stderr).toMatch(
       /^error: NOT_FOUND: run "00000000-0000-4000-8000-000000000000" not found\n$/,
     );
+  });
+
+  it("summarises a run's metrics and reads its stored points without following it", async () => {
+    const run = await api(service.client).startRun({ trainer: 'smoke', maxSteps: 12, evalEvery: 6 });
+    await waitForStatus(service.client, run.id, ['COMPLETED']);
+    const streamed = json<{ points: { step: number; name: string; value: number }[] }>(
+      await cli(['--json', 'run', 'metrics', run.id, '--since-step', '3']),
+    );
+    const stored = json<{ status: string; points: { step: number; name: string; value: number }[] }>(
+      await cli(['--json', 'run', 'metrics', run.id, '--since-step', '3', '--no-follow']),
+    );
+    expect(stored).toEqual({ runId: run.id, status: 'COMPLETED', points: streamed.points });
+
+    const summary = json<GetRunMetricsResponse__Output & { runId: string }>(
+      await cli(['--json', 'run', 'summary', run.id, '--names', 'loss,test_accuracy']),
+    );
+    expect(summary.summaries.map((s) => s.name)).toEqual(['loss', 'test_accuracy']);
+    const losses = streamed.points.filter((p) => p.name === 'loss');
+    expect(summary.summaries[0]).toMatchObject({
+      count: '12',
+      nonFiniteCount: '0',
+      last: { step: '12', value: losses.at(-1)?.value },
+      min: { value: Math.min(...losses.map((p) => p.value)) },
+    });
+    const table = await cli(['run', 'summary', run.id]);
+    expect(table.code).toBe(0);
+    const lines = table.stdout.trimEnd().split('\n');
+    expect(lines[0]?.split(/\s{2,}/)).toEqual([
+      'NAME',
+      'POINTS',
+      'NON-FINITE',
+      'LAST',
+      'LAST FINITE',
+      'MIN',
+      'MAX',
+    ]);
+    expect(lines.find((l) => l.startsWith('loss '))).toMatch(/^loss\s+12\s+0\s+\S+ @ 12\s/);
+    // The declared metrics' summaries show on `run get` too.
+    const shown = (await cli(['run', 'get', run.id])).stdout;
+    expect(shown).toMatch(/\nstatus +COMPLETED\n/);
+    expect(shown).toMatch(/\n\nMETRIC +POINTS +LAST +MIN +MAX\n/);
+    expect(shown).toMatch(/\nloss +12 +\S+ @ 12 +\S+ @ \d+ +\S+ @ \d+\n/);
+
+    const unknown = await cli(['run', 'summary', '00000000-0000-4000-8000-000000000000']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/^error: NOT_FOUND: /);
   });
 
   it('lists sweeps by label and state, and cancels one gracefully', async () => {
