@@ -1,8 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
+import type { MetricPoint } from '../../../src/core/index.js';
 import type { StartRunRequest } from '../../../src/generated/proto/gradnoise/v1/StartRunRequest.js';
 import { decodeCheckpoint } from '../../../src/runs/index.js';
 import { api, createClient } from '../../helpers/client.js';
+import { bySummaryKey, recomputeSummaries } from '../../helpers/metric-summary.js';
 import { freePort } from '../../setup/postgres.js';
 import { useReplicaCluster } from './cluster.js';
 import { checkLossSeries, eventually, metricHistory } from './series.js';
@@ -89,6 +91,18 @@ describe('crash recovery with real processes (kill -9)', () => {
     expect(straightSeries).toMatchObject({ points: 3000, missing: [], duplicates: 0 });
     const history = (id: string) => metricHistory(store.metrics, id);
     expect(await history(killed.id)).toEqual(await history(straight.id));
+    // The stored summaries stayed exact through the steps the resumed attempt wrote again: each
+    // equals a recomputation from the run's points, and the two runs' are the same.
+    for (const id of [killed.id, straight.id]) {
+      const points: MetricPoint[] = [];
+      for await (const batch of store.metrics.replay(id, { sinceStep: 0 })) points.push(...batch);
+      expect([...(await store.metrics.summaries([id]))].sort(bySummaryKey)).toEqual(
+        recomputeSummaries(points),
+      );
+    }
+    expect(await store.metrics.summaries([killed.id])).toEqual(
+      (await store.metrics.summaries([straight.id])).map((s) => ({ ...s, runId: killed.id })),
+    );
     const finalOf = async (id: string) => modelTensors(await store.checkpoints.getData(id, 3000));
     const resumedWeights = await finalOf(killed.id);
     expect(resumedWeights.length).toBeGreaterThan(0);
