@@ -3,6 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type { CommandContext } from '../context.js';
 import { EXIT, printJson, printTable, time } from '../io.js';
+import { pageRequest, printNextPage } from '../paging.js';
 import { integerFlag } from '../run-request.js';
 
 /**
@@ -20,8 +21,7 @@ export function registerCheckpointCommands(program: Command, ctx: CommandContext
       const options = ctx.options<{ pageSize: string; pageToken?: string }>(command);
       const page = await ctx.connection(command).training.listCheckpoints({
         runId,
-        pageSize: integerFlag('--page-size', options.pageSize, 1, 1000),
-        pageToken: options.pageToken ?? '',
+        ...pageRequest(options),
       });
       if (options.json) {
         printJson(ctx.io, page);
@@ -32,7 +32,7 @@ export function registerCheckpointCommands(program: Command, ctx: CommandContext
         ['STEP', 'BYTES', 'SHA256', 'CREATED'],
         page.checkpoints.map((c) => [c.step, c.sizeBytes, c.sha256, time(c.createdAt)]),
       );
-      if (page.nextPageToken) ctx.io.stdout.write(`next page: --page-token ${page.nextPageToken}\n`);
+      printNextPage(ctx.io, page.nextPageToken);
     });
 
   checkpoint

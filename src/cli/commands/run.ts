@@ -2,14 +2,8 @@ import type { Command } from 'commander';
 import type { Run__Output } from '../../generated/proto/gradnoise/v1/Run.js';
 import type { CommandContext } from '../context.js';
 import { EXIT_CODES_HELP, printJson, printTable, time } from '../io.js';
-import {
-  addRunOptions,
-  integerFlag,
-  labelMap,
-  type RunOptions,
-  repeatable,
-  resolveRunRequest,
-} from '../run-request.js';
+import { pageRequest, printNextPage } from '../paging.js';
+import { addRunOptions, labelMap, type RunOptions, repeatable, resolveRunRequest } from '../run-request.js';
 import { watchRun } from '../watch-run.js';
 import { registerRunManageCommands } from './run-manage.js';
 import { registerRunMetricsCommands } from './run-metrics.js';
@@ -95,8 +89,7 @@ export function registerRunCommands(program: Command, ctx: CommandContext): void
         labels: labelMap(options.label),
         trainer: options.trainer ?? '',
         sweepId: options.sweep ?? '',
-        pageSize: integerFlag('--page-size', options.pageSize, 1, 1000),
-        pageToken: options.pageToken ?? '',
+        ...pageRequest(options),
       });
       if (options.json) {
         printJson(ctx.io, page);
@@ -116,7 +109,7 @@ export function registerRunCommands(program: Command, ctx: CommandContext): void
             .join(','),
         ]),
       );
-      if (page.nextPageToken) ctx.io.stdout.write(`next page: --page-token ${page.nextPageToken}\n`);
+      printNextPage(ctx.io, page.nextPageToken);
     });
 
   registerRunMetricsCommands(run, ctx);

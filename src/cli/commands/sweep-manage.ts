@@ -3,7 +3,8 @@ import { invalidArgument } from '../../core/index.js';
 import type { SweepState } from '../../generated/proto/gradnoise/v1/SweepState.js';
 import type { CommandContext } from '../context.js';
 import { printJson, printTable, time } from '../io.js';
-import { integerFlag, labelMap, repeatable } from '../run-request.js';
+import { pageRequest, printNextPage } from '../paging.js';
+import { labelMap, repeatable } from '../run-request.js';
 
 const STATES: Readonly<Record<string, SweepState>> = {
   active: 'SWEEP_STATE_ACTIVE',
@@ -44,8 +45,7 @@ export function registerSweepManageCommands(sweep: Command, ctx: CommandContext)
       const page = await ctx.connection(command).sweeps.listSweeps({
         labels: labelMap(options.label),
         state: stateFlag(options.state),
-        pageSize: integerFlag('--page-size', options.pageSize, 1, 1000),
-        pageToken: options.pageToken ?? '',
+        ...pageRequest(options),
       });
       if (options.json) {
         printJson(ctx.io, page);
@@ -70,7 +70,7 @@ export function registerSweepManageCommands(sweep: Command, ctx: CommandContext)
           ];
         }),
       );
-      if (page.nextPageToken) ctx.io.stdout.write(`next page: --page-token ${page.nextPageToken}\n`);
+      printNextPage(ctx.io, page.nextPageToken);
     });
 
   sweep
