@@ -50,16 +50,7 @@ export function objectiveFromFlags(options: ObjectiveOptions): SweepObjective {
     if (text.trim() === '' || !Number.isFinite(value)) throw invalidArgument('--threshold', text, 'a number');
     return value;
   });
-  if (options.mode !== undefined && options.mode !== 'max' && options.mode !== 'min') {
-    throw invalidArgument('--mode', options.mode, 'max or min');
-  }
-  return {
-    metric: options.metric ?? '',
-    thresholds,
-    ...(options.mode === undefined
-      ? {}
-      : { mode: options.mode === 'max' ? 'OBJECTIVE_MODE_MAX' : 'OBJECTIVE_MODE_MIN' }),
-  };
+  return { metric: options.metric ?? '', thresholds, ...modeFlag('--mode', options.mode) };
 }
 
 /** The restart-selection flags of `sweep report`. */
@@ -99,14 +90,19 @@ export function selectionFromFlags(options: SelectionOptions): SweepSelection | 
     }
     return undefined;
   }
-  if (options.selectMode !== undefined && options.selectMode !== 'max' && options.selectMode !== 'min') {
-    throw invalidArgument('--select-mode', options.selectMode, 'max or min');
-  }
   return {
     metric: options.selectBy,
     reportMetrics: [...(options.reportMetric ?? [])],
-    ...(options.selectMode === undefined
-      ? {}
-      : { mode: options.selectMode === 'max' ? 'OBJECTIVE_MODE_MAX' : 'OBJECTIVE_MODE_MIN' }),
+    ...modeFlag('--select-mode', options.selectMode),
   };
+}
+
+/** A `max|min` flag as the proto's ObjectiveMode, `{}` when absent; anything else names the flag. */
+function modeFlag(
+  flag: string,
+  value: string | undefined,
+): { mode?: 'OBJECTIVE_MODE_MAX' | 'OBJECTIVE_MODE_MIN' } {
+  if (value === undefined) return {};
+  if (value !== 'max' && value !== 'min') throw invalidArgument(flag, value, 'max or min');
+  return { mode: value === 'max' ? 'OBJECTIVE_MODE_MAX' : 'OBJECTIVE_MODE_MIN' };
 }

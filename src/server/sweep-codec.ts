@@ -18,14 +18,13 @@ import type {
 } from '../sweeps/index.js';
 import type { TrainerRegistry } from '../trainers/index.js';
 import { encodeRun, encodeSpec, timestamp } from './codec/index.js';
-import { enumValue, labels, shortString } from './fields.js';
+import { labels, shortString } from './fields.js';
+import { decodeMode, OBJECTIVE_MODE_NAME } from './objective-mode.js';
 import { protoRunTemplate } from './run-template.js';
 import { encodeSelectionReport } from './sweep-selection-codec.js';
 
 export { protoRunTemplate } from './run-template.js';
 
-const MODE = { OBJECTIVE_MODE_MAX: 'max', OBJECTIVE_MODE_MIN: 'min' } as const;
-const MODE_NAME = { max: 'OBJECTIVE_MODE_MAX', min: 'OBJECTIVE_MODE_MIN' } as const;
 /** SweepState by the domain's state. */
 export const SWEEP_STATE_NAME = { active: 'SWEEP_STATE_ACTIVE', done: 'SWEEP_STATE_DONE' } as const;
 /**
@@ -61,13 +60,8 @@ export function decodeObjective(objective: SweepObjective__Output): RequestedObj
   return {
     metric: shortString('objective.metric', objective.metric, 128),
     thresholds: objective.thresholds,
-    ...optionalMode(objective.mode),
+    ...decodeMode('objective.mode', objective.mode),
   };
-}
-
-function optionalMode(raw: string | number | undefined): { mode?: 'max' | 'min' } {
-  const mode = enumValue('objective.mode', raw, MODE, 'OBJECTIVE_MODE_UNSPECIFIED');
-  return mode === undefined ? {} : { mode };
 }
 
 /** Encodes GetSweep's answer (and StartSweep's). */
@@ -77,7 +71,7 @@ export function encodeSweep(view: SweepView): Sweep {
     ...encodeSweepSummary(view),
     report: {
       metric: report.objective.metric,
-      mode: MODE_NAME[report.objective.mode],
+      mode: OBJECTIVE_MODE_NAME[report.objective.mode],
       thresholds: [...report.objective.thresholds],
       rows: report.rows.map(encodeRow),
       armTotals: report.armTotals.map(encodeRow),
@@ -100,7 +94,7 @@ export function encodeSweepSummary(view: SweepSummary): Sweep {
       compareNoise: spec.compareNoise,
       objective: {
         metric: spec.objective.metric,
-        mode: MODE_NAME[spec.objective.mode],
+        mode: OBJECTIVE_MODE_NAME[spec.objective.mode],
         thresholds: [...spec.objective.thresholds],
       },
       requestId: record.requestId ?? '',
