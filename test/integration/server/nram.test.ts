@@ -56,4 +56,30 @@ describe('the nram trainer over gRPC (paper §4.4)', () => {
       }),
     ).rejects.toMatchObject({ code: 3, details: expect.stringContaining('max_list_length: got 3') });
   });
+
+  it('takes the typed NramConfig, returns it in Run.spec, and refuses its bad fields by name', async () => {
+    const client = api(service.client);
+    const run = await client.startRun({
+      trainer: 'nram',
+      nram: { memorySize: 8, maxListLength: 2, controller: 'NRAM_CONTROLLER_FEEDFORWARD', stopBias: -2 },
+      maxSteps: 1,
+    });
+    expect(run.spec?.config).toBe('nram');
+    expect(run.spec?.nram).toMatchObject({
+      memorySize: 8,
+      maxListLength: 2,
+      controller: 'NRAM_CONTROLLER_FEEDFORWARD',
+      stopBias: -2,
+    });
+    for (const [config, text] of [
+      [{ stopBias: 20 }, 'nram.stop_bias: got 20'],
+      [{ keepBias: -11 }, 'nram.keep_bias: got -11'],
+      [{ controller: 9 }, 'nram.controller: got 9'],
+    ] as const) {
+      await expect(client.startRun({ trainer: 'nram', nram: config as never })).rejects.toMatchObject({
+        code: 3,
+        details: expect.stringContaining(text),
+      });
+    }
+  });
 });
