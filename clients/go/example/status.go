@@ -1,0 +1,9 @@
+package main
+
+import v1 "github.com/gradnoise/gradnoise/clients/go/gradnoisev1"
+
+// completed says whether a run's terminal status is COMPLETED. The one place the example names a
+// RunStatus value, compared as the generated constant rather than by its text.
+func completed(s v1.RunStatus) bool {
+	return s == v1.RunStatus_COMPLETED
+}

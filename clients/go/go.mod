@@ -1,0 +1,3 @@
+module github.com/gradnoise/gradnoise/clients/go
+
+go 1.19
