@@ -1,5 +1,4 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type ChannelCredentials, credentials, status } from '@grpc/grpc-js';
@@ -10,71 +9,10 @@ import type { TrainingServiceClient } from '../../../src/generated/proto/gradnoi
 import { serverCredentials } from '../../../src/server/index.js';
 import { api } from '../../helpers/client.js';
 import { createTestDatabase, type TestDatabase } from '../../helpers/db.js';
+import { makePki } from '../../helpers/pki.js';
 import { bearer } from '../fuzz/raw-client.js';
 import { type InProcessReplica, startInProcessReplica } from '../scaleout/in-process.js';
 import { startReplica } from '../scaleout/replica.js';
-
-/** A throwaway PKI made with openssl: a CA, a server certificate for 127.0.0.1, a client certificate. */
-function makePki(dir: string) {
-  const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-  const key = (name: string) =>
-    openssl('genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', name);
-  key('ca.key');
-  openssl(
-    'req',
-    '-x509',
-    '-new',
-    '-key',
-    'ca.key',
-    '-out',
-    'ca.crt',
-    '-days',
-    '2',
-    '-subj',
-    '/CN=gradnoise test CA',
-  );
-  key('other-ca.key');
-  openssl(
-    'req',
-    '-x509',
-    '-new',
-    '-key',
-    'other-ca.key',
-    '-out',
-    'other-ca.crt',
-    '-days',
-    '2',
-    '-subj',
-    '/CN=another CA',
-  );
-  const sign = (name: string, subject: string, extensions: string) => {
-    key(`${name}.key`);
-    openssl('req', '-new', '-key', `${name}.key`, '-out', `${name}.csr`, '-subj', subject);
-    writeFileSync(join(dir, `${name}.ext`), extensions);
-    openssl(
-      'x509',
-      '-req',
-      '-in',
-      `${name}.csr`,
-      '-CA',
-      'ca.crt',
-      '-CAkey',
-      'ca.key',
-      '-CAcreateserial',
-      '-out',
-      `${name}.crt`,
-      '-days',
-      '2',
-      '-extfile',
-      `${name}.ext`,
-    );
-  };
-  sign('server', '/CN=localhost', 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n');
-  sign('client', '/CN=gradnoise test client', 'extendedKeyUsage=clientAuth\n');
-  const file = (name: string) => join(dir, name);
-  const read = (name: string) => readFileSync(file(name));
-  return { file, read };
-}
 
 function client(address: string, channel: ChannelCredentials): TrainingServiceClient {
   return new (loadApi().grpc.gradnoise.v1.TrainingService)(address, channel);
