@@ -22,7 +22,7 @@ export function mlpRequest(
   };
 }
 
-const TERMINAL = new Set(['COMPLETED', 'FAILED', 'CANCELLED']);
+const TERMINAL = new Set(['RUN_STATUS_COMPLETED', 'RUN_STATUS_FAILED', 'RUN_STATUS_CANCELLED']);
 
 /**
  * Waits until every run is terminal; rejects when one did not complete. Each poll asks GetRun
@@ -45,7 +45,8 @@ export async function waitForRuns(
     const id = ids[done.length] as string;
     const run = await api.getRun({ runId: id });
     if (TERMINAL.has(run.status)) {
-      if (run.status !== 'COMPLETED') throw new Error(`run ${id} ended ${run.status}: ${run.error}`);
+      if (run.status !== 'RUN_STATUS_COMPLETED')
+        throw new Error(`run ${id} ended ${run.status}: ${run.error}`);
       done.push(run);
       continue;
     }
@@ -65,7 +66,7 @@ export async function waitForProgress(
   for (;;) {
     const run = await api.getRun({ runId: id });
     if (TERMINAL.has(run.status)) throw new Error(`run ${id} ended ${run.status}: ${run.error}`);
-    if (run.status === 'RUNNING' && Number(run.currentStep) >= minStep) return;
+    if (run.status === 'RUN_STATUS_RUNNING' && Number(run.currentStep) >= minStep) return;
     if (Date.now() > deadline) throw new Error(`run ${id} at step ${run.currentStep} after ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 200));
   }

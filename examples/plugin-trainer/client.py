@@ -82,7 +82,7 @@ def main() -> int:
             if message.final:
                 final_status = training_pb2.RunStatus.Name(message.status)
         emit("finished", status=final_status, last=last)
-        return 0 if final_status == "COMPLETED" else 2
+        return 0 if final_status == "RUN_STATUS_COMPLETED" else 2
 
 
 if __name__ == "__main__":

@@ -43,7 +43,7 @@ def main() -> int:
     with grpc.insecure_channel(args.target) as channel:
         stub = training_pb2_grpc.TrainingServiceStub(channel)
 
-        # 1. Start a run (answers at once with QUEUED).
+        # 1. Start a run (answers at once with RUN_STATUS_QUEUED).
         run = stub.StartRun(
             training_pb2.StartRunRequest(
                 trainer=args.trainer,

@@ -62,7 +62,7 @@ metadata = options[:token].empty? ? {} : { 'authorization' => "Bearer #{options[
 stub = V1::TrainingService::Stub.new(options[:target], :this_channel_is_insecure)
 
 begin
-  # 1. Start a run (answers at once with QUEUED).
+  # 1. Start a run (answers at once with RUN_STATUS_QUEUED).
   run = stub.start_run(
     V1::StartRunRequest.new(
       trainer: options[:trainer],

@@ -1,13 +1,14 @@
 import cliProgress from 'cli-progress';
 import type { Connection } from '../client/index.js';
 import type { Run__Output } from '../generated/proto/gradnoise/v1/Run.js';
+import { runStatusLabel } from '../protocol/index.js';
 import { type CliIo, EXIT, num, printJson } from './io.js';
 
-/** The exit code a run's final status maps to (see `EXIT`). */
+/** The exit code a run's final status (its wire name, `RUN_STATUS_*`) maps to (see `EXIT`). */
 export function exitCodeOf(status: string): number {
-  if (status === 'COMPLETED') return EXIT.ok;
-  if (status === 'FAILED') return EXIT.runFailed;
-  if (status === 'CANCELLED') return EXIT.runCancelled;
+  if (status === 'RUN_STATUS_COMPLETED') return EXIT.ok;
+  if (status === 'RUN_STATUS_FAILED') return EXIT.runFailed;
+  if (status === 'RUN_STATUS_CANCELLED') return EXIT.runCancelled;
   return EXIT.error;
 }
 
@@ -32,7 +33,7 @@ export async function watchRun(conn: Connection, runId: string, io: CliIo, json:
       : null;
   let loss = Number.NaN;
   let step = Number(run.currentStep);
-  bar?.start(total, step, { loss: '-', status: run.status });
+  bar?.start(total, step, { loss: '-', status: runStatusLabel(run.status) });
   // Replay from just before the current step, so the bar starts with the latest loss.
   const stream = conn.training.streamMetrics({
     runId,
@@ -45,7 +46,7 @@ export async function watchRun(conn: Connection, runId: string, io: CliIo, json:
         step = Math.max(step, Number(point.step));
         loss = point.value;
       }
-      bar?.update(step, { loss: num(loss), status: message.status });
+      bar?.update(step, { loss: num(loss), status: runStatusLabel(message.status) });
       if (message.final) break;
     }
   } finally {
@@ -57,7 +58,7 @@ export async function watchRun(conn: Connection, runId: string, io: CliIo, json:
   else {
     const error = final.error ? ` (${final.error})` : '';
     io.stdout.write(
-      `run ${final.id} ${final.status} at step ${final.currentStep}/${total}, loss ${num(loss)}${error}\n`,
+      `run ${final.id} ${runStatusLabel(final.status)} at step ${final.currentStep}/${total}, loss ${num(loss)}${error}\n`,
     );
   }
   return exitCodeOf(final.status);

@@ -21,6 +21,12 @@ export {
 } from './field-path.js';
 export { API_PROTO_FILES, LOADER_OPTIONS, type LoadedApi, loadApi, PROTO_ROOT } from './proto.js';
 export {
+  RUN_STATUS_BY_WIRE_NAME,
+  runStatusLabel,
+  type WireRunStatus,
+  wireRunStatus,
+} from './run-status.js';
+export {
   BAD_REQUEST_TYPE_URL,
   decodeStatusDetails,
   encodeStatusDetails,

@@ -1,11 +1,11 @@
 import type { Server } from '@grpc/grpc-js';
-import type { RunStatus } from '../core/index.js';
 import { invalidArgument } from '../core/index.js';
 import type { GetCheckpointResponse } from '../generated/proto/gradnoise/v1/GetCheckpointResponse.js';
 import type { ListRunsResponse } from '../generated/proto/gradnoise/v1/ListRunsResponse.js';
 import type { ListTrainersResponse } from '../generated/proto/gradnoise/v1/ListTrainersResponse.js';
 import type { StreamMetricsResponse } from '../generated/proto/gradnoise/v1/StreamMetricsResponse.js';
 import type { TrainingServiceHandlers } from '../generated/proto/gradnoise/v1/TrainingService.js';
+import { RUN_STATUS_BY_WIRE_NAME, wireRunStatus } from '../protocol/index.js';
 import {
   type CheckpointDownloadDeps,
   type CheckpointListDeps,
@@ -48,14 +48,6 @@ import type { RunControl } from './run-control.js';
 
 const DEFAULT_PAGE_SIZE = 50;
 const MAX_PAGE_SIZE = 1000;
-
-const STATUS: Readonly<Record<string, RunStatus>> = {
-  QUEUED: 'QUEUED',
-  RUNNING: 'RUNNING',
-  COMPLETED: 'COMPLETED',
-  FAILED: 'FAILED',
-  CANCELLED: 'CANCELLED',
-};
 
 /**
  * The part of the store the TrainingService uses: run reads for GetRun, ListRuns and StreamMetrics,
@@ -122,9 +114,13 @@ export function createTrainingServiceHandlers(deps: TrainingServiceDeps): Traini
         );
       }
       const statuses = request.statuses.map((s, i) => {
-        const value = enumValue(`statuses[${i}]`, s, STATUS, 'RUN_STATUS_UNSPECIFIED');
+        const value = enumValue(`statuses[${i}]`, s, RUN_STATUS_BY_WIRE_NAME, 'RUN_STATUS_UNSPECIFIED');
         if (value === undefined)
-          throw invalidArgument(`statuses[${i}]`, s, `one of ${Object.keys(STATUS).join(', ')}`);
+          throw invalidArgument(
+            `statuses[${i}]`,
+            s,
+            `one of ${Object.keys(RUN_STATUS_BY_WIRE_NAME).join(', ')}`,
+          );
         return value;
       });
       const trainer = shortString('trainer', request.trainer, 64);
@@ -210,11 +206,11 @@ export function createTrainingServiceHandlers(deps: TrainingServiceDeps): Traini
               value: p.value,
               time: timestampFromMs(p.timeMs),
             })),
-            status: event.status,
+            status: wireRunStatus(event.status),
             final: false,
           });
         } else {
-          await writer.write({ points: [], status: event.status, final: true });
+          await writer.write({ points: [], status: wireRunStatus(event.status), final: true });
           return;
         }
       }

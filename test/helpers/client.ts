@@ -5,6 +5,7 @@ import type { Run__Output } from '../../src/generated/proto/gradnoise/v1/Run.js'
 import type { StreamMetricsRequest } from '../../src/generated/proto/gradnoise/v1/StreamMetricsRequest.js';
 import type { SweepServiceClient } from '../../src/generated/proto/gradnoise/v1/SweepService.js';
 import type { TrainingServiceClient } from '../../src/generated/proto/gradnoise/v1/TrainingService.js';
+import type { WireRunStatus } from '../../src/protocol/index.js';
 
 /** A real grpc-js client of the TrainingService, as any Node user would make one. */
 export function createClient(address: string): TrainingServiceClient {
@@ -29,7 +30,7 @@ export function api(client: TrainingServiceClient, metadata: Metadata = new Meta
 export async function waitForStatus(
   client: TrainingServiceClient,
   runId: string,
-  statuses: readonly string[],
+  statuses: readonly WireRunStatus[],
   timeoutMs = 60_000,
 ): Promise<Run__Output> {
   const deadline = Date.now() + timeoutMs;

@@ -10,8 +10,8 @@ from fakes import FakeRpcError, FakeStream, FakeStub, quota_error
 from gradnoise.v1 import training_pb2
 from gradnoise_client import GradnoiseError, MetricsWatch, RetryPolicy
 
-COMPLETED = training_pb2.COMPLETED
-RUNNING = training_pb2.RUNNING
+COMPLETED = training_pb2.RUN_STATUS_COMPLETED
+RUNNING = training_pb2.RUN_STATUS_RUNNING
 
 
 def batch(*points: tuple[int, str], final: bool = False, status: int = RUNNING) -> training_pb2.StreamMetricsResponse:

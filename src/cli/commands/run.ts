@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { Run__Output } from '../../generated/proto/gradnoise/v1/Run.js';
+import { runStatusLabel, type WireRunStatus } from '../../protocol/index.js';
 import type { CommandContext } from '../context.js';
 import { EXIT_CODES_HELP, printJson, printTable, time } from '../io.js';
 import { pageRequest, printNextPage } from '../paging.js';
@@ -85,7 +86,7 @@ export function registerRunCommands(program: Command, ctx: CommandContext): void
         pageToken?: string;
       }>(command);
       const page = await ctx.connection(command).training.listRuns({
-        statuses: options.status.map((s) => s.toUpperCase()) as 'QUEUED'[],
+        statuses: options.status.map((s) => `RUN_STATUS_${runStatusLabel(s.toUpperCase())}` as WireRunStatus),
         labels: labelMap(options.label),
         trainer: options.trainer ?? '',
         sweepId: options.sweep ?? '',
@@ -100,7 +101,7 @@ export function registerRunCommands(program: Command, ctx: CommandContext): void
         ['ID', 'STATUS', 'TRAINER', 'STEP', 'CREATED', 'LABELS'],
         page.runs.map((r) => [
           r.id,
-          r.status,
+          runStatusLabel(r.status),
           r.trainer,
           `${r.currentStep}/${r.spec?.maxSteps ?? '?'}`,
           time(r.createdAt),
@@ -123,7 +124,7 @@ export function registerRunCommands(program: Command, ctx: CommandContext): void
       if (json) printJson(ctx.io, cancelled);
       else
         ctx.io.stdout.write(
-          `run ${cancelled.id} ${cancelled.status}${cancelled.cancelRequested && cancelled.status === 'RUNNING' ? ' (stops at its next step)' : ''}\n`,
+          `run ${cancelled.id} ${runStatusLabel(cancelled.status)}${cancelled.cancelRequested && cancelled.status === 'RUN_STATUS_RUNNING' ? ' (stops at its next step)' : ''}\n`,
         );
     });
 
@@ -135,7 +136,7 @@ function printRun(ctx: CommandContext, run: Run__Output): void {
   const lines: [string, string][] = [
     ['id', run.id],
     ['name', run.displayName || '-'],
-    ['status', run.status],
+    ['status', runStatusLabel(run.status)],
     ['trainer', run.trainer],
     ['step', `${run.currentStep}/${spec?.maxSteps ?? '?'}`],
     ['ended', endReason(run)],

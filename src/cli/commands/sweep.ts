@@ -5,6 +5,7 @@ import type { Connection } from '../../client/index.js';
 import type { StartSweepRequest } from '../../generated/proto/gradnoise/v1/StartSweepRequest.js';
 import type { Sweep__Output } from '../../generated/proto/gradnoise/v1/Sweep.js';
 import type { SweepRun__Output } from '../../generated/proto/gradnoise/v1/SweepRun.js';
+import { runStatusLabel } from '../../protocol/index.js';
 import type { CommandContext } from '../context.js';
 import { type CliIo, EXIT, printJson, printTable } from '../io.js';
 import {
@@ -146,7 +147,7 @@ export function registerSweepCommands(program: Command, ctx: CommandContext): vo
           r.cell,
           r.arm,
           r.seed,
-          r.run?.status ?? '',
+          runStatusLabel(r.run?.status ?? ''),
           `${r.run?.currentStep ?? 0}/${r.run?.spec?.maxSteps ?? '?'}`,
           r.run?.id ?? '',
         ]),

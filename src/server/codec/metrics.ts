@@ -1,4 +1,5 @@
 import type { GetRunMetricsResponse } from '../../generated/proto/gradnoise/v1/GetRunMetricsResponse.js';
+import { wireRunStatus } from '../../protocol/index.js';
 import type { RunMetricsPage } from '../../runs/index.js';
 import { encodeMetricSummary } from './metric-summary.js';
 import { timestampFromMs } from './run.js';
@@ -14,6 +15,6 @@ export function encodeRunMetrics(page: RunMetricsPage): GetRunMetricsResponse {
     })),
     nextPageToken: page.nextPageToken,
     summaries: page.summaries.map(encodeMetricSummary),
-    status: page.status,
+    status: wireRunStatus(page.status),
   };
 }

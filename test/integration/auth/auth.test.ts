@@ -97,7 +97,7 @@ describe('authentication and project isolation', () => {
     const run = await alpha.startRun({ trainer: 'smoke', maxSteps: 30, requestId: 'shared-id' });
     const done = await eventually('the run to complete', async () => {
       const current = await alpha.getRun({ runId: run.id });
-      return current.status === 'COMPLETED' ? current : undefined;
+      return current.status === 'RUN_STATUS_COMPLETED' ? current : undefined;
     });
     expect(done.id).toBe(run.id);
     expect((await alpha.getCheckpoint({ runId: run.id, step: 0 })).length).toBeGreaterThan(0);

@@ -109,13 +109,13 @@ describe('limits, each with its own error', () => {
     const first = queued[0];
     if (first === undefined) throw new Error('no run');
     await client.cancelRun({ runId: first.id });
-    expect((await client.startRun({ trainer: 'smoke', requestId: 'q3' })).status).toBe('QUEUED');
+    expect((await client.startRun({ trainer: 'smoke', requestId: 'q3' })).status).toBe('RUN_STATUS_QUEUED');
   });
 
   it('a sweep that would take a project past GRADNOISE_MAX_QUEUED_RUNS is RESOURCE_EXHAUSTED and stores nothing', async () => {
     // The previous test left 3 queued runs (the limit); make room for exactly one.
     const client = api(replica.client);
-    const page = await client.listRuns({ statuses: ['QUEUED'] });
+    const page = await client.listRuns({ statuses: ['RUN_STATUS_QUEUED'] });
     const one = page.runs[0];
     if (one === undefined) throw new Error('no queued run');
     await client.cancelRun({ runId: one.id });
@@ -126,7 +126,7 @@ describe('limits, each with its own error', () => {
         code: status.RESOURCE_EXHAUSTED,
         details: expect.stringContaining('(adding 2)'),
       });
-      expect((await client.listRuns({ statuses: ['QUEUED'] })).runs).toHaveLength(2);
+      expect((await client.listRuns({ statuses: ['RUN_STATUS_QUEUED'] })).runs).toHaveLength(2);
     } finally {
       sweepClient.close();
     }

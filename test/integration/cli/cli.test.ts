@@ -110,12 +110,19 @@ describe('gradnoise CLI', () => {
 
     const watched = await cli(['--json', 'run', 'watch', started.id]);
     expect(watched.code).toBe(0);
-    expect(json<Run__Output>(watched).status).toBe('COMPLETED');
+    expect(json<Run__Output>(watched).status).toBe('RUN_STATUS_COMPLETED');
 
     const got = json<Run__Output>(await cli(['--json', 'run', 'get', started.id]));
     expect(got).toMatchObject({ id: started.id, endReason: 'RUN_END_REASON_BUDGET' });
     const listed = json<{ runs: Run__Output[] }>(await cli(['--json', 'run', 'list', '--label', 'exp=cli']));
     expect(listed.runs.map((r) => [r.id, r.endReason])).toEqual([[started.id, 'RUN_END_REASON_BUDGET']]);
+    // --status takes the short name in any case (or the wire name); the table shows the short name.
+    const completed = await cli(['run', 'list', '--status', 'completed', '--label', 'exp=cli']);
+    expect(completed.stdout).toMatch(new RegExp(`^${started.id} +COMPLETED +smoke `, 'm'));
+    const running = json<{ runs: Run__Output[] }>(
+      await cli(['--json', 'run', 'list', '--status', 'RUN_STATUS_RUNNING', '--label', 'exp=cli']),
+    );
+    expect(running.runs).toEqual([]);
     const human = await cli(['run', 'get', started.id]);
     expect(human.stdout).toContain('status     COMPLETED');
     expect(human.stdout).toContain('ended      budget spent');
@@ -202,7 +209,7 @@ describe('gradnoise CLI', () => {
     const all = json<{ status: string; points: { step: number; name: string; value: number }[] }>(
       await cli(['--json', 'run', 'metrics', started.id]),
     );
-    expect(all.status).toBe('COMPLETED');
+    expect(all.status).toBe('RUN_STATUS_COMPLETED');
     const losses = all.points.filter((p) => p.name === 'loss');
     expect(losses.map((p) => p.step)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
     const some = json<{ points: { step: number; name: string }[] }>(

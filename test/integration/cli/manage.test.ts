@@ -50,7 +50,7 @@ function json<T>(result: Result): T {
 describe('gradnoise checkpoint list, run summary, sweep list and cancel, run update and delete', () => {
   it("lists a run's checkpoints as a table or JSON, page by page", async () => {
     const run = await api(service.client).startRun({ trainer: 'smoke', maxSteps: 12, checkpointEvery: 4 });
-    await waitForStatus(service.client, run.id, ['COMPLETED']);
+    await waitForStatus(service.client, run.id, ['RUN_STATUS_COMPLETED']);
 
     const table = await cli(['checkpoint', 'list', run.id]);
     expect(table.code).toBe(0);
@@ -79,14 +79,14 @@ describe('gradnoise checkpoint list, run summary, sweep list and cancel, run upd
 
   it("summarises a run's metrics and reads its stored points without following it", async () => {
     const run = await api(service.client).startRun({ trainer: 'smoke', maxSteps: 12, evalEvery: 6 });
-    await waitForStatus(service.client, run.id, ['COMPLETED']);
+    await waitForStatus(service.client, run.id, ['RUN_STATUS_COMPLETED']);
     const streamed = json<{ points: { step: number; name: string; value: number }[] }>(
       await cli(['--json', 'run', 'metrics', run.id, '--since-step', '3']),
     );
     const stored = json<{ status: string; points: { step: number; name: string; value: number }[] }>(
       await cli(['--json', 'run', 'metrics', run.id, '--since-step', '3', '--no-follow']),
     );
-    expect(stored).toEqual({ runId: run.id, status: 'COMPLETED', points: streamed.points });
+    expect(stored).toEqual({ runId: run.id, status: 'RUN_STATUS_COMPLETED', points: streamed.points });
 
     const summary = json<GetRunMetricsResponse__Output & { runId: string }>(
       await cli(['--json', 'run', 'summary', run.id, '--names', 'loss,test_accuracy']),
@@ -166,7 +166,8 @@ describe('gradnoise checkpoint list, run summary, sweep list and cancel, run upd
     // Wait for the worker to claim one run, so the cancel meets a RUNNING and a QUEUED run.
     const claimDeadline = Date.now() + 30_000;
     while (
-      (await api(service.client).listRuns({ sweepId: id, statuses: ['RUNNING'] })).runs.length === 0 &&
+      (await api(service.client).listRuns({ sweepId: id, statuses: ['RUN_STATUS_RUNNING'] })).runs.length ===
+        0 &&
       Date.now() < claimDeadline
     ) {
       await new Promise((r) => setTimeout(r, 50));
@@ -251,8 +252,8 @@ describe('gradnoise checkpoint list, run summary, sweep list and cancel, run upd
     expect(unknownPath.code).toBe(1);
     expect(unknownPath.stderr).toContain('INVALID_ARGUMENT: update_mask.paths[0]: got "labels.bad key"');
 
-    await waitForStatus(service.client, first, ['COMPLETED']);
-    await waitForStatus(service.client, second, ['COMPLETED']);
+    await waitForStatus(service.client, first, ['RUN_STATUS_COMPLETED']);
+    await waitForStatus(service.client, second, ['RUN_STATUS_COMPLETED']);
     const deleted = json<DeleteRunResponse__Output>(await cli(['--json', 'run', 'delete', first]));
     expect(deleted.run?.id).toBe(first);
     expect(Number(deleted.metricPointsDeleted)).toBeGreaterThan(0);

@@ -153,10 +153,10 @@ describe.skipIf(missing !== null)('the Python package clients/python (gradnoise-
     });
     expect(got.bad_input?.message).toMatch(/^mlp\.depth: got 0; allowed: /);
 
-    expect(got.started?.status).toMatch(/(^|_)QUEUED$/);
+    expect(got.started?.status).toBe('RUN_STATUS_QUEUED');
     // Every step's loss exactly once, although the server dropped the watcher at each live batch.
     const watched = got.watched as Record<string, unknown>;
-    expect(watched.status).toMatch(/(^|_)COMPLETED$/);
+    expect(watched.status).toBe('RUN_STATUS_COMPLETED');
     expect(watched).toMatchObject({ final: true, duplicates: 0 });
     expect(watched.loss_steps).toEqual(Array.from({ length: STEPS }, (_, i) => i + 1));
     expect(watched.names).toEqual(
@@ -188,7 +188,7 @@ describe.skipIf(missing !== null)('the Python package clients/python (gradnoise-
     }
     expect(got.missing_checkpoint).toMatchObject({ code: 'NOT_FOUND' });
     expect(got.leftovers?.files).toEqual([`step0.safetensors`, `step${STEPS / 2}.safetensors`]);
-    expect(got.run?.status).toMatch(/(^|_)COMPLETED$/);
+    expect(got.run?.status).toBe('RUN_STATUS_COMPLETED');
     expect(got.run?.current_step).toBe(STEPS);
 
     expect(got.bad_sweep).toMatchObject({

@@ -98,7 +98,7 @@ describe.skipIf(!installed)('every dashboard query against a real Prometheus scr
     const long = await client.startRun({ trainer: 'smoke', maxSteps: 1_000_000, checkpointEvery: 1_000_000 });
     longRunId = long.id;
     const short = await client.startRun({ trainer: 'smoke', maxSteps: 30 });
-    await waitForStatus(service.client, long.id, ['RUNNING'], 20_000);
+    await waitForStatus(service.client, long.id, ['RUN_STATUS_RUNNING'], 20_000);
     const streamed = await client.streamMetrics({ runId: short.id, sinceStep: 0 });
     expect(streamed.at(-1)?.final).toBe(true);
     await client.getCheckpoint({ runId: short.id, step: 0 });
@@ -122,7 +122,7 @@ describe.skipIf(!installed)('every dashboard query against a real Prometheus scr
       await new Promise((r) => setTimeout(r, 250));
     }
     expect(errors).toBeGreaterThan(0);
-    expect((await client.getRun({ runId: long.id })).status).toBe('RUNNING');
+    expect((await client.getRun({ runId: long.id })).status).toBe('RUN_STATUS_RUNNING');
 
     const failures: string[] = [];
     const targets = dashboardTargets(dashboard);

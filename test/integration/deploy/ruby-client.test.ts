@@ -56,8 +56,8 @@ describe.skipIf(missing !== null)('a Ruby client (Debian ruby-grpc)', () => {
     const { code, events, stderr } = await runRuby(['--trainer', 'smoke', '--max-steps', '40', '--out', out]);
     expect(stderr).toBe('');
     expect(code).toBe(0);
-    expect(events.started).toMatchObject({ status: 'QUEUED' });
-    expect(events.streamed).toMatchObject({ status: 'COMPLETED', last_step: 40 });
+    expect(events.started).toMatchObject({ status: 'RUN_STATUS_QUEUED' });
+    expect(events.streamed).toMatchObject({ status: 'RUN_STATUS_COMPLETED', last_step: 40 });
     expect(Number(events.streamed?.points)).toBeGreaterThanOrEqual(40);
     expect(events.checkpoint).toMatchObject({ step: 40, format: 'safetensors' });
 

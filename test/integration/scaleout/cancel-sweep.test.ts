@@ -37,7 +37,7 @@ describe('scale-out: CancelSweep through one replica', () => {
         });
         sweepId = sweep.id;
         const running = await eventually('a run of the sweep training on A', async () => {
-          const [run] = (await api(a.client).listRuns({ sweepId, statuses: ['RUNNING'] })).runs;
+          const [run] = (await api(a.client).listRuns({ sweepId, statuses: ['RUN_STATUS_RUNNING'] })).runs;
           return run !== undefined && Number(run.currentStep) > 0 ? run : undefined;
         });
         expect(a.scheduler.activeRunIds).toEqual([running.id]);
@@ -45,7 +45,7 @@ describe('scale-out: CancelSweep through one replica', () => {
         const cancelledAt = Date.now();
         const result = await bSweeps.api.cancelSweep({ sweepId });
         expect(result).toMatchObject({ cancelled: 1, stopping: 1, state: 'SWEEP_STATE_ACTIVE' });
-        const stopped = await waitForStatus(a.client, running.id, ['CANCELLED'], 15_000);
+        const stopped = await waitForStatus(a.client, running.id, ['RUN_STATUS_CANCELLED'], 15_000);
         expect(Date.now() - cancelledAt).toBeLessThan(15_000);
         const { checkpoints } = await api(b.client).listCheckpoints({ runId: running.id });
         expect(checkpoints.map((c) => c.step)).toEqual([stopped.currentStep]);

@@ -25,13 +25,18 @@ describe('numerical faults through the gRPC API', () => {
       maxSteps: 500,
     });
     const watched = client.streamMetrics({ runId: diverging.id });
-    const failed = await waitForStatus(replica.client, diverging.id, ['FAILED', 'COMPLETED'], 60_000);
-    expect(failed.status).toBe('FAILED');
+    const failed = await waitForStatus(
+      replica.client,
+      diverging.id,
+      ['RUN_STATUS_FAILED', 'RUN_STATUS_COMPLETED'],
+      60_000,
+    );
+    expect(failed.status).toBe('RUN_STATUS_FAILED');
     expect(failed.error).toMatch(
       /^step \d+: loss is (NaN|Infinity|-Infinity); a non-finite loss ends the run$/,
     );
     const messages = await watched;
-    expect(messages.at(-1)).toMatchObject({ final: true, status: 'FAILED' });
+    expect(messages.at(-1)).toMatchObject({ final: true, status: 'RUN_STATUS_FAILED' });
     // Only finite values were stored and streamed.
     const streamed = messages.flatMap((m) => m.points);
     expect(streamed.every((p) => Number.isFinite(p.value))).toBe(true);
@@ -41,7 +46,12 @@ describe('numerical faults through the gRPC API', () => {
     );
 
     const next = await client.startRun({ trainer: 'smoke', maxSteps: 40 });
-    const done = await waitForStatus(replica.client, next.id, ['COMPLETED', 'FAILED'], 60_000);
-    expect(done).toMatchObject({ status: 'COMPLETED', error: '' });
+    const done = await waitForStatus(
+      replica.client,
+      next.id,
+      ['RUN_STATUS_COMPLETED', 'RUN_STATUS_FAILED'],
+      60_000,
+    );
+    expect(done).toMatchObject({ status: 'RUN_STATUS_COMPLETED', error: '' });
   });
 });

@@ -34,7 +34,7 @@ describe('scale-out: replicas on one PostgreSQL', () => {
         checkpointEvery: 1_000_000,
       });
       runId = run.id;
-      await waitForStatus(a.client, run.id, ['RUNNING']);
+      await waitForStatus(a.client, run.id, ['RUN_STATUS_RUNNING']);
       const b = await startInProcessReplica(db.url, { owner: 'replica-b', watchPollMs: 600_000 });
       replicas.push(b);
 
@@ -56,14 +56,14 @@ describe('scale-out: replicas on one PostgreSQL', () => {
         highest > opened + 1000 && messages.length > 3 ? true : undefined,
       );
       expect((await store.runs.get('default', run.id)).status).toBe('RUNNING');
-      expect(messages.every((m) => m.final || m.status === 'RUNNING')).toBe(true);
+      expect(messages.every((m) => m.final || m.status === 'RUN_STATUS_RUNNING')).toBe(true);
       expect(b.scheduler.activeRunIds).toEqual([]);
 
       const cancelledAt = Date.now();
       await api(b.client).cancelRun({ runId: run.id });
       await ended;
       expect(Date.now() - cancelledAt).toBeLessThan(15_000);
-      expect(messages.at(-1)).toMatchObject({ final: true, status: 'CANCELLED', points: [] });
+      expect(messages.at(-1)).toMatchObject({ final: true, status: 'RUN_STATUS_CANCELLED', points: [] });
 
       // What B streamed is the stored series: every step once, in order.
       const streamed = messages.flatMap((m) => m.points.map((p) => Number(p.step)));

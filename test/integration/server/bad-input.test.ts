@@ -300,13 +300,13 @@ const START_RUN_CASES: ReadonlyArray<[string, StartRunRequest, status, string]> 
   ],
   [
     'mlp idx dir missing on the server',
-    { trainer: 'mlp', mlp: { data: { source: 'DATA_SOURCE_IDX', dir: '/nonexistent/gradnoise-data' } } },
+    { trainer: 'mlp', mlp: { data: { source: 'DATA_SOURCE_KIND_IDX', dir: '/nonexistent/gradnoise-data' } } },
     status.FAILED_PRECONDITION,
     '/nonexistent/gradnoise-data',
   ],
   [
     'mlp idx dir outside the data roots',
-    { trainer: 'mlp', mlp: { data: { source: 'DATA_SOURCE_IDX', dir: '/etc/../etc/ssl' } } },
+    { trainer: 'mlp', mlp: { data: { source: 'DATA_SOURCE_KIND_IDX', dir: '/etc/../etc/ssl' } } },
     status.INVALID_ARGUMENT,
     'data.dir: got "/etc/../etc/ssl"; allowed: a directory in /nonexistent',
   ],
@@ -379,9 +379,11 @@ describe('bad input: every RPC answers with the documented code and names the fi
       code: status.INVALID_ARGUMENT,
       details: expect.stringContaining('page_token'),
     });
-    await expect(client.listRuns({ statuses: [99 as unknown as 'QUEUED'] })).rejects.toMatchObject({
-      details: expect.stringContaining('statuses[0]: got 99'),
-    });
+    await expect(client.listRuns({ statuses: [99 as unknown as 'RUN_STATUS_QUEUED'] })).rejects.toMatchObject(
+      {
+        details: expect.stringContaining('statuses[0]: got 99'),
+      },
+    );
     await expect(client.listRuns({ statuses: ['RUN_STATUS_UNSPECIFIED'] })).rejects.toMatchObject({
       code: status.INVALID_ARGUMENT,
     });

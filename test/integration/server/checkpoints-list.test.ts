@@ -16,8 +16,8 @@ beforeAll(async () => {
   // Checkpoints at steps 5, 10, 15 and 20 (the last one is the end of the run).
   runId = (await client.startRun({ trainer: 'smoke', maxSteps: 20, checkpointEvery: 5 })).id;
   otherRunId = (await client.startRun({ trainer: 'smoke', maxSteps: 4, checkpointEvery: 2 })).id;
-  await waitForStatus(service.client, runId, ['COMPLETED']);
-  await waitForStatus(service.client, otherRunId, ['COMPLETED']);
+  await waitForStatus(service.client, runId, ['RUN_STATUS_COMPLETED']);
+  await waitForStatus(service.client, otherRunId, ['RUN_STATUS_COMPLETED']);
 });
 afterAll(() => service.stop());
 

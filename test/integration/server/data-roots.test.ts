@@ -26,8 +26,8 @@ describe('data roots at launch', () => {
       labels: {},
     });
     service.scheduler.wake();
-    const ended = await waitForStatus(service.client, run.id, ['FAILED', 'COMPLETED']);
-    expect(ended.status).toBe('FAILED');
+    const ended = await waitForStatus(service.client, run.id, ['RUN_STATUS_FAILED', 'RUN_STATUS_COMPLETED']);
+    expect(ended.status).toBe('RUN_STATUS_FAILED');
     expect(ended.error).toBe(
       'could not start: mlp.data.dir: got "/etc/gradnoise-idx"; allowed: a directory in /nonexistent ' +
         "(the server's data root policy, GRADNOISE_DATA_ROOTS)",

@@ -105,7 +105,7 @@ describe('google.rpc status details in the grpc-status-details-bin trailer', () 
     const error = await failure(
       api(replica.client).startRun({
         trainer: 'mlp',
-        mlp: { data: { source: 'DATA_SOURCE_IDX', dir: dataDir } },
+        mlp: { data: { source: 'DATA_SOURCE_KIND_IDX', dir: dataDir } },
       }),
     );
     expect(error.code).toBe(status.INVALID_ARGUMENT);

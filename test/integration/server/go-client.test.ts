@@ -78,13 +78,21 @@ describe.skipIf(missing !== null)('the Go client (Debian golang-go, protoc-gen-g
     expect(code).toBe(0);
 
     // TrainingService: the run as the server stored it, and the bytes the example saved.
-    expect(events.started).toMatchObject({ status: RunStatus.QUEUED });
-    expect(events.streamed).toMatchObject({ status: RunStatus.COMPLETED, completed: true, last_step: STEPS });
+    expect(events.started).toMatchObject({ status: RunStatus.RUN_STATUS_QUEUED });
+    expect(events.streamed).toMatchObject({
+      status: RunStatus.RUN_STATUS_COMPLETED,
+      completed: true,
+      last_step: STEPS,
+    });
     expect(Number(events.streamed?.points)).toBeGreaterThanOrEqual(STEPS);
     expect(Number.isFinite(events.streamed?.last_loss)).toBe(true);
     const runId = String(events.started?.run_id);
     const run = await api(service.client).getRun({ runId });
-    expect(run).toMatchObject({ status: RunStatus.COMPLETED, trainer: 'mlp', labels: { client: 'go' } });
+    expect(run).toMatchObject({
+      status: RunStatus.RUN_STATUS_COMPLETED,
+      trainer: 'mlp',
+      labels: { client: 'go' },
+    });
     expect(run.spec?.mlp).toMatchObject({ depth: 2, width: 32 });
 
     expect(events.checkpoint).toMatchObject({ step: STEPS, format: 'safetensors', path: out });

@@ -26,7 +26,7 @@ describe('the memn2n trainer over gRPC (paper §4.2)', () => {
       evalEvery: 4,
     });
     const messages = await client.streamMetrics({ runId: run.id, sinceStep: 0 });
-    expect(messages.at(-1)).toMatchObject({ final: true, status: 'COMPLETED' });
+    expect(messages.at(-1)).toMatchObject({ final: true, status: 'RUN_STATUS_COMPLETED' });
     const points = messages.flatMap((m) => m.points);
     const names = new Set(points.map((p) => p.name));
     for (const name of ['loss', 'train_error', 'validation_error', 'validation_loss', 'test_error']) {
@@ -64,7 +64,7 @@ describe('the memn2n trainer over gRPC (paper §4.2)', () => {
       memorySize: 50,
     });
     const messages = await client.streamMetrics({ runId: run.id, sinceStep: 0 });
-    expect(messages.at(-1)).toMatchObject({ final: true, status: 'COMPLETED' });
+    expect(messages.at(-1)).toMatchObject({ final: true, status: 'RUN_STATUS_COMPLETED' });
   });
 
   it.each([

@@ -19,7 +19,7 @@ describe('GET /metrics', () => {
     const client = api(service.client);
     await client.getRun({ runId: '' }).catch(() => undefined);
     const run = await client.startRun({ trainer: 'smoke', maxSteps: 1_000_000, checkpointEvery: 1_000_000 });
-    await waitForStatus(service.client, run.id, ['RUNNING']);
+    await waitForStatus(service.client, run.id, ['RUN_STATUS_RUNNING']);
     let during = '';
     const deadline = Date.now() + 20_000;
     while (!during.includes(`run_id="${run.id}"`) && Date.now() < deadline) {
@@ -30,7 +30,7 @@ describe('GET /metrics', () => {
     expect(during).toMatch(new RegExp(`gradnoise_run_noise_std\\{[^}]*run_id="${run.id}"`));
 
     await client.cancelRun({ runId: run.id });
-    await waitForStatus(service.client, run.id, ['CANCELLED']);
+    await waitForStatus(service.client, run.id, ['RUN_STATUS_CANCELLED']);
     const after = await scrape();
     for (const name of [
       'grpc_server_started_total{grpc_type="unary",grpc_service="gradnoise.v1.TrainingService",grpc_method="StartRun"}',

@@ -39,7 +39,7 @@ describe('the neural_gpu trainer over gRPC (paper §4.5)', () => {
       evalEvery: 6,
     });
     const messages = await client.streamMetrics({ runId: run.id, sinceStep: 0 });
-    expect(messages.at(-1)).toMatchObject({ final: true, status: 'COMPLETED' });
+    expect(messages.at(-1)).toMatchObject({ final: true, status: 'RUN_STATUS_COMPLETED' });
     const names = new Set(messages.flatMap((m) => m.points.map((p) => p.name)));
     for (const name of ['loss', 'noise_std', 'test_seq_error_len8', 'test_bit_error_len8']) {
       expect(names, name).toContain(name);

@@ -37,7 +37,7 @@ describe('the neural_programmer trainer over gRPC (paper §4.3)', () => {
       evalEvery: 6,
     });
     const messages = await client.streamMetrics({ runId: run.id, sinceStep: 0 });
-    expect(messages.at(-1)).toMatchObject({ final: true, status: 'COMPLETED' });
+    expect(messages.at(-1)).toMatchObject({ final: true, status: 'RUN_STATUS_COMPLETED' });
     const names = new Set(messages.flatMap((m) => m.points.map((p) => p.name)));
     for (const name of ['loss', 'noise_std', 'grad_norm', 'test_accuracy', 'validation_accuracy']) {
       expect(names, name).toContain(name);

@@ -37,7 +37,7 @@ describe('the nram trainer over gRPC (paper §4.4)', () => {
       evalEvery: 4,
     });
     const messages = await client.streamMetrics({ runId: run.id, sinceStep: 0 });
-    expect(messages.at(-1)).toMatchObject({ final: true, status: 'COMPLETED' });
+    expect(messages.at(-1)).toMatchObject({ final: true, status: 'RUN_STATUS_COMPLETED' });
     const names = new Set(messages.flatMap((m) => m.points.map((p) => p.name)));
     for (const name of ['loss', 'train_accuracy', 'curriculum_length', 'test_accuracy', 'noise_std']) {
       expect(names, name).toContain(name);

@@ -99,7 +99,7 @@ describe('a plugin trainer through the service', () => {
         test_size: 512,
         l2: 0.001,
       });
-      expect(events.finished).toMatchObject({ status: 'COMPLETED' });
+      expect(events.finished).toMatchObject({ status: 'RUN_STATUS_COMPLETED' });
       const last = events.finished?.last as Record<string, number>;
       // Two blobs about 4 standard deviations apart: a linear model separates them.
       expect(last.test_accuracy).toBeGreaterThan(0.9);

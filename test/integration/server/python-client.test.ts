@@ -93,8 +93,8 @@ describe.skipIf(missing !== null)('a Python client (Debian python3-grpcio)', () 
       .split('\n')
       .map((l) => JSON.parse(l) as Record<string, unknown>);
     const byName = Object.fromEntries(events.map((e) => [e.event, e]));
-    expect(byName.started).toMatchObject({ status: 'QUEUED' });
-    expect(byName.streamed).toMatchObject({ status: 'COMPLETED' });
+    expect(byName.started).toMatchObject({ status: 'RUN_STATUS_QUEUED' });
+    expect(byName.streamed).toMatchObject({ status: 'RUN_STATUS_COMPLETED' });
     expect(Number(byName.streamed?.points)).toBeGreaterThanOrEqual(40 * 3);
     expect(byName.checkpoint).toMatchObject({ step: 40, format: 'safetensors' });
     const shapes = byName.tensors?.shapes as Record<string, number[]>;

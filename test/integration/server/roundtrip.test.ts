@@ -22,7 +22,7 @@ describe('a run end to end over gRPC', () => {
       checkpointEvery: 20,
       labels: { suite: 'roundtrip' },
     });
-    expect(run.status).toBe('QUEUED');
+    expect(run.status).toBe('RUN_STATUS_QUEUED');
     expect(run.id).toMatch(/^[0-9a-f-]{36}$/);
     expect(run.spec?.maxSteps).toBe('60');
     expect(run.spec?.noise?.gamma).toBe(0.55);
@@ -30,7 +30,7 @@ describe('a run end to end over gRPC', () => {
     const messages = await client.streamMetrics({ runId: run.id, sinceStep: 0 });
     const last = messages.at(-1);
     expect(last?.final).toBe(true);
-    expect(last?.status).toBe('COMPLETED');
+    expect(last?.status).toBe('RUN_STATUS_COMPLETED');
     const points = messages.flatMap((m) => m.points);
     const lossSteps = points.filter((p) => p.name === 'loss').map((p) => Number(p.step));
     expect(lossSteps).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
@@ -55,7 +55,7 @@ describe('a run end to end over gRPC', () => {
     expect(meta?.tensors.map((t) => t.name).sort()).toEqual([...names].sort());
 
     const done = await client.getRun({ runId: run.id });
-    expect(done.status).toBe('COMPLETED');
+    expect(done.status).toBe('RUN_STATUS_COMPLETED');
     expect(done.backend).toBe('cpu');
     expect(done.attempt).toBe(1);
     expect(done.currentStep).toBe('60');
@@ -148,7 +148,7 @@ describe('a run end to end over gRPC', () => {
     const losses = async (request: Parameters<typeof client.startRun>[0]) => {
       const run = await client.startRun(request);
       const messages = await client.streamMetrics({ runId: run.id, sinceStep: 0 });
-      expect(messages.at(-1)?.status).toBe('COMPLETED');
+      expect(messages.at(-1)?.status).toBe('RUN_STATUS_COMPLETED');
       const points = messages.flatMap((m) => m.points).filter((p) => p.name === 'loss');
       return { run, values: points.map((p) => p.value) };
     };

@@ -137,8 +137,8 @@ describe('DeleteRun', () => {
   it('deletes a finished run with its points and checkpoints; every RPC then answers NOT_FOUND', async () => {
     const run = await client.startRun({ trainer: 'smoke', maxSteps: 12, checkpointEvery: 4 });
     const keep = await client.startRun({ trainer: 'smoke', maxSteps: 4, checkpointEvery: 2 });
-    await waitForStatus(service.client, run.id, ['COMPLETED']);
-    await waitForStatus(service.client, keep.id, ['COMPLETED']);
+    await waitForStatus(service.client, run.id, ['RUN_STATUS_COMPLETED']);
+    await waitForStatus(service.client, keep.id, ['RUN_STATUS_COMPLETED']);
     const points = await count('metric_points', run.id);
     const listed = (await client.listCheckpoints({ runId: run.id })).checkpoints;
     expect(points).toBeGreaterThan(12);
@@ -146,7 +146,7 @@ describe('DeleteRun', () => {
     const keptPoints = await count('metric_points', keep.id);
 
     const deleted = await client.deleteRun({ runId: run.id });
-    expect(deleted.run).toMatchObject({ id: run.id, status: 'COMPLETED' });
+    expect(deleted.run).toMatchObject({ id: run.id, status: 'RUN_STATUS_COMPLETED' });
     expect(Number(deleted.metricPointsDeleted)).toBe(points);
     expect(Number(deleted.checkpointsDeleted)).toBe(3);
     expect(Number(deleted.checkpointBytesDeleted)).toBe(
@@ -172,14 +172,14 @@ describe('DeleteRun', () => {
 
   it('refuses a QUEUED or RUNNING run naming its status, and deletes it once cancelled', async () => {
     const long = await client.startRun({ trainer: 'smoke', maxSteps: 1_000_000, checkpointEvery: 1_000_000 });
-    await waitForStatus(service.client, long.id, ['RUNNING']);
+    await waitForStatus(service.client, long.id, ['RUN_STATUS_RUNNING']);
     const error = await failure(client.deleteRun({ runId: long.id }));
     expect(error.code).toBe(status.FAILED_PRECONDITION);
     expect(error.details).toMatch(new RegExp(`^run ${long.id} is RUNNING: only a finished run`));
-    expect((await client.getRun({ runId: long.id })).status).toBe('RUNNING');
+    expect((await client.getRun({ runId: long.id })).status).toBe('RUN_STATUS_RUNNING');
 
     await client.cancelRun({ runId: long.id });
-    await waitForStatus(service.client, long.id, ['CANCELLED']);
+    await waitForStatus(service.client, long.id, ['RUN_STATUS_CANCELLED']);
     const checkpoints = (await client.listCheckpoints({ runId: long.id })).checkpoints;
     const deleted = await client.deleteRun({ runId: long.id });
     expect(Number(deleted.checkpointsDeleted)).toBe(checkpoints.length);
@@ -197,7 +197,7 @@ describe('DeleteRun', () => {
       });
       const [run] = (await client.listRuns({ sweepId: sweep.id })).runs;
       if (run === undefined) throw new Error('no sweep run');
-      await waitForStatus(service.client, run.id, ['COMPLETED']);
+      await waitForStatus(service.client, run.id, ['RUN_STATUS_COMPLETED']);
       const error = await failure(client.deleteRun({ runId: run.id }));
       expect(error.code).toBe(status.FAILED_PRECONDITION);
       expect(error.details).toContain(`belongs to sweep ${sweep.id}`);

@@ -19,7 +19,7 @@ beforeAll(async () => {
   service = await startTestService({ workers: 1 });
   client = api(service.client);
   runId = (await client.startRun({ trainer: 'smoke', maxSteps: 40, evalEvery: 10 })).id;
-  await waitForStatus(service.client, runId, ['COMPLETED']);
+  await waitForStatus(service.client, runId, ['RUN_STATUS_COMPLETED']);
 });
 afterAll(() => service.stop());
 
@@ -107,7 +107,7 @@ describe('GetRunMetrics', () => {
 
   it('keeps the summaries exact when a resumed attempt re-posts steps with other values', async () => {
     const id = (await client.startRun({ trainer: 'smoke', maxSteps: 20 })).id;
-    await waitForStatus(service.client, id, ['COMPLETED']);
+    await waitForStatus(service.client, id, ['RUN_STATUS_COMPLETED']);
     const before = await readAll({ runId: id, names: ['loss'] });
     const lossMax = before.summaries[0]?.max;
     // What an attempt resumed from step 10 writes again: steps 11..20, here with other values, one
@@ -140,7 +140,7 @@ describe('GetRunMetrics', () => {
     await client.cancelRun({ runId: run.id });
     const page = await client.getRunMetrics({ runId: run.id, names: ['no_such_metric'] });
     expect(page).toMatchObject({ points: [], summaries: [], nextPageToken: '' });
-    expect(['QUEUED', 'RUNNING', 'CANCELLED']).toContain(page.status);
+    expect(['RUN_STATUS_QUEUED', 'RUN_STATUS_RUNNING', 'RUN_STATUS_CANCELLED']).toContain(page.status);
   });
 
   it('answers NOT_FOUND for an unknown or malformed run', async () => {

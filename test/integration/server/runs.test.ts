@@ -31,24 +31,24 @@ describe('StreamMetrics, CancelRun, idempotency and listing', () => {
     const steps = replay.flatMap((m) => m.points).map((p) => Number(p.step));
     expect(steps).toEqual(Array.from({ length: 50 }, (_, i) => 101 + i));
     expect(replay.flatMap((m) => m.points).every((p) => p.name === 'loss')).toBe(true);
-    expect(replay.at(-1)).toMatchObject({ final: true, status: 'COMPLETED' });
+    expect(replay.at(-1)).toMatchObject({ final: true, status: 'RUN_STATUS_COMPLETED' });
   });
 
   it('cancels a running run gracefully: final checkpoint, status CANCELLED; a second cancel is FAILED_PRECONDITION', async () => {
     const client = api(service.client);
     const run = await client.startRun({ trainer: 'smoke', maxSteps: 1_000_000, checkpointEvery: 1_000_000 });
-    await waitForStatus(service.client, run.id, ['RUNNING']);
+    await waitForStatus(service.client, run.id, ['RUN_STATUS_RUNNING']);
     // Let it train a little so the cancel lands mid-run.
     const deadline = Date.now() + 20_000;
     while (Number((await client.getRun({ runId: run.id })).currentStep) < 5 && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 50));
     }
     const cancelling = await client.cancelRun({ runId: run.id });
-    expect(['RUNNING', 'CANCELLED']).toContain(cancelling.status);
+    expect(['RUN_STATUS_RUNNING', 'RUN_STATUS_CANCELLED']).toContain(cancelling.status);
     const stream = await client.streamMetrics({ runId: run.id, sinceStep: 0, names: ['loss'] });
-    expect(stream.at(-1)).toMatchObject({ final: true, status: 'CANCELLED' });
+    expect(stream.at(-1)).toMatchObject({ final: true, status: 'RUN_STATUS_CANCELLED' });
     const done = await client.getRun({ runId: run.id });
-    expect(done.status).toBe('CANCELLED');
+    expect(done.status).toBe('RUN_STATUS_CANCELLED');
     const [meta] = await client.getCheckpoint({ runId: run.id, step: 0 });
     expect(Number(meta?.step)).toBeGreaterThan(0);
     expect(Number(meta?.step)).toBeLessThan(1_000_000);
@@ -71,7 +71,7 @@ describe('StreamMetrics, CancelRun, idempotency and listing', () => {
       labels: {},
     });
     const client = api(service.client);
-    await waitForStatus(service.client, stored.id, ['COMPLETED']);
+    await waitForStatus(service.client, stored.id, ['RUN_STATUS_COMPLETED']);
     const run = await client.getRun({ runId: stored.id });
     expect(run.spec?.noise?.generator).toBe('NOISE_GENERATOR_ZIGGURAT');
     const listed = await client.listRuns({ pageSize: 100 });
@@ -88,9 +88,9 @@ describe('StreamMetrics, CancelRun, idempotency and listing', () => {
     );
     const queued = await client.startRun({ trainer: 'smoke', maxSteps: 10 });
     const cancelled = await client.cancelRun({ runId: queued.id });
-    expect(cancelled.status).toBe('CANCELLED');
+    expect(cancelled.status).toBe('RUN_STATUS_CANCELLED');
     await Promise.all(busy.map((r) => client.cancelRun({ runId: r.id })));
-    for (const r of busy) await waitForStatus(service.client, r.id, ['CANCELLED']);
+    for (const r of busy) await waitForStatus(service.client, r.id, ['RUN_STATUS_CANCELLED']);
   });
 
   it('returns the first run for a retried request_id, even concurrently', async () => {
@@ -121,7 +121,7 @@ describe('StreamMetrics, CancelRun, idempotency and listing', () => {
         ).id,
       );
     }
-    for (const id of ids) await waitForStatus(service.client, id, ['COMPLETED']);
+    for (const id of ids) await waitForStatus(service.client, id, ['RUN_STATUS_COMPLETED']);
     const seen: string[] = [];
     let pageToken = '';
     do {
@@ -134,7 +134,7 @@ describe('StreamMetrics, CancelRun, idempotency and listing', () => {
     const one = await client.listRuns({ labels: { batch: 'list-test', i: '3' } });
     expect(one.runs.map((r) => r.id)).toEqual([ids[3]]);
     const completed = await client.listRuns({
-      statuses: ['COMPLETED'],
+      statuses: ['RUN_STATUS_COMPLETED'],
       trainer: 'smoke',
       labels: { batch: 'list-test' },
     });

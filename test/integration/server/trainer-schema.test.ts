@@ -51,7 +51,7 @@ describe('trainer configs as google.protobuf.Struct', () => {
     });
 
     const messages = await client.streamMetrics({ runId: viaStruct.id, sinceStep: 0 });
-    expect(messages.at(-1)?.status).toBe('COMPLETED');
+    expect(messages.at(-1)?.status).toBe('RUN_STATUS_COMPLETED');
     const other = await client.streamMetrics({ runId: typed.id, sinceStep: 0 });
     const losses = (m: typeof messages) => m.flatMap((x) => x.points).filter((p) => p.name === 'loss');
     expect(losses(messages).map((p) => p.value)).toEqual(losses(other).map((p) => p.value));
@@ -67,7 +67,7 @@ describe('trainer configs as google.protobuf.Struct', () => {
     expect(mlp.spec?.mlp).toMatchObject({
       depth: 3,
       init: 'MLP_INIT_HE',
-      data: { source: 'DATA_SOURCE_MNIST', trainSize: 100, testSize: 2000 },
+      data: { source: 'DATA_SOURCE_KIND_MNIST', trainSize: 100, testSize: 2000 },
     });
     await client.cancelRun({ runId: mlp.id }).catch(() => undefined);
     const gpu = await client.startRun({

@@ -26,7 +26,7 @@ beforeAll(async () => {
   close = () => client.close();
   long = await sweeps.startSweep({ base: LONG, seeds: 3, compareNoise: false, labels: { team: 'a' } });
   const first = (await sweeps.listSweepRuns({ sweepId: long.id, pageSize: 1 })).runs[0]?.run?.id ?? '';
-  await waitForStatus(service.client, first, ['RUNNING']);
+  await waitForStatus(service.client, first, ['RUN_STATUS_RUNNING']);
   queuedB = await sweeps.startSweep({ base: SHORT, compareNoise: false, labels: { team: 'b', exp: 'x' } });
   queuedC = await sweeps.startSweep({ base: SHORT, compareNoise: false, labels: { team: 'b' } });
 });
@@ -131,7 +131,7 @@ describe('ListSweeps and CancelSweep', () => {
 
   it('cancels a running sweep gracefully: QUEUED runs at once, the RUNNING one after a final checkpoint', async () => {
     const training = api(service.client);
-    const [running] = (await training.listRuns({ sweepId: long.id, statuses: ['RUNNING'] })).runs;
+    const [running] = (await training.listRuns({ sweepId: long.id, statuses: ['RUN_STATUS_RUNNING'] })).runs;
     expect(running).toBeDefined();
     const runId = running?.id ?? '';
     const deadline = Date.now() + 20_000;
@@ -151,7 +151,7 @@ describe('ListSweeps and CancelSweep', () => {
     const done = await waitDone(long.id);
     expect(done.counts).toMatchObject({ total: 3, cancelled: 3, completed: 0 });
     const stopped = await training.getRun({ runId });
-    expect(stopped).toMatchObject({ status: 'CANCELLED', cancelRequested: true });
+    expect(stopped).toMatchObject({ status: 'RUN_STATUS_CANCELLED', cancelRequested: true });
     const { checkpoints } = await training.listCheckpoints({ runId });
     expect(checkpoints.map((c) => c.step)).toEqual([stopped.currentStep]);
     expect(Number(stopped.currentStep)).toBeLessThan(1_000_000);

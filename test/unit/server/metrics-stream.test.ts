@@ -24,7 +24,14 @@ const VALUES = [
   Number.NEGATIVE_INFINITY,
 ];
 const NAMES = ['loss', 'test_accuracy', 'grad_norm', '', 'ünïcödé/σ_t', 'x'.repeat(300)];
-const STATUSES = ['RUN_STATUS_UNSPECIFIED', 'QUEUED', 'RUNNING', 'COMPLETED', 'FAILED', 'CANCELLED'] as const;
+const STATUSES = [
+  'RUN_STATUS_UNSPECIFIED',
+  'RUN_STATUS_QUEUED',
+  'RUN_STATUS_RUNNING',
+  'RUN_STATUS_COMPLETED',
+  'RUN_STATUS_FAILED',
+  'RUN_STATUS_CANCELLED',
+] as const;
 
 function message(seed: number): StreamMetricsResponse {
   const r = mulberry32(seed);
@@ -54,20 +61,22 @@ describe('StreamMetrics serializer', () => {
   it('round-trips through the reflective decoder', () => {
     const m: StreamMetricsResponse = {
       points: [{ step: 7, name: 'loss', value: 0.25, time: timestampFromMs(1_795_000_000_123.456) }],
-      status: 'RUNNING',
+      status: 'RUN_STATUS_RUNNING',
       final: false,
     };
     expect(type.deserialize(fast(m))).toEqual({
       points: [{ step: '7', name: 'loss', value: 0.25, time: { seconds: '1795000000', nanos: 123_456_000 } }],
-      status: 'RUNNING',
+      status: 'RUN_STATUS_RUNNING',
       final: false,
     });
-    expect(fast({ points: [], status: 'COMPLETED', final: true })).toEqual(
-      type.serialize({ points: [], status: 'COMPLETED', final: true }),
+    expect(fast({ points: [], status: 'RUN_STATUS_COMPLETED', final: true })).toEqual(
+      type.serialize({ points: [], status: 'RUN_STATUS_COMPLETED', final: true }),
     );
   });
 
   it('rejects a status the enum does not have, as the reflective path does', () => {
-    expect(() => fast({ points: [], status: 'NOPE' as 'RUNNING' })).toThrow(/unknown RunStatus NOPE/);
+    expect(() => fast({ points: [], status: 'NOPE' as 'RUN_STATUS_RUNNING' })).toThrow(
+      /unknown RunStatus NOPE/,
+    );
   });
 });

@@ -40,6 +40,24 @@ describe('Run.end_reason', () => {
   });
 });
 
+describe('Run.status', () => {
+  it('is the stored short status under the proto prefix, and survives the wire codec', () => {
+    const decode = loadApi().definition['gradnoise.v1.TrainingService'] as unknown as Record<
+      string,
+      { responseSerialize(value: object): Buffer; responseDeserialize(bytes: Buffer): { status: string } }
+    >;
+    const getRun = decode.GetRun;
+    if (getRun === undefined) throw new Error('no GetRun');
+    for (const status of ['QUEUED', 'RUNNING', 'COMPLETED', 'FAILED', 'CANCELLED'] as const) {
+      const encoded = encodeRun(run(status, null));
+      expect(encoded.status).toBe(`RUN_STATUS_${status}`);
+      expect(getRun.responseDeserialize(getRun.responseSerialize(encoded)).status).toBe(
+        `RUN_STATUS_${status}`,
+      );
+    }
+  });
+});
+
 describe('Run.metric_summaries and GetRunMetricsResponse on the wire', () => {
   const methods = loadApi().definition['gradnoise.v1.TrainingService'] as unknown as Record<
     string,
@@ -110,7 +128,7 @@ describe('Run.metric_summaries and GetRunMetricsResponse on the wire', () => {
       ],
       nextPageToken: 'next',
       summaries: [expect.objectContaining({ name: 'x', min: null })],
-      status: 'COMPLETED',
+      status: 'RUN_STATUS_COMPLETED',
     });
   });
 });

@@ -27,7 +27,7 @@ const CASES: Record<string, Record<string, unknown>> = {
       init: 'MLP_INIT_HE',
       batchSize: 64,
       dropoutRate: 0.25,
-      data: { source: 'DATA_SOURCE_MNIST', trainSize: 500, testSize: 0 },
+      data: { source: 'DATA_SOURCE_KIND_MNIST', trainSize: 500, testSize: 0 },
     },
     optimizer: { kind: 'OPTIMIZER_KIND_ADAM', learningRate: 0.001 },
     maxSteps: 100,
@@ -36,7 +36,7 @@ const CASES: Record<string, Record<string, unknown>> = {
     trainer: 'mlp',
     mlp: {
       init: 'MLP_INIT_ZERO',
-      data: { source: 'DATA_SOURCE_IDX', dir: '/usr/share/datasets/fashion-mnist', trainSize: 1000 },
+      data: { source: 'DATA_SOURCE_KIND_IDX', dir: '/usr/share/datasets/fashion-mnist', trainSize: 1000 },
     },
     maxSteps: 10,
   },
