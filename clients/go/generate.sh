@@ -13,7 +13,6 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 module=github.com/gradnoise/gradnoise/clients/go
-gopkg="$module/gradnoisev1;gradnoisev1"
 bin=${GRADNOISE_GO_BIN:-$here/.bin}
 
 grpc_plugin=$(command -v protoc-gen-go-grpc || true)
@@ -26,18 +25,11 @@ if [ -z "$grpc_plugin" ]; then
   fi
 fi
 
-# The M options give each file its Go package until the protos carry `option go_package` (the same
-# mapping); with it in place they are redundant and may be dropped.
-maps=()
-for f in gradnoise/v1/training.proto gradnoise/v1/sweeps.proto; do
-  maps+=("--go_opt=M$f=$gopkg" "--go-grpc_opt=M$f=$gopkg")
-done
-
+# Each file's Go package is its own `option go_package` ($module/gradnoisev1;gradnoisev1).
 rm -rf "$here/gradnoisev1"
 protoc -I "$root/proto" -I /usr/include \
   --plugin=protoc-gen-go-grpc="$grpc_plugin" \
   --go_out="$here" --go_opt=module="$module" \
   --go-grpc_out="$here" --go-grpc_opt=module="$module" \
-  "${maps[@]}" \
   gradnoise/v1/training.proto gradnoise/v1/sweeps.proto
 echo "generated $here/gradnoisev1 ($(cd "$here/gradnoisev1" && echo *.go))"
