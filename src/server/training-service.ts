@@ -224,6 +224,7 @@ export function createTrainingServiceHandlers(deps: TrainingServiceDeps): Traini
         project: ctx.project,
         runId: requiredId('run_id', request.runId),
         step: int64('step', request.step, 0, Number.MAX_SAFE_INTEGER),
+        offset: int64('offset', request.offset, 0, Number.MAX_SAFE_INTEGER),
       });
       await writer.write(encodeCheckpointMeta(download.meta));
       for await (const chunk of download.chunks()) {

@@ -47,8 +47,8 @@ class DownloadTest(unittest.TestCase):
         stub = FakeStub(
             [
                 FakeStream([meta(DATA), *chunks(DATA, 4)[:2]], FakeRpcError(grpc.StatusCode.UNAVAILABLE, "reset")),
-                # Other chunk bounds: 0-6 is written already, 6-12 straddles byte 8, 12-16 is new.
-                FakeStream([meta(DATA), *chunks(DATA, 6)]),
+                # The server answers from the requested offset, 8: bytes 8-16 in one chunk.
+                FakeStream([meta(DATA), *chunks(DATA, 8)[1:]]),
             ]
         )
         real_append = _spy_on_writes(written)
@@ -57,8 +57,8 @@ class DownloadTest(unittest.TestCase):
         finally:
             real_append()
         self.assertEqual(self.path.read_bytes(), DATA)
-        self.assertEqual(written, [4, 4, 4, 4])
-        self.assertEqual([r.step for r in stub.requests], [0, 7])
+        self.assertEqual(written, [4, 4, 8])
+        self.assertEqual([(r.step, r.offset) for r in stub.requests], [(0, 0), (7, 8)])
         self.assertEqual((got.step, got.size_bytes, got.sha256, got.reconnects), (7, 16, hashlib.sha256(DATA).hexdigest(), 1))
         self.assertFalse(self.path.with_name("model.safetensors.part").exists())
         self.assertEqual(self.sleeps, [0.1])
@@ -67,10 +67,14 @@ class DownloadTest(unittest.TestCase):
         stub = FakeStub(
             [
                 FakeStream([meta(DATA), *chunks(DATA, 4)[:3]], FakeRpcError(grpc.StatusCode.ABORTED, "saved again")),
+                # Asked from byte 12, the server answers with the new file's chunks from 12 on: the
+                # client stops reading and asks again from 0.
+                FakeStream([meta(OTHER), *chunks(OTHER, 4)[3:]]),
                 FakeStream([meta(OTHER), *chunks(OTHER, 8)]),
             ]
         )
         got = self.download(stub, step=7)
+        self.assertEqual([(r.step, r.offset) for r in stub.requests], [(7, 0), (7, 12), (7, 0)])
         self.assertEqual(self.path.read_bytes(), OTHER)
         self.assertEqual(got.sha256, hashlib.sha256(OTHER).hexdigest())
 

@@ -91,6 +91,33 @@ describe('a run end to end over gRPC', () => {
     expect(Buffer.concat(chunks.map((c) => c.data)).equals(Buffer.from(data))).toBe(true);
   });
 
+  it('resumes a download at a byte offset, and refuses an offset beyond the file naming offset', async () => {
+    const client = api(service.client);
+    const run = await client.startRun({ trainer: 'smoke', maxSteps: 2 });
+    await client.streamMetrics({ runId: run.id, sinceStep: 0 });
+    const data = new Uint8Array(1.5 * 1024 * 1024).map((_, i) => (i * 17 + 3) % 253);
+    const sha256 = createHash('sha256').update(data).digest('hex');
+    await service.store.checkpoints.save(
+      { runId: run.id, step: 9, sizeBytes: data.byteLength, sha256, format: 'safetensors', index: {} },
+      data,
+    );
+    const from = 1024 * 1024 + 5;
+    const [meta, ...chunks] = await client.getCheckpoint({ runId: run.id, step: 9, offset: from });
+    expect(meta).toMatchObject({ step: '9', sizeBytes: String(data.byteLength), sha256 });
+    expect(chunks.map((c) => Number(c.offset))).toEqual([from]);
+    expect(Buffer.concat(chunks.map((c) => c.data)).equals(Buffer.from(data.subarray(from)))).toBe(true);
+    await expect(
+      client.getCheckpoint({ runId: run.id, step: 9, offset: data.byteLength + 1 }),
+    ).rejects.toMatchObject({
+      code: 3,
+      details: `offset: got ${data.byteLength + 1}; allowed: an integer in [0, size_bytes = ${data.byteLength}] for checkpoint step 9`,
+    });
+    await expect(client.getCheckpoint({ runId: run.id, step: 9, offset: -1 })).rejects.toMatchObject({
+      code: 3,
+      details: `offset: got "-1"; allowed: an integer in [0, ${Number.MAX_SAFE_INTEGER}]`,
+    });
+  });
+
   it('ends a download with ABORTED when the checkpoint is replaced while it streams', async () => {
     const client = api(service.client);
     const run = await client.startRun({ trainer: 'smoke', maxSteps: 2 });

@@ -124,6 +124,32 @@ describe('openCheckpointDownload', () => {
     },
   );
 
+  it('starts at a byte offset, reading only from there; offset = size sends no chunk', async () => {
+    const store = new FakeStore();
+    const data = store.save(5, CHECKPOINT_CHUNK_BYTES + 100);
+    const from = (offset: number) => openCheckpointDownload(store, { ...alpha(5), offset });
+    const chunks = await collect((await from(77)).chunks());
+    expect(chunks.map((c) => [c.offset, c.data.byteLength])).toEqual([
+      [77, CHECKPOINT_CHUNK_BYTES],
+      [CHECKPOINT_CHUNK_BYTES + 77, 23],
+    ]);
+    expect(Buffer.concat(chunks.map((c) => c.data)).equals(Buffer.from(data.subarray(77)))).toBe(true);
+    expect(store.reads[0]).toEqual({ offset: 77, length: CHECKPOINT_CHUNK_BYTES });
+    expect(await collect((await from(CHECKPOINT_CHUNK_BYTES + 100)).chunks())).toEqual([]);
+  });
+
+  it.each([
+    [-1, /^offset: got -1; allowed: an integer >= 0/],
+    [0.5, /^offset: got 0\.5; allowed: an integer >= 0/],
+    [6, /^offset: got 6; allowed: an integer in \[0, size_bytes = 5\] for checkpoint step 10$/],
+  ])('refuses offset %s with INVALID_ARGUMENT naming offset', async (offset, message) => {
+    const store = new FakeStore();
+    store.save(10, 5);
+    const error = await openCheckpointDownload(store, { ...alpha(10), offset }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'INVALID_ARGUMENT' });
+    expect((error as AppError).message).toMatch(message);
+  });
+
   it('aborts when the checkpoint is saved again at that step during the download', async () => {
     const store = new FakeStore();
     store.save(10, CHECKPOINT_CHUNK_BYTES + 1);

@@ -8,10 +8,11 @@ chunks of at most 1 MiB, each with its ``offset`` in the file. The download:
 2. Checks every chunk's offset against the bytes written so far. A chunk that starts beyond them is
    a gap (DATA_LOSS); bytes already written are skipped, so a reconnect (UNAVAILABLE, or a retryable
    RESOURCE_EXHAUSTED, see ``retry.py``) continues the file where the broken stream stopped instead
-   of starting it over. The request has no offset, so the server sends the skipped bytes again: a
-   resume saves the writing and hashing, not the transfer.
+   of starting it over. A reconnect asks for the file from the bytes it has (the request's
+   ``offset``), so the server does not send them again.
 3. Starts over when the checkpoint changed: ABORTED (it was saved again at that step while it
-   streamed), or a reconnect whose metadata has another sha256 or size.
+   streamed), or a reconnect whose metadata has another sha256 or size (then it asks again from
+   offset 0).
 4. Verifies the size and the sha256 of the whole file, then renames ``<path>.part`` to ``path``. On a
    mismatch the partial file is deleted and DATA_LOSS is raised: ``path`` only ever holds a
    verified checkpoint.
@@ -113,8 +114,11 @@ def download_checkpoint(
     with open(part_path, "wb") as file:
         part = _PartFile(file)
         while True:
-            request = training_pb2.GetCheckpointRequest(run_id=run_id, step=meta.step if meta else step)
+            request = training_pb2.GetCheckpointRequest(
+                run_id=run_id, step=meta.step if meta else step, offset=part.written
+            )
             call = stub.GetCheckpoint(request)  # type: ignore[attr-defined]
+            changed = False
             try:
                 first = True
                 for message in call:
@@ -123,10 +127,15 @@ def download_checkpoint(
                         if meta is None or (message.sha256, message.size_bytes) != (meta.sha256, meta.size_bytes):
                             meta = message
                             part.restart()
+                            # Chunks from `request.offset` on belong to another file: ask from 0.
+                            changed = request.offset > 0
+                            if changed:
+                                break
                         where = f"checkpoint step {meta.step} of run {run_id}"
                     elif part.append(message.offset, message.data, where):
                         failures = 0
-                break
+                if not changed:
+                    break
             except grpc.RpcError as rpc_error:
                 error = GradnoiseError.from_rpc_error(rpc_error)
                 retryable = is_retryable(error) or error.code == grpc.StatusCode.ABORTED
@@ -139,6 +148,8 @@ def download_checkpoint(
                 raise
             finally:
                 call.cancel()
+            if changed:
+                continue
             if on_retry is not None:
                 on_retry(error, failures, part.written)
             sleep(retry.backoff(failures))
