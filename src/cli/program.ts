@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { registerCheckpointCommands } from './commands/checkpoint.js';
 import { registerRunCommands } from './commands/run.js';
 import { registerSweepCommands } from './commands/sweep.js';
+import { registerTrainerCommands } from './commands/trainers.js';
 import type { CommandContext } from './context.js';
 import { EXIT_CODES_HELP } from './io.js';
 
@@ -39,5 +40,6 @@ export function createProgram(ctx: CommandContext): Command {
   registerRunCommands(program, ctx);
   registerCheckpointCommands(program, ctx);
   registerSweepCommands(program, ctx);
+  registerTrainerCommands(program, ctx);
   return program;
 }

@@ -3,12 +3,11 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../../src/cli/main.js';
 import { bearerMetadata } from '../../../src/client/index.js';
 import type { Run__Output } from '../../../src/generated/proto/gradnoise/v1/Run.js';
 import type { Sweep__Output } from '../../../src/generated/proto/gradnoise/v1/Sweep.js';
+import { type CliResult, cliAgainst } from '../../helpers/cli.js';
 import { startTestService, type TestService } from '../../helpers/service.js';
 
 let service: TestService;
@@ -23,29 +22,10 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-interface Result {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
+type Result = CliResult;
 
 /** Runs the CLI in-process against the test server, capturing its output. */
-async function cli(args: readonly string[], env: Record<string, string> = {}): Promise<Result> {
-  let stdout = '';
-  let stderr = '';
-  const errStream = new Writable({
-    write(chunk: Buffer, _encoding, callback) {
-      stderr += chunk.toString();
-      callback();
-    },
-  });
-  const code = await main(['--target', service.address, ...args], {
-    stdout: { write: (text: string) => (stdout += text) },
-    stderr: errStream,
-    env,
-  });
-  return { code, stdout, stderr };
-}
+const cli = cliAgainst(() => service.address);
 
 function json<T>(result: Result): T {
   expect(result.stderr).toBe('');

@@ -1,12 +1,11 @@
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../../src/cli/main.js';
 import type { CancelSweepResponse__Output } from '../../../src/generated/proto/gradnoise/v1/CancelSweepResponse.js';
 import type { DeleteRunResponse__Output } from '../../../src/generated/proto/gradnoise/v1/DeleteRunResponse.js';
 import type { GetRunMetricsResponse__Output } from '../../../src/generated/proto/gradnoise/v1/GetRunMetricsResponse.js';
 import type { ListCheckpointsResponse__Output } from '../../../src/generated/proto/gradnoise/v1/ListCheckpointsResponse.js';
 import type { ListSweepsResponse__Output } from '../../../src/generated/proto/gradnoise/v1/ListSweepsResponse.js';
 import type { Run__Output } from '../../../src/generated/proto/gradnoise/v1/Run.js';
+import { type CliResult, cliAgainst } from '../../helpers/cli.js';
 import { api, waitForStatus } from '../../helpers/client.js';
 import { startTestService, type TestService } from '../../helpers/service.js';
 
@@ -17,29 +16,10 @@ beforeAll(async () => {
 });
 afterAll(() => service.stop());
 
-interface Result {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
+type Result = CliResult;
 
 /** Runs the CLI in-process against the test server, capturing its output. */
-async function cli(args: readonly string[]): Promise<Result> {
-  let stdout = '';
-  let stderr = '';
-  const errStream = new Writable({
-    write(chunk: Buffer, _encoding, callback) {
-      stderr += chunk.toString();
-      callback();
-    },
-  });
-  const code = await main(['--target', service.address, ...args], {
-    stdout: { write: (text: string) => (stdout += text) },
-    stderr: errStream,
-    env: {},
-  });
-  return { code, stdout, stderr };
-}
+const cli = cliAgainst(() => service.address);
 
 function json<T>(result: Result): T {
   expect(result.stderr).toBe('');
@@ -267,5 +247,35 @@ describe('gradnoise checkpoint list, run summary, sweep list and cancel, run upd
     const again = await cli(['run', 'delete', first]);
     expect(again.code).toBe(1);
     expect(again.stderr).toContain(`NOT_FOUND: run "${first}" not found`);
+  });
+
+  it('lists the trainers, shows one with its fields, defaults and metrics, and names an unknown one', async () => {
+    const list = await cli(['trainers']);
+    expect(list.code).toBe(0);
+    const rows = list.stdout.trimEnd().split('\n');
+    expect(rows[0]?.split(/\s+/).slice(0, 3)).toEqual(['NAME', 'PAPER', 'METRICS']);
+    const names = rows.slice(1).map((r) => r.split(/\s+/)[0]);
+    expect(names).toEqual(
+      expect.arrayContaining(['mlp', 'neural_gpu', 'memn2n', 'neural_programmer', 'nram']),
+    );
+
+    const np = await cli(['trainers', 'neural_programmer']);
+    expect(np.code).toBe(0);
+    expect(np.stdout).toMatch(/^neural_programmer \(paper §4\.3\): /);
+    expect(np.stdout).toContain('typed config: gradnoise.v1.NeuralProgrammerConfig');
+    const field = (name: string) => np.stdout.split('\n').find((l) => l.startsWith(`${name} `));
+    expect(field('hidden_size')).toMatch(/^hidden_size\s+int\s+64\s+an integer in \[2, 512\]\s+\S/);
+    expect(field('templates')).toMatch(/^templates\s+enum\s+full\s/);
+    expect(np.stdout).toMatch(/\ntest_accuracy\s+evaluation\s+max\s/);
+
+    const asJson = json<{ name: string; configFields: { name: string }[] }>(
+      await cli(['--json', 'trainers', 'nram']),
+    );
+    expect(asJson.name).toBe('nram');
+    expect(asJson.configFields.map((f) => f.name)).toContain('memory_size');
+
+    const unknown = await cli(['trainers', 'resnet']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/^error: INVALID_ARGUMENT: trainer: got "resnet"; allowed: one of .*mlp/);
   });
 });
