@@ -2,11 +2,10 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main as cliMain } from '../../../src/cli/main.js';
 import type { Run__Output } from '../../../src/generated/proto/gradnoise/v1/Run.js';
 import type { Sweep__Output } from '../../../src/generated/proto/gradnoise/v1/Sweep.js';
+import { cliAgainst } from '../../helpers/cli.js';
 import { createTestDatabase, type TestDatabase } from '../../helpers/db.js';
 import { runProcess, toolchainMissing } from '../../helpers/foreign-client.js';
 import { REPO_ROOT, type Replica, startReplica } from '../scaleout/replica.js';
@@ -40,23 +39,9 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** The CLI, in-process, against the replica. */
-async function cli(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const errStream = new Writable({
-    write(chunk: Buffer, _encoding, callback) {
-      stderr += chunk.toString();
-      callback();
-    },
-  });
-  const code = await cliMain(['--target', replica.address, '--json', ...args], {
-    stdout: { write: (text: string) => (stdout += text) },
-    stderr: errStream,
-    env: {},
-  });
-  return { code, stdout, stderr };
-}
+/** The CLI, in-process, against the replica, always with --json. */
+const cliJson = cliAgainst(() => replica.address);
+const cli = (args: readonly string[]) => cliJson(['--json', ...args]);
 
 describe('a plugin trainer through the service', () => {
   it.skipIf(missing !== null)(
