@@ -5,6 +5,14 @@
  * so the store, the checkpoint reader, clients and worker threads can all depend on it.
  */
 export {
+  type CheckpointRetention,
+  INIT_MODES,
+  type InitFrom,
+  type InitMode,
+  type KeepBest,
+  RETENTION_LIMITS,
+} from './checkpoints.js';
+export {
   AppError,
   type AppErrorOptions,
   describeValue,

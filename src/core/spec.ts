@@ -1,3 +1,4 @@
+import type { CheckpointRetention } from './checkpoints.js';
 import { CONSTANT_LEARNING_RATE, type LearningRateScheduleSpec } from './lr-schedule.js';
 import type { ClipSpec, InnerOptimizerOptions, NoiseSpec } from './optimizer-types.js';
 import type { StreamVersion } from './random.js';
@@ -35,6 +36,12 @@ export interface RunSpec {
   readonly evalEvery: number;
   /** Checkpoint every this many steps (and at the end). */
   readonly checkpointEvery: number;
+  /**
+   * Which checkpoints the store keeps (`checkpoints.ts`). Absent: every one, the default, which is
+   * also what every spec stored before retention existed means; so an absent policy leaves the
+   * specs (and the checkpoints' `run_spec`) of such runs exactly as they were.
+   */
+  readonly retention?: CheckpointRetention;
 }
 
 /**

@@ -19,6 +19,7 @@ import {
   dropUndefined,
   prefixed,
 } from './compile-options.js';
+import { compileRetention, type RetentionRequest } from './compile-retention.js';
 
 /**
  * A run request in domain terms, before defaults: what a client (gRPC, CLI, sweep grid) asked for.
@@ -44,6 +45,8 @@ export interface RunRequest {
   readonly checkpointEvery?: number;
   /** The run's random streams (`src/core/random.ts`); undefined: the current version. */
   readonly streamVersion?: number;
+  /** Which checkpoints to keep; undefined: every one. */
+  readonly retention?: RetentionRequest;
 }
 
 /**
@@ -79,6 +82,7 @@ export function compileRunSpec(
   const evalEvery = compileInterval('eval_every', request.evalEvery ?? 0, maxSteps, 20);
   const checkpointEvery = compileInterval('checkpoint_every', request.checkpointEvery ?? 0, maxSteps, 10);
   const lrSchedule = compileSchedule(trainer, trainerConfig, optimizer, request.lrSchedule, dataRoots);
+  const retention = compileRetention(trainer, request.retention);
   return {
     trainer: trainer.name,
     trainerConfig,
@@ -91,6 +95,7 @@ export function compileRunSpec(
     maxSteps,
     evalEvery,
     checkpointEvery,
+    ...(retention === undefined ? {} : { retention }),
   };
 }
 

@@ -160,8 +160,10 @@ export class RunExecution {
           index,
         };
         this.enqueue(`save the checkpoint at step ${step}`, async () => {
+          // Points first (see above); retention also ranks a checkpoint by its step's values.
           await sink.flush();
-          await store.checkpoints.save(meta, bytes);
+          const { pruned } = await store.checkpoints.save(meta, bytes, this.run.spec.retention);
+          if (pruned.length > 0) logger.debug({ runId: this.run.id, step, pruned }, 'checkpoints pruned');
         });
         return;
       }

@@ -45,6 +45,7 @@ export {
   type RunSchedulerOptions,
 } from './options.js';
 export { preflightRuns } from './preflight.js';
+export type { InitFromRequest } from './resolve-init-from.js';
 export {
   type DeclaredSummaryDeps,
   type RunMetricsDeps,

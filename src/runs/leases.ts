@@ -1,7 +1,7 @@
 import { sha256Hex } from '../checkpoint/index.js';
-import type { Store } from '../store/types.js';
+import type { RunRecord, Store } from '../store/types.js';
 import type { RunExecution, RunLogger } from './execution.js';
-import { Control } from './worker/protocol.js';
+import { Control, type RunJob } from './worker/protocol.js';
 
 /**
  * What a replica does with the runs it holds, besides training them: keep their leases, notice
@@ -40,17 +40,33 @@ export async function renewLeases(
 }
 
 /**
- * The bytes of the run's latest checkpoint, or null when it has none. Throws when the bytes do not
- * match the stored sha256: resuming from a corrupt file would silently break exact resumption.
+ * What a claimed run's attempt starts from: its own latest checkpoint when it has one (a resume);
+ * else, for a run with an init_from, the other run's checkpoint it names (which the store keeps
+ * while the run exists); else nothing, step 0.
  */
-export async function loadLatestCheckpoint(store: Store, runId: string): Promise<Uint8Array | null> {
-  const meta = await store.checkpoints.getMeta(runId, 0);
+export async function loadStart(store: Store, run: RunRecord): Promise<Pick<RunJob, 'checkpoint' | 'init'>> {
+  const checkpoint = await loadCheckpoint(store, run.id, 0);
+  if (checkpoint !== null || run.initFrom === null) return { checkpoint };
+  const init = await loadCheckpoint(store, run.initFrom.runId, run.initFrom.step);
+  if (init === null) {
+    throw new Error(`init_from: run ${run.initFrom.runId} has no checkpoint at step ${run.initFrom.step}`);
+  }
+  return { checkpoint: null, init: { ...run.initFrom, checkpoint: init } };
+}
+
+/**
+ * The bytes of a run's checkpoint at `step` (0: its latest), or null when it has none. Throws when
+ * the bytes do not match the stored sha256: resuming from a corrupt file would silently break exact
+ * resumption.
+ */
+async function loadCheckpoint(store: Store, runId: string, step: number): Promise<Uint8Array | null> {
+  const meta = await store.checkpoints.getMeta(runId, step);
   if (meta === null) return null;
   const data = await store.checkpoints.getData(runId, meta.step);
   const actual = sha256Hex(data);
   if (actual !== meta.sha256) {
     throw new Error(
-      `the checkpoint at step ${meta.step} is corrupt (sha256 ${actual}, expected ${meta.sha256})`,
+      `the checkpoint of run ${runId} at step ${meta.step} is corrupt (sha256 ${actual}, expected ${meta.sha256})`,
     );
   }
   return data;

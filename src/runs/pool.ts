@@ -221,10 +221,11 @@ export class WorkerPool {
         finish: resolve,
       };
     });
-    // A private copy: the caller's bytes may share a pooled buffer, which must not be transferred.
+    // Private copies: the caller's bytes may share a pooled buffer, which must not be transferred.
     const checkpoint = job.checkpoint === null ? null : new Uint8Array(job.checkpoint);
-    const transfer = checkpoint === null ? [] : [checkpoint.buffer as ArrayBuffer];
-    slot.worker.postMessage({ type: 'start', job: { ...job, control, checkpoint } }, transfer);
+    const init = job.init && { ...job.init, checkpoint: new Uint8Array(job.init.checkpoint) };
+    const transfer = [checkpoint, init?.checkpoint].flatMap((b) => (b ? [b.buffer as ArrayBuffer] : []));
+    slot.worker.postMessage({ type: 'start', job: { ...job, control, checkpoint, init } }, transfer);
     return {
       runId: job.runId,
       signal: (value) => {

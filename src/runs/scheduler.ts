@@ -5,7 +5,7 @@ import { builtinTrainers, type TrainerModules, type TrainerRegistry } from '../t
 import { type CancelDeps, cancelRun, cancelSweep } from './cancel.js';
 import { RunExecution, type RunLogger } from './execution.js';
 import { LiveHub } from './hub.js';
-import { loadLatestCheckpoint, renewLeases } from './leases.js';
+import { loadStart, renewLeases } from './leases.js';
 import { RunMetrics } from './metrics.js';
 import { RunNotifier } from './notify.js';
 import { RemoteRunFeed } from './notify-feed.js';
@@ -52,7 +52,8 @@ const SILENT: RunLogger = { debug() {}, info() {}, warn() {}, error() {} };
  * on every poll tick and whenever `wake()` is called. Each tick also requeues runs whose replica
  * died (`recoverExpired`). Leases are renewed every `leaseRenewMs`; a run whose lease could not be
  * renewed belongs to another replica by now, so its local attempt is aborted without writing.
- * A claimed run with a checkpoint resumes from the latest one (its sha256 is verified first).
+ * A claimed run with a checkpoint resumes from the latest one (its sha256 is verified first); a
+ * run with an init_from and none of its own starts from the checkpoint it names.
  *
  * Replicas tell each other through PostgreSQL NOTIFY (`notify.ts`) when a run's points are stored,
  * when it ends and when its cancel was requested, so a watcher on any replica streams live and a
@@ -272,7 +273,7 @@ export class RunScheduler {
       }
       // Queued under another policy or with data gone since: fail it here, not in a worker.
       await preflightRuns([run.spec], this.dataRoots, this.trainers);
-      const checkpoint = await loadLatestCheckpoint(this.store, run.id);
+      const start = await loadStart(this.store, run);
       const pool = this.pool;
       if (pool === null || pool.idle === 0) {
         // The worker died between the claim and now: give the run back rather than fail it.
@@ -293,7 +294,7 @@ export class RunScheduler {
         },
         run,
         (listener) => {
-          const job = pool.run({ runId: run.id, attempt: run.attempt, spec: run.spec, checkpoint }, listener);
+          const job = pool.run({ runId: run.id, attempt: run.attempt, spec: run.spec, ...start }, listener);
           if (job === null) throw new Error('no idle training worker'); // unreachable: checked just above
           return job;
         },

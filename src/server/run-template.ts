@@ -26,6 +26,9 @@ const NOT_SWEEPABLE: Readonly<Record<string, string>> = {
   request_id: 'set per run by the sweep',
 };
 
+/** Why no axis may name init_from or a field of it. */
+const INIT_FROM_REASON = "a sweep's runs start from scratch";
+
 /**
  * The sweep's run template over the StartRunRequest message: an axis may name any singular scalar
  * field (resolved through the proto descriptors), and a cell is the base message with the axis
@@ -64,6 +67,13 @@ export function protoRunTemplate(
       'empty (UpdateRun names runs one by one)',
     );
   }
+  if (decoded.initFrom !== undefined) {
+    throw invalidArgument(
+      'base.init_from',
+      decoded.initFrom,
+      "unset (a sweep's runs start from scratch; start a run from a checkpoint with StartRun)",
+    );
+  }
   // The typed config cases of every registered trainer: an axis may only enter the base's own.
   const configCases = new Set(
     trainers.list().flatMap((trainer) => typedConfig(trainer.name)?.oneofCase ?? []),
@@ -93,7 +103,12 @@ export function protoRunTemplate(
       }
       const resolved = resolveFieldPath(definition, RUN_REQUEST, path, errorField);
       const top = resolved.keys[0] as string;
-      const reason = resolved.keys.length === 1 ? NOT_SWEEPABLE[resolved.path] : undefined;
+      const reason =
+        top === 'init_from'
+          ? INIT_FROM_REASON
+          : resolved.keys.length === 1
+            ? NOT_SWEEPABLE[resolved.path]
+            : undefined;
       if (reason !== undefined)
         throw invalidArgument(errorField, path, `a field a sweep can vary (${resolved.path}: ${reason})`);
       if (configCases.has(top) && top !== trainerCase) {

@@ -60,7 +60,9 @@ export interface TrainingStore {
     CheckpointDownloadDeps['runs'] &
     RunUpdateDeps['runs'] &
     RunDeleteDeps['runs'];
-  readonly checkpoints: CheckpointDownloadDeps['checkpoints'] & CheckpointListDeps['checkpoints'];
+  readonly checkpoints: CheckpointDownloadDeps['checkpoints'] &
+    CheckpointListDeps['checkpoints'] &
+    StartRunDeps['checkpoints'];
   /** GetRunMetrics, and the summaries on the Run of GetRun and ListRuns. */
   readonly metrics: RunMetricsDeps['metrics'];
 }
@@ -87,6 +89,7 @@ export function createTrainingServiceHandlers(deps: TrainingServiceDeps): Traini
   const declared = { metrics: store.metrics, trainers };
   const starts: StartRunDeps = {
     runs: store.runs,
+    checkpoints: store.checkpoints,
     wake: () => runs.wake(),
     dataRoots: deps.dataRoots,
     trainers,

@@ -1,8 +1,10 @@
 import type pg from 'pg';
 import { invalidArgument, notFound } from '../core/index.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
+import { saveAndPrune } from './checkpoint-retention.js';
 import { translateErrors } from './errors.js';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './runs.js';
+import { pgRunner } from './sql-runner.js';
 import type { CheckpointMeta, CheckpointRepository, CheckpointSummary, Page } from './types.js';
 import { isUuid } from './uuid.js';
 
@@ -31,6 +33,7 @@ const RANGE = `
 
 /**
  * Checkpoints: metadata columns beside the safetensors bytes in `bytea`, one row per (run, step).
+ * A save with a retention prunes in the same transaction (`checkpoint-retention.ts`).
  * `save` goes through the raw `pool`: `pg` sends a Buffer as a binary parameter, while Prisma's
  * client held the event loop on each checkpoint of the paper's MLP long enough to show in
  * StartRun's tail latency (docs/benchmarks.md, "Figures behind the code").
@@ -60,7 +63,7 @@ export function createCheckpointRepository(prisma: PrismaClient, pool: pg.Pool):
       return { items: page, nextPageToken } satisfies Page<CheckpointSummary>;
     },
 
-    async save(meta, data) {
+    async save(meta, data, retention) {
       checkStep(meta.step, false);
       if (meta.sizeBytes !== data.byteLength) {
         throw invalidArgument('sizeBytes', meta.sizeBytes, `the length of the data (${data.byteLength})`);
@@ -75,9 +78,16 @@ export function createCheckpointRepository(prisma: PrismaClient, pool: pg.Pool):
         JSON.stringify(meta.index),
         bytes,
       ];
-      await translateErrors('run', meta.runId, () =>
-        pool.query({ name: 'checkpoints.save', text: UPSERT, values }),
+      if (retention === undefined) {
+        await translateErrors('run', meta.runId, () =>
+          pool.query({ name: 'checkpoints.save', text: UPSERT, values }),
+        );
+        return { pruned: [] };
+      }
+      const pruned = await translateErrors('run', meta.runId, () =>
+        saveAndPrune(pgRunner(pool), { text: UPSERT, values }, meta.runId, retention),
       );
+      return { pruned };
     },
 
     async getMeta(runId, step) {

@@ -1,6 +1,7 @@
 import type pg from 'pg';
-import { notFound } from '../core/index.js';
+import { failedPrecondition, notFound } from '../core/index.js';
 import { toAppError, translateErrors } from './errors.js';
+import { isInitFromKeyViolation } from './init-from-key.js';
 import { RUN_COLUMN_LIST, type RunRow, toRunRecord } from './run-record.js';
 import type { RunChanges, RunDeletion, RunRecord, RunRepository } from './types.js';
 import { isUuid } from './uuid.js';
@@ -24,6 +25,10 @@ const DELETE_POINTS = `
   WITH gone AS (DELETE FROM metric_points WHERE run_id = $1::uuid RETURNING 1)
   SELECT count(*)::int8::text AS n FROM gone`;
 const DELETE_RUN = 'DELETE FROM runs WHERE id = $1::uuid';
+// The oldest run whose init_from names one of the run's checkpoints (the index on init_from).
+const DEPENDENT = `
+  SELECT id, init_from_step AS step FROM runs WHERE init_from_run_id = $1::uuid
+  ORDER BY created_at, id LIMIT 1`;
 
 type RunEdits = Pick<RunRepository, 'update' | 'delete'>;
 
@@ -48,7 +53,15 @@ export function createRunEdits(pool: pg.Pool): RunEdits {
     delete: (project, id, check) =>
       locked(pool, project, id, async (client, run): Promise<RunDeletion> => {
         check(run);
-        const checkpoints = await client.query<{ n: string; bytes: string }>(DELETE_CHECKPOINTS, [id]);
+        await refuseDependents(client, id);
+        const checkpoints = await client
+          .query<{ n: string; bytes: string }>(DELETE_CHECKPOINTS, [id])
+          .catch(async (error: unknown) => {
+            // A run naming one of these checkpoints committed after the check above: its key's
+            // check held the checkpoint until then, and now refuses the delete.
+            if (isInitFromKeyViolation(error)) await refuseDependents(pool, id);
+            throw error;
+          });
         const points = await client.query<{ n: string }>(DELETE_POINTS, [id]);
         await client.query(DELETE_RUN, [id]);
         return {
@@ -59,6 +72,20 @@ export function createRunEdits(pool: pg.Pool): RunEdits {
         };
       }),
   };
+}
+
+/**
+ * FAILED_PRECONDITION naming the run that started from a checkpoint of run `id`, if there is one:
+ * its init_from's foreign key keeps that checkpoint, and so the run, until it is deleted itself.
+ */
+async function refuseDependents(db: pg.Pool | pg.PoolClient, id: string): Promise<void> {
+  const found = await db.query<{ id: string; step: number }>(DEPENDENT, [id]);
+  const dependent = found.rows[0];
+  if (dependent === undefined) return;
+  throw failedPrecondition(
+    `run ${id} cannot be deleted: run ${dependent.id} started from its checkpoint at step ${dependent.step} ` +
+      `(its init_from); delete run ${dependent.id} first`,
+  );
 }
 
 /**

@@ -29,6 +29,9 @@ export const RUN_COLUMN_LIST = [
   'updated_at AS "updatedAt"',
   'started_at AS "startedAt"',
   'finished_at AS "finishedAt"',
+  'init_from_run_id AS "initFromRunId"',
+  'init_from_step AS "initFromStep"',
+  'init_from_mode AS "initFromMode"',
 ].join(', ');
 
 /** {@link RUN_COLUMN_LIST} for Prisma's tagged raw queries. */
@@ -63,5 +66,9 @@ export function toRunRecord(row: RunRow): RunRecord {
     createdAt: row.createdAt,
     startedAt: row.startedAt,
     finishedAt: row.finishedAt,
+    initFrom:
+      row.initFromRunId === null || row.initFromStep === null || row.initFromMode === null
+        ? null
+        : { runId: row.initFromRunId, step: row.initFromStep, mode: row.initFromMode },
   };
 }

@@ -1,4 +1,4 @@
-import type { RunEndReason, RunSpec, RunStatus } from '../core/index.js';
+import type { InitFrom, RunEndReason, RunSpec, RunStatus } from '../core/index.js';
 
 /** Records shared by the run and sweep halves of the persistence contract (`types.ts` re-exports them). */
 
@@ -33,6 +33,8 @@ export interface RunRecord {
   readonly createdAt: Date;
   readonly startedAt: Date | null;
   readonly finishedAt: Date | null;
+  /** The checkpoint of another run this one started from; null: from scratch. */
+  readonly initFrom: InitFrom | null;
 }
 
 export interface NewRun {
@@ -43,6 +45,12 @@ export interface NewRun {
   /** Default '': none. */
   readonly displayName?: string;
   readonly sweepId?: string;
+  /**
+   * The checkpoint to start from (its step resolved, never 0). It must exist when the run is
+   * stored: one pruned or deleted since the caller looked is NOT_FOUND naming `init_from.step`.
+   * Default: from scratch.
+   */
+  readonly initFrom?: InitFrom;
 }
 
 export interface Page<T> {

@@ -4,6 +4,7 @@ import { AppError, describeValue, failedPrecondition, invalidArgument, notFound 
 import type { PrismaClient } from '../generated/prisma/client.js';
 import { Prisma } from '../generated/prisma/client.js';
 import { translateErrors } from './errors.js';
+import { isInitFromKeyViolation } from './init-from-key.js';
 import { decodePageToken, encodePageToken } from './page-token.js';
 import { RUN_COLUMN_LIST, RUN_COLUMNS, type RunRow, toRunRecord } from './run-record.js';
 import type { NewRun, Page, RunFilter, RunRecord, RunRepository } from './types.js';
@@ -29,8 +30,9 @@ const MS_NOW = "date_trunc('milliseconds', clock_timestamp())";
 
 const INSERT_RUN = `
   INSERT INTO runs (project, request_id, trainer, spec, status, labels, sweep_id, display_name,
-                    created_at, updated_at)
-  VALUES ($1, $2, $3, $4::jsonb, 'QUEUED', $5::jsonb, $6::uuid, $7, ${MS_NOW}, ${MS_NOW})
+                    init_from_run_id, init_from_step, init_from_mode, created_at, updated_at)
+  VALUES ($1, $2, $3, $4::jsonb, 'QUEUED', $5::jsonb, $6::uuid, $7, $8::uuid, $9::int4, $10::"InitMode",
+          ${MS_NOW}, ${MS_NOW})
   ON CONFLICT (project, request_id) DO NOTHING
   RETURNING ${RUN_COLUMN_LIST}`;
 
@@ -64,9 +66,19 @@ export function createRunCatalog(prisma: PrismaClient, pool: pg.Pool): RunCatalo
         JSON.stringify(input.labels),
         input.sweepId ?? null,
         input.displayName ?? '',
+        input.initFrom?.runId ?? null,
+        input.initFrom?.step ?? null,
+        input.initFrom?.mode ?? null,
       ];
       const inserted = await translateErrors('run', input.requestId ?? '', () =>
-        pool.query<RunRow>({ name: 'runs.create', text: INSERT_RUN, values }),
+        pool.query<RunRow>({ name: 'runs.create', text: INSERT_RUN, values }).catch((error: unknown) => {
+          throw input.initFrom !== undefined && isInitFromKeyViolation(error)
+            ? notFound(
+                `init_from.step: checkpoint at step ${input.initFrom.step} of run`,
+                input.initFrom.runId,
+              )
+            : error;
+        }),
       );
       const row = inserted.rows[0];
       if (row !== undefined) return { run: toRunRecord(row), created: true };

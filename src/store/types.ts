@@ -1,4 +1,4 @@
-import type { RunEndReason, RunStatus } from '../core/index.js';
+import type { CheckpointRetention, RunEndReason, RunStatus } from '../core/index.js';
 import type { MetricRepository } from './metric-types.js';
 import type { NewRun, Page, RunRecord } from './run-types.js';
 import type { SweepRepository } from './sweep-types.js';
@@ -116,6 +116,8 @@ export interface RunRepository {
    * Deletes a run with its metric points and checkpoints in one transaction: locks the project's
    * run `id`, hands it to `check` (which throws to refuse; then nothing is deleted), deletes, and
    * returns what went. NOT_FOUND when the id is unknown, malformed or of another project.
+   * FAILED_PRECONDITION naming the run when another run's init_from names one of its checkpoints
+   * (the foreign key keeps those), also when that run is stored while the delete runs.
    */
   delete(project: string, id: string, check: (run: RunRecord) => void): Promise<RunDeletion>;
 }
@@ -159,8 +161,16 @@ export interface CheckpointRepository {
    * run exists and is the caller's: an unknown run simply has none.
    */
   list(runId: string, pageSize: number, pageToken: string): Promise<Page<CheckpointSummary>>;
-  /** Upserts on (runId, step). */
-  save(meta: Omit<CheckpointMeta, 'createdAt'>, data: Uint8Array): Promise<void>;
+  /**
+   * Upserts on (runId, step). With `retention`, then deletes the run's checkpoints it does not keep
+   * (never the latest, nor one a run's init_from names), in the same transaction, and returns their
+   * steps, ascending. Without: keeps every checkpoint.
+   */
+  save(
+    meta: Omit<CheckpointMeta, 'createdAt'>,
+    data: Uint8Array,
+    retention?: CheckpointRetention,
+  ): Promise<{ readonly pruned: readonly number[] }>;
   /** `step` 0 means the latest. Returns null when the run has no such checkpoint. */
   getMeta(runId: string, step: number): Promise<CheckpointMeta | null>;
   /** Reads the bytes of a stored checkpoint. */

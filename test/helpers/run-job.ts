@@ -2,7 +2,7 @@ import type { MetricPoint, RunSpec } from '../../src/core/index.js';
 import { ANY_DATA_DIR } from '../../src/data/index.js';
 import { decodeCheckpoint } from '../../src/runs/index.js';
 import { runJob } from '../../src/runs/worker/loop.js';
-import type { FromWorker, RunOutcome } from '../../src/runs/worker/protocol.js';
+import type { FromWorker, RunInit, RunOutcome } from '../../src/runs/worker/protocol.js';
 import type { TrainerRegistry } from '../../src/trainers/index.js';
 
 /**
@@ -18,6 +18,8 @@ export async function runInProcess(
     readonly attempt?: number;
     readonly flushPoints?: number;
     readonly trainers?: TrainerRegistry;
+    /** Another run's checkpoint to start from (the job's init_from). */
+    readonly init?: RunInit;
   } = {},
 ): Promise<{ outcome: RunOutcome; messages: FromWorker[] }> {
   const messages: FromWorker[] = [];
@@ -28,6 +30,7 @@ export async function runInProcess(
       spec,
       control: new SharedArrayBuffer(4),
       checkpoint: options.checkpoint ?? null,
+      ...(options.init === undefined ? {} : { init: options.init }),
     },
     {
       backend: 'wasm',

@@ -4,6 +4,7 @@ import type { DataRootPolicy } from '../../data/index.js';
 import { createInnerOptimizer, createNoisyOptimizer, type NoisyOptimizer } from '../../optim/index.js';
 import { builtinTrainers, type TrainerRegistry, type TrainerSession } from '../../trainers/index.js';
 import { PointBatcher } from './batcher.js';
+import { applyInitFrom } from './init-from.js';
 import { LearningRateDriver } from './learning-rate.js';
 import { PhaseTracker } from './phases.js';
 import { FiniteChecks, NonFinite, toPoints } from './points.js';
@@ -51,6 +52,10 @@ import { captureCheckpoint, readMetrics, restoreCheckpoint } from './state.js';
  *
  * Control (between steps): `cancel` and `suspend` write a checkpoint of the current step unless one
  * exists, then end CANCELLED / SUSPENDED; `abort` ends at once, writing nothing.
+ *
+ * A run with an init_from starts its first attempt from the other run's checkpoint (`job.init`,
+ * `init-from.ts`): at step 0 with its weights (fine-tune), or at that checkpoint's step with all its
+ * state (a fork), and trains on as above.
  */
 export interface LoopSettings {
   /** Name of the backend this thread selected, e.g. `wasm`. */
@@ -99,17 +104,22 @@ export async function runJob(job: RunJob, settings: LoopSettings, post: Post): P
     }
     const restored =
       job.checkpoint === null ? null : restoreCheckpoint(job.checkpoint, spec, session, optimizer);
-    step = restored?.step ?? 0;
+    // A run's first attempt from another run's checkpoint (`init-from.ts`); later ones resume.
+    const initial =
+      restored === null && job.init !== undefined ? applyInitFrom(job.init, spec, session, optimizer) : null;
+    step = restored?.step ?? initial?.step ?? 0;
     const learningRate = new LearningRateDriver(spec.lrSchedule, spec.optimizer.learningRate, optimizer);
-    if (restored !== null) learningRate.restore(restored.lrSchedule);
+    const lrState = restored?.lrSchedule ?? initial?.lrSchedule;
+    if (lrState != null) learningRate.restore(lrState);
     post({
       type: 'started',
       runId: job.runId,
       startStep: step,
       backend: settings.backend,
-      checkpointBackend: restored?.backend ?? null,
+      checkpointBackend: restored?.backend ?? initial?.backend ?? null,
     });
     const finite = new FiniteChecks(trainer.metrics);
+    // A fork's series starts at its own first step, so it records the phase it starts in.
     const phases = new PhaseTracker(trainer, session, restored !== null);
     const solved = restored?.solved === true;
     const attempt = { session, optimizer, streams, finite, phases, solved, learningRate };

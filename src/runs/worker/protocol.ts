@@ -1,6 +1,6 @@
 import type { BackendPreference, RejectedBackend } from '../../backend/index.js';
 import type { SafetensorsEntry } from '../../checkpoint/index.js';
-import type { MetricPoint, RunEndReason, RunSpec } from '../../core/index.js';
+import type { InitFrom, MetricPoint, RunEndReason, RunSpec } from '../../core/index.js';
 import type { DataRootPolicy } from '../../data/index.js';
 import type { TrainerModules } from '../../trainers/index.js';
 import type { PriorityOutcome } from './priority.js';
@@ -57,6 +57,16 @@ export interface RunJob {
   readonly control: SharedArrayBuffer;
   /** The checkpoint to resume from (transferred), or null to start at step 0. */
   readonly checkpoint: Uint8Array | null;
+  /**
+   * Another run's checkpoint to start from (the run's init_from, transferred), used only when
+   * `checkpoint` is null: an attempt with a checkpoint of its own resumes from that instead.
+   */
+  readonly init?: RunInit;
+}
+
+/** A run's init_from with the checkpoint's bytes. */
+export interface RunInit extends InitFrom {
+  readonly checkpoint: Uint8Array;
 }
 
 export type ToWorker = { readonly type: 'start'; readonly job: RunJob };

@@ -93,6 +93,20 @@ export function restoreCheckpoint(
         `stream version ${spec.streamVersion}, maxSteps ${spec.maxSteps})`,
     );
   }
+  importContents(contents, session, optimizer, contents.noise.seed);
+  return contents;
+}
+
+/**
+ * Loads decoded checkpoint contents into a session and optimizer: the trainer's tensors, meta and
+ * phase; the optimizer's slots and noise state {step, skipped}, drawing from `seed` on.
+ */
+export function importContents(
+  contents: CheckpointContents,
+  session: TrainerSession,
+  optimizer: NoisyOptimizer,
+  seed: number,
+): void {
   const model: { name: string; tensor: tf.Tensor }[] = [];
   const inner: { name: string; tensor: tf.Tensor }[] = [];
   try {
@@ -101,13 +115,12 @@ export function restoreCheckpoint(
     for (const t of contents.optimizer) inner.push({ name: t.name, tensor: restoreTensor(t) });
     const phase = contents.phase === undefined ? {} : { phase: contents.phase };
     session.importState({ tensors: model, meta: contents.trainerMeta, ...phase });
-    const { step, seed, skipped } = contents.noise;
+    const { step, skipped } = contents.noise;
     optimizer.importState({ step, seed, skipped, inner });
   } finally {
     // Both imports copy what they need (assign / new slot variables).
     tf.dispose([...model, ...inner].map((t) => t.tensor));
   }
-  return contents;
 }
 
 /** Reads metric values to numbers and disposes every tensor among them, even when one read fails. */

@@ -15,7 +15,8 @@ const KIND: Readonly<Record<string, LearningRateScheduleKind>> = {
   LEARNING_RATE_SCHEDULE_KIND_STEP: 'step',
   LEARNING_RATE_SCHEDULE_KIND_PLATEAU: 'plateau',
 };
-const DIRECTION: Readonly<Record<string, MetricGoal>> = {
+/** `MetricDirection` (training.proto), shared with retention's keep_best. */
+export const METRIC_DIRECTION: Readonly<Record<string, MetricGoal>> = {
   METRIC_DIRECTION_MIN: 'min',
   METRIC_DIRECTION_MAX: 'max',
 };
@@ -38,7 +39,7 @@ export function decodeLearningRateSchedule(s: LearningRateSchedule__Output): Lea
   const direction = enumValue(
     'lr_schedule.direction',
     s.direction,
-    DIRECTION,
+    METRIC_DIRECTION,
     'METRIC_DIRECTION_UNSPECIFIED',
   );
   if (direction !== undefined) options.direction = direction;

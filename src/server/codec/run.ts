@@ -3,6 +3,7 @@ import type { Run } from '../../generated/proto/gradnoise/v1/Run.js';
 import { wireRunStatus } from '../../protocol/index.js';
 import type { MetricSummary, RunRecord } from '../../store/types.js';
 import { encodeMetricSummary } from './metric-summary.js';
+import { encodeInitFrom } from './run-checkpoints.js';
 import { encodeSpec } from './start-run.js';
 
 /** google.protobuf.Timestamp of a Date; null stays unset. */
@@ -37,6 +38,7 @@ export function encodeRun(run: RunRecord, summaries: readonly MetricSummary[] = 
       labels: { ...run.labels },
       requestId: run.requestId ?? '',
       displayName: run.displayName,
+      initFrom: run.initFrom,
     }),
     labels: { ...run.labels },
     requestId: run.requestId ?? '',
@@ -53,6 +55,7 @@ export function encodeRun(run: RunRecord, summaries: readonly MetricSummary[] = 
     finishedAt: timestamp(run.finishedAt),
     displayName: run.displayName,
     metricSummaries: summaries.map(encodeMetricSummary),
+    initFrom: run.initFrom === null ? null : encodeInitFrom(run.initFrom),
   };
 }
 

@@ -1,4 +1,4 @@
-import type { RunSpec } from '../../core/index.js';
+import type { InitFrom, RunSpec } from '../../core/index.js';
 import {
   type InnerOptimizerOptions,
   LIMITS,
@@ -14,9 +14,11 @@ import type {
   StartRunRequest__Output,
 } from '../../generated/proto/gradnoise/v1/StartRunRequest.js';
 import type { RunRequest } from '../../runs/compile-spec.js';
+import type { InitFromRequest } from '../../runs/index.js';
 import { builtinTrainers, type TrainerRegistry } from '../../trainers/index.js';
 import { displayName, enumValue, int64, labels, optionalFinite, shortString } from '../fields.js';
 import { decodeLearningRateSchedule, encodeLearningRateSchedule } from './lr-schedule.js';
+import { decodeInitFrom, decodeRetention, encodeInitFrom, encodeRetention } from './run-checkpoints.js';
 import { decodeTrainerConfig, encodeTrainerConfig } from './trainer-configs.js';
 
 const OPTIMIZER_KIND: Readonly<Record<string, OptimizerKind>> = {
@@ -55,6 +57,8 @@ export interface DecodedStartRun {
   readonly requestId: string | null;
   /** '' when the request names none. */
   readonly displayName: string;
+  /** Undefined: the run starts from scratch. */
+  readonly initFrom?: InitFromRequest;
 }
 
 /**
@@ -89,13 +93,16 @@ export function decodeStartRun(
     evalEvery: int64('eval_every', message.evalEvery, 0, LIMITS.maxSteps),
     checkpointEvery: int64('checkpoint_every', message.checkpointEvery, 0, LIMITS.maxSteps),
     ...(message.streamVersion !== 0 ? { streamVersion: message.streamVersion } : {}),
+    ...(message.retention ? { retention: decodeRetention(message.retention) } : {}),
   };
+  const initFrom = decodeInitFrom(message.initFrom);
   const requestId = shortString('request_id', message.requestId, MAX_REQUEST_ID);
   return {
     request,
     labels: labels('labels', message.labels),
     requestId: requestId === '' ? null : requestId,
     displayName: displayName('display_name', message.displayName),
+    ...(initFrom === undefined ? {} : { initFrom }),
   };
 }
 
@@ -140,7 +147,12 @@ function reverse<T>(mapping: Readonly<Record<string, T>>, value: T): string {
 /** Encodes a compiled spec as a complete StartRunRequest that reproduces the run. */
 export function encodeSpec(
   spec: RunSpec,
-  extra: { labels?: Record<string, string>; requestId?: string; displayName?: string } = {},
+  extra: {
+    labels?: Record<string, string>;
+    requestId?: string;
+    displayName?: string;
+    initFrom?: InitFrom | null;
+  } = {},
 ): StartRunRequest {
   const o = spec.optimizer;
   return {
@@ -181,6 +193,8 @@ export function encodeSpec(
     labels: extra.labels ?? {},
     requestId: extra.requestId ?? '',
     displayName: extra.displayName ?? '',
+    initFrom: extra.initFrom == null ? null : encodeInitFrom(extra.initFrom),
+    retention: encodeRetention(spec.retention),
   };
 }
 

@@ -40,11 +40,21 @@ class FakeRuns {
       createdAt: new Date(0),
       startedAt: null,
       finishedAt: null,
+      initFrom: input.initFrom ?? null,
     };
     this.rows.push(run);
     return { run, created: true };
   }
+  async get(project: string, id: string): Promise<RunRecord> {
+    await Promise.resolve();
+    const found = this.rows.find((r) => r.project === project && r.id === id);
+    if (found === undefined) throw new AppError('NOT_FOUND', `run "${id}" not found`);
+    return found;
+  }
 }
+
+/** No run has a checkpoint (the init_from cases are in resolve-init-from.test.ts). */
+const NO_CHECKPOINTS: StartRunDeps['checkpoints'] = { getMeta: async () => null };
 
 function setup(
   admit?: (project: string, runs: number) => Promise<void>,
@@ -54,6 +64,7 @@ function setup(
   const events: string[] = [];
   const deps: StartRunDeps = {
     runs,
+    checkpoints: NO_CHECKPOINTS,
     wake: () => events.push('wake'),
     dataRoots,
     ...(admit !== undefined ? { admission: { admit } } : {}),

@@ -28,6 +28,7 @@ const run = (status: RunRecord['status'], endReason: RunRecord['endReason']): Ru
   createdAt: new Date(0),
   startedAt: null,
   finishedAt: null,
+  initFrom: null,
 });
 
 describe('Run.end_reason', () => {
