@@ -23,6 +23,15 @@ export function pgRunner(pool: pg.Pool): SqlRunner {
     query: (text, values, name) => arrayQuery(pool, text, values, name),
     async transaction(work) {
       const client = await pool.connect();
+      // A connection lost while checked out (terminated, the server restarting) also emits 'error' on
+      // the client, and the pool listens only while it is idle: unheard, that would crash the process.
+      // The failed query reports the loss, and the broken connection is not pooled again.
+      const heard = () => {};
+      client.on('error', heard);
+      const release = (error?: Error) => {
+        client.removeListener('error', heard);
+        client.release(error);
+      };
       const tx: SqlRunner = {
         query: (text, values, name) => arrayQuery(client, text, values, name),
         transaction: () => Promise.reject(new Error('pgRunner: nested transactions are not supported')),
@@ -31,13 +40,13 @@ export function pgRunner(pool: pg.Pool): SqlRunner {
         await client.query('BEGIN');
         const result = await work(tx);
         await client.query('COMMIT');
-        client.release();
+        release();
         return result;
       } catch (error) {
         // A connection whose ROLLBACK fails is broken: destroy it instead of pooling it.
         await client.query('ROLLBACK').then(
-          () => client.release(),
-          (rollbackError: Error) => client.release(rollbackError),
+          () => release(),
+          (rollbackError: Error) => release(rollbackError),
         );
         throw error;
       }

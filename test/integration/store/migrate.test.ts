@@ -21,6 +21,7 @@ const RUN_END_REASON = '20261206000000_run_end_reason';
 const SWEEP_LIST_ORDER = '20261208000000_sweep_list_order';
 const RUN_DISPLAY_NAME = '20261209000000_run_display_name';
 const METRIC_SUMMARIES = '20261210000000_metric_summaries';
+const RUN_INIT_FROM = '20261211000000_run_init_from';
 const ALL = [
   INIT,
   API_TOKENS,
@@ -32,6 +33,7 @@ const ALL = [
   SWEEP_LIST_ORDER,
   RUN_DISPLAY_NAME,
   METRIC_SUMMARIES,
+  RUN_INIT_FROM,
 ];
 
 interface MigrationRow {

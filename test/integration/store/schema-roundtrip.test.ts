@@ -31,6 +31,18 @@ describe('schema.prisma against the migrated database', () => {
     expect(await db.prisma.sweep.create({ data: sweep })).toEqual(sweep);
     expect(await db.prisma.sweep.findUnique({ where: { id: sweep.id } })).toEqual(sweep);
 
+    // The checkpoint the run starts from (its init_from, a key onto checkpoints).
+    const parent = await db.prisma.run.create({ data: { trainer: 'mlp', spec: {}, status: 'COMPLETED' } });
+    const parentCheckpoint = {
+      runId: parent.id,
+      step: 40,
+      sizeBytes: 1,
+      sha256: '00'.repeat(32),
+      format: 'safetensors',
+      index: {},
+      data: new Uint8Array([1]),
+    };
+    await db.prisma.checkpoint.create({ data: parentCheckpoint });
     const run = {
       id: '6f1c2a34-0000-4000-8000-000000000002',
       project: 'proj',
@@ -54,9 +66,22 @@ describe('schema.prisma against the migrated database', () => {
       startedAt: new Date('2026-01-02T03:04:08.000Z'),
       finishedAt: new Date('2026-01-02T03:04:09.000Z'),
       queueSeq: 9_007_199_254_740_993n,
+      initFromRunId: parent.id,
+      initFromStep: 40,
+      initFromMode: 'FULL' as const,
     };
     await db.prisma.run.create({ data: run });
     expect(await db.prisma.run.findUnique({ where: { id: run.id } })).toEqual(run);
+    expect(
+      await db.prisma.checkpoint.findUnique({
+        where: { runId_step: { runId: parent.id, step: 40 } },
+        select: { startedRuns: { select: { id: true } } },
+      }),
+    ).toEqual({ startedRuns: [{ id: run.id }] });
+    // The key keeps the checkpoint while the run names it.
+    await expect(
+      db.prisma.checkpoint.delete({ where: { runId_step: { runId: parent.id, step: 40 } } }),
+    ).rejects.toMatchObject({ code: 'P2003' });
     expect(
       await db.prisma.run.findUnique({
         where: { project_requestId: { project: 'proj', requestId: 'run-req' } },
@@ -83,6 +108,9 @@ describe('schema.prisma against the migrated database', () => {
       sweepId: null,
       startedAt: null,
       finishedAt: null,
+      initFromRunId: null,
+      initFromStep: null,
+      initFromMode: null,
     });
     expect(run.id).toMatch(/^[0-9a-f-]{36}$/);
     expect(typeof run.queueSeq).toBe('bigint');
@@ -228,6 +256,7 @@ describe('schema.prisma against the migrated database', () => {
       'checkpoints_pkey',
       'metric_points_pkey',
       'metric_summaries_pkey',
+      'runs_init_from_run_id_init_from_step_idx',
       'runs_labels_idx',
       'runs_pkey',
       'runs_project_created_at_id_idx',
@@ -251,6 +280,12 @@ describe('schema.prisma against the migrated database', () => {
       {
         name: 'metric_summaries_run_id_fkey',
         def: expect.stringMatching(/REFERENCES runs\(id\).*ON DELETE CASCADE/),
+      },
+      {
+        name: 'runs_init_from_run_id_init_from_step_fkey',
+        def: expect.stringMatching(
+          /FOREIGN KEY \(init_from_run_id, init_from_step\) REFERENCES checkpoints\(run_id, step\).*ON DELETE RESTRICT/,
+        ),
       },
       {
         name: 'runs_sweep_id_fkey',
