@@ -41,7 +41,8 @@ export function toLittleEndianBytes(array: NumericArray): Uint8Array {
 export function fromLittleEndianBytes(dtype: SafetensorsDtype, bytes: Uint8Array): NumericArray {
   const size = DTYPE_SIZES[dtype];
   // A copy: it aligns the data for the typed array and detaches the result from the file's buffer.
-  const copy = HOST_IS_LITTLE_ENDIAN || size === 1 ? bytes.slice() : swapped(bytes, size);
+  // `new Uint8Array`, not `slice()`: a Node Buffer's slice is a view of the whole file's memory.
+  const copy = HOST_IS_LITTLE_ENDIAN || size === 1 ? new Uint8Array(bytes) : swapped(bytes, size);
   const { buffer } = copy;
   switch (dtype) {
     case 'F64':

@@ -82,6 +82,13 @@ describe('checkpoint layout', () => {
     expect(decodeCheckpoint(file.bytes)).toEqual(contents());
   });
 
+  it('reads a file handed as a Node Buffer (a GetCheckpoint download) inside a larger one the same', () => {
+    const file = encodeCheckpoint(contents());
+    // Chunks joined by Buffer.concat may sit at any offset of pooled memory.
+    const joined = Buffer.concat([Buffer.from('xyz'), Buffer.from(file.bytes)]).subarray(3);
+    expect(decodeCheckpoint(joined)).toEqual(contents());
+  });
+
   it('reads a file without lr_schedule_state (written before schedules) as the initial state, and refuses a bad one', () => {
     expect(decodeCheckpoint(encodeSafetensors([], meta)).lrSchedule).toEqual({
       scale: 1,
