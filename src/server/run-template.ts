@@ -103,12 +103,11 @@ export function protoRunTemplate(
       }
       const resolved = resolveFieldPath(definition, RUN_REQUEST, path, errorField);
       const top = resolved.keys[0] as string;
-      const reason =
-        top === 'init_from'
-          ? INIT_FROM_REASON
-          : resolved.keys.length === 1
-            ? NOT_SWEEPABLE[resolved.path]
-            : undefined;
+      const reason = /^init_from(\.|$)/.test(resolved.path)
+        ? INIT_FROM_REASON
+        : resolved.keys.length === 1
+          ? NOT_SWEEPABLE[resolved.path]
+          : undefined;
       if (reason !== undefined)
         throw invalidArgument(errorField, path, `a field a sweep can vary (${resolved.path}: ${reason})`);
       if (configCases.has(top) && top !== trainerCase) {

@@ -35,7 +35,7 @@ const tensors = (bytes: Uint8Array | undefined, part: 'model' | 'optimizer') =>
   decodeCheckpoint(bytes ?? new Uint8Array())[part].map((t) => [
     t.name,
     t.shape,
-    Buffer.from(t.values.buffer),
+    Buffer.from(t.values.buffer, t.values.byteOffset, t.values.byteLength),
   ]);
 
 let parent: Awaited<ReturnType<typeof runInProcess>>;
