@@ -58,10 +58,15 @@ function varint(value: bigint): Buffer {
   return Buffer.from(out);
 }
 const tag = (field: number, wire: number): Buffer => varint(BigInt(field) * 8n + BigInt(wire));
-const delimited = (field: number, body: Buffer): Buffer =>
+/** A varint field (an integer, bool or enum) with its tag. */
+export const varintField = (field: number, value: bigint): Buffer =>
+  Buffer.concat([tag(field, VARINT), varint(value)]);
+/** A length-delimited field (a nested message, string or bytes) with its tag. */
+export const delimited = (field: number, body: Buffer): Buffer =>
   Buffer.concat([tag(field, BYTES), varint(BigInt(body.length)), body]);
 
-const INTEGERS: readonly bigint[] = [
+/** Integers worth trying in any integer field: edges of every width, signed and not. */
+export const INTEGERS: readonly bigint[] = [
   0n,
   1n,
   -1n,
