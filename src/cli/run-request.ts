@@ -31,6 +31,10 @@ export interface RunOptions {
   readonly clipNorm?: string;
   readonly clipValue?: string;
   readonly clipTensorNorm?: string;
+  readonly keepLast?: string;
+  readonly keepBest?: string;
+  readonly keepBestCount?: string;
+  readonly keepBestDirection?: string;
   readonly set: readonly string[];
 }
 
@@ -49,6 +53,10 @@ const FLAGS: readonly (readonly [keyof RunOptions, string, string])[] = [
   ['clipNorm', '--clip-norm', 'clip.by_global_norm'],
   ['clipValue', '--clip-value', 'clip.by_value'],
   ['clipTensorNorm', '--clip-tensor-norm', 'clip.by_tensor_norm'],
+  ['keepLast', '--keep-last', 'retention.keep_last'],
+  ['keepBest', '--keep-best', 'retention.keep_best.metric'],
+  ['keepBestCount', '--keep-best-count', 'retention.keep_best.count'],
+  ['keepBestDirection', '--keep-best-direction', 'retention.keep_best.direction'],
 ];
 
 const RUN_REQUEST = 'gradnoise.v1.StartRunRequest';
@@ -83,6 +91,19 @@ export function addRunOptions(command: Command, seedHelp: string): Command {
     .option(
       '--clip-tensor-norm <c>',
       "clip each gradient tensor to L2 norm c on its own (default: the trainer's clipping)",
+    )
+    .option(
+      '--keep-last <n>',
+      'keep only the n latest checkpoints, pruning the others as new ones are written (default: keep every checkpoint)',
+    )
+    .option(
+      '--keep-best <metric>',
+      'also keep the best checkpoints by this declared metric, ranked by its value at their step (default: none)',
+    )
+    .option('--keep-best-count <n>', 'how many --keep-best checkpoints to keep, 1-1000 (default: 1)')
+    .option(
+      '--keep-best-direction <min|max>',
+      "which way --keep-best's metric is better (default: the trainer's)",
     )
     .option(
       '--set <field=value>',

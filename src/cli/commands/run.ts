@@ -4,6 +4,7 @@ import { runStatusLabel, type WireRunStatus } from '../../protocol/index.js';
 import type { CommandContext } from '../context.js';
 import { EXIT_CODES_HELP, printJson, printTable, time } from '../io.js';
 import { pageRequest, printNextPage } from '../paging.js';
+import { describeInitFrom, describeRetention, initFromFlags } from '../run-checkpoint-flags.js';
 import { addRunOptions, labelMap, type RunOptions, repeatable, resolveRunRequest } from '../run-request.js';
 import { watchRun } from '../watch-run.js';
 import { registerRunManageCommands } from './run-manage.js';
@@ -22,11 +23,26 @@ export function registerRunCommands(program: Command, ctx: CommandContext): void
     .option('--label <k=v>', 'label of the run (repeatable; default: none)', repeatable, [])
     .option('--name <text>', 'display name of the run, at most 128 characters (default: none)')
     .option('--request-id <id>', 'idempotency key: a retry returns the first run (default: none)')
+    .option(
+      '--init-from <run[@step]>',
+      "start from this run's checkpoint at step (default step: its latest); default: from scratch",
+    )
+    .option(
+      '--init-mode <weights|full>',
+      'with --init-from: weights (fine-tune: new optimizer, steps from 0) or full (fork: continue exactly) (default: weights)',
+    )
     .option('--watch', 'follow the run to its end; exit with its status code', false)
     .addHelpText('after', EXIT_CODES_HELP)
     .action(async (_: unknown, command: Command) => {
       const options = ctx.options<
-        RunOptions & { label: string[]; name?: string; requestId?: string; watch: boolean }
+        RunOptions & {
+          label: string[];
+          name?: string;
+          requestId?: string;
+          initFrom?: string;
+          initMode?: string;
+          watch: boolean;
+        }
       >(command);
       const conn = ctx.connection(command);
       const request = {
@@ -34,6 +50,7 @@ export function registerRunCommands(program: Command, ctx: CommandContext): void
         labels: labelMap(options.label),
         requestId: options.requestId ?? '',
         displayName: options.name ?? '',
+        initFrom: initFromFlags(options.initFrom, options.initMode),
       };
       const started = await conn.training.startRun(request);
       if (options.watch) {
@@ -150,6 +167,8 @@ function printRun(ctx: CommandContext, run: Run__Output): void {
     ['attempt', String(run.attempt)],
     ['error', run.error || '-'],
     ['sweep', run.sweepId || '-'],
+    ['init from', run.initFrom === null ? '-' : describeInitFrom(run.initFrom)],
+    ['retention', describeRetention(spec?.retention ?? null)],
     [
       'labels',
       Object.entries(run.labels)
