@@ -3,6 +3,7 @@ import { failedPrecondition, notFound } from '../core/index.js';
 import { toAppError, translateErrors } from './errors.js';
 import { isInitFromKeyViolation } from './init-from-key.js';
 import { RUN_COLUMN_LIST, type RunRow, toRunRecord } from './run-record.js';
+import { listenWhileCheckedOut } from './sql-runner.js';
 import type { RunChanges, RunDeletion, RunRecord, RunRepository } from './types.js';
 import { isUuid } from './uuid.js';
 
@@ -101,6 +102,7 @@ async function locked<T>(
 ): Promise<T> {
   if (!isUuid(id)) throw notFound('run', id);
   const client = await translateErrors('run', id, () => pool.connect());
+  const release = listenWhileCheckedOut(client);
   let broken = false;
   try {
     await client.query('BEGIN');
@@ -117,6 +119,6 @@ async function locked<T>(
     });
     throw toAppError(error, 'run', id);
   } finally {
-    client.release(broken);
+    release(broken);
   }
 }

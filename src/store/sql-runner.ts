@@ -23,15 +23,7 @@ export function pgRunner(pool: pg.Pool): SqlRunner {
     query: (text, values, name) => arrayQuery(pool, text, values, name),
     async transaction(work) {
       const client = await pool.connect();
-      // A connection lost while checked out (terminated, the server restarting) also emits 'error' on
-      // the client, and the pool listens only while it is idle: unheard, that would crash the process.
-      // The failed query reports the loss, and the broken connection is not pooled again.
-      const heard = () => {};
-      client.on('error', heard);
-      const release = (error?: Error) => {
-        client.removeListener('error', heard);
-        client.release(error);
-      };
+      const release = listenWhileCheckedOut(client);
       const tx: SqlRunner = {
         query: (text, values, name) => arrayQuery(client, text, values, name),
         transaction: () => Promise.reject(new Error('pgRunner: nested transactions are not supported')),
@@ -87,5 +79,20 @@ export function prismaRunner(prisma: PrismaClient): SqlRunner {
         }),
       );
     },
+  };
+}
+
+/**
+ * Hears `'error'` on a checked-out connection until the returned function releases it (a truthy
+ * argument destroys it instead of pooling it). A connection lost while checked out (terminated, the
+ * server restarting) emits `'error'` on the client, and the pool listens only while it is idle:
+ * unheard, that would crash the process. The failed query reports the loss.
+ */
+export function listenWhileCheckedOut(client: pg.PoolClient): (destroy?: Error | boolean) => void {
+  const heard = () => {};
+  client.on('error', heard);
+  return (destroy) => {
+    client.removeListener('error', heard);
+    client.release(destroy);
   };
 }

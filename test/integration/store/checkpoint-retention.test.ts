@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import type { CheckpointRetention } from '../../../src/core/index.js';
-import { expectAppError, newRun, sql, useStore } from './fixtures.js';
+import { expectAppError, newRun, sql, useStore, waitForLockWait } from './fixtures.js';
 
 // Retention and init_from in the store, on a real PostgreSQL: what a checkpoint write prunes, what
 // it never prunes, and what holds when a prune races with a StartRun or its connection dies.
@@ -154,19 +154,3 @@ describe('checkpoint retention and init_from in the store', () => {
     expect((await t.store.checkpoints.getMeta(run.id, 0))?.step).toBe(30);
   });
 });
-
-/** The pid of the backend waiting on a lock in a statement starting with `prefix` (polls up to 10 s). */
-async function waitForLockWait(url: string, prefix: string): Promise<number> {
-  for (let i = 0; i < 200; i++) {
-    const rows = await sql<{ pid: number }>(
-      url,
-      `SELECT pid FROM pg_stat_activity
-       WHERE datname = current_database() AND wait_event_type = 'Lock' AND ltrim(query) LIKE '%' || $1 || '%'`,
-      [prefix],
-    );
-    const found = rows[0];
-    if (found !== undefined) return found.pid;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`no backend waits on a lock in ${prefix}`);
-}

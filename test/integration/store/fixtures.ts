@@ -102,3 +102,19 @@ export async function expectAppError(
   expect(error, `expected AppError ${code}`).toMatchObject({ name: 'AppError', code });
   if (message !== undefined) expect((error as Error).message).toMatch(message);
 }
+
+/** The pid of the backend waiting on a lock in a statement containing `prefix` (polls up to 10 s). */
+export async function waitForLockWait(url: string, prefix: string): Promise<number> {
+  for (let i = 0; i < 200; i++) {
+    const rows = await sql<{ pid: number }>(
+      url,
+      `SELECT pid FROM pg_stat_activity
+       WHERE datname = current_database() AND wait_event_type = 'Lock' AND ltrim(query) LIKE '%' || $1 || '%'`,
+      [prefix],
+    );
+    const found = rows[0];
+    if (found !== undefined) return found.pid;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`no backend waits on a lock in ${prefix}`);
+}
