@@ -4,6 +4,17 @@
  * application error, and the seeded random streams. It imports nothing of ours and loads no tfjs,
  * so the store, the checkpoint reader, clients and worker threads can all depend on it.
  */
+
+export {
+  type AshaMode,
+  decideRung,
+  type EarlyStopping,
+  type RungDecision,
+  type RungEntry,
+  type RungReport,
+  replayRungs,
+  rungBudgets,
+} from './asha.js';
 export {
   type CheckpointRetention,
   INIT_MODES,
@@ -67,6 +78,7 @@ export {
 export { keyedStream, mix32, Sfc32, words } from './sfc32.js';
 export {
   type MetricPoint,
+  RUN_STATUSES,
   type RunEndReason,
   type RunSpec,
   type RunStatus,

@@ -43,6 +43,8 @@ export const Stream = {
   dropout: 3,
   syntheticData: 4,
   dataSplit: 5,
+  /** A random-search sweep's samples, keyed by (sweep seed, trial, axis): not a run's stream. */
+  sweepSample: 6,
 } as const;
 export type StreamPurpose = (typeof Stream)[keyof typeof Stream];
 

@@ -70,7 +70,21 @@ export function storedRunSpec(stored: unknown): RunSpec {
   };
 }
 
-export type RunStatus = 'QUEUED' | 'RUNNING' | 'COMPLETED' | 'FAILED' | 'CANCELLED';
+/**
+ * A run's lifecycle. `STOPPED_EARLY`: stopped by its sweep's early stopping (ASHA, `core/asha.ts`)
+ * at a rung, with a final checkpoint; neither a failure nor a user's cancel.
+ */
+export type RunStatus = 'QUEUED' | 'RUNNING' | 'COMPLETED' | 'FAILED' | 'CANCELLED' | 'STOPPED_EARLY';
+
+/** Every status, in lifecycle order (counts, gauges). */
+export const RUN_STATUSES: readonly RunStatus[] = [
+  'QUEUED',
+  'RUNNING',
+  'COMPLETED',
+  'FAILED',
+  'CANCELLED',
+  'STOPPED_EARLY',
+];
 
 /**
  * Why a COMPLETED run ended: it trained its whole step budget (`BUDGET`), or its trainer reported
@@ -78,7 +92,12 @@ export type RunStatus = 'QUEUED' | 'RUNNING' | 'COMPLETED' | 'FAILED' | 'CANCELL
  */
 export type RunEndReason = 'BUDGET' | 'SOLVED';
 
-export const TERMINAL_STATUSES: ReadonlySet<RunStatus> = new Set(['COMPLETED', 'FAILED', 'CANCELLED']);
+export const TERMINAL_STATUSES: ReadonlySet<RunStatus> = new Set([
+  'COMPLETED',
+  'FAILED',
+  'CANCELLED',
+  'STOPPED_EARLY',
+]);
 
 /** One stored metric point. Unique per (runId, name, step). */
 export interface MetricPoint {

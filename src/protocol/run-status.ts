@@ -19,6 +19,7 @@ export const RUN_STATUS_BY_WIRE_NAME: Readonly<Record<string, RunStatus>> = {
   RUN_STATUS_COMPLETED: 'COMPLETED',
   RUN_STATUS_FAILED: 'FAILED',
   RUN_STATUS_CANCELLED: 'CANCELLED',
+  RUN_STATUS_STOPPED_EARLY: 'STOPPED_EARLY',
 };
 
 /** The wire name of a core status: `QUEUED` -> `RUN_STATUS_QUEUED`. */

@@ -29,6 +29,11 @@ export interface ExecutionDeps {
   readonly announce?: (runId: string, status: RunStatus) => void;
   /** The service's trainers, for the throughput metric's examples per step. Default: the built-ins. */
   readonly trainers?: TrainerRegistry;
+  /**
+   * Judges the run at a rung gate (`early-stop.ts`): resolves true when it is to stop there. Absent:
+   * every gate opens at once (the run has none).
+   */
+  readonly judge?: (step: number, value: number) => Promise<boolean>;
 }
 
 /** Why the scheduler stopped a run itself (the worker's outcome says how it ended). */
@@ -43,6 +48,7 @@ export type StopReason = 'lease-lost' | 'shutdown';
  * |----------------|-----------------------------|--------------------------------------------|
  * | COMPLETED      | finish COMPLETED, reason    | BUDGET, or SOLVED (ended early)            |
  * | CANCELLED      | finish CANCELLED            | cancel requested; final checkpoint saved   |
+ * | STOPPED_EARLY  | finish STOPPED_EARLY        | ASHA stopped it at a rung; checkpoint saved |
  * | FAILED         | finish FAILED with the error| non-finite loss, trainer error, crash      |
  * | SUSPENDED      | release (back to QUEUED)    | graceful shutdown; resumes from checkpoint |
  * | ABORTED        | release on shutdown; nothing when the lease was lost (another replica owns it) |
@@ -167,6 +173,9 @@ export class RunExecution {
         });
         return;
       }
+      case 'gate':
+        this.judgeGate(message.step, message.value);
+        return;
       case 'finished':
         if (message.leakedTensors !== 0) {
           logger.warn({ runId: this.run.id, tensors: message.leakedTensors }, 'the trainer leaked tensors');
@@ -174,6 +183,30 @@ export class RunExecution {
         this.step = message.step;
         return;
     }
+  }
+
+  /**
+   * The worker waits at a rung: judge, set `stop` when it is to stop, then open the gate. A judgement
+   * that fails lets the run go on (logged): a database outage must not stall training.
+   */
+  private judgeGate(step: number, value: number): void {
+    const { judge, logger } = this.deps;
+    if (judge === undefined) {
+      this.job.openGate();
+      return;
+    }
+    judge(step, value)
+      .then((stop) => {
+        if (stop) this.job.signal(Control.stop);
+        logger.info(
+          { runId: this.run.id, step, value, stop },
+          stop ? 'stopped early at a rung' : 'rung passed',
+        );
+      })
+      .catch((error: unknown) =>
+        logger.error({ runId: this.run.id, step, err: error }, 'could not judge the rung'),
+      )
+      .finally(() => this.job.openGate());
   }
 
   private async settle(outcome: RunOutcome): Promise<void> {

@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import type { RunStatus } from '../core/index.js';
+import { RUN_STATUSES, type RunStatus } from '../core/index.js';
 import type { RunRepository } from '../store/types.js';
 
 /**
@@ -16,7 +16,7 @@ import type { RunRepository } from '../store/types.js';
  *   count stays bounded by the number of workers.
  */
 
-const STATUSES: readonly RunStatus[] = ['QUEUED', 'RUNNING', 'COMPLETED', 'FAILED', 'CANCELLED'];
+const STATUSES: readonly RunStatus[] = RUN_STATUSES;
 
 /** Step times from 100 µs to ~100 s. */
 const STEP_BUCKETS = [0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10, 30, 100];

@@ -1,4 +1,4 @@
-import type { RunStatus } from '../core/index.js';
+import { type RunStatus, TERMINAL_STATUSES } from '../core/index.js';
 import type { Notifications } from '../store/types.js';
 import type { RunLogger } from './execution.js';
 
@@ -25,7 +25,7 @@ export type RunNotice =
   | { readonly kind: 'cancel'; readonly runId: string };
 
 const RUN_ID = /^[0-9a-f-]{36}$/;
-const TERMINAL: readonly RunStatus[] = ['COMPLETED', 'FAILED', 'CANCELLED'];
+const TERMINAL: readonly RunStatus[] = [...TERMINAL_STATUSES];
 
 export function encodeNotice(notice: RunNotice): { channel: string; payload: string } {
   switch (notice.kind) {

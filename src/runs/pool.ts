@@ -2,7 +2,14 @@ import { Worker } from 'node:worker_threads';
 import type { RejectedBackend } from '../backend/index.js';
 import { AppError } from '../core/index.js';
 import type { PriorityOutcome } from './worker/priority.js';
-import type { ControlValue, FromWorker, RunJob, RunOutcome, WorkerBoot } from './worker/protocol.js';
+import {
+  CONTROL_WORDS,
+  type ControlValue,
+  type FromWorker,
+  type RunJob,
+  type RunOutcome,
+  type WorkerBoot,
+} from './worker/protocol.js';
 
 /**
  * A fixed set of persistent training threads (`worker_threads`), each training one run at a time,
@@ -32,8 +39,10 @@ export interface WorkerPoolOptions {
 /** A run training in the pool. */
 export interface ActiveJob {
   readonly runId: string;
-  /** Sets the control word the worker reads between steps. */
+  /** Sets the control word the worker reads between steps (and opens the rung gate, so it sees it). */
   signal(value: ControlValue): void;
+  /** Lets a worker waiting at a rung gate go on (`RunJob.gate`). */
+  openGate(): void;
   /** Resolves with the outcome once the worker posted `finished` (or crashed). */
   readonly done: Promise<RunOutcome>;
   /** Terminates the thread at once (a fresh one replaces it); `done` resolves ABORTED. */
@@ -212,7 +221,7 @@ export class WorkerPool {
     const slot = this.idleSlots.values().next().value;
     if (slot === undefined || this.closing) return null;
     this.idleSlots.delete(slot);
-    const control = new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT);
+    const control = new SharedArrayBuffer(CONTROL_WORDS * Int32Array.BYTES_PER_ELEMENT);
     const word = new Int32Array(control);
     const done = new Promise<RunOutcome>((resolve) => {
       slot.job = {
@@ -230,7 +239,9 @@ export class WorkerPool {
       runId: job.runId,
       signal: (value) => {
         Atomics.store(word, 0, value);
+        openGate(word);
       },
+      openGate: () => openGate(word),
       done,
       kill: () => slot.kill(),
     };
@@ -247,4 +258,10 @@ export class WorkerPool {
       }),
     );
   }
+}
+
+/** Opens the rung gate (word 1) and wakes the worker waiting on it. */
+function openGate(word: Int32Array): void {
+  Atomics.store(word, 1, 0);
+  Atomics.notify(word, 1);
 }

@@ -3,6 +3,7 @@ import type { DataRootPolicy } from '../data/index.js';
 import type { RunRecord, Store, SweepCancellation } from '../store/types.js';
 import { builtinTrainers, type TrainerModules, type TrainerRegistry } from '../trainers/index.js';
 import { type CancelDeps, cancelRun, cancelSweep } from './cancel.js';
+import { EarlyStopJudge } from './early-stop.js';
 import { RunExecution, type RunLogger } from './execution.js';
 import { LiveHub } from './hub.js';
 import { loadStart, renewLeases } from './leases.js';
@@ -55,6 +56,10 @@ const SILENT: RunLogger = { debug() {}, info() {}, warn() {}, error() {} };
  * A claimed run with a checkpoint resumes from the latest one (its sha256 is verified first); a
  * run with an init_from and none of its own starts from the checkpoint it names.
  *
+ * A run of a sweep with early stopping is judged at its rungs (`early-stop.ts`, ASHA): the worker
+ * waits at each while this replica decides in a transaction, and a run stopped there ends
+ * STOPPED_EARLY after a final checkpoint; one found stopped when claimed ends so at once.
+ *
  * Replicas tell each other through PostgreSQL NOTIFY (`notify.ts`) when a run's points are stored,
  * when it ends and when its cancel was requested, so a watcher on any replica streams live and a
  * cancel reaches the training replica at once.
@@ -78,6 +83,7 @@ export class RunScheduler {
   private readonly sink: MetricSink;
   private readonly notifier: RunNotifier;
   private readonly feed: RemoteRunFeed;
+  private readonly earlyStop: EarlyStopJudge;
   private pool: WorkerPool | null = null;
   private readonly executions = new Map<string, RunExecution>();
   private timers: NodeJS.Timeout[] = [];
@@ -104,6 +110,7 @@ export class RunScheduler {
       onCancel: (runId) => this.executions.get(runId)?.signal(Control.cancel),
       logger: this.logger,
     });
+    this.earlyStop = new EarlyStopJudge(deps.store);
     this.sink = createRunSink(deps.store.metrics, this.options, this.metrics, this.notifier, this.logger);
   }
 
@@ -271,6 +278,12 @@ export class RunScheduler {
         await this.endUnstarted(run, 'CANCELLED', null);
         return;
       }
+      // Judged and stopped by ASHA before its last attempt ended: it stays stopped.
+      const earlyStop = await this.earlyStop.plan(run);
+      if (earlyStop.kind === 'stopped') {
+        await this.endUnstarted(run, 'STOPPED_EARLY', null);
+        return;
+      }
       // Queued under another policy or with data gone since: fail it here, not in a worker.
       await preflightRuns([run.spec], this.dataRoots, this.trainers);
       const start = await loadStart(this.store, run);
@@ -291,10 +304,15 @@ export class RunScheduler {
           progressIntervalMs: this.options.progressIntervalMs,
           announce: (runId, status) => this.notifier.finished(runId, status),
           trainers: this.trainers,
+          ...(earlyStop.kind === 'gated' ? { judge: earlyStop.judge } : {}),
         },
         run,
         (listener) => {
-          const job = pool.run({ runId: run.id, attempt: run.attempt, spec: run.spec, ...start }, listener);
+          const gate = earlyStop.kind === 'gated' ? { gate: earlyStop.gate } : {};
+          const job = pool.run(
+            { runId: run.id, attempt: run.attempt, spec: run.spec, ...start, ...gate },
+            listener,
+          );
           if (job === null) throw new Error('no idle training worker'); // unreachable: checked just above
           return job;
         },
@@ -315,7 +333,7 @@ export class RunScheduler {
   /** Ends a claimed run that never reached a worker, and tells watchers and the other replicas. */
   private async endUnstarted(
     run: RunRecord,
-    status: 'CANCELLED' | 'FAILED',
+    status: 'CANCELLED' | 'FAILED' | 'STOPPED_EARLY',
     error: string | null,
   ): Promise<void> {
     const ended = await this.store.runs.finish(run.id, this.options.owner, status, error);

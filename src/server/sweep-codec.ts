@@ -21,6 +21,13 @@ import { encodeRun, encodeSpec, timestamp } from './codec/index.js';
 import { labels, shortString } from './fields.js';
 import { decodeMode, OBJECTIVE_MODE_NAME } from './objective-mode.js';
 import { protoRunTemplate } from './run-template.js';
+import {
+  decodeAxes,
+  decodeEarlyStopping,
+  decodeSearch,
+  encodeAxis,
+  encodeEarlyStopping,
+} from './sweep-search-codec.js';
 import { encodeSelectionReport } from './sweep-selection-codec.js';
 
 export { protoRunTemplate } from './run-template.js';
@@ -42,8 +49,10 @@ export function decodeStartSweep(
     request: {
       name: shortString('name', message.name, 128),
       template: protoRunTemplate(definition, message.base, trainers),
-      axes: message.axes.map((axis) => ({ field: axis.field, values: axis.values })),
+      axes: decodeAxes(message.axes),
       seeds: message.seeds,
+      ...decodeSearch(message),
+      ...(message.earlyStopping ? { earlyStopping: decodeEarlyStopping(message.earlyStopping) } : {}),
       ...(message.compareNoise === undefined ? {} : { compareNoise: message.compareNoise }),
       ...(objective ? { objective: decodeObjective(objective) } : {}),
       labels: labels('labels', message.labels),
@@ -89,8 +98,11 @@ export function encodeSweepSummary(view: SweepSummary): Sweep {
     request: {
       name: spec.name,
       base: encodeSpec(spec.base, { labels: { ...spec.baseLabels } }),
-      axes: spec.axes.map((axis) => ({ field: axis.field, values: [...axis.values] })),
+      axes: spec.axes.map((axis) => encodeAxis(axis, spec.search !== undefined)),
       seeds: spec.seeds.count,
+      trials: spec.search?.trials ?? 0,
+      sweepSeed: String(spec.search?.sweepSeed ?? 0),
+      ...(spec.earlyStopping === undefined ? {} : { earlyStopping: encodeEarlyStopping(spec.earlyStopping) }),
       compareNoise: spec.compareNoise,
       objective: {
         metric: spec.objective.metric,
@@ -117,6 +129,7 @@ export function encodeRunCounts(counts: SweepRunCounts): SweepRunCounts__Proto {
     completed: counts.COMPLETED,
     failed: counts.FAILED,
     cancelled: counts.CANCELLED,
+    stoppedEarly: counts.STOPPED_EARLY,
   };
 }
 
@@ -128,6 +141,7 @@ function encodeRow(row: ReportRow): SweepReportRow {
     completed: row.completed,
     diverged: row.diverged,
     cancelled: row.cancelled,
+    stoppedEarly: row.stoppedEarly,
     pending: row.pending,
     evaluated: row.evaluated,
     ...(row.best === null ? {} : { best: row.best }),

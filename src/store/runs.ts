@@ -1,6 +1,13 @@
 import type pg from 'pg';
-import type { RunStatus } from '../core/index.js';
-import { AppError, describeValue, failedPrecondition, invalidArgument, notFound } from '../core/index.js';
+import {
+  AppError,
+  describeValue,
+  failedPrecondition,
+  invalidArgument,
+  notFound,
+  RUN_STATUSES,
+  type RunStatus,
+} from '../core/index.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import { Prisma } from '../generated/prisma/client.js';
 import { translateErrors } from './errors.js';
@@ -14,8 +21,6 @@ import { isUuid } from './uuid.js';
 export const DEFAULT_PAGE_SIZE = 50;
 /** Larger page sizes are lowered to this. */
 export const MAX_PAGE_SIZE = 1000;
-
-const ALL_STATUSES: readonly RunStatus[] = ['QUEUED', 'RUNNING', 'COMPLETED', 'FAILED', 'CANCELLED'];
 
 type RunCatalog = Pick<
   RunRepository,
@@ -164,7 +169,7 @@ export function createRunCatalog(prisma: PrismaClient, pool: pg.Pool): RunCatalo
       const groups = await translateErrors('run counts', '', () =>
         prisma.run.groupBy({ by: ['status'], _count: { _all: true } }),
       );
-      const counts = Object.fromEntries(ALL_STATUSES.map((s) => [s, 0])) as Record<RunStatus, number>;
+      const counts = Object.fromEntries(RUN_STATUSES.map((s) => [s, 0])) as Record<RunStatus, number>;
       for (const group of groups) counts[group.status] = group._count._all;
       return counts;
     },

@@ -16,6 +16,7 @@ interface CountColumns {
   readonly completed: number;
   readonly failed: number;
   readonly cancelled: number;
+  readonly stopped_early: number;
 }
 
 interface ListedRow extends CountColumns {
@@ -42,7 +43,8 @@ const COUNTS = Prisma.sql`
   count(*) FILTER (WHERE status = 'RUNNING')::int AS running,
   count(*) FILTER (WHERE status = 'COMPLETED')::int AS completed,
   count(*) FILTER (WHERE status = 'FAILED')::int AS failed,
-  count(*) FILTER (WHERE status = 'CANCELLED')::int AS cancelled`;
+  count(*) FILTER (WHERE status = 'CANCELLED')::int AS cancelled,
+  count(*) FILTER (WHERE status = 'STOPPED_EARLY')::int AS stopped_early`;
 
 /**
  * ListSweeps and CancelSweep over the `sweeps` and `runs` tables. Listing pages by the keyset
@@ -156,6 +158,7 @@ function toCounts(row: CountColumns): SweepRunCounts {
     COMPLETED: row.completed,
     FAILED: row.failed,
     CANCELLED: row.cancelled,
+    STOPPED_EARLY: row.stopped_early,
   };
   return { ...byStatus, total: Object.values(byStatus).reduce((a, b) => a + b, 0) };
 }

@@ -1,4 +1,4 @@
-import type { RunStatus } from '../core/index.js';
+import type { RungDecision, RungEntry, RunStatus } from '../core/index.js';
 import type { NewRun, Page, RunRecord } from './run-types.js';
 
 /** The sweep half of the persistence contract (`types.ts` re-exports it). */
@@ -120,4 +120,14 @@ export interface SweepRepository {
    * sweep is unknown, malformed or belongs to another project.
    */
   cancelRuns(project: string, sweepId: string): Promise<SweepCancellation>;
+  /**
+   * One ASHA judgement (`core/asha.ts`), in one transaction holding the sweep's row lock: reads the
+   * sweep's rung entries, hands them to `decide` (a pure function of them and the report), stores
+   * the entry it returns, and returns its decision. Concurrent judgements of one sweep, on any
+   * replica, are serialised, so each decides on every entry committed before it. NOT_FOUND for an
+   * unknown or malformed sweep id.
+   */
+  judgeRung(sweepId: string, decide: (recorded: readonly RungEntry[]) => RungDecision): Promise<RungDecision>;
+  /** Whether ASHA stopped the run at a rung (it must end STOPPED_EARLY whenever it is claimed again). */
+  stoppedEarly(runId: string): Promise<boolean>;
 }

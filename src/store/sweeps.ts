@@ -6,6 +6,7 @@ import { toAppError, translateErrors } from './errors.js';
 import { RUN_COLUMNS, type RunRow, toRunRecord } from './run-record.js';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './runs.js';
 import { createSweepCatalog } from './sweep-catalog.js';
+import { createSweepRungs } from './sweep-rungs.js';
 import type {
   NewSweep,
   Page,
@@ -33,6 +34,7 @@ const FINITE = Prisma.sql`value NOT IN ('NaN'::float8, 'Infinity'::float8, '-Inf
 export function createSweepRepository(prisma: PrismaClient): SweepRepository {
   return {
     ...createSweepCatalog(prisma),
+    ...createSweepRungs(prisma),
     async create(input: NewSweep) {
       // The whole grid travels as one JSON document and is inserted by one statement: Prisma's
       // createMany was far slower for a large grid (docs/benchmarks.md, "Figures behind the

@@ -93,7 +93,7 @@ export interface RunRepository {
   finish(
     id: string,
     owner: string,
-    status: 'COMPLETED' | 'FAILED' | 'CANCELLED',
+    status: 'COMPLETED' | 'FAILED' | 'CANCELLED' | 'STOPPED_EARLY',
     error: string | null,
     endReason?: RunEndReason,
   ): Promise<RunRecord>;

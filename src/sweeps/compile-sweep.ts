@@ -3,21 +3,34 @@ import { AppError, invalidArgument, LIMITS, withFieldPrefix } from '../core/inde
 import { compileRunSpec, type RunRequest } from '../runs/compile-spec.js';
 import type { DataRootPolicy } from '../runs/index.js';
 import { builtinTrainers, type TrainerRegistry } from '../trainers/index.js';
-import { type CompiledAxes, checkEachValue, compileAxes } from './axes.js';
-import { cellCount, expandCells } from './grid.js';
+import { checkEachValue, compileAxes } from './axes.js';
+import { compileEarlyStopping } from './early-stopping.js';
+import { cellCount, expandCells, trialCells } from './grid.js';
 import { SWEEP_LIMITS } from './limits.js';
 import { compileObjective } from './objective.js';
 import { RESERVED_LABEL_KEYS } from './run-labels.js';
+import { checkDistributions, compileSearch } from './search.js';
 import type {
   Arm,
+  AxisAssignment,
+  AxisField,
   AxisValue,
   PlannedRun,
   RunTemplate,
+  SweepAxis,
   SweepCell,
   SweepPlan,
   SweepRequest,
   SweepSpec,
 } from './types.js';
+
+/** The cells of a sweep with the assignments each makes (a grid's product, or a search's trials). */
+interface Layout {
+  readonly axes: readonly SweepAxis[];
+  readonly cells: readonly SweepCell[];
+  readonly assignments: (cell: SweepCell) => AxisAssignment[];
+  readonly search?: SweepSpec['search'];
+}
 
 /**
  * Validates a sweep request, fills its defaults and expands it into the runs to queue:
@@ -63,29 +76,24 @@ export function compileSweep(
     throw invalidArgument('seeds', seedCount, `at most ${LIMITS.maxSeed - base.seed + 1} from base.seed`);
   }
 
-  const axes = compileAxes(template, request.axes, compareNoise);
-  const cells = cellCount(axes.axes);
-  const arms = compareNoise ? 2 : 1;
-  if (cells * seedCount * arms > SWEEP_LIMITS.maxRuns) {
-    throw invalidArgument(
-      'axes',
-      `${cells} cells × ${seedCount} seeds × ${arms} arms = ${cells * seedCount * arms} runs`,
-      `at most ${SWEEP_LIMITS.maxRuns} runs per sweep`,
-    );
-  }
-  checkEachValue(template, axes, dataRoots, trainers);
-
+  const earlyStopping =
+    request.earlyStopping === undefined
+      ? undefined
+      : compileEarlyStopping(request.earlyStopping, objective, base);
+  const layout = compileLayout(request, compareNoise, seedCount, dataRoots, trainers);
   const spec: SweepSpec = {
     name: request.name,
     base,
     baseLabels: { ...template.labels },
-    axes: axes.axes,
+    axes: layout.axes,
     seeds: { first: base.seed, count: seedCount },
     compareNoise,
     objective,
+    ...(layout.search === undefined ? {} : { search: layout.search }),
+    ...(earlyStopping === undefined ? {} : { earlyStopping }),
     labels: { ...request.labels },
   };
-  const gridCells = expandCells(axes.axes);
+  const gridCells = layout.cells;
   const runs: PlannedRun[] = [];
   for (const cell of gridCells) {
     if (cell.key.length > SWEEP_LIMITS.maxCellKeyLength) {
@@ -95,7 +103,7 @@ export function compileSweep(
         `cell names of at most ${SWEEP_LIMITS.maxCellKeyLength} characters`,
       );
     }
-    const armSpecs = compileCell(template, axes, cell, compareNoise, dataRoots, trainers);
+    const armSpecs = compileCell(template, layout.assignments(cell), cell, compareNoise, dataRoots, trainers);
     for (let k = 0; k < seedCount; k++) {
       for (const [arm, armSpec] of armSpecs) {
         runs.push({
@@ -111,19 +119,87 @@ export function compileSweep(
   return { spec, cells: gridCells, runs };
 }
 
+/**
+ * The cells: a grid of the axes' values (`trials` 0), or `trials` sampled configurations (random
+ * search, `search.ts`). Checks the run count and that each value (or bound) makes a valid run.
+ */
+function compileLayout(
+  request: SweepRequest,
+  compareNoise: boolean,
+  seedCount: number,
+  dataRoots: DataRootPolicy,
+  trainers: TrainerRegistry,
+): Layout {
+  const { template } = request;
+  const trials = request.trials ?? 0;
+  const sweepSeed = request.sweepSeed ?? 0;
+  const arms = compareNoise ? 2 : 1;
+  // Checked for a grid too, so a bad seed is refused whether or not it is used.
+  checkSweepSeed(sweepSeed);
+  const checkRuns = (field: string, cells: number) => {
+    if (cells * seedCount * arms > SWEEP_LIMITS.maxRuns) {
+      throw invalidArgument(
+        field,
+        `${cells} cells × ${seedCount} seeds × ${arms} arms = ${cells * seedCount * arms} runs`,
+        `at most ${SWEEP_LIMITS.maxRuns} runs per sweep`,
+      );
+    }
+  };
+  if (trials !== 0) {
+    const search = compileSearch(template, request.axes, trials, sweepSeed, compareNoise);
+    checkRuns('trials', trials);
+    checkDistributions(template, search, dataRoots, trainers);
+    const samples = search.samples.map((values) => values.map((v) => v.text));
+    return {
+      axes: search.axes,
+      cells: trialCells(search.axes, samples),
+      assignments: (cell) =>
+        search.fields.map((field, a) => ({
+          field,
+          value: (search.samples[cell.index] as AxisValue[])[a] as AxisValue,
+        })),
+      search: { trials, sweepSeed, samples },
+    };
+  }
+  request.axes.forEach((axis, i) => {
+    if (axis.distribution !== undefined) {
+      throw invalidArgument(
+        `axes[${i}].distribution`,
+        'a distribution',
+        'unset unless trials > 0 (random search); a grid axis lists values',
+      );
+    }
+  });
+  const axes = compileAxes(template, request.axes, compareNoise);
+  checkRuns('axes', cellCount(axes.axes));
+  const cells = expandCells(axes.axes);
+  checkEachValue(template, axes, dataRoots, trainers);
+  return {
+    axes: axes.axes,
+    cells,
+    assignments: (cell) =>
+      axes.fields.map((field: AxisField, a) => ({
+        field,
+        value: (axes.values[a] as AxisValue[])[cell.valueIndices[a] as number] as AxisValue,
+      })),
+  };
+}
+
+function checkSweepSeed(sweepSeed: number): void {
+  if (!Number.isInteger(sweepSeed) || sweepSeed < 0 || sweepSeed > LIMITS.maxSeed) {
+    throw invalidArgument('sweep_seed', sweepSeed, `an integer in [0, ${LIMITS.maxSeed}]`);
+  }
+}
+
 /** The compiled run of each arm of one cell (seed still the base's). */
 function compileCell(
   template: RunTemplate,
-  axes: CompiledAxes,
+  assignments: readonly AxisAssignment[],
   cell: SweepCell,
   compareNoise: boolean,
   dataRoots: DataRootPolicy,
   trainers: TrainerRegistry,
 ): [Arm, RunSpec][] {
-  const assignments = axes.fields.map((field, a) => ({
-    field,
-    value: (axes.values[a] as AxisValue[])[cell.valueIndices[a] as number] as AxisValue,
-  }));
   try {
     const request = template.build(assignments);
     if (!compareNoise) {

@@ -46,7 +46,21 @@ export function cellKey(axes: readonly SweepAxis[], valueIndices: readonly numbe
   return axes.map((axis, a) => `${axis.name}=${axis.values[valueIndices[a] as number]}`).join(',');
 }
 
-/** The cells of a stored sweep, in grid order. */
+/** Cell key of trial t: `trial=<t>` then `name=value` per axis, e.g. `trial=3,learning_rate=0.0012`. */
+export function trialKey(axes: readonly SweepAxis[], trial: number, values: readonly string[]): string {
+  return [`trial=${trial}`, ...axes.map((axis, a) => `${axis.name}=${values[a]}`)].join(',');
+}
+
+/** The cells of a random search, one per trial in trial order. */
+export function trialCells(axes: readonly SweepAxis[], samples: readonly (readonly string[])[]): SweepCell[] {
+  return samples.map((values, index) => ({
+    index,
+    key: trialKey(axes, index, values),
+    valueIndices: values.map(() => index),
+  }));
+}
+
+/** The cells of a stored sweep, in grid order (a random search's in trial order). */
 export function sweepCells(spec: SweepSpec): SweepCell[] {
-  return expandCells(spec.axes);
+  return spec.search === undefined ? expandCells(spec.axes) : trialCells(spec.axes, spec.search.samples);
 }

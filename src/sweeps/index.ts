@@ -5,7 +5,22 @@
  */
 export { checkEachValue, compileAxes, relabel } from './axes.js';
 export { compileSweep, withoutNoise } from './compile-sweep.js';
-export { axisNames, BASE_CELL, cellCount, cellKey, expandCells, sweepCells } from './grid.js';
+export { compileDistribution, sampleText } from './distribution.js';
+export {
+  compileEarlyStopping,
+  DEFAULT_REDUCTION_FACTOR,
+  MAX_REDUCTION_FACTOR,
+} from './early-stopping.js';
+export {
+  axisNames,
+  BASE_CELL,
+  cellCount,
+  cellKey,
+  expandCells,
+  sweepCells,
+  trialCells,
+  trialKey,
+} from './grid.js';
 export { SWEEP_LIMITS } from './limits.js';
 export { listSweeps, type SweepSummary, summarizeSweep, sweepSpec } from './list-sweeps.js';
 export { checkMetricName, DEFAULT_METRIC, defaultMode } from './objective.js';
@@ -25,6 +40,7 @@ export {
   runRequestId,
   SWEEP_LABELS,
 } from './run-labels.js';
+export { type CompiledSearch, checkDistributions, compileSearch } from './search.js';
 export {
   compileSelection,
   type RequestedSelection,
@@ -43,9 +59,13 @@ export {
   type AxisAssignment,
   type AxisField,
   type AxisValue,
+  type Distribution,
+  type DistributionKind,
   type Objective,
   type ObjectiveMode,
   type PlannedRun,
+  type RequestedDistribution,
+  type RequestedEarlyStopping,
   type RequestedObjective,
   type RunTemplate,
   type SweepAxis,

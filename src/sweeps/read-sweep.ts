@@ -38,7 +38,15 @@ export async function describeSweep(
   const reportObjective =
     objective === undefined ? spec.objective : compileObjective(objective, spec.objective);
   const outcomes = await store.sweeps.outcomes(record.id, reportObjective.metric, reportObjective.mode);
-  const counts = { total: outcomes.length, QUEUED: 0, RUNNING: 0, COMPLETED: 0, FAILED: 0, CANCELLED: 0 };
+  const counts = {
+    total: outcomes.length,
+    QUEUED: 0,
+    RUNNING: 0,
+    COMPLETED: 0,
+    FAILED: 0,
+    CANCELLED: 0,
+    STOPPED_EARLY: 0,
+  };
   for (const outcome of outcomes) counts[outcome.status]++;
   const summary = summarizeSweep(record, counts);
   const { cells } = summary;

@@ -24,6 +24,8 @@ export interface ReportRow {
   readonly completed: number;
   readonly diverged: number;
   readonly cancelled: number;
+  /** Runs ASHA stopped at a rung (STOPPED_EARLY) whose last loss is finite. */
+  readonly stoppedEarly: number;
   readonly pending: number;
   /** Runs with a finite objective; `best`, `mean` and `reached` are over these. */
   readonly evaluated: number;
@@ -53,9 +55,9 @@ export const ALL_CELLS = 'all';
  * threshold, §4.5).
  *
  * Each run lands in exactly one of: pending (QUEUED or RUNNING), diverged (FAILED, or its last
- * loss is not finite), completed, cancelled. A run's objective is its best evaluation, whatever
- * became of the run afterwards, so a run that learned and then diverged still counts with what it
- * reached; a run never evaluated counts in `runs` but not in `best`, `mean` or `reached`.
+ * loss is not finite), completed, stopped early (by ASHA), cancelled. A run's objective is its best
+ * evaluation, whatever became of the run afterwards, so a run that learned and then diverged, or
+ * was stopped at a rung, still counts with what it reached; a run never evaluated counts in `runs` but not in `best`, `mean` or `reached`.
  */
 export function buildReport(
   objective: Objective,
@@ -87,11 +89,13 @@ function aggregate(objective: Objective, cell: string, arm: Arm, runs: readonly 
   let completed = 0;
   let diverged = 0;
   let cancelled = 0;
+  let stoppedEarly = 0;
   let pending = 0;
   for (const run of runs) {
     if (run.status === 'QUEUED' || run.status === 'RUNNING') pending++;
     else if (run.status === 'FAILED' || run.lossNonFinite) diverged++;
     else if (run.status === 'COMPLETED') completed++;
+    else if (run.status === 'STOPPED_EARLY') stoppedEarly++;
     else cancelled++;
   }
   const scores = runs.flatMap((r) => (r.best !== null && Number.isFinite(r.best) ? [r.best] : []));
@@ -103,6 +107,7 @@ function aggregate(objective: Objective, cell: string, arm: Arm, runs: readonly 
     completed,
     diverged,
     cancelled,
+    stoppedEarly,
     pending,
     evaluated: scores.length,
     best: scores.length > 0 ? scores.reduce((a, b) => better(objective.mode, a, b)) : null,

@@ -1,4 +1,4 @@
-import type { RunSpec } from '../core/index.js';
+import type { EarlyStopping, RunSpec } from '../core/index.js';
 import type { RunRequest } from '../runs/compile-spec.js';
 
 /**
@@ -60,9 +60,20 @@ export interface RunTemplate {
 export interface SweepRequest {
   readonly name: string;
   readonly template: RunTemplate;
-  readonly axes: readonly { readonly field: string; readonly values: readonly string[] }[];
+  /** An axis lists `values` (a grid, or an equal-weight choice in a random search) or has a `distribution`. */
+  readonly axes: readonly {
+    readonly field: string;
+    readonly values: readonly string[];
+    readonly distribution?: RequestedDistribution;
+  }[];
   /** Seeds per cell and arm; 0 means 1. */
   readonly seeds: number;
+  /** Random search: this many sampled configurations (cells). 0 or absent: a grid. */
+  readonly trials?: number;
+  /** Seed of the random search's samples; default 0. */
+  readonly sweepSeed?: number;
+  /** ASHA early stopping of the sweep's runs; absent: every run trains its whole budget. */
+  readonly earlyStopping?: RequestedEarlyStopping;
   /** Default true. */
   readonly compareNoise?: boolean;
   readonly objective?: RequestedObjective;
@@ -83,7 +94,10 @@ export interface RequestedObjective {
 export interface SweepAxis {
   readonly field: string;
   readonly name: string;
+  /** A grid axis' values; empty in a random search. */
   readonly values: readonly string[];
+  /** A random search's axis: what it samples (a listed axis is an equal-weight choice). */
+  readonly distribution?: Distribution;
 }
 
 /** One point of the grid. `key` is its name, e.g. `learning_rate=0.1,init=zero` (`base` with no axes). */
@@ -108,6 +122,15 @@ export interface SweepSpec {
   readonly seeds: { readonly first: number; readonly count: number };
   readonly compareNoise: boolean;
   readonly objective: Objective;
+  /** A random search: its trials (the cells, in order) and the seed they were sampled from. */
+  readonly search?: {
+    readonly trials: number;
+    readonly sweepSeed: number;
+    /** `samples[t][a]`: the canonical text of trial t's value of axis a. */
+    readonly samples: readonly (readonly string[])[];
+  };
+  /** ASHA early stopping, defaults filled; absent: none. */
+  readonly earlyStopping?: EarlyStopping;
   /** Labels of the sweep, on every run too. */
   readonly labels: Readonly<Record<string, string>>;
 }
@@ -138,4 +161,38 @@ export interface SweepCurve {
     readonly max: number;
     readonly runs: number;
   }[];
+}
+
+/**
+ * What a random-search axis samples from (sweeps.proto `SweepDistribution`):
+ * - `uniform`: a real number uniform in [low, high];
+ * - `log_uniform`: a real number whose logarithm is uniform in [log low, log high] (0 < low), the
+ *   usual prior for a learning rate or the noise's η (§4: η ∈ {0.01, 0.3, 1.0} spans decades);
+ * - `int`: an integer uniform in [low, high], both ends included;
+ * - `choice`: one of `choices` (texts the field parses, as a grid axis' values), each with
+ *   probability proportional to its weight.
+ */
+export type Distribution =
+  | { readonly kind: 'uniform' | 'log_uniform' | 'int'; readonly low: number; readonly high: number }
+  | { readonly kind: 'choice'; readonly choices: readonly string[]; readonly weights: readonly number[] };
+
+export type DistributionKind = Distribution['kind'];
+
+/** A distribution as requested, before validation: absent fields are empty. */
+export interface RequestedDistribution {
+  /** Undefined: not given (DISTRIBUTION_KIND_UNSPECIFIED). */
+  readonly kind?: DistributionKind;
+  readonly low?: number;
+  readonly high?: number;
+  readonly choices?: readonly string[];
+  readonly weights?: readonly number[];
+}
+
+/** ASHA's settings as requested (sweeps.proto `SweepEarlyStopping`): 0 or empty takes the default. */
+export interface RequestedEarlyStopping {
+  readonly metric?: string;
+  readonly mode?: ObjectiveMode;
+  readonly gracePeriod?: number;
+  readonly reductionFactor?: number;
+  readonly maxBudget?: number;
 }

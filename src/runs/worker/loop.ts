@@ -8,7 +8,7 @@ import { applyInitFrom } from './init-from.js';
 import { LearningRateDriver } from './learning-rate.js';
 import { PhaseTracker } from './phases.js';
 import { FiniteChecks, NonFinite, toPoints } from './points.js';
-import { Control, type FromWorker, type RunJob, type RunOutcome } from './protocol.js';
+import { Control, type FromWorker, GATE_CLOSED, type RunJob, type RunOutcome } from './protocol.js';
 import { captureCheckpoint, readMetrics, restoreCheckpoint } from './state.js';
 
 /**
@@ -50,8 +50,14 @@ import { captureCheckpoint, readMetrics, restoreCheckpoint } from './state.js';
  * ends COMPLETED with end reason SOLVED. An attempt resumed from such a checkpoint only recomputes
  * the final evaluation, like one resumed from the final checkpoint of its budget.
  *
- * Control (between steps): `cancel` and `suspend` write a checkpoint of the current step unless one
- * exists, then end CANCELLED / SUSPENDED; `abort` ends at once, writing nothing.
+ * Control (between steps): `cancel`, `suspend` and `stop` write a checkpoint of the current step
+ * unless one exists, then end CANCELLED / SUSPENDED / STOPPED_EARLY; `abort` ends at once, writing
+ * nothing.
+ *
+ * Rung gates (`RunJob.gate`, ASHA early stopping): at a rung the loop posts the step's points and a
+ * `gate` message, then waits (without blocking the thread's event loop) until the main thread has
+ * judged it and opened the gate; a run to be stopped finds `stop` in the control word. Waiting makes
+ * the outcome independent of timing: a run stopped at a rung trains no step past it.
  *
  * A run with an init_from starts its first attempt from the other run's checkpoint (`job.init`,
  * `init-from.ts`): at step 0 with its weights (fine-tune), or at that checkpoint's step with all its
@@ -181,15 +187,18 @@ async function train(
     for (const [name, value] of evaluated) values.set(name, value);
   };
 
+  const gate = job.gate;
+  /** Index of the next rung budget the run has not passed. */
+  let nextRung = gate === undefined ? 0 : gate.steps.filter((s) => s <= startStep).length;
   let step = startStep;
   try {
     for (; step < spec.maxSteps && !attempt.solved; ) {
       const command = Atomics.load(control, 0);
       if (command === Control.abort) return { status: 'ABORTED' };
-      if (command === Control.cancel || command === Control.suspend) {
+      if (command === Control.cancel || command === Control.suspend || command === Control.stop) {
         if (step > checkpointed) checkpoint(step);
         batcher.flush(step);
-        return { status: command === Control.cancel ? 'CANCELLED' : 'SUSPENDED' };
+        return { status: ENDED_BY[command] };
       }
       const rate = learningRate.beforeStep(step);
       const started = performance.now();
@@ -224,6 +233,20 @@ async function train(
         batcher.flush(step);
         return { status: 'COMPLETED', endReason: 'SOLVED' };
       }
+      const gateValue = gate === undefined ? undefined : values.get(gate.metric);
+      if (
+        gate !== undefined &&
+        gateValue !== undefined &&
+        step < spec.maxSteps &&
+        step >= (gate.steps[nextRung] ?? Infinity)
+      ) {
+        while (step >= (gate.steps[nextRung] ?? Infinity)) nextRung += 1;
+        batcher.flush(step);
+        Atomics.store(control, 1, GATE_CLOSED);
+        post({ type: 'gate', runId, step, value: gateValue });
+        await waitAtGate(control);
+        continue;
+      }
       batcher.maybeFlush(step);
     }
     // Resumed from the final checkpoint (the previous attempt died before finishing): the final
@@ -239,5 +262,30 @@ async function train(
     batcher.flush(step);
     if (error instanceof NonFinite) return { status: 'FAILED', error: error.message };
     throw error;
+  }
+}
+
+/** The outcome each graceful control ends an attempt with. */
+const ENDED_BY = {
+  [Control.cancel]: 'CANCELLED',
+  [Control.suspend]: 'SUSPENDED',
+  [Control.stop]: 'STOPPED_EARLY',
+} as const;
+
+/** `Atomics.waitAsync` (Node 16+, ES2024), which the project's ES2023 lib does not declare. */
+type WaitAsync = (
+  array: Int32Array,
+  index: number,
+  value: number,
+) =>
+  | { readonly async: false; readonly value: string }
+  | { readonly async: true; readonly value: Promise<string> };
+
+/** Waits until the main thread opens the rung gate (word 1), yielding to the thread's event loop. */
+async function waitAtGate(control: Int32Array): Promise<void> {
+  const waitAsync = (Atomics as unknown as { readonly waitAsync: WaitAsync }).waitAsync;
+  while (Atomics.load(control, 1) === GATE_CLOSED) {
+    const waiting = waitAsync(control, 1, GATE_CLOSED);
+    if (waiting.async) await waiting.value;
   }
 }

@@ -13,7 +13,10 @@ import type { PriorityOutcome } from './priority.js';
  * any number of jobs, one at a time: `start` → `started` → (`metrics` | `checkpoint`)* → `finished`.
  */
 
-/** Values of the control word (index 0 of the job's shared Int32Array), read between steps. */
+/**
+ * Values of the control word (index 0 of the job's shared Int32Array), read between steps. Index 1
+ * is the rung gate (see `RunJob.gate`): {@link GATE_CLOSED} while the worker waits for a judgement.
+ */
 export const Control = {
   /** Keep training. */
   run: 0,
@@ -23,7 +26,15 @@ export const Control = {
   cancel: 2,
   /** The lease was lost: stop at once, write nothing. */
   abort: 3,
+  /** ASHA stopped the run at a rung: checkpoint, then finish as STOPPED_EARLY. */
+  stop: 4,
 } as const;
+
+/** Index 1 of the control words while the worker waits at a rung; the main thread stores 0 to open it. */
+export const GATE_CLOSED = 1;
+
+/** Words of a job's control buffer: the control word and the rung gate. */
+export const CONTROL_WORDS = 2;
 
 export type ControlValue = (typeof Control)[keyof typeof Control];
 
@@ -53,8 +64,18 @@ export interface RunJob {
   readonly runId: string;
   readonly attempt: number;
   readonly spec: RunSpec;
-  /** An Int32Array(1) control word over shared memory (see {@link Control}). */
+  /**
+   * Int32 control words over shared memory (see {@link Control}): one, or {@link CONTROL_WORDS}
+   * when the job has a `gate`.
+   */
   readonly control: SharedArrayBuffer;
+  /**
+   * The rungs of the run's sweep's early stopping (`core/asha.ts`), absent otherwise: at its first
+   * step at or after a budget (not the last step) that reports `metric`, the worker posts `gate`
+   * and waits for the main thread to open the gate (word 1), with Control.stop set if the run is to
+   * stop there. Judged at the highest budget reached; budgets at or below the start step are passed.
+   */
+  readonly gate?: { readonly metric: string; readonly steps: readonly number[] };
   /** The checkpoint to resume from (transferred), or null to start at step 0. */
   readonly checkpoint: Uint8Array | null;
   /**
@@ -78,7 +99,7 @@ export type RunOutcome =
       /** `SOLVED` when the trainer solved the task before the budget ran out (`isSolved`). */
       readonly endReason: RunEndReason;
     }
-  | { readonly status: 'CANCELLED' | 'SUSPENDED' | 'ABORTED' }
+  | { readonly status: 'CANCELLED' | 'SUSPENDED' | 'ABORTED' | 'STOPPED_EARLY' }
   | { readonly status: 'FAILED'; readonly error: string };
 
 export type FromWorker =
@@ -115,6 +136,14 @@ export type FromWorker =
       readonly bytes: Uint8Array;
       readonly sha256: string;
       readonly index: Readonly<Record<string, SafetensorsEntry>>;
+    }
+  | {
+      /** At a rung of `RunJob.gate`: the points up to `step` are posted; judge, then open the gate. */
+      readonly type: 'gate';
+      readonly runId: string;
+      readonly step: number;
+      /** The gate metric's value at `step` (may be non-finite). */
+      readonly value: number;
     }
   | {
       readonly type: 'finished';
