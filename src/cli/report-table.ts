@@ -15,6 +15,7 @@ export function printReport(io: CliIo, sweep: Sweep__Output): void {
   io.stdout.write(
     `sweep ${sweep.id}${sweep.name ? ` "${sweep.name}"` : ''}: ${counts?.total ?? 0} runs, ` +
       `${counts?.completed ?? 0} completed, ${counts?.failed ?? 0} failed, ${counts?.cancelled ?? 0} cancelled, ` +
+      `${counts?.stoppedEarly ?? 0} stopped early, ` +
       `${(counts?.queued ?? 0) + (counts?.running ?? 0)} pending${sweep.done ? '' : ' (in progress)'}\n` +
       `objective: ${report?.metric ?? '?'}, ${mode === 'max' ? 'higher' : 'lower'} is better; ` +
       `a run's objective is its best evaluation\n\n`,
@@ -26,6 +27,7 @@ export function printReport(io: CliIo, sweep: Sweep__Output): void {
     'RUNS',
     'DONE',
     'DIVERGED',
+    'STOPPED',
     'PENDING',
     'BEST',
     'AVG',
@@ -38,6 +40,7 @@ export function printReport(io: CliIo, sweep: Sweep__Output): void {
     String(r.runs),
     String(r.completed),
     String(r.diverged),
+    String(r.stoppedEarly),
     String(r.pending),
     num(r.best),
     num(r.mean),

@@ -19,7 +19,7 @@ export interface CompiledSearch {
   readonly listed: readonly boolean[];
 }
 
-/** The one field the arms own (see `compileAxes`). */
+/** The field the arms own (see `compileAxes`): sampled, it is each trial's noise-arm eta. */
 const ETA_FIELD = 'noise.eta';
 
 /** The stream version of the samples: fixed, so a stored sweep seed always names the same trials. */
@@ -56,15 +56,10 @@ export function compileSearch(
     const twin = fields.findIndex((f) => f.path === field.path);
     if (twin >= 0)
       throw invalidArgument(`axes[${i}].field`, axis.field, `a field not swept already (axes[${twin}])`);
-    if (compareNoise && field.path === ETA_FIELD) {
-      throw invalidArgument(
-        `axes[${i}].field`,
-        axis.field,
-        'a field other than noise.eta while compare_noise is true',
-      );
-    }
+    const distribution = axisDistribution(field, axis, i);
+    if (compareNoise && field.path === ETA_FIELD) checkNoiseArmEta(distribution, axis, i);
     fields.push(field);
-    distributions.push(axisDistribution(field, axis, i));
+    distributions.push(distribution);
   });
   const streams = runStreams(sweepSeed, SAMPLE_STREAM_VERSION);
   const samples = Array.from({ length: trials }, (_, t) =>
@@ -85,6 +80,25 @@ export function compileSearch(
     distribution: distributions[i] as Distribution,
   }));
   return { fields, axes, samples, listed: requested.map((axis) => axis.distribution === undefined) };
+}
+
+/**
+ * With compare_noise a trial's noise arm runs with its sampled eta and its control with 0 (unlike a
+ * grid, where eta values would repeat each control run), so every possible eta must be > 0.
+ */
+function checkNoiseArmEta(distribution: Distribution, axis: SweepRequest['axes'][number], i: number): void {
+  const why = '> 0 while compare_noise is true (the noise arm needs noise; its control runs with 0)';
+  if (distribution.kind !== 'choice') {
+    if (distribution.low <= 0) throw invalidArgument(`axes[${i}].distribution.low`, distribution.low, why);
+    return;
+  }
+  distribution.choices.forEach((text, j) => {
+    if (Number(text) <= 0) {
+      const field =
+        axis.distribution === undefined ? `axes[${i}].values[${j}]` : `axes[${i}].distribution.choices[${j}]`;
+      throw invalidArgument(field, text, why);
+    }
+  });
 }
 
 /** An axis' distribution: its own, or an equal-weight choice over its values. Not both. */

@@ -56,7 +56,11 @@ export function registerSweepManageCommands(sweep: Command, ctx: CommandContext)
         ['ID', 'NAME', 'STATE', 'ENDED', 'FAILED', 'CREATED', 'LABELS'],
         page.sweeps.map((s) => {
           const counts = s.counts;
-          const ended = (counts?.completed ?? 0) + (counts?.failed ?? 0) + (counts?.cancelled ?? 0);
+          const ended =
+            (counts?.completed ?? 0) +
+            (counts?.failed ?? 0) +
+            (counts?.cancelled ?? 0) +
+            (counts?.stoppedEarly ?? 0);
           return [
             s.id,
             s.name,

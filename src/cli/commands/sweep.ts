@@ -28,9 +28,10 @@ import {
   resolveRunRequest,
   splitPair,
 } from '../run-request.js';
+import { addSearchOptions, type SearchOptions, searchFromFlags } from '../search-flags.js';
 import { registerSweepManageCommands } from './sweep-manage.js';
 
-interface SweepStartOptions extends RunOptions, ObjectiveOptions {
+interface SweepStartOptions extends RunOptions, ObjectiveOptions, SearchOptions {
   readonly name: string;
   readonly axis: readonly string[];
   readonly seeds: string;
@@ -45,7 +46,7 @@ interface SweepStartOptions extends RunOptions, ObjectiveOptions {
 export function registerSweepCommands(program: Command, ctx: CommandContext): void {
   const sweep = program
     .command('sweep')
-    .description('grids of runs × seeds with and without noise, and their report');
+    .description('grids or random searches of runs × seeds with and without noise, and their report');
 
   const start = addRunOptions(
     sweep.command('start').description('queue a sweep: every cell of the grid × seeds × {no noise, noise}'),
@@ -63,6 +64,7 @@ export function registerSweepCommands(program: Command, ctx: CommandContext): vo
       '--no-compare-noise',
       'run each cell once as configured instead of with and without noise (default: compare both arms)',
     );
+  addSearchOptions(start);
   addObjectiveOptions(start, {
     metric: 'objective metric of the report',
     metricDefault: 'test_accuracy',
@@ -182,13 +184,18 @@ export function registerSweepCommands(program: Command, ctx: CommandContext): vo
 }
 
 async function sweepRequest(conn: Connection, options: SweepStartOptions): Promise<StartSweepRequest> {
+  const { axes: sampled, ...search } = searchFromFlags(options);
   return {
     name: options.name,
     base: await resolveRunRequest(conn, options),
-    axes: options.axis.map((axis) => {
-      const [field, values] = splitPair('--axis', axis);
-      return { field, values: values.split(',') };
-    }),
+    axes: [
+      ...options.axis.map((axis) => {
+        const [field, values] = splitPair('--axis', axis);
+        return { field, values: values.split(',') };
+      }),
+      ...sampled,
+    ],
+    ...search,
     seeds: integerFlag('--seeds', options.seeds, 1, 1000),
     compareNoise: options.compareNoise,
     objective: objectiveFromFlags(options),
@@ -218,7 +225,10 @@ async function showWhenDone(
         )
       : null;
   const ended = (s: Sweep__Output) =>
-    (s.counts?.completed ?? 0) + (s.counts?.failed ?? 0) + (s.counts?.cancelled ?? 0);
+    (s.counts?.completed ?? 0) +
+    (s.counts?.failed ?? 0) +
+    (s.counts?.cancelled ?? 0) +
+    (s.counts?.stoppedEarly ?? 0);
   bar?.start(total, ended(sweep), { failed: sweep.counts?.failed ?? 0 });
   try {
     while (!sweep.done) {

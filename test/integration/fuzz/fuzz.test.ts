@@ -111,6 +111,20 @@ describe('hostile input on every RPC (seeded, loopback)', () => {
         name: 'fuzz',
         base: { trainer: 'smoke', maxSteps: 20 },
         seeds: 1,
+        // A random search with ASHA, so that its fields are fuzzed too.
+        trials: 2,
+        sweepSeed: 3,
+        axes: [
+          {
+            field: 'optimizer.learning_rate',
+            distribution: { kind: 'DISTRIBUTION_KIND_LOG_UNIFORM', low: 0.001, high: 0.1 },
+          },
+          {
+            field: 'smoke.layers',
+            distribution: { kind: 'DISTRIBUTION_KIND_CHOICE', choices: ['1', '2'], weights: [1, 2] },
+          },
+        ],
+        earlyStopping: { metric: 'test_accuracy', gracePeriod: 5, reductionFactor: 2, maxBudget: 20 },
       }),
     };
 

@@ -6,6 +6,7 @@ import type { GetSweepRequest } from '../../../src/generated/proto/gradnoise/v1/
 import type { ListSweepRunsRequest } from '../../../src/generated/proto/gradnoise/v1/ListSweepRunsRequest.js';
 import type { StartSweepRequest } from '../../../src/generated/proto/gradnoise/v1/StartSweepRequest.js';
 import { createSweepClient } from '../../helpers/client.js';
+import { fieldViolation } from '../../helpers/field-violation.js';
 import { startTestService, type TestService } from '../../helpers/service.js';
 
 let service: TestService;
@@ -80,6 +81,96 @@ const START_CASES: ReadonlyArray<[string, StartSweepRequest, string]> = [
   ['a bad label key', { base: SMOKE, labels: { 'bad key': 'x' } }, 'labels["bad key"]'],
   ['no noise to compare', { base: { ...SMOKE, noise: { eta: 0 } } }, 'base.noise.eta: got 0'],
   ['a long request id', { base: SMOKE, requestId: 'r'.repeat(129) }, 'request_id: got'],
+  ['negative trials', { base: SMOKE, trials: -2 }, 'trials: got -2; allowed: an integer in [0, 10000]'],
+  [
+    'a negative sweep seed',
+    { base: SMOKE, sweepSeed: '-1' },
+    'sweep_seed: got -1; allowed: an integer in [0, 4294967295]',
+  ],
+  [
+    'a distribution in a grid',
+    {
+      base: SMOKE,
+      axes: [{ field: 'smoke.layers', distribution: { kind: 'DISTRIBUTION_KIND_INT', low: 1, high: 2 } }],
+    },
+    'axes[0].distribution: got "a distribution"; allowed: unset unless trials > 0',
+  ],
+  [
+    'a distribution without a kind',
+    { base: SMOKE, trials: 2, axes: [{ field: 'smoke.layers', distribution: { low: 1, high: 2 } }] },
+    'axes[0].distribution.kind: got "DISTRIBUTION_KIND_UNSPECIFIED"; allowed: UNIFORM, LOG_UNIFORM, INT or CHOICE',
+  ],
+  [
+    'an unknown distribution kind',
+    {
+      base: SMOKE,
+      trials: 2,
+      axes: [{ field: 'smoke.layers', distribution: { kind: 9 as unknown as 'DISTRIBUTION_KIND_INT' } }],
+    },
+    'axes[0].distribution.kind: got 9',
+  ],
+  [
+    'an empty range',
+    {
+      base: SMOKE,
+      trials: 2,
+      axes: [
+        {
+          field: 'optimizer.learning_rate',
+          distribution: { kind: 'DISTRIBUTION_KIND_UNIFORM', low: 0.1, high: 0.1 },
+        },
+      ],
+    },
+    'axes[0].distribution.high: got 0.1; allowed: > low (0.1)',
+  ],
+  [
+    'a bound the run rejects',
+    {
+      base: SMOKE,
+      trials: 2,
+      axes: [{ field: 'smoke.layers', distribution: { kind: 'DISTRIBUTION_KIND_INT', low: 1, high: 99 } }],
+    },
+    'axes[0].distribution.high: got "99"; allowed:',
+  ],
+  [
+    'negative weights',
+    {
+      base: SMOKE,
+      trials: 2,
+      axes: [
+        {
+          field: 'smoke.layers',
+          distribution: { kind: 'DISTRIBUTION_KIND_CHOICE', choices: ['1', '2'], weights: [1, -1] },
+        },
+      ],
+    },
+    'axes[0].distribution.weights[1]: got -1; allowed: a finite number >= 0',
+  ],
+  [
+    'a grace period at the budget',
+    { base: SMOKE, earlyStopping: { gracePeriod: '10' } },
+    'early_stopping.grace_period: got 10; allowed: an integer in [1, 9]',
+  ],
+  [
+    'a reduction factor of 1',
+    { base: SMOKE, earlyStopping: { reductionFactor: 1 } },
+    'early_stopping.reduction_factor: got 1; allowed: an integer in [2, 100] (0: 3)',
+  ],
+  [
+    'a negative max budget',
+    { base: SMOKE, earlyStopping: { maxBudget: '-4' } },
+    'early_stopping.max_budget: got -4; allowed: an integer in [2, 10000000]',
+  ],
+  [
+    'a bad early-stopping metric',
+    { base: SMOKE, earlyStopping: { metric: 'a b' } },
+    'early_stopping.metric: got "a b"',
+  ],
+  [
+    'an unknown early-stopping mode',
+    { base: SMOKE, earlyStopping: { mode: 7 as unknown as 'OBJECTIVE_MODE_MAX' } },
+    'early_stopping.mode: got 7',
+  ],
 ];
 
 describe('SweepService bad input', () => {
@@ -89,6 +180,9 @@ describe('SweepService bad input', () => {
       const error = await failure(sweeps.startSweep(request));
       expect(error.code).toBe(status.INVALID_ARGUMENT);
       expect(error.details).toContain(text);
+      // The google.rpc.BadRequest detail names the same field.
+      const at = text.indexOf(': got');
+      if (at > 0) expect(fieldViolation(error).field).toBe(text.slice(0, at));
     },
   );
 

@@ -98,6 +98,32 @@ describe('random search', () => {
     expect(plan.spec.search).toMatchObject({ trials: 3, sweepSeed: 42 });
   });
 
+  it('samples noise.eta for the noise arm, its control arm running with 0', () => {
+    const plan = compileSweep(
+      search({
+        axes: [{ field: 'noise.eta', values: [], distribution: { kind: 'log_uniform', low: 0.01, high: 1 } }],
+        trials: 4,
+        seeds: 1,
+      }),
+      ANY_DATA_DIR,
+    );
+    for (const cell of plan.cells) {
+      const eta = Number(cell.key.split('eta=')[1]);
+      const arms = plan.runs.filter((r) => r.cell === cell.key).map((r) => [r.arm, r.spec.noise.eta]);
+      expect(arms).toEqual([
+        ['no_noise', 0],
+        ['noise', eta],
+      ]);
+    }
+    const zero = rejection(
+      search({
+        axes: [{ field: 'noise.eta', values: [], distribution: { kind: 'uniform', low: 0, high: 1 } }],
+      }),
+    );
+    expect(zero.field).toBe('axes[0].distribution.low');
+    expect(zero.message).toMatch(/> 0 while compare_noise is true/);
+  });
+
   it('draws a listed axis uniformly from its values', () => {
     const plan = compileSweep(
       search({ axes: [{ field: 'smoke.hidden_units', values: ['4', '9'] }], trials: 50, seeds: 1 }),
