@@ -22,6 +22,7 @@ const SWEEP_LIST_ORDER = '20261208000000_sweep_list_order';
 const RUN_DISPLAY_NAME = '20261209000000_run_display_name';
 const METRIC_SUMMARIES = '20261210000000_metric_summaries';
 const RUN_INIT_FROM = '20261211000000_run_init_from';
+const SWEEP_EARLY_STOPPING = '20261220000000_sweep_early_stopping';
 const ALL = [
   INIT,
   API_TOKENS,
@@ -34,6 +35,7 @@ const ALL = [
   RUN_DISPLAY_NAME,
   METRIC_SUMMARIES,
   RUN_INIT_FROM,
+  SWEEP_EARLY_STOPPING,
 ];
 
 interface MigrationRow {
@@ -90,6 +92,7 @@ describe('migrate', () => {
       'metric_points',
       'metric_summaries',
       'runs',
+      'sweep_rung_entries',
       'sweeps',
     ]);
   });

@@ -90,6 +90,30 @@ describe('schema.prisma against the migrated database', () => {
     ).toEqual({ sweep });
   });
 
+  it('round-trips an ASHA rung entry and a STOPPED_EARLY run', async () => {
+    const sweep = await db.prisma.sweep.create({ data: { project: 'proj', name: 'asha', spec: {} } });
+    const run = await db.prisma.run.create({
+      data: { trainer: 'smoke', spec: {}, status: 'STOPPED_EARLY', sweepId: sweep.id },
+    });
+    expect(run.status).toBe('STOPPED_EARLY');
+    const entry = {
+      sweepId: sweep.id,
+      runId: run.id,
+      arm: 'no_noise',
+      rung: 2,
+      step: 90,
+      value: null,
+      stop: true,
+      createdAt: new Date('2026-01-02T03:04:05.678Z'),
+    };
+    expect(await db.prisma.sweepRungEntry.create({ data: entry })).toEqual(entry);
+    const key = { sweepId_runId_rung: { sweepId: sweep.id, runId: run.id, rung: 2 } };
+    expect(await db.prisma.sweepRungEntry.findUnique({ where: key })).toEqual(entry);
+    // Deleting the run deletes its entries.
+    await db.prisma.run.delete({ where: { id: run.id } });
+    expect(await db.prisma.sweepRungEntry.count({ where: { sweepId: sweep.id } })).toBe(0);
+  });
+
   it('applies the column defaults the schema declares', async () => {
     const run = await db.prisma.run.create({ data: { trainer: 'mlp', spec: {}, status: 'QUEUED' } });
     expect(run).toMatchObject({
@@ -263,6 +287,8 @@ describe('schema.prisma against the migrated database', () => {
       'runs_project_request_id_key',
       'runs_status_queue_seq_idx',
       'runs_sweep_id_idx',
+      'sweep_rung_entries_pkey',
+      'sweep_rung_entries_run_id_idx',
       'sweeps_pkey',
       'sweeps_project_created_at_id_idx',
       'sweeps_project_request_id_key',
@@ -290,6 +316,14 @@ describe('schema.prisma against the migrated database', () => {
       {
         name: 'runs_sweep_id_fkey',
         def: expect.stringMatching(/REFERENCES sweeps\(id\).*ON DELETE SET NULL/),
+      },
+      {
+        name: 'sweep_rung_entries_run_id_fkey',
+        def: expect.stringMatching(/REFERENCES runs\(id\).*ON DELETE CASCADE/),
+      },
+      {
+        name: 'sweep_rung_entries_sweep_id_fkey',
+        def: expect.stringMatching(/REFERENCES sweeps\(id\).*ON DELETE CASCADE/),
       },
     ]);
   });

@@ -102,6 +102,7 @@ describe('buildReport', () => {
         completed: 0,
         diverged: 0,
         cancelled: 0,
+        stoppedEarly: 0,
         pending: 1,
         evaluated: 0,
         best: null,
@@ -110,6 +111,29 @@ describe('buildReport', () => {
         reached: [0],
       },
     ]);
+  });
+
+  it('counts stopped-early runs apart, at the thresholds by their best evaluation', () => {
+    const report = buildReport(
+      { metric: 'test_error', mode: 'min', thresholds: [0.05] },
+      ['c'],
+      [
+        run('c', 'noise', 0.01, { status: 'STOPPED_EARLY', final: 0.2 }),
+        run('c', 'noise', 0.5, { status: 'STOPPED_EARLY' }),
+        run('c', 'noise', 0.3, { status: 'STOPPED_EARLY', lossNonFinite: true }),
+        run('c', 'noise', 0.02),
+      ],
+    );
+    expect(report.rows[0]).toMatchObject({
+      runs: 4,
+      completed: 1,
+      stoppedEarly: 2,
+      diverged: 1,
+      cancelled: 0,
+      evaluated: 4,
+      best: 0.01,
+      reached: [2],
+    });
   });
 
   it('is empty for a sweep without runs', () => {
