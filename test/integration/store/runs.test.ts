@@ -133,6 +133,7 @@ describe('RunRepository: create, get, cancel, count', () => {
       COMPLETED: 0,
       FAILED: 0,
       CANCELLED: 1,
+      STOPPED_EARLY: 0,
     });
   });
 });

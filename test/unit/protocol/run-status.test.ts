@@ -7,7 +7,7 @@ import {
   wireRunStatus,
 } from '../../../src/protocol/index.js';
 
-const CORE: readonly RunStatus[] = ['QUEUED', 'RUNNING', 'COMPLETED', 'FAILED', 'CANCELLED'];
+const CORE: readonly RunStatus[] = ['QUEUED', 'RUNNING', 'COMPLETED', 'FAILED', 'CANCELLED', 'STOPPED_EARLY'];
 
 /** The values of gradnoise.v1.RunStatus as the loaded .proto declares them: name -> number. */
 function protoValues(): Map<string, number> {
@@ -22,7 +22,7 @@ describe('run statuses on the wire', () => {
   it('names every core status by a value of the proto enum, with its original number', () => {
     const values = protoValues();
     // The numbers predate the RUN_STATUS_ prefix; renaming the values kept them.
-    expect(CORE.map((s) => values.get(wireRunStatus(s)))).toEqual([1, 2, 3, 4, 5]);
+    expect(CORE.map((s) => values.get(wireRunStatus(s)))).toEqual([1, 2, 3, 4, 5, 6]);
     expect([...values.keys()].filter((name) => name !== 'RUN_STATUS_UNSPECIFIED').sort()).toEqual(
       Object.keys(RUN_STATUS_BY_WIRE_NAME).sort(),
     );

@@ -49,7 +49,14 @@ describe('Run.status', () => {
     >;
     const getRun = decode.GetRun;
     if (getRun === undefined) throw new Error('no GetRun');
-    for (const status of ['QUEUED', 'RUNNING', 'COMPLETED', 'FAILED', 'CANCELLED'] as const) {
+    for (const status of [
+      'QUEUED',
+      'RUNNING',
+      'COMPLETED',
+      'FAILED',
+      'CANCELLED',
+      'STOPPED_EARLY',
+    ] as const) {
       const encoded = encodeRun(run(status, null));
       expect(encoded.status).toBe(`RUN_STATUS_${status}`);
       expect(getRun.responseDeserialize(getRun.responseSerialize(encoded)).status).toBe(
