@@ -21,6 +21,8 @@ export const EXIT = {
   runFailed: 2,
   /** The watched run was CANCELLED. */
   runCancelled: 3,
+  /** The watched run was STOPPED_EARLY by its sweep's ASHA early stopping. */
+  runStoppedEarly: 4,
 } as const;
 
 export const EXIT_CODES_HELP = `
@@ -28,7 +30,8 @@ Exit codes:
   0  success; a watched run COMPLETED
   1  error (bad input, unknown id, server unreachable, checksum mismatch)
   2  the watched run FAILED
-  3  the watched run was CANCELLED`;
+  3  the watched run was CANCELLED
+  4  the watched run was STOPPED_EARLY (its sweep's early stopping)`;
 
 /** Prints a value as JSON on one line (proto messages as proto-loader reads them). */
 export function printJson(io: CliIo, value: unknown): void {

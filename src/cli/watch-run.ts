@@ -9,6 +9,7 @@ export function exitCodeOf(status: string): number {
   if (status === 'RUN_STATUS_COMPLETED') return EXIT.ok;
   if (status === 'RUN_STATUS_FAILED') return EXIT.runFailed;
   if (status === 'RUN_STATUS_CANCELLED') return EXIT.runCancelled;
+  if (status === 'RUN_STATUS_STOPPED_EARLY') return EXIT.runStoppedEarly;
   return EXIT.error;
 }
 
