@@ -1,15 +1,21 @@
 import { createHash } from 'node:crypto';
 import {
-  AppError,
-  INITIAL_LEARNING_RATE_STATE,
   type LearningRateState,
-  NOISE_GENERATORS,
   type NoiseGenerator,
   type RunSpec,
-  STREAM_VERSIONS,
   type StreamVersion,
   storedRunSpec,
 } from '../core/index.js';
+import {
+  fail,
+  learningRateState,
+  noiseGenerator,
+  nonNegativeInteger,
+  parseJsonObject,
+  safeInteger,
+  solved,
+  streamVersion,
+} from './metadata.js';
 import {
   decodeSafetensors,
   encodeSafetensors,
@@ -100,10 +106,6 @@ export interface EncodedCheckpoint {
   readonly index: Readonly<Record<string, SafetensorsEntry>>;
 }
 
-function fail(message: string): AppError {
-  return new AppError('INVALID_ARGUMENT', `checkpoint: ${message}`);
-}
-
 export function sha256Hex(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
@@ -136,76 +138,6 @@ export function encodeCheckpoint(c: CheckpointContents): EncodedCheckpoint {
     ...(c.solved === true ? { solved: 'true' } : {}),
   });
   return { bytes, sha256: sha256Hex(bytes), index: checkpointIndex(bytes) };
-}
-
-function noiseGenerator(value: unknown): NoiseGenerator {
-  if (value === undefined) return 'ziggurat';
-  const found = NOISE_GENERATORS.find((g) => g === value);
-  if (found === undefined) {
-    throw fail(`noise_state.generator ${JSON.stringify(value)} is not one of ${NOISE_GENERATORS.join(', ')}`);
-  }
-  return found;
-}
-
-function streamVersion(value: string | undefined): StreamVersion {
-  if (value === undefined) return 1;
-  const found = STREAM_VERSIONS.find((v) => String(v) === value);
-  if (found === undefined) {
-    throw fail(`stream_version ${JSON.stringify(value)} is not one of ${STREAM_VERSIONS.join(', ')}`);
-  }
-  return found;
-}
-
-function solved(value: string | undefined): boolean {
-  if (value === undefined) return false;
-  if (value !== 'true') throw fail(`solved ${JSON.stringify(value)} is not "true"`);
-  return true;
-}
-
-function learningRateState(metadata: Readonly<Record<string, string>>): LearningRateState {
-  if (metadata.lr_schedule_state === undefined) return INITIAL_LEARNING_RATE_STATE;
-  const state = parseJsonObject(metadata, 'lr_schedule_state');
-  const { scale, best, count, phaseStart } = state;
-  if (typeof scale !== 'number' || !(scale > 0) || !Number.isFinite(scale)) {
-    throw fail('lr_schedule_state.scale is not a finite number > 0');
-  }
-  if (best !== null && (typeof best !== 'number' || !Number.isFinite(best))) {
-    throw fail('lr_schedule_state.best is neither null nor a finite number');
-  }
-  return {
-    scale,
-    best,
-    count: nonNegativeInteger(count, 'lr_schedule_state.count'),
-    // Absent in checkpoints written before phase-relative schedules: phase start 0.
-    phaseStart: phaseStart === undefined ? 0 : nonNegativeInteger(phaseStart, 'lr_schedule_state.phaseStart'),
-  };
-}
-
-function parseJsonObject(metadata: Readonly<Record<string, string>>, key: string): Record<string, unknown> {
-  const raw = metadata[key];
-  if (raw === undefined) throw fail(`metadata ${key} is missing`);
-  let value: unknown;
-  try {
-    value = JSON.parse(raw);
-  } catch (cause) {
-    throw new AppError('INVALID_ARGUMENT', `checkpoint: metadata ${key} is not JSON`, { cause });
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw fail(`metadata ${key} is not a JSON object`);
-  }
-  return value as Record<string, unknown>;
-}
-
-function nonNegativeInteger(value: unknown, what: string): number {
-  const n = typeof value === 'string' ? Number(value) : value;
-  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0)
-    throw fail(`${what} is not an integer >= 0`);
-  return n;
-}
-
-function safeInteger(value: unknown, what: string): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value)) throw fail(`${what} is not a safe integer`);
-  return value;
 }
 
 /**
