@@ -6,8 +6,9 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
-    // One PostgreSQL server for the run (embedded, or CI's via TEST_DATABASE_URL).
-    globalSetup: ['test/setup/postgres.ts'],
+    // One PostgreSQL server for the run (embedded, or CI's via TEST_DATABASE_URL), and lavapipe's
+    // environment for the webgpu tests when scripts/lavapipe.sh prepared it.
+    globalSetup: ['test/setup/postgres.ts', 'test/setup/lavapipe.ts'],
     // Integration tests share one PostgreSQL server but each uses its own database.
     fileParallelism: true,
     maxWorkers: 2,
