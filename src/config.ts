@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import { parseStaticTokens, type StaticToken } from './auth/index.js';
+import { BACKEND_PREFERENCES, type BackendPreference } from './backend/index.js';
 import { invalidArgument } from './core/index.js';
 import { type DataRootPolicy, dataRootPolicy } from './data/index.js';
 
@@ -34,8 +35,12 @@ export interface ServiceConfig {
    * `GRADNOISE_WORKER_NICE`, 0–19, default 10; 0 leaves them at the process's priority.
    */
   readonly workerNice: number;
-  /** Backend preference. `GRADNOISE_BACKEND`: auto | tensorflow | wasm | cpu; default auto. */
-  readonly backend: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+  /**
+   * Backend preference. `GRADNOISE_BACKEND`: auto | webgpu | tensorflow | wasm | cpu; default auto
+   * (the order is in `src/backend/order.ts`). `webgpu` on a machine without a GPU needs lavapipe's
+   * environment (`scripts/lavapipe.sh`).
+   */
+  readonly backend: BackendPreference;
   /** Name of this replica, the owner of its leases. `GRADNOISE_REPLICA_ID`, default host:pid. */
   readonly replicaId: string;
   /** Lease of a claimed run; renewed every third of it. `GRADNOISE_LEASE_SECONDS`, default 30. */
@@ -173,7 +178,7 @@ export function compileConfig(env: Env, defaults: { hostname: string; pid: numbe
     embeddedPostgresPort: integer(env, 'GRADNOISE_EMBEDDED_PG_PORT', 54329, 1, 65535),
     workers: integer(env, 'GRADNOISE_WORKERS', availableParallelism(), 1, 256),
     workerNice: integer(env, 'GRADNOISE_WORKER_NICE', 10, 0, 19),
-    backend: oneOf(env, 'GRADNOISE_BACKEND', 'auto', ['auto', 'tensorflow', 'wasm', 'cpu'] as const),
+    backend: oneOf(env, 'GRADNOISE_BACKEND', 'auto', BACKEND_PREFERENCES),
     replicaId: text(env, 'GRADNOISE_REPLICA_ID', `${defaults.hostname}:${defaults.pid}`),
     leaseMs: integer(env, 'GRADNOISE_LEASE_SECONDS', 30, 2, 3600) * 1000,
     maxAttempts: integer(env, 'GRADNOISE_MAX_ATTEMPTS', 3, 1, 100),

@@ -1,8 +1,26 @@
+/**
+ * The tfjs backend of a thread: the one order of `auto` (`order.ts`), starting and checking each
+ * candidate (`select.ts`), and WebGPU through Dawn's Node binding (`webgpu.ts`).
+ */
+export {
+  type AdapterDescription,
+  adapterDescription,
+  describeAdapter,
+  isSoftwareAdapter,
+} from './adapter.js';
 export {
   BACKEND_PREFERENCES,
+  BACKEND_TIERS,
+  type BackendDecision,
+  type BackendDriver,
+  type BackendFacts,
+  type BackendName,
   type BackendPreference,
-  type BackendSelection,
+  candidatesFor,
+  judge,
   type RejectedBackend,
-  type SelectBackendOptions,
-  selectBackend,
-} from './select.js';
+  type Verdict,
+  walkBackends,
+} from './order.js';
+export { type BackendSelection, releaseBackend, type SelectBackendOptions, selectBackend } from './select.js';
+export type { DeviceLostInfo } from './webgpu.js';

@@ -1,77 +1,77 @@
+import { availableParallelism, cpus } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
-import { AppError, invalidArgument } from '../core/index.js';
+import { type AdapterDescription, describeAdapter } from './adapter.js';
+import {
+  type BackendDriver,
+  type BackendFacts,
+  type BackendName,
+  type BackendPreference,
+  type RejectedBackend,
+  walkBackends,
+} from './order.js';
+import {
+  activateWebGpu,
+  type DeviceLostInfo,
+  type ImportModule,
+  inspectWebGpu,
+  releaseWebGpu,
+  webGpuDevice,
+} from './webgpu.js';
 
 /**
- * Chooses the tfjs backend of the current thread. tfjs keeps its engine per thread, so every worker
- * thread calls this once for itself.
+ * Chooses and starts the tfjs backend of the current thread, in the order of `order.ts`. tfjs keeps
+ * its engine per thread, so every worker thread calls this once for itself.
  *
- * With `auto` the candidates are tried in this order, the first that loads wins:
- *
- * 1. `@tensorflow/tfjs-node-gpu` (reported as `tensorflow-gpu`): libtensorflow with CUDA;
- * 2. `@tensorflow/tfjs-node` (`tensorflow`): libtensorflow on the CPU;
- * 3. `@tensorflow/tfjs-backend-wasm` (`wasm`): XNNPACK with SIMD, single-threaded under Node;
- * 4. the pure-JavaScript `cpu` backend, which is built into tfjs and always loads.
- *
- * Both node packages are optional dependencies whose install downloads libtensorflow; where that is
- * blocked they are absent, or present without their native binding, and the import fails: the
- * expected path on such machines. Each rejected candidate is returned with the reason, so the
- * caller can log why it fell back.
- *
- * Any other preference names one backend (`tensorflow` = either node package, GPU first) and fails
- * if it cannot load, rather than silently running somewhere the operator did not ask for.
+ * The node packages (`tensorflow-gpu`, `tensorflow`) are optional dependencies whose install
+ * downloads libtensorflow; where that is blocked they are absent, or present without their native
+ * binding, and the import fails: the expected path on such machines. `webgpu` needs an adapter from
+ * Dawn: a GPU with a Vulkan driver, or lavapipe on a CPU (`scripts/lavapipe.sh`). Each candidate
+ * passed by is returned with the reason, so the caller can log why it fell back.
  */
-export type BackendPreference = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
 
-export const BACKEND_PREFERENCES: readonly BackendPreference[] = ['auto', 'tensorflow', 'wasm', 'cpu'];
-
-/** A backend that could not be used, and why. */
-export interface RejectedBackend {
-  readonly name: string;
-  readonly reason: string;
-}
-
+/** The backend this thread runs on. Plain data apart from `deviceLost`. */
 export interface BackendSelection {
-  /** The backend in use: `tensorflow-gpu`, `tensorflow`, `wasm` or `cpu`. */
-  readonly name: string;
+  /** As reported on runs and in metrics: `webgpu`, `tensorflow-gpu`, `tensorflow`, `wasm` or `cpu`. */
+  readonly name: BackendName;
   /** The tfjs registry name it runs under (`tf.getBackend()`). */
   readonly tfjsName: string;
-  /** Candidates tried before it, in order. */
+  /** One line naming the device: the WebGPU adapter, or the CPU model. */
+  readonly device: string;
+  /** True on a software WebGPU adapter (lavapipe): a correctness path, not a speed path. */
+  readonly software: boolean;
+  /** The WebGPU adapter, on `webgpu`. */
+  readonly adapter?: AdapterDescription;
+  /** Candidates passed by before it, in order, with the reason. */
   readonly rejected: readonly RejectedBackend[];
+  /** Things worth a log line (tensorflow-gpu running on the CPU). */
+  readonly notes: readonly string[];
+  /** On `webgpu`: settles when the device is lost (`GPUDevice.lost`). Null on other backends. */
+  readonly deviceLost: Promise<DeviceLostInfo> | null;
 }
 
 export interface SelectBackendOptions {
   /** Loads a package; tests replace it to simulate a missing one. Default: dynamic `import()`. */
-  readonly importModule?: (specifier: string) => Promise<unknown>;
+  readonly importModule?: ImportModule;
 }
 
-interface Candidate {
-  readonly name: string;
-  readonly tfjsName: string;
-  /** Package registering the backend; null when tfjs bundles it. */
-  readonly specifier: string | null;
-}
+const TFJS_NAME: Readonly<Record<BackendName, string>> = {
+  webgpu: 'webgpu',
+  'tensorflow-gpu': 'tensorflow',
+  tensorflow: 'tensorflow',
+  wasm: 'wasm',
+  cpu: 'cpu',
+};
 
-const CANDIDATES: readonly Candidate[] = [
-  { name: 'tensorflow-gpu', tfjsName: 'tensorflow', specifier: '@tensorflow/tfjs-node-gpu' },
-  { name: 'tensorflow', tfjsName: 'tensorflow', specifier: '@tensorflow/tfjs-node' },
-  { name: 'wasm', tfjsName: 'wasm', specifier: '@tensorflow/tfjs-backend-wasm' },
-  { name: 'cpu', tfjsName: 'cpu', specifier: null },
-];
-
-const CANDIDATES_BY_PREFERENCE: Readonly<Record<BackendPreference, readonly string[]>> = {
-  auto: ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'],
-  tensorflow: ['tensorflow-gpu', 'tensorflow'],
-  wasm: ['wasm'],
-  cpu: ['cpu'],
+const SPECIFIER: Readonly<Record<BackendName, string | null>> = {
+  webgpu: '@tensorflow/tfjs-backend-webgpu',
+  'tensorflow-gpu': '@tensorflow/tfjs-node-gpu',
+  tensorflow: '@tensorflow/tfjs-node',
+  wasm: '@tensorflow/tfjs-backend-wasm',
+  cpu: null,
 };
 
 // A variable specifier keeps TypeScript from resolving packages that may not be installed.
-const defaultImport = (specifier: string): Promise<unknown> => import(specifier);
-
-function reasonOf(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  return message.split('\n')[0] ?? message;
-}
+const defaultImport: ImportModule = (specifier) => import(specifier);
 
 /**
  * Imports a backend package; if the import fails, undoes the kernel and backend registrations it
@@ -79,11 +79,7 @@ function reasonOf(error: unknown): string {
  * registers its kernels before it fails to load the binding; left in place, they would shadow the
  * next package's kernels and make it print one "already registered" warning per kernel.
  */
-async function importCleanly(
-  specifier: string,
-  tfjsName: string,
-  importModule: (s: string) => Promise<unknown>,
-): Promise<void> {
+async function importCleanly(specifier: string, tfjsName: string, importModule: ImportModule): Promise<void> {
   const kernelsBefore = new Set(tf.getKernelsForBackend(tfjsName).map((k) => k.kernelName));
   const backendBefore = tf.findBackendFactory(tfjsName) !== null;
   try {
@@ -97,39 +93,68 @@ async function importCleanly(
   }
 }
 
-async function tryCandidate(
-  candidate: Candidate,
-  importModule: (s: string) => Promise<unknown>,
-): Promise<void> {
-  if (candidate.specifier !== null)
-    await importCleanly(candidate.specifier, candidate.tfjsName, importModule);
-  if (!(await tf.setBackend(candidate.tfjsName))) {
-    throw new Error(`tf.setBackend('${candidate.tfjsName}') returned false`);
-  }
-  await tf.ready();
+/** The real driver: packages imported, `navigator.gpu` installed, `tf.setBackend` checked. */
+function liveDriver(importModule: ImportModule): BackendDriver {
+  return {
+    async inspect(candidate) {
+      if (candidate !== 'webgpu') return {};
+      return { adapter: await inspectWebGpu(importModule) };
+    },
+    async activate(candidate): Promise<BackendFacts> {
+      if (candidate === 'webgpu') {
+        await activateWebGpu(importModule);
+        return {};
+      }
+      const tfjsName = TFJS_NAME[candidate];
+      const specifier = SPECIFIER[candidate];
+      if (specifier !== null) await importCleanly(specifier, tfjsName, importModule);
+      if (!(await tf.setBackend(tfjsName))) throw new Error(`tf.setBackend('${tfjsName}') returned false`);
+      await tf.ready();
+      if (candidate !== 'tensorflow-gpu') return {};
+      return { usingGpuDevice: Reflect.get(tf.backend(), 'isUsingGpuDevice') === true };
+    },
+    async release(candidate) {
+      if (candidate === 'webgpu') releaseWebGpu();
+    },
+  };
+}
+
+/** The host CPU, for the backends that compute on it. */
+function cpuDevice(): string {
+  const model = cpus()[0]?.model.trim() || 'unknown CPU';
+  return `${model} (${availableParallelism()} threads)`;
 }
 
 /**
- * Selects and initialises the backend of this thread (see the module docs for the order). Throws
+ * Selects and starts the backend of this thread (see `order.ts` for the order). Throws
  * `INVALID_ARGUMENT` for an unknown preference and `FAILED_PRECONDITION` when a named backend cannot
- * load, with every reason in the message.
+ * start, with every reason in the message (for `webgpu` with no adapter: Dawn's own words).
  */
 export async function selectBackend(
   preference: BackendPreference = 'auto',
   options: SelectBackendOptions = {},
 ): Promise<BackendSelection> {
-  const names = CANDIDATES_BY_PREFERENCE[preference];
-  if (names === undefined) throw invalidArgument('backend', preference, BACKEND_PREFERENCES.join(', '));
-  const importModule = options.importModule ?? defaultImport;
-  const rejected: RejectedBackend[] = [];
-  for (const candidate of CANDIDATES.filter((c) => names.includes(c.name))) {
-    try {
-      await tryCandidate(candidate, importModule);
-      return { name: candidate.name, tfjsName: candidate.tfjsName, rejected };
-    } catch (error) {
-      rejected.push({ name: candidate.name, reason: reasonOf(error) });
-    }
-  }
-  const reasons = rejected.map((r) => `${r.name}: ${r.reason}`).join('; ');
-  throw new AppError('FAILED_PRECONDITION', `backend ${preference} is unavailable (${reasons})`);
+  const decision = await walkBackends(preference, liveDriver(options.importModule ?? defaultImport));
+  const { name, adapter, rejected, notes } = decision;
+  const device =
+    adapter !== undefined
+      ? describeAdapter(adapter)
+      : name === 'tensorflow-gpu'
+        ? 'CUDA device (libtensorflow)'
+        : cpuDevice();
+  return {
+    name,
+    tfjsName: TFJS_NAME[decision.candidate],
+    device,
+    software: adapter?.software === true,
+    ...(adapter === undefined ? {} : { adapter }),
+    rejected,
+    notes,
+    deviceLost: name === 'webgpu' ? (webGpuDevice()?.lost ?? null) : null,
+  };
+}
+
+/** Stops this thread's backend where it holds a device (`webgpu`), e.g. after a start-up probe. */
+export function releaseBackend(selection: BackendSelection): void {
+  if (selection.name === 'webgpu') releaseWebGpu();
 }

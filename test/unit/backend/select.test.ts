@@ -3,12 +3,18 @@ import { describe, expect, it } from 'vitest';
 import { type BackendPreference, selectBackend } from '../../../src/backend/index.js';
 
 describe('selectBackend', () => {
-  it('falls back to wasm here and says why each node backend failed', async () => {
+  it('falls back to wasm here and says why each GPU and node backend failed', async () => {
     const selection = await selectBackend('auto');
     expect(selection.name).toBe('wasm');
     expect(tf.getBackend()).toBe('wasm');
-    expect(selection.rejected.map((r) => r.name)).toEqual(['tensorflow-gpu', 'tensorflow']);
-    for (const rejected of selection.rejected) {
+    expect(selection).toMatchObject({ software: false, deviceLost: null, notes: [] });
+    expect(selection.device).toMatch(/\(\d+ threads\)$/);
+    expect(selection.rejected.map((r) => r.name)).toEqual(['webgpu', 'tensorflow-gpu', 'tensorflow']);
+    // No GPU here: no adapter at all, or lavapipe's, which auto never takes.
+    expect(selection.rejected[0]?.reason).toMatch(
+      /^no WebGPU adapter \(Dawn: |a software adapter is a correctness path/,
+    );
+    for (const rejected of selection.rejected.slice(1)) {
       // The optional dependency is absent here, or installed without its native binding (the
       // install script's libtensorflow download is blocked).
       expect(rejected.reason).toMatch(
@@ -29,6 +35,7 @@ describe('selectBackend', () => {
     expect(selection.name).toBe('cpu');
     expect(tf.getBackend()).toBe('cpu');
     expect(selection.rejected).toEqual([
+      { name: 'webgpu', reason: 'simulated: webgpu is broken' },
       { name: 'tensorflow-gpu', reason: 'simulated: @tensorflow/tfjs-node-gpu is broken' },
       { name: 'tensorflow', reason: 'simulated: @tensorflow/tfjs-node is broken' },
       { name: 'wasm', reason: 'simulated: @tensorflow/tfjs-backend-wasm is broken' },
@@ -39,13 +46,14 @@ describe('selectBackend', () => {
     // Like tfjs-node without its native binding: kernels and a backend registered, then the import throws.
     const importModule = async (specifier: string): Promise<unknown> => {
       if (specifier === '@tensorflow/tfjs-backend-wasm') return import(specifier);
+      if (specifier === 'webgpu') throw new Error('simulated: no Dawn binding');
       tf.registerKernel({ kernelName: 'Abs', backendName: 'tensorflow', kernelFunc: () => tf.scalar(0) });
       tf.registerBackend('tensorflow', () => tf.findBackend('cpu'));
       throw new Error('The Node.js native addon module (tfjs_binding.node) can not be found');
     };
     const selection = await selectBackend('auto', { importModule });
     expect(selection.name).toBe('wasm');
-    expect(selection.rejected).toHaveLength(2);
+    expect(selection.rejected).toHaveLength(3);
     expect(tf.getKernelsForBackend('tensorflow')).toEqual([]);
     expect(tf.findBackendFactory('tensorflow')).toBeNull();
   });
@@ -59,7 +67,7 @@ describe('selectBackend', () => {
     });
     await expect(selectBackend('gpu' as BackendPreference)).rejects.toMatchObject({
       code: 'INVALID_ARGUMENT',
-      message: 'backend: got "gpu"; allowed: auto, tensorflow, wasm, cpu',
+      message: 'backend: got "gpu"; allowed: auto, webgpu, tensorflow, wasm, cpu',
     });
   });
 });
