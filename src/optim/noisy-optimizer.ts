@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { clipByGlobalNorm, clipByTensorNorm, clipByValue, globalNorm } from './clip.js';
+import { hostReadable, type PendingDeviceStep, settleDeviceStep, stepOnDevice } from './device-path.js';
 import { applyHostGradients, donatable, entriesOf, type GradientEntry, variableNamed } from './gradients.js';
 import { setInnerLearningRate } from './inner.js';
 import { addGradientNoise, type NoiseState } from './noise.js';
@@ -33,6 +34,11 @@ export interface StepStats {
   readonly noiseStd: number;
   /** True when the step was skipped because the gradient was not finite. */
   readonly skipped: boolean;
+  /**
+   * True when the step ran on the device path (`device-path.ts`) and these numbers were read back
+   * by {@link NoisyOptimizer.settle} after it: during the step `gradGlobalNorm` was still NaN.
+   */
+  readonly deferred: boolean;
 }
 
 /** The chain's state: the clip transformations' (empty) states, then the noise's {step, seed}. */
@@ -72,6 +78,11 @@ type ChainState = readonly [clip: readonly EmptyState[], noise: NoiseState];
  *
  * The whole random state is the noise's {seed, step}: {@link exportState} / {@link importState}
  * restore a run exactly, including the inner optimizer's slots.
+ *
+ * On a backend without synchronous reads (`webgpu`) the same pipeline runs on the device
+ * (`device-path.ts`), and step 1's skip is decided after the update: call {@link settle} after
+ * every step, before the next one and before {@link exportState}. On the host path `settle` only
+ * returns {@link lastStats}.
  */
 export class NoisyOptimizer extends tf.Optimizer {
   /** The name tfjs's serialisation uses for this class. */
@@ -91,7 +102,9 @@ export class NoisyOptimizer extends tf.Optimizer {
   private skipped = 0;
   /** The word standing for each gradient's tensor in its noise key. */
   private readonly keys = new NoiseKeys();
-  private stats: StepStats = { gradGlobalNorm: 0, noiseStd: 0, skipped: false };
+  private stats: StepStats = { gradGlobalNorm: 0, noiseStd: 0, skipped: false, deferred: false };
+  /** A device step not settled yet, with the chain state before it. */
+  private pending: { readonly step: PendingDeviceStep; readonly before: ChainState } | null = null;
 
   /** Throws {@link OptionError} for bad options (see `compileNoiseOptions`). */
   constructor(inner: tf.Optimizer, options: NoiseOptions) {
@@ -154,13 +167,17 @@ export class NoisyOptimizer extends tf.Optimizer {
   override applyGradients(variableGradients: tf.NamedTensorMap | NamedTensor[]): void {
     const entries = entriesOf(variableGradients);
     this.keys.forStep(entries);
+    if (!hostReadable()) {
+      this.applyOnDevice(entries);
+      return;
+    }
     // Read in place where the backend allows (no copy). Only a donated array is written (the
     // noise, after the clipping's last read; see `donatable`).
     const raw: HostTensors = entries.map((e) => (e.tensor === null ? null : readStorage(e.tensor)));
     const gradGlobalNorm = globalNorm(raw);
     if (!Number.isFinite(gradGlobalNorm)) {
       this.skipped += 1;
-      this.stats = { gradGlobalNorm, noiseStd: 0, skipped: true };
+      this.stats = { gradGlobalNorm, noiseStd: 0, skipped: true, deferred: false };
       return;
     }
     const std = this.nextNoiseStd;
@@ -177,7 +194,50 @@ export class NoisyOptimizer extends tf.Optimizer {
       applyHostGradients(this.inner, variableGradients, entries, raw, clipped.updates, overwriteGradients);
       this.state = [clipped.state, this.addWeightNoise(entries, noiseState, std)];
     }
-    this.stats = { gradGlobalNorm, noiseStd: std, skipped: false };
+    this.stats = { gradGlobalNorm, noiseStd: std, skipped: false, deferred: false };
+  }
+
+  /** The pipeline on the device (`device-path.ts`); its norm and skip are settled by {@link settle}. */
+  private applyOnDevice(entries: readonly GradientEntry[]): void {
+    if (this.pending !== null) {
+      throw new Error(
+        `NoisyOptimizer: step ${this.iterations - 1} on the ${tf.getBackend()} device was not settled; ` +
+          'await settle() after every step',
+      );
+    }
+    const std = this.nextNoiseStd;
+    const [clipState, noiseState] = this.state;
+    const { options } = this;
+    const { pending, noiseState: next } = stepOnDevice({
+      inner: this.inner,
+      entries,
+      clip: options.clip,
+      noise: this.noise,
+      noiseState,
+      std,
+      target: options.target,
+    });
+    this.pending = { step: pending, before: this.state };
+    this.state = [clipState, next];
+    this.stats = { gradGlobalNorm: Number.NaN, noiseStd: std, skipped: false, deferred: true };
+  }
+
+  /**
+   * Completes the last step: on the device path, reads its gradient norm and, when that is not
+   * finite, undoes the step as the host path would have skipped it (weights, slots and noise step
+   * back, one more skip). Returns the step's {@link lastStats}. Call it after every step.
+   */
+  async settle(): Promise<StepStats> {
+    const pending = this.pending;
+    if (pending === null) return this.stats;
+    this.pending = null;
+    const { norm, skipped } = await settleDeviceStep(this.inner, pending.step);
+    if (skipped) {
+      this.state = pending.before;
+      this.skipped += 1;
+    }
+    this.stats = { gradGlobalNorm: norm, noiseStd: skipped ? 0 : pending.step.std, skipped, deferred: true };
+    return this.stats;
   }
 
   /**
@@ -203,6 +263,7 @@ export class NoisyOptimizer extends tf.Optimizer {
    * dispose them (e.g. `tf.dispose(state.inner.map((t) => t.tensor))`).
    */
   exportState(): OptimizerState {
+    if (this.pending !== null) throw new Error('NoisyOptimizer: settle() the last step before exportState()');
     return {
       step: this.state[1].step,
       seed: this.state[1].seed,
@@ -262,8 +323,17 @@ export class NoisyOptimizer extends tf.Optimizer {
     await this.inner.setWeights(weightValues);
   }
 
-  /** Disposes the inner optimizer's variables. */
+  /** Disposes the inner optimizer's variables (and an unsettled device step). */
   override dispose(): void {
+    const pending = this.pending?.step;
+    this.pending = null;
+    if (pending !== undefined) {
+      tf.dispose([
+        pending.norm,
+        ...pending.slots.map((s) => s.tensor),
+        ...pending.weights.map((w) => w.saved),
+      ]);
+    }
     this.inner.dispose();
   }
 }
