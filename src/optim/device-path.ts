@@ -111,11 +111,12 @@ export interface DeviceStepInput {
 export function stepOnDevice(input: DeviceStepInput): { pending: PendingDeviceStep; noiseState: NoiseState } {
   const { inner, entries, std, target } = input;
   const present = entries.filter((e): e is GradientEntry & { tensor: tf.Tensor } => e.tensor !== null);
-  const norm = tf.tidy(() => tf.sqrt(sumOfSquares(present.map((e) => e.tensor))) as tf.Scalar);
-  const slots = exportOptimizerSlots(inner);
+  // Kept: trainers call minimize inside their own tf.tidy, which would dispose them at its end.
+  const norm = tf.keep(tf.tidy(() => tf.sqrt(sumOfSquares(present.map((e) => e.tensor))) as tf.Scalar));
+  const slots = exportOptimizerSlots(inner).map((s) => ({ name: s.name, tensor: tf.keep(s.tensor) }));
   const weights = present.map((e) => {
     const variable = variableNamed(e.name);
-    return { variable, saved: tf.clone(variable) };
+    return { variable, saved: tf.keep(tf.clone(variable)) };
   });
   const shapes = entries.map((e) => (e.tensor === null || std === 0 ? null : e.tensor.shape));
   const drawn = hostNoise(input.noise, shapes, input.noiseState);

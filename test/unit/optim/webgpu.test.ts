@@ -59,7 +59,10 @@ async function train(
     const loss = nanSteps.includes(s)
       ? () => tf.tidy(() => tf.mul(model.loss(s), Number.NaN)) as tf.Scalar
       : () => model.loss(s);
-    optimizer.minimize(loss, false, model.variables);
+    // Inside tf.tidy, as every trainer calls it: what the step keeps must survive the scope.
+    tf.tidy(() => {
+      optimizer.minimize(loss, false, model.variables);
+    });
     const stats = await optimizer.settle();
     norms.push(stats.gradGlobalNorm);
     stds.push(stats.noiseStd);
