@@ -4,7 +4,7 @@ import { pino } from 'pino';
 import { Authenticator } from './auth/index.js';
 import { compileConfig, type ServiceConfig } from './config.js';
 import { createRegistry, startMetricsServer } from './metrics/index.js';
-import { RunScheduler, selectBackend } from './runs/index.js';
+import { RunScheduler, releaseBackend, selectBackend } from './runs/index.js';
 import { bearerAuthenticate, createGrpcServer, serverCredentials } from './server/index.js';
 import { createStore, migrate, startEmbeddedPostgres } from './store/index.js';
 import { loadTrainerRegistry, type TrainerModules } from './trainers/index.js';
@@ -78,9 +78,25 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
     );
   }
 
-  // The backend each worker thread will pick, probed once here so the choice is logged at start.
+  // The backend each worker thread will pick, probed once here so the choice is logged at start and
+  // a backend named but unavailable (GRADNOISE_BACKEND=webgpu with no adapter) fails the start with
+  // its reason, not the first run. Every worker must then get the same backend and device.
   const backend = await selectBackend(config.backend);
-  logger.info({ backend: backend.name, rejected: backend.rejected }, 'tfjs backend selected');
+  logger.info(
+    {
+      backend: backend.name,
+      device: backend.device,
+      adapter: backend.adapter ?? null,
+      software: backend.software,
+      rejected: backend.rejected,
+    },
+    backend.software
+      ? 'tfjs backend selected: a software WebGPU adapter, a correctness path rather than a speed path'
+      : 'tfjs backend selected',
+  );
+  for (const note of backend.notes) logger.warn({ backend: backend.name }, note);
+  // The main thread does not train: give its GPU device back.
+  releaseBackend(backend);
 
   const registry = createRegistry();
   const scheduler = new RunScheduler(
@@ -93,7 +109,15 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
       maxAttempts: config.maxAttempts,
       pollMs: config.pollMs,
     },
-    { store, registry, logger, dataRoots: config.dataRoots, trainers, trainerModules },
+    {
+      store,
+      registry,
+      logger,
+      dataRoots: config.dataRoots,
+      trainers,
+      trainerModules,
+      expectBackend: { name: backend.name, device: backend.device },
+    },
   );
   await scheduler.start();
 

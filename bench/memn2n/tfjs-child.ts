@@ -68,13 +68,13 @@ async function createTrainer(spec: RunSpec) {
     get step() {
       return step;
     },
-    run(steps: number): { loss: number; gradNorm: number; noiseStd: number } {
+    async run(steps: number): Promise<{ loss: number; gradNorm: number; noiseStd: number }> {
       let loss = Number.NaN;
       let gradNorm = Number.NaN;
       let noiseStd = Number.NaN;
       for (let i = 0; i < steps; i += 1) {
         learningRate.beforeStep(step);
-        loss = readMetrics(session.trainStep(step)).get('loss') ?? Number.NaN;
+        loss = (await readMetrics(session.trainStep(step))).get('loss') ?? Number.NaN;
         // The loop reads these into every step's points.
         ({ gradGlobalNorm: gradNorm, noiseStd } = optimizer.lastStats);
         step += 1;

@@ -68,12 +68,12 @@ function createArm(spec: RunSpec, eta: number, batches: number): Arm {
   return { session, optimizer, batches, step: 0 };
 }
 
-function run(arm: Arm, steps: number) {
+async function run(arm: Arm, steps: number) {
   const losses: number[] = [];
   const cpu0 = process.cpuUsage();
   const start = performance.now();
   for (let i = 0; i < steps; i += 1) {
-    losses.push(readMetrics(arm.session.trainStep(arm.step % arm.batches)).get('loss') ?? Number.NaN);
+    losses.push((await readMetrics(arm.session.trainStep(arm.step % arm.batches))).get('loss') ?? Number.NaN);
     arm.step += 1;
   }
   const wallMs = performance.now() - start;
@@ -114,9 +114,9 @@ async function main(): Promise<void> {
     if (message.cmd === 'quit') break;
     const arm = arms.get(message.arm ?? '');
     if (message.cmd === 'run' && arm !== undefined && Number.isInteger(steps)) {
-      say({ ...run(arm, steps as number), step: arm.step });
+      say({ ...(await run(arm, steps as number)), step: arm.step });
     } else if (message.cmd === 'learn' && Number.isInteger(steps)) {
-      const { wallMs, loss } = run(learn, steps as number);
+      const { wallMs, loss } = await run(learn, steps as number);
       say({ wallMs, loss, accuracy: learn.session.accuracy(learn.session.splits.test, 'hard') });
     } else say({ error: `bad request ${line}; commands: run (arms ${[...arms.keys()]}), learn, quit` });
   }

@@ -19,12 +19,12 @@ const say = (message: Record<string, unknown>): void => {
   process.stdout.write(`${JSON.stringify(message)}\n`);
 };
 
-function run(arm: NramArm, steps: number): { wallMs: number; cpuMs: number; loss: number } {
+async function run(arm: NramArm, steps: number): Promise<{ wallMs: number; cpuMs: number; loss: number }> {
   let loss = Number.NaN;
   const cpu0 = process.cpuUsage();
   const start = performance.now();
   for (let i = 0; i < steps; i += 1) {
-    loss = readMetrics(arm.session.trainStep(arm.step)).get('loss') ?? Number.NaN;
+    loss = (await readMetrics(arm.session.trainStep(arm.step))).get('loss') ?? Number.NaN;
     arm.step += 1;
   }
   const wallMs = performance.now() - start;
@@ -55,7 +55,7 @@ async function main(): Promise<void> {
       say({ error: `bad request ${line}; arms: ${[...arms.keys()].join(', ')}` });
       continue;
     }
-    say({ arm: message.arm, steps: message.steps, ...run(arm, message.steps as number) });
+    say({ arm: message.arm, steps: message.steps, ...(await run(arm, message.steps as number)) });
   }
   for (const arm of arms.values()) disposeNramArm(arm);
   process.exit(0);

@@ -2,8 +2,9 @@
  * One tfjs backend's arms of the step benchmark, as a long-lived child process (see
  * `bench/lib/line-child.ts`). Each arm is the real `mlp` trainer session (paper §4.1: 20 × 50 ReLU,
  * 784 → 10, batch 100, MNIST) with the real NoisyOptimizer around SGD (learning rate 0.01), and a
- * step is what the worker loop does per step: `trainStep`, then reading its metrics (`readMetrics`,
- * which downloads the loss).
+ * step is what the worker loop does per step: `trainStep`, settling the optimizer's step (on
+ * `webgpu` that reads back the gradient norm), then reading its metrics (`readMetrics`, which
+ * downloads the loss).
  *
  *   arms: `plain` (η = 0), `noisy` (η = 0.01, γ = 0.55, the default `box-muller` noise generator),
  *   `noisy-ziggurat` (`noisy` with the `ziggurat` generator), `noisy-copy` (`noisy` without
@@ -15,7 +16,7 @@
  * Protocol: prints `{"ready":true,"backend":…}`; then for each `{"cmd":"run","arm":a,"steps":n}`
  * runs n steps of arm a and prints `{"arm","steps","wallMs","cpuMs","loss"}`; `{"cmd":"quit"}` ends.
  *
- *   tsx bench/step/tfjs-child.ts <wasm|cpu|tensorflow>
+ *   tsx bench/step/tfjs-child.ts <wasm|cpu|tensorflow|webgpu>
  */
 import { createInterface } from 'node:readline';
 import * as tf from '@tensorflow/tfjs';
@@ -95,12 +96,14 @@ async function createArms(backend: string): Promise<Map<string, Arm>> {
   return arms;
 }
 
-function run(arm: Arm, steps: number): { wallMs: number; cpuMs: number; loss: number } {
+async function run(arm: Arm, steps: number): Promise<{ wallMs: number; cpuMs: number; loss: number }> {
   let loss = Number.NaN;
   const cpu0 = process.cpuUsage();
   const start = performance.now();
   for (let i = 0; i < steps; i += 1) {
-    loss = readMetrics(arm.session.trainStep(arm.step)).get('loss') ?? Number.NaN;
+    const reported = arm.session.trainStep(arm.step);
+    await arm.optimizer.settle();
+    loss = (await readMetrics(reported)).get('loss') ?? Number.NaN;
     arm.step += 1;
   }
   const wallMs = performance.now() - start;
@@ -127,7 +130,7 @@ async function main(): Promise<void> {
       say({ error: `bad request ${line}; arms: ${[...arms.keys()].join(', ')}` });
       continue;
     }
-    say({ arm: message.arm, steps: message.steps, ...run(arm, message.steps as number) });
+    say({ arm: message.arm, steps: message.steps, ...(await run(arm, message.steps as number)) });
   }
   for (const arm of arms.values()) {
     arm.session.dispose();

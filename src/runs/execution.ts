@@ -25,6 +25,8 @@ export interface ExecutionDeps {
   readonly logger: RunLogger;
   readonly owner: string;
   readonly progressIntervalMs: number;
+  /** Attempts a run gets when an attempt ends RETRY (device lost), as for a replica crash. */
+  readonly maxAttempts: number;
   /** Tells other replicas the run ended (`notify.ts`). Default: nobody. */
   readonly announce?: (runId: string, status: RunStatus) => void;
   /** The service's trainers, for the throughput metric's examples per step. Default: the built-ins. */
@@ -51,6 +53,7 @@ export type StopReason = 'lease-lost' | 'shutdown';
  * | STOPPED_EARLY  | finish STOPPED_EARLY        | ASHA stopped it at a rung; checkpoint saved |
  * | FAILED         | finish FAILED with the error| non-finite loss, trainer error, crash      |
  * | SUSPENDED      | release (back to QUEUED)    | graceful shutdown; resumes from checkpoint |
+ * | RETRY          | retry: QUEUED, or FAILED after maxAttempts | GPU device lost: like a replica crash |
  * | ABORTED        | release on shutdown; nothing when the lease was lost (another replica owns it) |
  *
  * Checkpoint saves and the metric flush complete before the run is settled, so a watcher that
@@ -68,6 +71,7 @@ export class RunExecution {
   private readonly trainer: string;
   private readonly batchSize: number | null;
   private backend = 'unknown';
+  private device: string | null = null;
   private step = 0;
   private lastProgressAt = 0;
   private writes: Promise<void> = Promise.resolve();
@@ -111,7 +115,7 @@ export class RunExecution {
     const { id } = this.run;
     const step = this.step;
     this.enqueue('record progress', () =>
-      this.deps.store.runs.updateProgress(id, this.deps.owner, step, this.backend),
+      this.deps.store.runs.updateProgress(id, this.deps.owner, step, this.backend, this.device),
     );
   }
 
@@ -120,12 +124,14 @@ export class RunExecution {
     switch (message.type) {
       case 'started':
         this.backend = message.backend;
+        this.device = message.device;
         this.step = message.startStep;
         logger.info(
           {
             runId: this.run.id,
             attempt: this.run.attempt,
             backend: message.backend,
+            device: message.device,
             fromStep: message.startStep,
           },
           message.startStep > 0 ? 'run resumed from its checkpoint' : 'run started',
@@ -224,13 +230,27 @@ export class RunExecution {
         outcome.status === 'SUSPENDED' ||
         (outcome.status === 'ABORTED' && this.stopReason === 'shutdown')
       ) {
-        await store.runs.updateProgress(id, owner, this.step, this.backend).catch(() => undefined);
+        await store.runs
+          .updateProgress(id, owner, this.step, this.backend, this.device)
+          .catch(() => undefined);
         await store.runs.release(id, owner);
         ({ status, error } = await store.runs.get(project, id));
+      } else if (outcome.status === 'RETRY') {
+        // The points after the last checkpoint are recomputed by the next attempt.
+        await store.runs
+          .updateProgress(id, owner, this.step, this.backend, this.device)
+          .catch(() => undefined);
+        ({ status, error } = await store.runs.retry(id, owner, outcome.error, this.deps.maxAttempts));
+        logger.warn(
+          { runId: id, error, status },
+          'run attempt failed outside the run; the run goes back to the queue',
+        );
       } else if (outcome.status !== 'ABORTED') {
         error = outcome.status === 'FAILED' ? outcome.error : null;
         const endReason = outcome.status === 'COMPLETED' ? outcome.endReason : undefined;
-        await store.runs.updateProgress(id, owner, this.step, this.backend).catch(() => undefined);
+        await store.runs
+          .updateProgress(id, owner, this.step, this.backend, this.device)
+          .catch(() => undefined);
         ({ status, error } = await store.runs.finish(id, owner, outcome.status, error, endReason));
       }
     } catch (cause) {

@@ -3,7 +3,12 @@
  * DeleteRun, the checkpoint download), the run contract types, and the checkpoint and backend
  * helpers other modules and clients need. Nothing here imports `src/server`.
  */
-export { type BackendPreference, type BackendSelection, selectBackend } from '../backend/index.js';
+export {
+  type BackendPreference,
+  type BackendSelection,
+  releaseBackend,
+  selectBackend,
+} from '../backend/index.js';
 export {
   type CheckpointContents,
   decodeCheckpoint,

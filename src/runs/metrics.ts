@@ -11,6 +11,10 @@ import type { RunRepository } from '../store/types.js';
  * - `gradnoise_training_steps_total{trainer,backend}` and `gradnoise_training_examples_total`:
  *   examples are steps × the trainer config's `batchSize` when it has one (every classifier
  *   trainer does); a trainer without a `batchSize` field adds no examples.
+ * - `gradnoise_backend_info{backend,device,vendor,architecture,software}` (value 1): what the
+ *   training workers of this replica run on. `device` is the run's one-line device; `vendor` and
+ *   `architecture` are the WebGPU adapter's (empty on other backends); `software` is `true` on a
+ *   software adapter such as lavapipe. All workers of a replica share one, so it is one series.
  * - `gradnoise_run_loss{run_id,trainer}` and `gradnoise_run_noise_std{run_id,trainer}` exist only
  *   while the run trains here: their label sets are removed when the attempt ends, so the series
  *   count stays bounded by the number of workers.
@@ -31,7 +35,7 @@ export class RunMetrics {
   readonly runNoiseStd: Gauge<'run_id' | 'trainer'>;
   readonly metricWriteSeconds: Histogram<'outcome'>;
   readonly metricPointsDropped: Counter;
-  readonly backendInfo: Gauge<'backend'>;
+  readonly backendInfo: Gauge<'backend' | 'device' | 'vendor' | 'architecture' | 'software'>;
   private pendingCounts: Promise<Record<RunStatus, number>> | null = null;
 
   constructor(registry: Registry, runs: Pick<RunRepository, 'countByStatus'>) {
@@ -110,10 +114,27 @@ export class RunMetrics {
     });
     this.backendInfo = new Gauge({
       name: 'gradnoise_backend_info',
-      help: 'The tfjs backend the training workers of this replica use (value 1).',
-      labelNames: ['backend'],
+      help: 'The tfjs backend and device the training workers of this replica use (value 1).',
+      labelNames: ['backend', 'device', 'vendor', 'architecture', 'software'],
       registers,
     });
+  }
+
+  /** Sets `gradnoise_backend_info` from a ready worker (the same for every worker of a replica). */
+  setBackendInfo(ready: {
+    readonly backend: string;
+    readonly device: string;
+    readonly software: boolean;
+    readonly adapter?: { readonly vendor: string; readonly architecture: string };
+  }): void {
+    const labels = {
+      backend: ready.backend,
+      device: ready.device,
+      vendor: ready.adapter?.vendor ?? '',
+      architecture: ready.adapter?.architecture ?? '',
+      software: String(ready.software),
+    };
+    this.backendInfo.set(labels, 1);
   }
 
   /** Records one metrics batch of a run. */

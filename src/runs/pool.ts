@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import type { RejectedBackend } from '../backend/index.js';
+import type { AdapterDescription, RejectedBackend } from '../backend/index.js';
 import { AppError } from '../core/index.js';
 import type { PriorityOutcome } from './worker/priority.js';
 import {
@@ -8,6 +8,7 @@ import {
   type FromWorker,
   type RunJob,
   type RunOutcome,
+  type WorkerBackend,
   type WorkerBoot,
 } from './worker/protocol.js';
 
@@ -16,7 +17,11 @@ import {
  * so training never runs on the event loop that serves gRPC.
  *
  * - Every worker selects its own tfjs backend when it boots; {@link WorkerPool.start} resolves once
- *   all are ready and rejects (FAILED_PRECONDITION) if one cannot get a backend.
+ *   all are ready and rejects (FAILED_PRECONDITION) if one cannot get a backend. All get the same
+ *   one: each boots expecting `boot.expect` (the service's probe) or else the first ready worker's
+ *   backend and device, and fails its boot on another.
+ * - A worker that posts `retiring` (its GPU device was lost, after the `finished` of its job) is
+ *   terminated and replaced by a fresh thread, which starts a new device.
  * - A worker that crashes (an uncaught error or an exit, e.g. out of memory) is replaced by a fresh
  *   one, and the run it was training ends FAILED with `worker crashed: <reason>`. It is not requeued:
  *   the crash may come from the run itself, and retrying would crash again. (A whole replica dying
@@ -53,7 +58,11 @@ export type PoolEvent =
   | {
       readonly kind: 'ready';
       readonly backend: string;
+      readonly device: string;
+      readonly software: boolean;
+      readonly adapter?: AdapterDescription;
       readonly rejected: readonly RejectedBackend[];
+      readonly notes: readonly string[];
       readonly priority: PriorityOutcome;
     }
   | { readonly kind: 'crashed' | 'replaced' | 'boot-failed'; readonly detail: string };
@@ -77,6 +86,8 @@ class Slot {
   ready: Promise<void>;
   job: { runId: string; listener: Listener; finish: (o: RunOutcome) => void } | null = null;
   private killed = false;
+  /** Why the thread asked to be replaced (`retiring`), for the `replaced` event. */
+  private retiring: string | null = null;
   private readonly pool: WorkerPool;
   private readonly spawn: () => Worker;
 
@@ -98,11 +109,17 @@ class Slot {
           resolve();
         } else if (message.type === 'boot-failed') {
           reject(new AppError('FAILED_PRECONDITION', `training worker could not start: ${message.error}`));
+        } else if (message.type === 'retiring') {
+          // No new job goes to it; it is replaced once the job in progress has finished.
+          this.retiring = message.reason;
+          this.pool.onRetiring(this);
+          if (this.job === null) void this.worker.terminate();
         } else if (this.job !== null && message.runId === this.job.runId) {
           this.job.listener(message);
           if (message.type === 'finished') {
             this.settle(message.outcome);
-            this.pool.onIdle(this);
+            if (this.retiring === null) this.pool.onIdle(this);
+            else void this.worker.terminate();
           }
         }
       });
@@ -111,7 +128,9 @@ class Slot {
         if (dead) return;
         dead = true;
         reject(new AppError('FAILED_PRECONDITION', `training worker could not start: ${reason}`));
-        this.pool.onDeath(this, reason, { killed: this.killed, booted });
+        const retired = this.retiring;
+        this.retiring = null;
+        this.pool.onDeath(this, retired ?? reason, { killed: this.killed, booted });
       };
       worker.on('error', (error) => died(error instanceof Error ? error.message : String(error)));
       worker.on('exit', (code) => died(`thread exited with code ${code}`));
@@ -144,6 +163,8 @@ export class WorkerPool {
   private closing = false;
   private readonly options: WorkerPoolOptions;
   private readonly backendNames = new Set<string>();
+  /** The backend every worker must get: `boot.expect`, or the first ready worker's. */
+  private reference: WorkerBackend | undefined;
 
   private constructor(options: WorkerPoolOptions) {
     this.options = options;
@@ -153,8 +174,10 @@ export class WorkerPool {
   static async start(options: WorkerPoolOptions): Promise<WorkerPool> {
     const pool = new WorkerPool(options);
     const entry = options.entry ?? defaultEntry();
-    for (let i = 0; i < options.size; i += 1)
-      pool.slots.push(new Slot(pool, () => spawn(entry, options.boot)));
+    pool.reference = options.boot.expect;
+    const boot = (): WorkerBoot =>
+      pool.reference === undefined ? options.boot : { ...options.boot, expect: pool.reference };
+    for (let i = 0; i < options.size; i += 1) pool.slots.push(new Slot(pool, () => spawn(entry, boot())));
     try {
       await Promise.all(pool.slots.map((s) => s.ready));
     } catch (error) {
@@ -181,13 +204,15 @@ export class WorkerPool {
   /** @internal */
   onReady(slot: Slot, ready: Extract<FromWorker, { type: 'ready' }>): void {
     this.backendNames.add(ready.backend);
-    this.options.onWorkerEvent?.({
-      kind: 'ready',
-      backend: ready.backend,
-      rejected: ready.rejected,
-      priority: ready.priority,
-    });
+    this.reference ??= { name: ready.backend, device: ready.device };
+    const { type: _type, ...event } = ready;
+    this.options.onWorkerEvent?.({ kind: 'ready', ...event });
     this.onIdle(slot);
+  }
+
+  /** @internal A worker that will be replaced: no new job goes to it. */
+  onRetiring(slot: Slot): void {
+    this.idleSlots.delete(slot);
   }
 
   /** @internal A booted worker with no job (a dead one comes back through `onReady`). */

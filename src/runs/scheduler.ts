@@ -20,7 +20,7 @@ import { preflightRuns } from './preflight.js';
 import { createRunSink, drainExecutions } from './shutdown.js';
 import type { MetricSink } from './sink.js';
 import { type WatchEvent, type WatchOptions, watchRun } from './watch.js';
-import { Control } from './worker/protocol.js';
+import { Control, type WorkerBackend } from './worker/protocol.js';
 
 export interface RunSchedulerDeps {
   readonly store: Store;
@@ -40,6 +40,11 @@ export interface RunSchedulerDeps {
   readonly trainers?: TrainerRegistry;
   /** The plugin modules every worker thread loads itself at boot; the same `trainers` was built from. */
   readonly trainerModules?: TrainerModules;
+  /**
+   * The backend and device the service probed at start (`main.ts`): every worker must get the same,
+   * or its boot fails. Default: the first worker's.
+   */
+  readonly expectBackend?: WorkerBackend;
 }
 
 const SILENT: RunLogger = { debug() {}, info() {}, warn() {}, error() {} };
@@ -79,6 +84,7 @@ export class RunScheduler {
   /** What this replica claims from the queue: the registry is fixed at start, so named once. */
   private readonly trainerNames: readonly string[];
   private readonly trainerModules: TrainerModules | undefined;
+  private readonly expectBackend: WorkerBackend | undefined;
   private readonly metrics: RunMetrics;
   private readonly sink: MetricSink;
   private readonly notifier: RunNotifier;
@@ -100,6 +106,7 @@ export class RunScheduler {
     this.trainers = deps.trainers ?? builtinTrainers;
     this.trainerNames = this.trainers.list().map((t) => t.name);
     this.trainerModules = deps.trainerModules;
+    this.expectBackend = deps.expectBackend;
     this.metrics = new RunMetrics(deps.registry, deps.store.runs);
     this.hub = new LiveHub({ maxBufferedPoints: this.options.watchBufferPoints });
     this.notifier = new RunNotifier(deps.store.notifications, this.logger);
@@ -138,14 +145,22 @@ export class RunScheduler {
         nice: workerNice,
         dataRoots: this.dataRoots,
         ...(this.trainerModules === undefined ? {} : { trainerModules: this.trainerModules }),
+        ...(this.expectBackend === undefined ? {} : { expect: this.expectBackend }),
       },
       onWorkerEvent: (event) => {
         if (event.kind === 'ready') {
-          this.metrics.backendInfo.set({ backend: event.backend }, 1);
+          this.metrics.setBackendInfo(event);
           this.logger.debug(
-            { backend: event.backend, rejected: event.rejected, priority: event.priority },
+            {
+              backend: event.backend,
+              device: event.device,
+              adapter: event.adapter,
+              rejected: event.rejected,
+              priority: event.priority,
+            },
             'training worker ready',
           );
+          for (const note of event.notes) this.logger.warn({ backend: event.backend }, note);
           if (!event.priority.applied && workerNice !== 0)
             this.logger.warn({ reason: event.priority.reason }, 'training thread priority not lowered');
         } else {
@@ -302,6 +317,7 @@ export class RunScheduler {
           logger: this.logger,
           owner,
           progressIntervalMs: this.options.progressIntervalMs,
+          maxAttempts: this.options.maxAttempts,
           announce: (runId, status) => this.notifier.finished(runId, status),
           trainers: this.trainers,
           ...(earlyStop.kind === 'gated' ? { judge: earlyStop.judge } : {}),

@@ -7,7 +7,7 @@ import { isUuid } from './uuid.js';
 
 type RunLeases = Pick<
   RunRepository,
-  'claimNext' | 'renewLeases' | 'recoverExpired' | 'updateProgress' | 'finish' | 'release'
+  'claimNext' | 'renewLeases' | 'recoverExpired' | 'updateProgress' | 'finish' | 'release' | 'retry'
 >;
 
 /**
@@ -98,7 +98,13 @@ export function createRunLeases(prisma: PrismaClient): RunLeases {
       return { requeued: count('QUEUED'), failed: count('FAILED'), cancelled: count('CANCELLED') };
     },
 
-    async updateProgress(id: string, owner: string, step: number, backend: string) {
+    async updateProgress(
+      id: string,
+      owner: string,
+      step: number,
+      backend: string,
+      device: string | null = null,
+    ) {
       if (!Number.isInteger(step) || step < 0 || step > 2 ** 31 - 1) {
         throw invalidArgument('step', step, 'an integer in [0, 2^31 - 1]');
       }
@@ -106,7 +112,7 @@ export function createRunLeases(prisma: PrismaClient): RunLeases {
         'run',
         id,
         () => prisma.$executeRaw`
-          UPDATE runs SET current_step = ${step}, backend = ${backend}, updated_at = now()
+          UPDATE runs SET current_step = ${step}, backend = ${backend}, device = ${device}, updated_at = now()
           WHERE id = ${id}::uuid AND owner = ${owner} AND status = 'RUNNING'`,
       );
       if (updated === 0) await notHeld(id, owner);
@@ -140,6 +146,28 @@ export function createRunLeases(prisma: PrismaClient): RunLeases {
           WHERE id = ${id}::uuid AND owner = ${owner} AND status = 'RUNNING'`,
       );
       if (updated === 0) await notHeld(id, owner);
+    },
+
+    async retry(id: string, owner: string, error: string, maxAttempts: number) {
+      if (!Number.isInteger(maxAttempts) || maxAttempts < 1) {
+        throw invalidArgument('maxAttempts', maxAttempts, 'an integer >= 1');
+      }
+      const rows = await translateErrors(
+        'run',
+        id,
+        () => prisma.$queryRaw<RunRow[]>`
+          UPDATE runs SET
+            status = (CASE WHEN cancel_requested THEN 'CANCELLED'
+                           WHEN attempt >= ${maxAttempts} THEN 'FAILED'
+                           ELSE 'QUEUED' END)::"RunStatus",
+            error = format('attempt %s of %s: %s', attempt, ${maxAttempts}::int, ${error}::text),
+            finished_at = CASE WHEN cancel_requested OR attempt >= ${maxAttempts} THEN now() END,
+            owner = NULL, lease_expires_at = NULL, updated_at = now()
+          WHERE id = ${id}::uuid AND owner = ${owner} AND status = 'RUNNING'
+          RETURNING ${RUN_COLUMNS}`,
+      );
+      const row = rows[0];
+      return row === undefined ? notHeld(id, owner) : toRunRecord(row);
     },
   };
 }

@@ -15,6 +15,8 @@ export interface RunRecord {
   readonly labels: Readonly<Record<string, string>>;
   /** tfjs backend the latest attempt trained on, e.g. `wasm`. */
   readonly backend: string | null;
+  /** The device it trained on, one line (see `BackendSelection.device`); null before it starts. */
+  readonly device: string | null;
   /** Attempts started so far (1 on the first claim). */
   readonly attempt: number;
   readonly error: string | null;

@@ -80,7 +80,13 @@ export interface RunRepository {
    * Records progress of a running attempt. This and the other writes by a worker (`finish`,
    * `release`) are FAILED_PRECONDITION when `owner` no longer holds the run (lease lost).
    */
-  updateProgress(id: string, owner: string, step: number, backend: string): Promise<void>;
+  updateProgress(
+    id: string,
+    owner: string,
+    step: number,
+    backend: string,
+    device?: string | null,
+  ): Promise<void>;
   /**
    * Cancels: a QUEUED run becomes CANCELLED at once; a RUNNING run gets `cancelRequested` (the
    * worker stops at the next step). A terminal run is FAILED_PRECONDITION.
@@ -102,6 +108,13 @@ export interface RunRepository {
    * instead when its cancel was requested.
    */
   release(id: string, owner: string): Promise<void>;
+  /**
+   * Ends an attempt that failed for a reason outside the run (its GPU device was lost), as if its
+   * replica had crashed (see `recoverExpired`): back to QUEUED to resume from its last checkpoint,
+   * or FAILED once it has had `maxAttempts` attempts, or CANCELLED when its cancel was requested.
+   * `error` is recorded as `attempt N of M: <error>` either way. Returns the run as it now is.
+   */
+  retry(id: string, owner: string, error: string, maxAttempts: number): Promise<RunRecord>;
   /** Number of runs per status, across projects (for Prometheus). */
   countByStatus(): Promise<Record<RunStatus, number>>;
   /** QUEUED runs of the project, counted up to `limit` (the count stops there). */

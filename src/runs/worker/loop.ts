@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import type { DeviceLostInfo } from '../../backend/index.js';
 import { type RunStreams, runStreams } from '../../core/index.js';
 import type { DataRootPolicy } from '../../data/index.js';
 import { createInnerOptimizer, createNoisyOptimizer, type NoisyOptimizer } from '../../optim/index.js';
@@ -26,9 +27,11 @@ import { captureCheckpoint, readMetrics, restoreCheckpoint } from './state.js';
  * recomputed steps are a new trajectory that drifts apart step by step: the store keeps the new
  * values, while a watcher that already streamed those steps from the lost attempt keeps the old ones.
  *
- * Per step: check the control word; set the step's learning rate (`learning-rate.ts`); train;
- * read and dispose the metrics; add `grad_norm` and `noise_std` from the optimizer when the trainer
- * did not report them, and `learning_rate` when the schedule is not constant; evaluate every
+ * Per step: check the control word and the device; set the step's learning rate (`learning-rate.ts`);
+ * train; settle the optimizer's step (`NoisyOptimizer.settle`: on a GPU backend its norm is read
+ * back only now); read and dispose the metrics (asynchronously: a GPU backend has no synchronous
+ * read in Node); add `grad_norm` and `noise_std` from the optimizer when the trainer did not report
+ * them, or when they were read back late, and `learning_rate` when the schedule is not constant; evaluate every
  * `evalEvery` steps and at the end, and feed the evaluation to the schedule; post the step's
  * points; checkpoint (with the schedule's state) every `checkpointEvery` steps and at the end.
  *
@@ -62,16 +65,47 @@ import { captureCheckpoint, readMetrics, restoreCheckpoint } from './state.js';
  * A run with an init_from starts its first attempt from the other run's checkpoint (`job.init`,
  * `init-from.ts`): at step 0 with its weights (fine-tune), or at that checkpoint's step with all its
  * state (a fork), and trains on as above.
+ *
+ * Device lost (`webgpu`): once the thread's GPU device is lost, the attempt ends RETRY with the
+ * reason, whatever error the lost device caused on the way, and writes nothing more: the run goes
+ * back to the queue and resumes from its last checkpoint, as after a replica crash.
  */
 export interface LoopSettings {
   /** Name of the backend this thread selected, e.g. `wasm`. */
   readonly backend: string;
+  /** Its device, one line (`BackendSelection.device`). Default ''. */
+  readonly device?: string;
   readonly flushIntervalMs: number;
   readonly flushPoints: number;
   /** What trainer sessions may read (the boot's policy); handed to each in its context. */
   readonly dataRoots: DataRootPolicy;
   /** The trainers this thread loaded (built-ins and its boot's plugins). Default: the built-ins. */
   readonly trainers?: TrainerRegistry;
+  /** Why this thread's GPU device was lost, or null while it is not. Default: never lost. */
+  readonly deviceLost?: () => DeviceLostInfo | null;
+}
+
+/** The error of an attempt whose device was lost. */
+export function describeDeviceLost(info: DeviceLostInfo): string {
+  return `webgpu device lost (${info.reason})${info.message === '' ? '' : `: ${info.message}`}`;
+}
+
+/** Thrown between steps once the device is lost; `runJob` turns it into RETRY. */
+class DeviceLost extends Error {}
+
+/** How long a failed attempt waits for the device's loss to be reported, which may trail the failure. */
+const LOSS_REPORT_MS = 200;
+
+/**
+ * The device's loss, if any, once an attempt failed: a read of a lost device can reject before
+ * Dawn has delivered `GPUDevice.lost`, so on a backend with a device this waits a little for it.
+ */
+async function lossAfterFailure(settings: LoopSettings): Promise<DeviceLostInfo | null> {
+  const probe = settings.deviceLost;
+  if (probe === undefined) return null;
+  const deadline = performance.now() + LOSS_REPORT_MS;
+  while (probe() === null && performance.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+  return probe();
 }
 
 type Post = (message: FromWorker, transfer?: readonly ArrayBuffer[]) => void;
@@ -122,6 +156,7 @@ export async function runJob(job: RunJob, settings: LoopSettings, post: Post): P
       runId: job.runId,
       startStep: step,
       backend: settings.backend,
+      device: settings.device ?? '',
       checkpointBackend: restored?.backend ?? initial?.backend ?? null,
     });
     const finite = new FiniteChecks(trainer.metrics);
@@ -138,6 +173,12 @@ export async function runJob(job: RunJob, settings: LoopSettings, post: Post): P
     session?.dispose();
     optimizer?.dispose();
   }
+  // Whatever failed on the way (a read rejected, a non-finite value from a dead device), a lost
+  // device is the cause; also when the attempt got to its end but the last reads were lost.
+  const lost =
+    outcome.status === 'FAILED' ? await lossAfterFailure(settings) : (settings.deviceLost?.() ?? null);
+  if (lost !== null && outcome.status !== 'ABORTED')
+    outcome = { status: 'RETRY', error: describeDeviceLost(lost) };
   const leakedTensors = tf.memory().numTensors - tensorsBefore;
   post({ type: 'finished', runId: job.runId, step, outcome, leakedTensors });
   return outcome;
@@ -165,9 +206,9 @@ async function train(
   const control = new Int32Array(job.control);
   const batcher = new PointBatcher(runId, post, settings);
   let checkpointed = startStep;
-  const checkpoint = (step: number, solved = false): void => {
+  const checkpoint = async (step: number, solved = false): Promise<void> => {
     batcher.flush(step);
-    const file = captureCheckpoint({
+    const file = await captureCheckpoint({
       runId,
       step,
       spec,
@@ -195,20 +236,22 @@ async function train(
     for (; step < spec.maxSteps && !attempt.solved; ) {
       const command = Atomics.load(control, 0);
       if (command === Control.abort) return { status: 'ABORTED' };
+      if (settings.deviceLost?.() != null) throw new DeviceLost();
       if (command === Control.cancel || command === Control.suspend || command === Control.stop) {
-        if (step > checkpointed) checkpoint(step);
+        if (step > checkpointed) await checkpoint(step);
         batcher.flush(step);
         return { status: ENDED_BY[command] };
       }
       const rate = learningRate.beforeStep(step);
       const started = performance.now();
-      const values = readMetrics(session.trainStep(step));
+      const reported = session.trainStep(step);
+      const stats = await optimizer.settle();
+      const values = await readMetrics(reported);
       const seconds = (performance.now() - started) / 1000;
       step += 1;
       progress(step);
-      const stats = optimizer.lastStats;
-      if (!values.has('grad_norm')) values.set('grad_norm', stats.gradGlobalNorm);
-      if (!values.has('noise_std')) values.set('noise_std', stats.noiseStd);
+      if (stats.deferred || !values.has('grad_norm')) values.set('grad_norm', stats.gradGlobalNorm);
+      if (stats.deferred || !values.has('noise_std')) values.set('noise_std', stats.noiseStd);
       if (learningRate.reports && !values.has('learning_rate')) values.set('learning_rate', rate);
       finite.step(step, values);
       let solved = false;
@@ -228,7 +271,8 @@ async function train(
         // points are kept for diagnosis.
         batcher.add(toPoints(runId, step, values, Date.now()), seconds);
       }
-      if (solved || step % spec.checkpointEvery === 0 || step === spec.maxSteps) checkpoint(step, solved);
+      if (solved || step % spec.checkpointEvery === 0 || step === spec.maxSteps)
+        await checkpoint(step, solved);
       if (solved) {
         batcher.flush(step);
         return { status: 'COMPLETED', endReason: 'SOLVED' };
@@ -259,6 +303,8 @@ async function train(
     batcher.flush(step);
     return { status: 'COMPLETED', endReason: attempt.solved ? 'SOLVED' : 'BUDGET' };
   } catch (error) {
+    // A lost device wrote nothing more: its points after the last checkpoint are recomputed.
+    if (error instanceof DeviceLost) throw error;
     batcher.flush(step);
     if (error instanceof NonFinite) return { status: 'FAILED', error: error.message };
     throw error;

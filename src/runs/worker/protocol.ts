@@ -1,4 +1,4 @@
-import type { BackendPreference, RejectedBackend } from '../../backend/index.js';
+import type { AdapterDescription, BackendPreference, RejectedBackend } from '../../backend/index.js';
 import type { SafetensorsEntry } from '../../checkpoint/index.js';
 import type { InitFrom, MetricPoint, RunEndReason, RunSpec } from '../../core/index.js';
 import type { DataRootPolicy } from '../../data/index.js';
@@ -38,9 +38,22 @@ export const CONTROL_WORDS = 2;
 
 export type ControlValue = (typeof Control)[keyof typeof Control];
 
+/** The backend a worker started on, as it reports it (see `BackendSelection`). */
+export interface WorkerBackend {
+  readonly name: string;
+  /** One line naming the device (the WebGPU adapter, or the CPU). */
+  readonly device: string;
+}
+
 /** `workerData` of a training worker. */
 export interface WorkerBoot {
   readonly backend: BackendPreference;
+  /**
+   * The backend every worker of the replica must get: the service's probe at start, then the first
+   * worker's. A worker that gets another (say `wasm` because this thread found no adapter) fails
+   * its boot rather than train runs on a backend the replica does not report.
+   */
+  readonly expect?: WorkerBackend;
   /** Post a metrics batch at least this often while training (ms). */
   readonly flushIntervalMs: number;
   /** … or when this many points are pending. */
@@ -100,16 +113,32 @@ export type RunOutcome =
       readonly endReason: RunEndReason;
     }
   | { readonly status: 'CANCELLED' | 'SUSPENDED' | 'ABORTED' | 'STOPPED_EARLY' }
-  | { readonly status: 'FAILED'; readonly error: string };
+  | { readonly status: 'FAILED'; readonly error: string }
+  /**
+   * The attempt failed for a reason outside the run (the GPU device was lost): the run goes back to
+   * the queue and resumes from its last checkpoint, as after a replica crash, until `maxAttempts`.
+   */
+  | { readonly status: 'RETRY'; readonly error: string };
 
 export type FromWorker =
   | {
       readonly type: 'ready';
       readonly backend: string;
+      readonly device: string;
+      /** A software WebGPU adapter (lavapipe). */
+      readonly software: boolean;
+      readonly adapter?: AdapterDescription;
       readonly rejected: readonly RejectedBackend[];
+      /** Notes of the selection worth a log line (tensorflow-gpu on the CPU). */
+      readonly notes: readonly string[];
       readonly priority: PriorityOutcome;
     }
   | { readonly type: 'boot-failed'; readonly error: string }
+  /**
+   * The thread cannot train any more (its GPU device was lost), posted after the `finished` of
+   * the job it was training: the pool replaces it with a fresh thread, which starts a new device.
+   */
+  | { readonly type: 'retiring'; readonly reason: string }
   | {
       readonly type: 'started';
       readonly runId: string;
@@ -117,6 +146,8 @@ export type FromWorker =
       readonly startStep: number;
       /** Backend this attempt trains on. */
       readonly backend: string;
+      /** Its device, one line (see `BackendSelection.device`). */
+      readonly device: string;
       /** Backend that wrote the checkpoint resumed from, when there was one. */
       readonly checkpointBackend: string | null;
     }

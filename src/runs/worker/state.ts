@@ -20,7 +20,7 @@ import { restoreTensor, snapshotTensors } from './tensors.js';
  * Snapshots the trainer's tensors, meta and phase and the optimizer's slots + noise state into a
  * checkpoint file.
  */
-export function captureCheckpoint(input: {
+export async function captureCheckpoint(input: {
   readonly runId: string;
   readonly step: number;
   readonly spec: RunSpec;
@@ -33,7 +33,7 @@ export function captureCheckpoint(input: {
   readonly solved?: boolean;
   /** The learning-rate schedule's state. */
   readonly lrSchedule: LearningRateState;
-}): EncodedCheckpoint {
+}): Promise<EncodedCheckpoint> {
   // Both exports hand us new tensors to dispose (TrainerSession.exportState's contract).
   const trainer = input.session.exportState();
   let optimizerState: ReturnType<NoisyOptimizer['exportState']> | undefined;
@@ -55,8 +55,8 @@ export function captureCheckpoint(input: {
       trainerMeta: trainer.meta,
       ...(input.session.phase === undefined ? {} : { phase: input.session.phase }),
       solved: input.solved === true,
-      model: snapshotTensors(trainer.tensors),
-      optimizer: snapshotTensors(optimizerState.inner),
+      model: await snapshotTensors(trainer.tensors),
+      optimizer: await snapshotTensors(optimizerState.inner),
     });
   } finally {
     tf.dispose([...trainer.tensors, ...(optimizerState?.inner ?? [])].map((t) => t.tensor));
@@ -123,12 +123,17 @@ export function importContents(
   }
 }
 
-/** Reads metric values to numbers and disposes every tensor among them, even when one read fails. */
-export function readMetrics(values: Readonly<Record<string, MetricValue>>): Map<string, number> {
+/**
+ * Reads metric values to numbers and disposes every tensor among them, even when one read fails.
+ * Asynchronous reads: a GPU backend has none that is synchronous in Node.
+ */
+export async function readMetrics(
+  values: Readonly<Record<string, MetricValue>>,
+): Promise<Map<string, number>> {
   const out = new Map<string, number>();
   try {
     for (const [name, value] of Object.entries(values)) {
-      out.set(name, typeof value === 'number' ? value : (value.dataSync()[0] ?? Number.NaN));
+      out.set(name, typeof value === 'number' ? value : ((await value.data())[0] ?? Number.NaN));
     }
   } finally {
     for (const value of Object.values(values)) if (typeof value !== 'number') value.dispose();

@@ -43,6 +43,7 @@ export function encodeRun(run: RunRecord, summaries: readonly MetricSummary[] = 
     labels: { ...run.labels },
     requestId: run.requestId ?? '',
     backend: run.backend ?? '',
+    device: run.device ?? '',
     attempt: run.attempt,
     error: run.error ?? '',
     // A run completed by a replica older than end reasons (a rolling upgrade) spent its budget.

@@ -1,2 +1,2 @@
-export { MLP_DEFAULTS, MLP_LIMITS, type MlpConfig } from './config.js';
+export { MLP_DEFAULTS, MLP_LIMITS, type MlpConfig, refineMlpConfig } from './config.js';
 export { mlpTrainer } from './definition.js';

@@ -2,8 +2,14 @@ import { Registry } from 'prom-client';
 import type { MetricPoint, RunStatus } from '../../../src/core/index.js';
 import { ANY_DATA_DIR } from '../../../src/data/index.js';
 import { compileRunSpec, type RunRequest } from '../../../src/runs/compile-spec.js';
-import { type RunLogger, RunScheduler, type RunSchedulerOptions } from '../../../src/runs/index.js';
+import {
+  type RunLogger,
+  RunScheduler,
+  type RunSchedulerDeps,
+  type RunSchedulerOptions,
+} from '../../../src/runs/index.js';
 import { createStore, type RunRecord, type Store } from '../../../src/store/index.js';
+import type { TrainerRegistry } from '../../../src/trainers/index.js';
 import { createTestDatabase, type TestDatabase } from '../../helpers/db.js';
 
 /** Fast timings so the tests spend their time training, not waiting on intervals. */
@@ -42,8 +48,10 @@ export interface Harness {
   scheduler(
     owner: string,
     options?: Partial<RunSchedulerOptions>,
+    deps?: Pick<RunSchedulerDeps, 'trainers' | 'trainerModules'>,
   ): { scheduler: RunScheduler; registry: Registry; logger: MemoryLogger };
-  queue(request: RunRequest): Promise<RunRecord>;
+  /** Queues a run of `request`, compiled against `trainers` (default: the built-ins). */
+  queue(request: RunRequest, trainers?: TrainerRegistry): Promise<RunRecord>;
   get(id: string): Promise<RunRecord>;
   /** Polls the run until `predicate` holds; fails with the last record after `timeoutMs`. */
   waitFor(id: string, predicate: (run: RunRecord) => boolean, timeoutMs?: number): Promise<RunRecord>;
@@ -75,7 +83,7 @@ export async function createHarness(): Promise<Harness> {
   return {
     db,
     store,
-    scheduler(owner, options = {}) {
+    scheduler(owner, options = {}, deps = {}) {
       const registry = new Registry();
       const logger = new MemoryLogger();
       const scheduler = new RunScheduler(
@@ -85,16 +93,17 @@ export async function createHarness(): Promise<Harness> {
           registry,
           logger,
           dataRoots: ANY_DATA_DIR,
+          ...deps,
         },
       );
       schedulers.push(scheduler);
       return { scheduler, registry, logger };
     },
-    async queue(request) {
+    async queue(request, trainers) {
       const { run } = await store.runs.create({
         project: PROJECT,
         requestId: null,
-        spec: compileRunSpec(request, ANY_DATA_DIR),
+        spec: compileRunSpec(request, ANY_DATA_DIR, trainers),
         labels: {},
       });
       return run;

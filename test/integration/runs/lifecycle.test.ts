@@ -49,14 +49,17 @@ describe('RunScheduler lifecycle (real PostgreSQL, real worker threads, smoke tr
     ];
     expect(Object.keys(meta?.index ?? {}).sort()).toEqual(tensorNames.sort());
 
-    // The backend choice is logged with why the node backends were rejected, and exported.
+    // The backend choice is logged with why the GPU and node backends were rejected, and exported.
     const ready = logger.lines.find((l) => l.message === 'training worker ready');
     expect(ready?.fields).toMatchObject({
       backend: 'wasm',
-      rejected: [{ name: 'tensorflow-gpu' }, { name: 'tensorflow' }],
+      rejected: [{ name: 'webgpu' }, { name: 'tensorflow-gpu' }, { name: 'tensorflow' }],
     });
+    expect(done.device).toMatch(/\(\d+ threads\)$/);
     const text = await registry.metrics();
-    expect(text).toContain('gradnoise_backend_info{backend="wasm"} 1');
+    expect(text).toMatch(
+      /gradnoise_backend_info\{backend="wasm",device="[^"]+ \(\d+ threads\)",vendor="",architecture="",software="false"\} 1/,
+    );
     expect(text).toContain('gradnoise_training_steps_total{trainer="smoke",backend="wasm"} 60');
     expect(text).toContain('gradnoise_training_examples_total{trainer="smoke",backend="wasm"} 1920');
     expect(text).toContain('gradnoise_step_duration_seconds_count{trainer="smoke"} 60');

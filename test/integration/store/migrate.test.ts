@@ -23,6 +23,7 @@ const RUN_DISPLAY_NAME = '20261209000000_run_display_name';
 const METRIC_SUMMARIES = '20261210000000_metric_summaries';
 const RUN_INIT_FROM = '20261211000000_run_init_from';
 const SWEEP_EARLY_STOPPING = '20261220000000_sweep_early_stopping';
+const RUN_DEVICE = '20261221000000_run_device';
 const ALL = [
   INIT,
   API_TOKENS,
@@ -36,6 +37,7 @@ const ALL = [
   METRIC_SUMMARIES,
   RUN_INIT_FROM,
   SWEEP_EARLY_STOPPING,
+  RUN_DEVICE,
 ];
 
 interface MigrationRow {

@@ -207,7 +207,14 @@ describe('RunRepository: the queue and its leases', () => {
       const [id = ''] = await queue(1);
       await store.runs.claimNext('w1', 60_000);
       await store.runs.updateProgress(id, 'w1', 250, 'wasm');
-      expect(await store.runs.get('p1', id)).toMatchObject({ currentStep: 250, backend: 'wasm' });
+      expect(await store.runs.get('p1', id)).toMatchObject({
+        currentStep: 250,
+        backend: 'wasm',
+        device: null,
+      });
+      const lavapipe = 'mesa software: llvmpipe: Mesa 25.0.7 (software adapter)';
+      await store.runs.updateProgress(id, 'w1', 260, 'webgpu', lavapipe);
+      expect(await store.runs.get('p1', id)).toMatchObject({ backend: 'webgpu', device: lavapipe });
       await expectAppError(
         store.runs.updateProgress(id, 'w2', 300, 'cpu'),
         'FAILED_PRECONDITION',
@@ -216,7 +223,7 @@ describe('RunRepository: the queue and its leases', () => {
       await expectAppError(store.runs.updateProgress(UNKNOWN, 'w1', 1, 'cpu'), 'NOT_FOUND');
       await expectAppError(store.runs.updateProgress('bad-id', 'w1', 1, 'cpu'), 'NOT_FOUND');
       await expectAppError(store.runs.updateProgress(id, 'w1', -1, 'cpu'), 'INVALID_ARGUMENT', /^step/);
-      expect((await store.runs.get('p1', id)).currentStep).toBe(250);
+      expect((await store.runs.get('p1', id)).currentStep).toBe(260);
     });
 
     it('finishes an attempt with a terminal status, once', async () => {
@@ -263,6 +270,42 @@ describe('RunRepository: the queue and its leases', () => {
       await store.runs.release(cancelled, 'w1');
       expect((await store.runs.get('p1', cancelled)).status).toBe('CANCELLED');
       await expectAppError(store.runs.release(id, 'w1'), 'FAILED_PRECONDITION');
+    });
+  });
+
+  describe('retry (an attempt failed outside the run: GPU device lost)', () => {
+    const LOST = 'webgpu device lost (unknown): the driver reset the GPU';
+
+    it('requeues the run with the reason until maxAttempts, then fails it', async () => {
+      const [id = ''] = await queue(1);
+      await store.runs.claimNext('w1', 60_000);
+      expect(await store.runs.retry(id, 'w1', LOST, 2)).toMatchObject({
+        status: 'QUEUED',
+        owner: null,
+        leaseExpiresAt: null,
+        finishedAt: null,
+        error: `attempt 1 of 2: ${LOST}`,
+      });
+      expect(await store.runs.claimNext('w2', 60_000)).toMatchObject({ id, attempt: 2 });
+      const failed = await store.runs.retry(id, 'w2', LOST, 2);
+      expect(failed).toMatchObject({ status: 'FAILED', error: `attempt 2 of 2: ${LOST}` });
+      expect(failed.finishedAt).toBeInstanceOf(Date);
+      // A later success clears the error (finish writes its own).
+      const [ok = ''] = await queue(1);
+      await store.runs.claimNext('w1', 60_000);
+      await store.runs.retry(ok, 'w1', LOST, 3);
+      await store.runs.claimNext('w1', 60_000);
+      expect(await store.runs.finish(ok, 'w1', 'COMPLETED', null)).toMatchObject({ attempt: 2, error: null });
+    });
+
+    it('cancels a run whose cancel was requested, and refuses a non-holder and bad input', async () => {
+      const [id = ''] = await queue(1);
+      await store.runs.claimNext('w1', 60_000);
+      await expectAppError(store.runs.retry(id, 'w2', LOST, 3), 'FAILED_PRECONDITION', /not held by w2/);
+      await expectAppError(store.runs.retry(id, 'w1', LOST, 0), 'INVALID_ARGUMENT', /^maxAttempts/);
+      await store.runs.requestCancel('p1', id);
+      expect(await store.runs.retry(id, 'w1', LOST, 3)).toMatchObject({ status: 'CANCELLED' });
+      await expectAppError(store.runs.retry(UNKNOWN, 'w1', LOST, 3), 'NOT_FOUND');
     });
   });
 });

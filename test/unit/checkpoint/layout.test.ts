@@ -169,14 +169,14 @@ describe('checkpoint layout', () => {
     expect(decodeCheckpoint(encodeCheckpoint(contents()).bytes).streamVersion).toBe(2);
   });
 
-  it('snapshots tfjs tensors by value and restores them exactly, without leaking', () => {
+  it('snapshots tfjs tensors by value and restores them exactly, without leaking', async () => {
     const before = tf.memory().numTensors;
     const w = tf.tensor2d([
       [0.1, 0.2],
       [0.3, Number.NaN],
     ]);
     const n = tf.scalar(7, 'int32');
-    const saved = snapshotTensors([
+    const saved = await snapshotTensors([
       { name: 'w', tensor: w },
       { name: 'n', tensor: n },
     ]);

@@ -126,6 +126,33 @@ describe('WorkerPool', () => {
     },
   );
 
+  it('replaces a worker that lost its device once its job has ended, and gives it no new job', async () => {
+    const events: PoolEvent[] = [];
+    const pool = await start({ size: 1, entry: scripted, events });
+    const active = pool.run(job('gpu', 'lose-device'), () => {});
+    expect(await active?.done).toEqual({ status: 'RETRY', error: 'webgpu device lost (unknown): simulated' });
+    await until(() => pool.idle === 1);
+    expect(events.map((e) => e.kind)).toEqual(['ready', 'replaced', 'ready']);
+    expect(events[1]).toEqual({ kind: 'replaced', detail: 'webgpu device lost (unknown): simulated' });
+    expect(await pool.run(job('next', 'complete'), () => {})?.done).toEqual({
+      status: 'COMPLETED',
+      endReason: 'BUDGET',
+    });
+  });
+
+  it('boots every worker expecting the first one’s backend and device', async () => {
+    const pool = await start({ size: 1, entry: scripted });
+    expect(pool.backends).toEqual(['scripted']);
+    await expect(
+      WorkerPool.start({ size: 1, boot: { ...boot, expect: { name: 'webgpu', device: 'nvidia hopper' } } }),
+    ).rejects.toMatchObject({
+      code: 'FAILED_PRECONDITION',
+      message: expect.stringMatching(
+        /^training worker could not start: this thread got backend wasm on .*, but the replica runs on webgpu on nvidia hopper/,
+      ),
+    });
+  });
+
   it('close() ends running jobs as ABORTED; signal() reaches the worker through shared memory', async () => {
     const pool = await start({ size: 1 });
     const messages: FromWorker[] = [];

@@ -29,6 +29,7 @@ class FakeRuns {
       status: 'QUEUED',
       labels: input.labels,
       backend: null,
+      device: null,
       attempt: 0,
       error: null,
       endReason: null,

@@ -17,6 +17,7 @@ const run = (status: RunRecord['status'], endReason: RunRecord['endReason']): Ru
   status,
   labels: {},
   backend: null,
+  device: null,
   attempt: 1,
   error: null,
   endReason,
