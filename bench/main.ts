@@ -5,7 +5,10 @@
  *
  * Sections (each can run alone with `--only`):
  *   step      the paper's 20 × 50 MLP training step per tfjs backend, with and without noise, and
- *             PyTorch (1 thread) side by side, in interleaved blocks (issue 8)
+ *             PyTorch (1 thread) side by side, in interleaved blocks (issue 8); `--backends
+ *             webgpu,wasm` adds webgpu (issue 20), which needs a GPU with a Vulkan driver or, on a
+ *             CPU, lavapipe's environment (`eval "$(scripts/lavapipe.sh --print-env)"`): a
+ *             correctness run there, which the section says
  *   memn2n    one generated bAbI-style task's full MemN2N schedule (100 epochs, d = 20) on tfjs wasm
  *             beside a PyTorch reference of the same model, one thread each, interleaved by
  *             epoch, and through the worker loop (issue 17); `--memn2n-task` picks the task

@@ -15,6 +15,10 @@ import { describeRatios, median, pairedRatios } from '../lib/stats.js';
  * way the machine's drift (other processes, frequency changes) hits the arms of a round alike.
  * Block sizes are set from the warm-up so each block takes about `blockMs`.
  *
+ * `webgpu` runs `plain` and `noisy` beside the others, with the adapter named. On a software adapter
+ * (lavapipe, a Vulkan driver on the CPU) its figures are a correctness run of the device path, not
+ * a speed figure: the section says so, and evaluates no webgpu goal there.
+ *
  * A ratio against PyTorch is reported only when the PyTorch child resolved an optimised BLAS
  * (`lib/blas.ts`): Debian's build on the reference BLAS is several times slower than the PyTorch a
  * user has, and the ratios published before this check compared against it (docs/benchmarks.md).
@@ -52,6 +56,7 @@ export async function stepSection(options: StepSectionOptions): Promise<SectionO
   const arms: ArmStats[] = [];
   const skipped: string[] = [];
   let blas: BlasResolution | null = null;
+  const devices: { backend: string; device: string; software: boolean }[] = [];
   const addArms = (child: LineChild, prefix: string, names: readonly string[]) => {
     children.push(child);
     for (const arm of names) {
@@ -81,8 +86,14 @@ export async function stepSection(options: StepSectionOptions): Promise<SectionO
         return;
       }
       const { child, ready } = outcome.value;
-      if (i < tfjs.length) addArms(child, `tfjs ${String(ready.backend)}`, ready.arms as string[]);
-      else addArms(child, 'torch', ['plain', 'noisy']);
+      if (i < tfjs.length) {
+        addArms(child, `tfjs ${String(ready.backend)}`, ready.arms as string[]);
+        devices.push({
+          backend: String(ready.backend),
+          device: String(ready.device),
+          software: ready.software === true,
+        });
+      } else addArms(child, 'torch', ['plain', 'noisy']);
     });
     const torchChild = started.at(-1);
     if (torch !== null && torchChild?.status === 'fulfilled') {
@@ -107,18 +118,26 @@ export async function stepSection(options: StepSectionOptions): Promise<SectionO
   } finally {
     await Promise.all(children.map((c) => c.close()));
   }
-  return summarize(arms, skipped, rounds, blas);
+  return summarize(arms, skipped, rounds, blas, devices);
 }
+
+const SOFTWARE_NOTE =
+  'a software adapter (lavapipe: Vulkan on the CPU): this is a correctness run of the webgpu path, not a speed figure';
 
 function summarize(
   arms: readonly ArmStats[],
   skipped: readonly string[],
   rounds: number,
   blas: BlasResolution | null,
+  devices: readonly { backend: string; device: string; software: boolean }[],
 ): SectionOutcome {
   const find = (label: string) => arms.find((a) => a.label === label);
   const rows: Row[] = [];
   for (const reason of skipped) rows.push(infoRow(reason.split(':')[0] ?? reason, 'skipped', reason));
+  for (const d of devices) {
+    rows.push(infoRow(`tfjs ${d.backend} device`, d.device, d.software ? SOFTWARE_NOTE : undefined));
+  }
+  const softwareGpu = devices.some((d) => d.backend === 'webgpu' && d.software);
   if (blas !== null) rows.push(infoRow('PyTorch BLAS', formatBlas(blas)));
   for (const a of arms) {
     const ms = median(a.wallMsPerStep);
@@ -153,6 +172,22 @@ function summarize(
         text: '≤ 1.05',
       },
     );
+  }
+  // Issue 20's goals for a GPU: noise at most 3 % of the step, the step at least as fast as wasm.
+  compare(
+    'noise overhead, tfjs webgpu (noisy / plain)',
+    'tfjs webgpu noisy',
+    'tfjs webgpu plain',
+    softwareGpu ? undefined : { max: 1.03, text: '≤ 1.03' },
+  );
+  compare(
+    'tfjs webgpu / tfjs wasm, noisy',
+    'tfjs webgpu noisy',
+    'tfjs wasm noisy',
+    softwareGpu ? undefined : { max: 1, text: '≤ 1.00' },
+  );
+  if (softwareGpu && find('tfjs webgpu noisy') !== undefined) {
+    rows.push(infoRow('tfjs webgpu', 'correctness run', SOFTWARE_NOTE));
   }
   for (const backend of ['wasm', 'cpu']) {
     compare(
@@ -210,6 +245,7 @@ function summarize(
     ),
     skipped,
     blas,
+    devices,
   };
   return { rows, data, ...(skipped.length > 0 ? { skipped: skipped.join('; ') } : {}) };
 }

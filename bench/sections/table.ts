@@ -44,11 +44,12 @@ export const SECTIONS: readonly Section[] = [
   {
     name: 'step',
     title: 'Training step (20 × 50 MLP, batch 100, SGD) per backend, with and without noise, vs PyTorch',
-    // --quick: wasm (and PyTorch) only; the cpu backend alone would take most of a minute.
+    // --quick: wasm (and PyTorch) only, and webgpu when asked for (two arms); the cpu backend
+    // alone would take most of a minute.
     run: (c) =>
       stepSection({
         quick: c.quick,
-        backends: c.quick ? c.backends.filter((b) => b === 'wasm') : c.backends,
+        backends: c.quick ? c.backends.filter((b) => b === 'wasm' || b === 'webgpu') : c.backends,
         torch: c.torch,
       }),
   },

@@ -13,7 +13,11 @@
  *   `noisy-tfjs-grad` (the path before the change), elsewhere `noisy-transposed-grad` (the path
  *   the change chose not to use there).
  *
- * Protocol: prints `{"ready":true,"backend":…}`; then for each `{"cmd":"run","arm":a,"steps":n}`
+ * On `webgpu` only `plain` and `noisy` run: the write-back arms do not apply there (the optimizer's
+ * device path never writes gradients on the host), and on a software adapter (lavapipe) a step takes
+ * long enough that more arms would only make the correctness run slower.
+ *
+ * Protocol: prints `{"ready":true,"backend":…,"device":…,"software":…}`; then for each `{"cmd":"run","arm":a,"steps":n}`
  * runs n steps of arm a and prints `{"arm","steps","wallMs","cpuMs","loss"}`; `{"cmd":"quit"}` ends.
  *
  *   tsx bench/step/tfjs-child.ts <wasm|cpu|tensorflow|webgpu>
@@ -58,13 +62,15 @@ function optimizerFor(eta: number, overwriteGradients = true, generator?: NoiseG
 async function createArms(backend: string): Promise<Map<string, Arm>> {
   const config = mlpTrainer.compile({ ...mlpTrainer.defaults });
   const arms = new Map<string, Arm>();
-  for (const [name, eta, overwrite, generator] of [
+  const all = [
     ['plain', 0, true, undefined],
     ['noisy', 0.01, true, undefined],
     ['noisy-ziggurat', 0.01, true, 'ziggurat'],
     // The public path: the transformed gradient uploaded as new tensors.
     ['noisy-copy', 0.01, false, undefined],
-  ] as const) {
+  ] as const;
+  const device = backend === 'webgpu';
+  for (const [name, eta, overwrite, generator] of device ? all.slice(0, 2) : all) {
     const optimizer = optimizerFor(eta, overwrite, generator);
     const session = await mlpTrainer.create(config, {
       streams: runStreams(SEED, CURRENT_STREAM_VERSION),
@@ -74,6 +80,7 @@ async function createArms(backend: string): Promise<Map<string, Arm>> {
     });
     arms.set(name, { session, optimizer, step: 0 });
   }
+  if (device) return arms;
   // As mlpTrainer.create builds it, but with the other dense-gradient path.
   const other = gradientPathFor(backend) === 'transposed' ? 'tfjs' : 'transposed';
   const data = await loadImageData('data', config.data, ANY_DATA_DIR);
@@ -117,7 +124,14 @@ async function main(): Promise<void> {
   try {
     const selection = await selectBackend(preference);
     arms = await createArms(selection.name);
-    say({ ready: true, backend: selection.name, arms: [...arms.keys()], tensors: tf.memory().numTensors });
+    say({
+      ready: true,
+      backend: selection.name,
+      device: selection.device,
+      software: selection.software,
+      arms: [...arms.keys()],
+      tensors: tf.memory().numTensors,
+    });
   } catch (error) {
     say({ ready: false, error: error instanceof Error ? error.message : String(error) });
     return;
