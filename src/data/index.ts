@@ -1,3 +1,18 @@
+export {
+  ARRAY_FORMATS,
+  type ArrayFormat,
+  type ArraySet,
+  type ArraySource,
+  type ArraySplit,
+  type ArraySummary,
+  bufferSource,
+  decodeNpy,
+  firstSamples,
+  loadArrays,
+  parseCsv,
+  readZipEntries,
+  summarizeArrays,
+} from './arrays/index.js';
 export { IDX_FILES, type IdxSummary, loadIdxDir, preflightIdx, preflightIdxSync } from './idx.js';
 export {
   loadMnistDigits,
