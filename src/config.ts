@@ -4,6 +4,7 @@ import { parseStaticTokens, type StaticToken } from './auth/index.js';
 import { BACKEND_PREFERENCES, type BackendPreference } from './backend/index.js';
 import { invalidArgument } from './core/index.js';
 import { type DataRootPolicy, dataRootPolicy } from './data/index.js';
+import { DEFAULT_MAX_PARAMS } from './trainers/index.js';
 
 /**
  * Service options. Each field documents its environment variable and default. `compileConfig` reads
@@ -84,6 +85,12 @@ export interface ServiceConfig {
   readonly maxStreamsPerClient: number;
   /** QUEUED runs a project may have. `GRADNOISE_MAX_QUEUED_RUNS`, default 10,000. */
   readonly maxQueuedRuns: number;
+  /**
+   * Most parameters a `layers` model may have, checked at StartRun by arithmetic on its topology.
+   * `GRADNOISE_MAX_PARAMS`, default 5,000,000 (with Adam's slots a checkpoint takes about 12 bytes a
+   * parameter, stored in one database row).
+   */
+  readonly maxParams: number;
   /** Log level. `LOG_LEVEL`: trace | debug | info | warn | error | silent; default info. */
   readonly logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'silent';
 }
@@ -193,6 +200,7 @@ export function compileConfig(env: Env, defaults: { hostname: string; pid: numbe
     maxMessageBytes: integer(env, 'GRADNOISE_MAX_MESSAGE_BYTES', 4 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     maxStreamsPerClient: integer(env, 'GRADNOISE_MAX_STREAMS_PER_CLIENT', 100, 1, 1_000_000),
     maxQueuedRuns: integer(env, 'GRADNOISE_MAX_QUEUED_RUNS', 10_000, 1, 100_000_000),
+    maxParams: integer(env, 'GRADNOISE_MAX_PARAMS', DEFAULT_MAX_PARAMS, 1, 1_000_000_000),
     logLevel: oneOf(env, 'LOG_LEVEL', 'info', ['trace', 'debug', 'info', 'warn', 'error', 'silent'] as const),
   };
 }

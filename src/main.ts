@@ -7,7 +7,7 @@ import { createRegistry, startMetricsServer } from './metrics/index.js';
 import { RunScheduler, releaseBackend, selectBackend } from './runs/index.js';
 import { bearerAuthenticate, createGrpcServer, serverCredentials } from './server/index.js';
 import { createStore, migrate, startEmbeddedPostgres } from './store/index.js';
-import { loadTrainerRegistry, type TrainerModules } from './trainers/index.js';
+import { builtinTrainerList, loadTrainerRegistry, type TrainerModules } from './trainers/index.js';
 
 /**
  * The composition root: compiles the configuration once, loads the plugin trainer modules (a bad
@@ -35,7 +35,12 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
   // Before the database: a bad module must fail the start with nothing to undo. The workers load
   // the same list themselves (see WorkerBoot.trainerModules).
   const trainerModules: TrainerModules = { specifiers: config.trainerModules, baseDir: process.cwd() };
-  const trainers = await loadTrainerRegistry(trainerModules);
+  // The budget binds where it is checked, on this thread (StartRun and launch); workers build the
+  // accepted models without it.
+  const trainers = await loadTrainerRegistry(
+    trainerModules,
+    builtinTrainerList({ layers: { maxParams: config.maxParams } }),
+  );
   logger.info(
     { trainers: trainers.list().map((t) => t.name), modules: config.trainerModules },
     'trainers loaded',

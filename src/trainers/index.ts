@@ -1,7 +1,15 @@
 export { checkDefinition, defineTrainer, type TrainerDeclaration } from './define.js';
+export { DEFAULT_MAX_PARAMS } from './layers/index.js';
 export { loadTrainerRegistry, type TrainerModules } from './load-plugins.js';
 export type { PluginApi, TrainerModule } from './plugin-api.js';
-export { BUILTIN_TRAINERS, builtinTrainers, createRegistry, type TrainerRegistry } from './registry.js';
+export {
+  BUILTIN_TRAINERS,
+  type BuiltinTrainerOptions,
+  builtinTrainerList,
+  builtinTrainers,
+  createRegistry,
+  type TrainerRegistry,
+} from './registry.js';
 export * from './schema/index.js';
 export type {
   MetricValue,

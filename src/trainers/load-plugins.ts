@@ -21,7 +21,9 @@ export interface TrainerModules {
 const TFJS_PACKAGES = ['@tensorflow/tfjs', '@tensorflow/tfjs-core'] as const;
 
 /**
- * The built-in trainers and those of every module in `modules`, in order, as one registry.
+ * The built-in trainers (`builtins`, default {@link BUILTIN_TRAINERS}; the service passes them with
+ * its settings, `builtinTrainerList`) and those of every module in `modules`, in order, as one
+ * registry.
  *
  * For each module: resolve it (a path against `baseDir`; a package name by Node's package
  * resolution from `baseDir`, which must export a `default`, `node` or `require` entry); refuse it if
@@ -33,8 +35,11 @@ const TFJS_PACKAGES = ['@tensorflow/tfjs', '@tensorflow/tfjs-core'] as const;
  * Throws an `Error` naming the module (as written) and the reason for the first that fails, so the
  * service does not start half-configured.
  */
-export async function loadTrainerRegistry(modules: TrainerModules): Promise<TrainerRegistry> {
-  const definitions: TrainerDefinition[] = [...BUILTIN_TRAINERS];
+export async function loadTrainerRegistry(
+  modules: TrainerModules,
+  builtins: readonly TrainerDefinition[] = BUILTIN_TRAINERS,
+): Promise<TrainerRegistry> {
+  const definitions: TrainerDefinition[] = [...builtins];
   const owners = new Map(definitions.map((d) => [d.name, 'a built-in trainer']));
   for (const specifier of modules.specifiers) {
     const fail = (reason: string, cause?: unknown) =>

@@ -1,5 +1,6 @@
 import { invalidArgument } from '../core/index.js';
 import { checkDefinition } from './define.js';
+import { createLayersTrainer, type LayersTrainerOptions } from './layers/index.js';
 import { memn2nTrainer } from './memn2n/index.js';
 import { mlpTrainer } from './mlp/index.js';
 import { neuralGpuTrainer } from './neural_gpu/index.js';
@@ -47,19 +48,31 @@ export function createRegistry(definitions: readonly TrainerDefinition[]): Train
   };
 }
 
+/** Settings of the built-in trainers that come from the service's configuration. */
+export interface BuiltinTrainerOptions {
+  /** The `layers` trainer's parameter budget (`GRADNOISE_MAX_PARAMS`). */
+  readonly layers?: LayersTrainerOptions;
+}
+
 /**
- * The built-in trainers. Adding one is one line here (and, for a typed config, a message in
- * training.proto). Building them only references and checks the definitions: nothing trains,
- * allocates tensors or reads data at import.
+ * The built-in trainers under the service's settings. Adding one is one line here (and, for a typed
+ * config, a message in training.proto). Building them only references and checks the definitions:
+ * nothing trains, allocates tensors or reads data at import.
  */
-export const BUILTIN_TRAINERS: readonly TrainerDefinition[] = [
-  smokeTrainer,
-  mlpTrainer,
-  neuralGpuTrainer,
-  nramTrainer,
-  memn2nTrainer,
-  neuralProgrammerTrainer,
-];
+export function builtinTrainerList(options: BuiltinTrainerOptions = {}): readonly TrainerDefinition[] {
+  return [
+    smokeTrainer,
+    mlpTrainer,
+    neuralGpuTrainer,
+    nramTrainer,
+    memn2nTrainer,
+    neuralProgrammerTrainer,
+    createLayersTrainer(options.layers),
+  ];
+}
+
+/** The built-in trainers with default settings. */
+export const BUILTIN_TRAINERS: readonly TrainerDefinition[] = builtinTrainerList();
 
 /**
  * The registry of the built-in trainers alone: what a service without plugins uses, and the

@@ -194,8 +194,9 @@ export function peekZipEntry(path: string, source: ByteSource, entry: ZipEntry, 
   checkMethod(path, entry);
   const start = dataStart(path, source, entry);
   if (entry.method === 0) return source.read(start, Math.min(length, entry.compressedSize));
-  // Deflate rarely expands data by more than a few bytes a block; 4× plus a margin is ample here.
-  const raw = source.read(start, Math.min(entry.compressedSize, length * 4 + 1024));
+  // Deflate's worst case is stored blocks, a few framing bytes per block: `length` compressed
+  // bytes and a margin inflate to at least `length` bytes.
+  const raw = source.read(start, Math.min(entry.compressedSize, length + 1024));
   try {
     const data = inflateRawSync(raw, { finishFlush: constants.Z_SYNC_FLUSH });
     return data.subarray(0, length);

@@ -26,6 +26,7 @@ const TINY: Readonly<Record<string, Readonly<Record<string, unknown>>>> = {
     testLengths: [4],
     evalExamples: 8,
   },
+  layers: { batchSize: 16, data: { format: 'mnist', trainSize: 64, testSize: 32 } },
   neural_programmer: {
     columns: 3,
     textColumn: true,

@@ -52,6 +52,7 @@ describe('typed config messages', () => {
       { oneofCase: 'nram', message: 'gradnoise.v1.NramConfig' },
       { oneofCase: 'memn2n', message: 'gradnoise.v1.MemN2NConfig' },
       { oneofCase: 'neuralProgrammer', message: 'gradnoise.v1.NeuralProgrammerConfig' },
+      { oneofCase: 'layers', message: 'gradnoise.v1.LayersConfig' },
     ]);
     // A plugin needs no typed message: it travels as config_struct.
     expect(typedConfig('logistic')).toBeUndefined();
