@@ -37,6 +37,14 @@ describe('service configuration', () => {
     );
   });
 
+  it('bounds layers models by GRADNOISE_MAX_PARAMS, default 5,000,000', () => {
+    expect(compileConfig({}, base).maxParams).toBe(5_000_000);
+    expect(compileConfig({ GRADNOISE_MAX_PARAMS: '1000' }, base).maxParams).toBe(1000);
+    expect(() => compileConfig({ GRADNOISE_MAX_PARAMS: '0' }, base)).toThrow(
+      /GRADNOISE_MAX_PARAMS: got "0"; allowed: an integer in \[1, 1000000000\]/,
+    );
+  });
+
   it("documents every variable it reads in the README's table, with the default it applies", () => {
     const table = readmeTable();
     expect([...table.keys()].sort()).toEqual([...variablesTheServiceReads()].sort());
