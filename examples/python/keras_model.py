@@ -176,7 +176,7 @@ def main() -> int:
     logits = hidden @ weights["model/output/kernel"] + weights["model/output/bias"]
     accuracy = float(np.mean(np.argmax(logits, axis=1) == data["y_test"]))
     emit("numpy", test_accuracy=accuracy)
-    return 0 if final_status == "COMPLETED" else 1
+    return 0 if final_status == "RUN_STATUS_COMPLETED" else 1
 
 
 if __name__ == "__main__":

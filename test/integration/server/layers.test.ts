@@ -49,7 +49,7 @@ describe.skipIf(missing !== null)('the layers trainer from Python (examples/pyth
       { ...process.env, PYTHONUNBUFFERED: '1' },
     );
     expect(result.stderr).toBe('');
-    expect(result.code).toBe(0);
+    expect(result.code, result.stdout).toBe(0);
     const events = Object.fromEntries(
       result.stdout
         .trim()
@@ -57,8 +57,8 @@ describe.skipIf(missing !== null)('the layers trainer from Python (examples/pyth
         .map((l) => JSON.parse(l) as Record<string, unknown>)
         .map((e) => [e.event, e]),
     );
-    expect(events.started).toMatchObject({ status: 'QUEUED' });
-    expect(events.finished).toMatchObject({ status: 'COMPLETED' });
+    expect(events.started).toMatchObject({ status: 'RUN_STATUS_QUEUED' });
+    expect(events.finished).toMatchObject({ status: 'RUN_STATUS_COMPLETED' });
     // Three classes: chance is 1/3.
     expect(events.finished?.test_accuracy).toBeGreaterThan(0.9);
     expect(events.weights?.shapes).toEqual({
