@@ -264,6 +264,7 @@ describe('gradnoise CLI', () => {
       'RUNS',
       'DONE',
       'DIVERGED',
+      'STOPPED',
       'PENDING',
       'BEST',
       'AVG',

@@ -136,7 +136,9 @@ describe('a plugin trainer through the service', () => {
     ]);
     expect(result.stderr).toBe('');
     const sweep = JSON.parse(result.stdout) as Sweep__Output;
-    expect(sweep.request?.axes).toEqual([{ field: 'logreg.batch_size', values: ['8', '16'] }]);
+    expect(sweep.request?.axes).toEqual([
+      { field: 'logreg.batch_size', values: ['8', '16'], distribution: null },
+    ]);
     expect(sweep.counts?.total).toBe(2);
     const runs = (await cli(['run', 'list', '--sweep', sweep.id])).stdout;
     const specs = (JSON.parse(runs) as { runs: Run__Output[] }).runs.map((r) => r.spec?.configStruct?.fields);
