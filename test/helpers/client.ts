@@ -1,4 +1,4 @@
-import { credentials, Metadata } from '@grpc/grpc-js';
+import { credentials, Metadata, type ServiceError } from '@grpc/grpc-js';
 import { collect, loadApi, type SweepApi, sweepApi, trainingApi } from '../../src/client/index.js';
 import type { GetCheckpointRequest } from '../../src/generated/proto/gradnoise/v1/GetCheckpointRequest.js';
 import type { Run__Output } from '../../src/generated/proto/gradnoise/v1/Run.js';
@@ -50,4 +50,14 @@ export function createSweepClient(
   const proto = loadApi().grpc;
   const client = new proto.gradnoise.v1.SweepService(address, credentials.createInsecure());
   return { client, api: sweepApi(client, metadata) };
+}
+
+/** The gRPC error a call that must fail rejects with; throws when the call succeeds instead. */
+export async function failure(promise: Promise<unknown>): Promise<ServiceError> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as ServiceError;
+  }
+  throw new Error('the call succeeded');
 }

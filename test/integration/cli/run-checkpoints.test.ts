@@ -1,8 +1,7 @@
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../../src/cli/main.js';
 import type { ListCheckpointsResponse__Output } from '../../../src/generated/proto/gradnoise/v1/ListCheckpointsResponse.js';
 import type { Run__Output } from '../../../src/generated/proto/gradnoise/v1/Run.js';
+import { type CliResult, cliAgainst } from '../../helpers/cli.js';
 import { waitForStatus } from '../../helpers/client.js';
 import { startTestService, type TestService } from '../../helpers/service.js';
 
@@ -14,29 +13,10 @@ beforeAll(async () => {
 });
 afterAll(() => service.stop());
 
-interface Result {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
+type Result = CliResult;
 
 /** Runs the CLI in-process against the test server, capturing its output. */
-async function cli(args: readonly string[]): Promise<Result> {
-  let stdout = '';
-  let stderr = '';
-  const errStream = new Writable({
-    write(chunk: Buffer, _encoding, callback) {
-      stderr += chunk.toString();
-      callback();
-    },
-  });
-  const code = await main(['--target', service.address, ...args], {
-    stdout: { write: (text: string) => (stdout += text) },
-    stderr: errStream,
-    env: {},
-  });
-  return { code, stdout, stderr };
-}
+const cli = cliAgainst(() => service.address);
 
 function json<T>(result: Result): T {
   expect(result.stderr).toBe('');

@@ -1,7 +1,7 @@
-import { type ServiceError, status } from '@grpc/grpc-js';
+import { status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ListCheckpointsRequest } from '../../../src/generated/proto/gradnoise/v1/ListCheckpointsRequest.js';
-import { api, waitForStatus } from '../../helpers/client.js';
+import { api, failure, waitForStatus } from '../../helpers/client.js';
 import { fieldViolation } from '../../helpers/field-violation.js';
 import { startTestService, type TestService } from '../../helpers/service.js';
 
@@ -22,15 +22,6 @@ beforeAll(async () => {
 afterAll(() => service.stop());
 
 const UNKNOWN_UUID = '00000000-0000-4000-8000-000000000000';
-
-async function failure(promise: Promise<unknown>): Promise<ServiceError> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as ServiceError;
-  }
-  throw new Error('the call succeeded');
-}
 
 describe('ListCheckpoints', () => {
   it("lists a run's checkpoints by ascending step with the size and sha256 GetCheckpoint serves", async () => {

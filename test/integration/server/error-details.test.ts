@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SweepApi } from '../../../src/client/index.js';
 import type { StartRunRequest } from '../../../src/generated/proto/gradnoise/v1/StartRunRequest.js';
 import { decodeStatusDetails, STATUS_DETAILS_KEY, type StatusDetails } from '../../../src/protocol/index.js';
-import { api, createSweepClient } from '../../helpers/client.js';
+import { api, createSweepClient, failure } from '../../helpers/client.js';
 import { createTestDatabase, type TestDatabase } from '../../helpers/db.js';
 import { type InProcessReplica, startInProcessReplica } from '../scaleout/in-process.js';
 import { eventually } from '../scaleout/series.js';
@@ -43,15 +43,6 @@ afterAll(async () => {
   await db.drop();
   rmSync(dataDir, { recursive: true, force: true });
 });
-
-async function failure(promise: Promise<unknown>): Promise<ServiceError> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as ServiceError;
-  }
-  throw new Error('the call succeeded');
-}
 
 /** The `google.rpc.Status` of the trailer, checked against the status it came with. */
 function details(error: ServiceError): StatusDetails {

@@ -1,8 +1,8 @@
-import { type ServiceError, status } from '@grpc/grpc-js';
+import { status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StartRunRequest } from '../../../src/generated/proto/gradnoise/v1/StartRunRequest.js';
 import { decodeCheckpoint } from '../../../src/runs/index.js';
-import { api, createSweepClient, waitForStatus } from '../../helpers/client.js';
+import { api, createSweepClient, failure, waitForStatus } from '../../helpers/client.js';
 import { fieldViolation } from '../../helpers/field-violation.js';
 import { startTestService, type TestService } from '../../helpers/service.js';
 
@@ -37,15 +37,6 @@ beforeAll(async () => {
   await waitForStatus(service.client, parentId, ['RUN_STATUS_COMPLETED'], 120_000);
 }, 180_000);
 afterAll(() => service.stop());
-
-async function failure(promise: Promise<unknown>): Promise<ServiceError> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as ServiceError;
-  }
-  throw new Error('the call succeeded');
-}
 
 const tensorsAt = async (runId: string, step: number, part: 'model' | 'optimizer') => {
   const chunks = await client.getCheckpoint({ runId, step });

@@ -1,7 +1,7 @@
 import { type ServiceError, status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StartRunRequest } from '../../../src/generated/proto/gradnoise/v1/StartRunRequest.js';
-import { api, waitForStatus } from '../../helpers/client.js';
+import { api, failure, waitForStatus } from '../../helpers/client.js';
 import { fieldViolation } from '../../helpers/field-violation.js';
 import { startTestService, type TestService } from '../../helpers/service.js';
 
@@ -15,15 +15,6 @@ beforeAll(async () => {
   client = api(service.client);
 });
 afterAll(() => service.stop());
-
-async function failure(promise: Promise<unknown>): Promise<ServiceError> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as ServiceError;
-  }
-  throw new Error('the call succeeded');
-}
 
 const SMOKE: StartRunRequest = { trainer: 'smoke', seed: 4, evalEvery: 5, checkpointEvery: 5 };
 const listed = async (runId: string) =>

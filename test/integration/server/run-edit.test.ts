@@ -1,6 +1,6 @@
-import { type ServiceError, status } from '@grpc/grpc-js';
+import { status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, createSweepClient, waitForStatus } from '../../helpers/client.js';
+import { api, createSweepClient, failure, waitForStatus } from '../../helpers/client.js';
 import { fieldViolation } from '../../helpers/field-violation.js';
 import { startTestService, type TestService } from '../../helpers/service.js';
 import { sql } from '../store/fixtures.js';
@@ -12,15 +12,6 @@ beforeAll(async () => {
   client = api(service.client);
 });
 afterAll(() => service.stop());
-
-async function failure(promise: Promise<unknown>): Promise<ServiceError> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as ServiceError;
-  }
-  throw new Error('the call succeeded');
-}
 
 const count = async (table: 'metric_points' | 'checkpoints', runId: string) =>
   Number(

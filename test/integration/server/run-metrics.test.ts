@@ -1,11 +1,11 @@
-import { type ServiceError, status } from '@grpc/grpc-js';
+import { status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MetricPoint } from '../../../src/core/index.js';
 import type { GetRunMetricsRequest } from '../../../src/generated/proto/gradnoise/v1/GetRunMetricsRequest.js';
 import type { MetricPoint__Output } from '../../../src/generated/proto/gradnoise/v1/MetricPoint.js';
 import type { MetricSummary__Output } from '../../../src/generated/proto/gradnoise/v1/MetricSummary.js';
 import type { MetricSummary } from '../../../src/store/types.js';
-import { api, waitForStatus } from '../../helpers/client.js';
+import { api, failure, waitForStatus } from '../../helpers/client.js';
 import { fieldViolation } from '../../helpers/field-violation.js';
 import { bySummaryKey, recomputeSummaries } from '../../helpers/metric-summary.js';
 import { startTestService, type TestService } from '../../helpers/service.js';
@@ -24,15 +24,6 @@ beforeAll(async () => {
 afterAll(() => service.stop());
 
 const UNKNOWN_UUID = '00000000-0000-4000-8000-000000000000';
-
-async function failure(promise: Promise<unknown>): Promise<ServiceError> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as ServiceError;
-  }
-  throw new Error('the call succeeded');
-}
 
 const wirePoint = (p: MetricPoint__Output) => ({
   step: Number(p.step),

@@ -1,11 +1,11 @@
-import { type ServiceError, status } from '@grpc/grpc-js';
+import { status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SweepApi } from '../../../src/client/index.js';
 import type { GetSweepCurvesRequest } from '../../../src/generated/proto/gradnoise/v1/GetSweepCurvesRequest.js';
 import type { GetSweepRequest } from '../../../src/generated/proto/gradnoise/v1/GetSweepRequest.js';
 import type { ListSweepRunsRequest } from '../../../src/generated/proto/gradnoise/v1/ListSweepRunsRequest.js';
 import type { StartSweepRequest } from '../../../src/generated/proto/gradnoise/v1/StartSweepRequest.js';
-import { createSweepClient } from '../../helpers/client.js';
+import { createSweepClient, failure } from '../../helpers/client.js';
 import { fieldViolation } from '../../helpers/field-violation.js';
 import { startTestService, type TestService } from '../../helpers/service.js';
 
@@ -29,15 +29,6 @@ afterAll(async () => {
 
 const UNKNOWN_UUID = '00000000-0000-4000-8000-000000000000';
 const SMOKE = { trainer: 'smoke', maxSteps: '10' };
-
-async function failure(promise: Promise<unknown>): Promise<ServiceError> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as ServiceError;
-  }
-  throw new Error('the call succeeded');
-}
 
 const START_CASES: ReadonlyArray<[string, StartSweepRequest, string]> = [
   ['no base', {}, 'base: got null'],

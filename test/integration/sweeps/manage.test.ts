@@ -1,9 +1,9 @@
-import { type ServiceError, status } from '@grpc/grpc-js';
+import { status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SweepApi } from '../../../src/client/index.js';
 import type { ListSweepsRequest } from '../../../src/generated/proto/gradnoise/v1/ListSweepsRequest.js';
 import type { Sweep__Output } from '../../../src/generated/proto/gradnoise/v1/Sweep.js';
-import { api, createSweepClient, waitForStatus } from '../../helpers/client.js';
+import { api, createSweepClient, failure, waitForStatus } from '../../helpers/client.js';
 import { fieldViolation } from '../../helpers/field-violation.js';
 import { startTestService, type TestService } from '../../helpers/service.js';
 
@@ -34,15 +34,6 @@ afterAll(async () => {
   close();
   await service.stop();
 });
-
-async function failure(promise: Promise<unknown>): Promise<ServiceError> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as ServiceError;
-  }
-  throw new Error('the call succeeded');
-}
 
 const ids = async (request: ListSweepsRequest) => (await sweeps.listSweeps(request)).sweeps.map((s) => s.id);
 
