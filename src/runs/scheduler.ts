@@ -3,10 +3,11 @@ import type { DataRootPolicy } from '../data/index.js';
 import type { RunRecord, Store, SweepCancellation } from '../store/types.js';
 import { builtinTrainers, type TrainerModules, type TrainerRegistry } from '../trainers/index.js';
 import { type CancelDeps, cancelRun, cancelSweep } from './cancel.js';
+import { ClaimLoop } from './claim-loop.js';
 import { EarlyStopJudge } from './early-stop.js';
-import { RunExecution, type RunLogger } from './execution.js';
+import type { RunExecution, RunLogger } from './execution.js';
 import { LiveHub } from './hub.js';
-import { loadStart, renewLeases } from './leases.js';
+import { renewLeases } from './leases.js';
 import { RunMetrics } from './metrics.js';
 import { RunNotifier } from './notify.js';
 import { RemoteRunFeed } from './notify-feed.js';
@@ -15,10 +16,10 @@ import {
   compileRunSchedulerOptions,
   type RunSchedulerOptions,
 } from './options.js';
-import { WorkerPool } from './pool.js';
-import { preflightRuns } from './preflight.js';
+import type { WorkerPool } from './pool.js';
 import { createRunSink, drainExecutions } from './shutdown.js';
 import type { MetricSink } from './sink.js';
+import { startWorkers } from './start-workers.js';
 import { type WatchEvent, type WatchOptions, watchRun } from './watch.js';
 import { Control, type WorkerBackend } from './worker/protocol.js';
 
@@ -55,7 +56,7 @@ const SILENT: RunLogger = { debug() {}, info() {}, warn() {}, error() {} };
  *
  * The queue is the `runs` table in PostgreSQL, shared by every replica: whenever a worker is idle
  * the scheduler claims the oldest QUEUED run (`claimNext`, `FOR UPDATE SKIP LOCKED`) with a lease,
- * on every poll tick and whenever `wake()` is called. Each tick also requeues runs whose replica
+ * on every poll tick and whenever `wake()` is called (`claim-loop.ts`). Each tick also requeues runs whose replica
  * died (`recoverExpired`). Leases are renewed every `leaseRenewMs`; a run whose lease could not be
  * renewed belongs to another replica by now, so its local attempt is aborted without writing.
  * A claimed run with a checkpoint resumes from the latest one (its sha256 is verified first); a
@@ -80,21 +81,16 @@ export class RunScheduler {
   private readonly store: Store;
   private readonly logger: RunLogger;
   private readonly dataRoots: DataRootPolicy;
-  private readonly trainers: TrainerRegistry;
-  /** What this replica claims from the queue: the registry is fixed at start, so named once. */
-  private readonly trainerNames: readonly string[];
   private readonly trainerModules: TrainerModules | undefined;
   private readonly expectBackend: WorkerBackend | undefined;
   private readonly metrics: RunMetrics;
   private readonly sink: MetricSink;
   private readonly notifier: RunNotifier;
   private readonly feed: RemoteRunFeed;
-  private readonly earlyStop: EarlyStopJudge;
+  private readonly claims: ClaimLoop;
   private pool: WorkerPool | null = null;
   private readonly executions = new Map<string, RunExecution>();
   private timers: NodeJS.Timeout[] = [];
-  private filling: Promise<void> | null = null;
-  private refill = false;
   private stopping = false;
 
   /** Validates the options (INVALID_ARGUMENT) and builds everything; nothing starts until `start()`. */
@@ -103,8 +99,6 @@ export class RunScheduler {
     this.store = deps.store;
     this.logger = deps.logger ?? SILENT;
     this.dataRoots = deps.dataRoots;
-    this.trainers = deps.trainers ?? builtinTrainers;
-    this.trainerNames = this.trainers.list().map((t) => t.name);
     this.trainerModules = deps.trainerModules;
     this.expectBackend = deps.expectBackend;
     this.metrics = new RunMetrics(deps.registry, deps.store.runs);
@@ -117,8 +111,21 @@ export class RunScheduler {
       onCancel: (runId) => this.executions.get(runId)?.signal(Control.cancel),
       logger: this.logger,
     });
-    this.earlyStop = new EarlyStopJudge(deps.store);
     this.sink = createRunSink(deps.store.metrics, this.options, this.metrics, this.notifier, this.logger);
+    this.claims = new ClaimLoop({
+      store: deps.store,
+      options: this.options,
+      logger: this.logger,
+      dataRoots: deps.dataRoots,
+      trainers: deps.trainers ?? builtinTrainers,
+      sink: this.sink,
+      hub: this.hub,
+      metrics: this.metrics,
+      notifier: this.notifier,
+      earlyStop: new EarlyStopJudge(deps.store),
+      pool: () => this.pool,
+      executions: this.executions,
+    });
   }
 
   /** Compiled options, for logs and tests. */
@@ -134,56 +141,30 @@ export class RunScheduler {
   /** Starts the worker threads (each selects its backend) and begins claiming queued runs. */
   async start(): Promise<void> {
     if (this.pool !== null) return;
-    const { workers, workerNice, backend, workerFlushMs, workerFlushPoints, pollMs, leaseRenewMs } =
-      this.options;
-    this.pool = await WorkerPool.start({
-      size: workers,
-      boot: {
-        backend,
-        flushIntervalMs: workerFlushMs,
-        flushPoints: workerFlushPoints,
-        nice: workerNice,
-        dataRoots: this.dataRoots,
-        ...(this.trainerModules === undefined ? {} : { trainerModules: this.trainerModules }),
-        ...(this.expectBackend === undefined ? {} : { expect: this.expectBackend }),
-      },
-      onWorkerEvent: (event) => {
-        if (event.kind === 'ready') {
-          this.metrics.setBackendInfo(event);
-          this.logger.debug(
-            {
-              backend: event.backend,
-              device: event.device,
-              adapter: event.adapter,
-              rejected: event.rejected,
-              priority: event.priority,
-            },
-            'training worker ready',
-          );
-          for (const note of event.notes) this.logger.warn({ backend: event.backend }, note);
-          if (!event.priority.applied && workerNice !== 0)
-            this.logger.warn({ reason: event.priority.reason }, 'training thread priority not lowered');
-        } else {
-          this.logger.error({ detail: event.detail }, `training worker ${event.kind}`);
-        }
-      },
+    const { workers, pollMs, leaseRenewMs } = this.options;
+    this.pool = await startWorkers(this.options, {
+      dataRoots: this.dataRoots,
+      trainerModules: this.trainerModules,
+      expectBackend: this.expectBackend,
+      metrics: this.metrics,
+      logger: this.logger,
     });
     this.logger.info(
       { workers, backends: this.pool.backends, owner: this.options.owner },
       'run scheduler started',
     );
     this.timers = [
-      setInterval(() => void this.tick(), pollMs),
+      setInterval(() => void this.claims.tick(), pollMs),
       setInterval(() => void this.renewLeases(), leaseRenewMs),
     ];
     for (const t of this.timers) t.unref();
     this.feed.start();
-    void this.tick();
+    void this.claims.tick();
   }
 
   /** A run was queued: claim now instead of at the next poll. */
   wake(): void {
-    void this.fill();
+    void this.claims.fill();
   }
 
   /** CancelRun (see `cancel.ts`): graceful, signalled here when the run trains on this replica. */
@@ -227,7 +208,7 @@ export class RunScheduler {
     if (this.stopping) return;
     this.stopping = true;
     for (const t of this.timers) clearInterval(t);
-    await this.filling;
+    await this.claims.stop();
     const running = [...this.executions.values()];
     for (const e of running) {
       e.stopReason = 'shutdown';
@@ -244,117 +225,6 @@ export class RunScheduler {
     await this.pool?.close();
     await this.feed.close();
     this.logger.info({}, 'run scheduler stopped');
-  }
-
-  private async tick(): Promise<void> {
-    if (this.stopping) return;
-    try {
-      const recovered = await this.store.runs.recoverExpired(this.options.maxAttempts);
-      if (Object.values(recovered).some((n) => n > 0)) {
-        this.logger.warn(recovered, 'recovered runs whose lease expired');
-      }
-    } catch (error) {
-      this.logger.error({ err: error }, 'could not recover expired runs');
-    }
-    await this.fill();
-  }
-
-  /** Claims runs while a worker is idle. One claim loop at a time; a wake during it loops again. */
-  private fill(): Promise<void> {
-    if (this.filling !== null) {
-      this.refill = true;
-      return this.filling;
-    }
-    this.filling = (async () => {
-      do {
-        this.refill = false;
-        while (!this.stopping && this.pool !== null && this.pool.idle > 0) {
-          const run = await this.store.runs.claimNext(
-            this.options.owner,
-            this.options.leaseMs,
-            this.trainerNames,
-          );
-          if (run === null) break;
-          await this.launch(run);
-        }
-      } while (this.refill && !this.stopping);
-    })()
-      .catch((error: unknown) => this.logger.error({ err: error }, 'could not claim queued runs'))
-      .finally(() => {
-        this.filling = null;
-      });
-    return this.filling;
-  }
-
-  private async launch(run: RunRecord): Promise<void> {
-    const { owner } = this.options;
-    try {
-      if (run.cancelRequested) {
-        await this.endUnstarted(run, 'CANCELLED', null);
-        return;
-      }
-      // Judged and stopped by ASHA before its last attempt ended: it stays stopped.
-      const earlyStop = await this.earlyStop.plan(run);
-      if (earlyStop.kind === 'stopped') {
-        await this.endUnstarted(run, 'STOPPED_EARLY', null);
-        return;
-      }
-      // Queued under another policy or with data gone since: fail it here, not in a worker.
-      await preflightRuns([run.spec], this.dataRoots, this.trainers);
-      const start = await loadStart(this.store, run);
-      const pool = this.pool;
-      if (pool === null || pool.idle === 0) {
-        // The worker died between the claim and now: give the run back rather than fail it.
-        await this.store.runs.release(run.id, owner);
-        return;
-      }
-      const execution = new RunExecution(
-        {
-          store: this.store,
-          sink: this.sink,
-          hub: this.hub,
-          metrics: this.metrics,
-          logger: this.logger,
-          owner,
-          progressIntervalMs: this.options.progressIntervalMs,
-          maxAttempts: this.options.maxAttempts,
-          announce: (runId, status) => this.notifier.finished(runId, status),
-          trainers: this.trainers,
-          ...(earlyStop.kind === 'gated' ? { judge: earlyStop.judge } : {}),
-        },
-        run,
-        (listener) => {
-          const gate = earlyStop.kind === 'gated' ? { gate: earlyStop.gate } : {};
-          const job = pool.run(
-            { runId: run.id, attempt: run.attempt, spec: run.spec, ...start, ...gate },
-            listener,
-          );
-          if (job === null) throw new Error('no idle training worker'); // unreachable: checked just above
-          return job;
-        },
-      );
-      this.executions.set(run.id, execution);
-      this.hub.publishStatus(run.id, 'RUNNING');
-      void execution.settled.finally(() => {
-        this.executions.delete(run.id);
-        if (!this.stopping) void this.fill();
-      });
-    } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      this.logger.error({ runId: run.id, err: error }, 'could not start the run');
-      await this.endUnstarted(run, 'FAILED', `could not start: ${reason}`).catch(() => undefined);
-    }
-  }
-
-  /** Ends a claimed run that never reached a worker, and tells watchers and the other replicas. */
-  private async endUnstarted(
-    run: RunRecord,
-    status: 'CANCELLED' | 'FAILED' | 'STOPPED_EARLY',
-    error: string | null,
-  ): Promise<void> {
-    const ended = await this.store.runs.finish(run.id, this.options.owner, status, error);
-    this.hub.publishStatus(run.id, ended.status, ended.error);
-    this.notifier.finished(run.id, ended.status);
   }
 
   private async renewLeases(): Promise<void> {
