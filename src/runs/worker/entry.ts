@@ -2,7 +2,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { type DeviceLostInfo, selectBackend } from '../../backend/index.js';
 import { dataRootPolicy } from '../../data/index.js';
 import { builtinTrainers, loadTrainerRegistry } from '../../trainers/index.js';
-import { describeDeviceLost, runJob } from './loop.js';
+import { describeDeviceLost } from './device-lost.js';
+import { runJob } from './loop.js';
 import { lowerThreadPriority } from './priority.js';
 import type { FromWorker, ToWorker, WorkerBoot } from './protocol.js';
 
