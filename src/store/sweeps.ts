@@ -1,40 +1,27 @@
-import type { RunStatus } from '../core/index.js';
 import { invalidArgument, notFound } from '../core/index.js';
-import type { PrismaClient, Sweep } from '../generated/prisma/client.js';
-import { Prisma } from '../generated/prisma/client.js';
+import type { Prisma, PrismaClient, Sweep } from '../generated/prisma/client.js';
 import { toAppError, translateErrors } from './errors.js';
 import { RUN_COLUMNS, type RunRow, toRunRecord } from './run-record.js';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './runs.js';
 import { createSweepCatalog } from './sweep-catalog.js';
+import { createSweepResults } from './sweep-results.js';
 import { createSweepRungs } from './sweep-rungs.js';
-import type {
-  NewSweep,
-  Page,
-  RunRecord,
-  SweepCurvePoint,
-  SweepRecord,
-  SweepRepository,
-  SweepRunFinals,
-  SweepRunOutcome,
-} from './types.js';
+import type { NewSweep, Page, RunRecord, SweepRecord, SweepRepository } from './types.js';
 import { isUuid } from './uuid.js';
 
 /** Creating a sweep of 10,000 runs takes well under this; Prisma's default is 5 s. */
 const TRANSACTION_TIMEOUT_MS = 60_000;
 
-// Finite values only: PostgreSQL orders NaN above every number, so max() would pick it.
-const FINITE = Prisma.sql`value NOT IN ('NaN'::float8, 'Infinity'::float8, '-Infinity'::float8)`;
-
 /**
- * Sweeps and the queries over their runs. The report and the curves are one aggregate query each,
- * whatever the number of runs: the objective of every run is a `max`/`min` over its points of one
- * metric, and its last loss comes from a backward scan of the primary key (run_id, step, name) that
- * stops at the first `loss` point.
+ * Sweeps and the queries over their runs: creating a sweep with its whole grid of runs, reading
+ * it, paging through its runs; its report and curves (`sweep-results.ts`), catalog
+ * (`sweep-catalog.ts`) and ASHA rungs (`sweep-rungs.ts`).
  */
 export function createSweepRepository(prisma: PrismaClient): SweepRepository {
   return {
     ...createSweepCatalog(prisma),
     ...createSweepRungs(prisma),
+    ...createSweepResults(prisma),
     async create(input: NewSweep) {
       // The whole grid travels as one JSON document and is inserted by one statement: Prisma's
       // createMany was far slower for a large grid (docs/benchmarks.md, "Figures behind the
@@ -95,68 +82,6 @@ export function createSweepRepository(prisma: PrismaClient): SweepRepository {
       return toSweepRecord(row);
     },
 
-    async outcomes(sweepId: string, metric: string, mode: 'max' | 'min') {
-      const best = mode === 'max' ? Prisma.sql`max(value)` : Prisma.sql`min(value)`;
-      const rows = await translateErrors(
-        'sweep',
-        sweepId,
-        () => prisma.$queryRaw<OutcomeRow[]>`
-          SELECT ${RUN_PLACE},
-                 m.best, m.final,
-                 coalesce(l.value IN ('NaN'::float8, 'Infinity'::float8, '-Infinity'::float8), false)
-                   AS "lossNonFinite"
-          FROM runs r
-          LEFT JOIN LATERAL (
-            SELECT ${best} AS best, (array_agg(value ORDER BY step DESC))[1] AS final
-            FROM metric_points WHERE run_id = r.id AND name = ${metric} AND ${FINITE}
-          ) m ON true
-          LEFT JOIN LATERAL (
-            SELECT value FROM metric_points WHERE run_id = r.id AND name = 'loss'
-            ORDER BY step DESC LIMIT 1
-          ) l ON true
-          WHERE r.sweep_id = ${sweepId}::uuid
-          ORDER BY r.request_id`,
-      );
-      return rows.map(
-        (row): SweepRunOutcome => ({
-          ...placeOf(row),
-          best: row.best,
-          final: row.final,
-          lossNonFinite: row.lossNonFinite,
-        }),
-      );
-    },
-
-    async finals(sweepId: string, metrics: readonly string[]) {
-      // One backward scan of the primary key (run_id, step, name) per run and metric, stopping at
-      // the first finite point.
-      const rows = await translateErrors(
-        'sweep',
-        sweepId,
-        () => prisma.$queryRaw<FinalsRow[]>`
-          SELECT ${RUN_PLACE},
-                 coalesce(f.vals, '{}'::jsonb) AS vals
-          FROM runs r
-          LEFT JOIN LATERAL (
-            SELECT jsonb_object_agg(n.name, v.value) AS vals
-            FROM unnest(${[...metrics]}::text[]) AS n(name)
-            CROSS JOIN LATERAL (
-              SELECT value FROM metric_points
-              WHERE run_id = r.id AND name = n.name AND ${FINITE}
-              ORDER BY step DESC LIMIT 1
-            ) v
-          ) f ON true
-          WHERE r.sweep_id = ${sweepId}::uuid
-          ORDER BY r.request_id`,
-      );
-      return rows.map(
-        (row): SweepRunFinals => ({
-          ...placeOf(row),
-          values: row.vals,
-        }),
-      );
-    },
-
     async listRuns(project: string, sweepId: string, pageSize: number, pageToken: string) {
       const limit = pageSize === 0 ? DEFAULT_PAGE_SIZE : Math.min(pageSize, MAX_PAGE_SIZE);
       if (!Number.isInteger(pageSize) || pageSize < 0) {
@@ -181,51 +106,7 @@ export function createSweepRepository(prisma: PrismaClient): SweepRepository {
         rows.length > limit && last?.requestId ? encodeRunsToken(sweepId, last.requestId) : '';
       return { items: page, nextPageToken } satisfies Page<RunRecord>;
     },
-
-    async curves(sweepId: string, metric: string) {
-      return translateErrors(
-        'sweep',
-        sweepId,
-        () => prisma.$queryRaw<SweepCurvePoint[]>`
-          SELECT coalesce(r.labels->>'sweep_cell', '') AS cell,
-                 coalesce(r.labels->>'sweep_arm', '') AS arm,
-                 m.step, avg(m.value) AS mean, min(m.value) AS min, max(m.value) AS max,
-                 count(*)::int AS runs
-          FROM runs r JOIN metric_points m ON m.run_id = r.id
-          WHERE r.sweep_id = ${sweepId}::uuid AND m.name = ${metric} AND ${FINITE}
-          GROUP BY 1, 2, 3
-          ORDER BY 1, 2, 3`,
-      );
-    },
   };
-}
-
-/** A sweep run's id, status and place in the grid (its labels), as the queries select them. */
-const RUN_PLACE = Prisma.sql`r.id AS "runId", r.status::text AS status,
-  coalesce(r.labels->>'sweep_cell', '') AS cell,
-  coalesce(r.labels->>'sweep_arm', '') AS arm,
-  coalesce(r.labels->>'seed', '0') AS seed`;
-
-interface PlaceRow {
-  readonly runId: string;
-  readonly status: RunStatus;
-  readonly cell: string;
-  readonly arm: string;
-  readonly seed: string;
-}
-
-function placeOf(row: PlaceRow) {
-  return { runId: row.runId, status: row.status, cell: row.cell, arm: row.arm, seed: Number(row.seed) };
-}
-
-interface FinalsRow extends PlaceRow {
-  readonly vals: Record<string, number>;
-}
-
-interface OutcomeRow extends PlaceRow {
-  readonly best: number | null;
-  readonly final: number | null;
-  readonly lossNonFinite: boolean;
 }
 
 function toSweepRecord(row: Sweep): SweepRecord {
