@@ -1,11 +1,20 @@
 import type { PackageDefinition } from '@grpc/proto-loader';
 import { invalidArgument } from '../core/index.js';
+import {
+  camelCase,
+  commonPrefix,
+  enumValueNames,
+  messageFields,
+  resolveTypeName,
+  snakeCase,
+} from './descriptors.js';
 
 /**
  * Field paths into proto messages, driven by the loaded descriptors rather than a hand-kept table,
  * so every scalar field of the API can be named and set from text: `mlp.depth=5`,
  * `optimizer.learning_rate=0.1`, `mlp.init=zero`. The CLI's `--set` and the sweep grid's axes use
  * the same grammar. Paths are written as in the .proto (snake_case); camelCase is accepted too.
+ * Resolving a path is here; parsing a value for it and setting it in a message, `field-value.ts`.
  */
 
 /** How a leaf field's text is parsed. */
@@ -26,19 +35,6 @@ export interface FieldPath {
   readonly enumPrefix: string;
 }
 
-/** A parsed value: what goes into the message, and its canonical text (e.g. `0.1`, `zero`, `20,40`). */
-export interface FieldValue {
-  readonly value: string | number | boolean | ReadonlyArray<string | number | boolean>;
-  readonly text: string;
-}
-
-interface FieldDescriptor {
-  readonly name: string;
-  readonly label: string;
-  readonly type: string;
-  readonly typeName: string;
-}
-
 const SCALAR: Readonly<Record<string, ScalarKind>> = {
   TYPE_DOUBLE: 'double',
   TYPE_FLOAT: 'double',
@@ -56,9 +52,6 @@ const SCALAR: Readonly<Record<string, ScalarKind>> = {
   TYPE_STRING: 'string',
   TYPE_ENUM: 'enum',
 };
-
-const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
-const INTEGER = /^[+-]?\d+$/;
 
 /**
  * Resolves `path` against the message `rootType` (a full name such as `gradnoise.v1.StartRunRequest`).
@@ -126,137 +119,4 @@ export function resolveFieldPath(
     };
   }
   throw invalidArgument(errorField, path, 'a non-empty field path');
-}
-
-/**
- * Parses `text` for the field's type; for a repeated field, a comma-separated list of such values
- * (empty text: the empty list). Throws INVALID_ARGUMENT on `errorField` with the allowed form.
- */
-export function parseFieldValue(field: FieldPath, text: string, errorField: string): FieldValue {
-  if (!field.repeated) return parseScalar(field, text, errorField);
-  const items =
-    text.trim() === ''
-      ? []
-      : text.split(',').map((item, i) => parseScalar(field, item, `${errorField}[${i}]`));
-  return {
-    value: items.map((item) => item.value as string | number | boolean),
-    text: items.map((item) => item.text).join(','),
-  };
-}
-
-function parseScalar(field: FieldPath, text: string, errorField: string): FieldValue {
-  const trimmed = text.trim();
-  switch (field.kind) {
-    case 'double': {
-      const value = Number(trimmed);
-      if (!NUMBER.test(trimmed) || !Number.isFinite(value))
-        throw invalidArgument(errorField, text, 'a number');
-      return { value, text: String(value) };
-    }
-    case 'int32':
-    case 'uint32': {
-      const [min, max] = field.kind === 'int32' ? [-(2 ** 31), 2 ** 31 - 1] : [0, 2 ** 32 - 1];
-      const value = Number(trimmed);
-      if (!INTEGER.test(trimmed) || value < min || value > max) {
-        throw invalidArgument(errorField, text, `an integer in [${min}, ${max}]`);
-      }
-      return { value, text: String(value) };
-    }
-    case 'int64': {
-      const value = Number(trimmed);
-      if (!INTEGER.test(trimmed) || !Number.isSafeInteger(value)) {
-        throw invalidArgument(errorField, text, 'an integer');
-      }
-      return { value: String(value), text: String(value) };
-    }
-    case 'bool': {
-      const lower = trimmed.toLowerCase();
-      if (lower !== 'true' && lower !== 'false') throw invalidArgument(errorField, text, 'true or false');
-      return { value: lower === 'true', text: lower };
-    }
-    case 'string':
-      return { value: text, text };
-    case 'enum': {
-      // `box-muller` is accepted for BOX_MULLER: hyphens are how flags are usually spelt.
-      const upper = trimmed.toUpperCase().replaceAll('-', '_');
-      const name = field.enumNames.find((n) => n === upper || n === field.enumPrefix + upper);
-      const shortNames = field.enumNames.map((n) => n.slice(field.enumPrefix.length).toLowerCase());
-      if (name === undefined) throw invalidArgument(errorField, text, `one of ${shortNames.join(', ')}`);
-      return { value: name, text: name.slice(field.enumPrefix.length).toLowerCase() };
-    }
-  }
-}
-
-/**
- * Sets the field in `message` (a plain object as proto-loader reads or writes messages), creating
- * the messages along the path. A created message gets empty arrays for its repeated fields, as a
- * decoded one would have, and no scalars: unset means "the default" to every reader of the API.
- */
-export function setFieldValue(
-  definition: PackageDefinition,
-  message: Record<string, unknown>,
-  field: FieldPath,
-  value: FieldValue['value'],
-): void {
-  let target = message;
-  for (let i = 0; i < field.keys.length - 1; i++) {
-    const key = field.keys[i] as string;
-    const existing = target[key];
-    if (typeof existing === 'object' && existing !== null) {
-      target = existing as Record<string, unknown>;
-      continue;
-    }
-    const created: Record<string, unknown> = {};
-    const childType = field.messages[i + 1] as string;
-    for (const f of messageFields(definition, childType)) {
-      if (f.label === 'LABEL_REPEATED') created[f.name] = f.type === 'TYPE_MESSAGE' ? {} : [];
-    }
-    target[key] = created;
-    target = created;
-  }
-  target[field.keys[field.keys.length - 1] as string] = value;
-}
-
-function messageFields(definition: PackageDefinition, fullName: string): readonly FieldDescriptor[] {
-  const type = definition[fullName]?.type as { field?: unknown } | undefined;
-  if (!type || !Array.isArray(type.field)) throw new Error(`no message ${fullName} in the loaded protos`);
-  return type.field as FieldDescriptor[];
-}
-
-function enumValueNames(definition: PackageDefinition, scope: string, typeName: string): string[] {
-  const fullName = resolveTypeName(definition, scope, typeName);
-  const type = definition[fullName]?.type as { value?: { name: string }[] } | undefined;
-  return (type?.value ?? []).map((v) => v.name);
-}
-
-/** Resolves a (possibly relative) type name as protoc does: innermost package scope first. */
-function resolveTypeName(definition: PackageDefinition, scope: string, typeName: string): string {
-  const name = typeName.replace(/^\./, '');
-  const parts = scope.split('.').slice(0, -1);
-  for (let n = parts.length; n >= 0; n--) {
-    const candidate = [...parts.slice(0, n), name].join('.');
-    if (candidate in definition) return candidate;
-  }
-  throw new Error(`cannot resolve type ${typeName} from ${scope}`);
-}
-
-/** The longest `_`-terminated prefix all names share (`MLP_INIT_` for MlpInit). */
-function commonPrefix(names: readonly string[]): string {
-  const first = names[0] ?? '';
-  let end = first.length;
-  for (const name of names) {
-    let i = 0;
-    while (i < end && name[i] === first[i]) i++;
-    end = i;
-  }
-  const cut = first.lastIndexOf('_', end - 1);
-  return cut < 0 ? '' : first.slice(0, cut + 1);
-}
-
-function camelCase(segment: string): string {
-  return segment.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
-}
-
-function snakeCase(key: string): string {
-  return key.replace(/([A-Z])/g, (c) => `_${c.toLowerCase()}`);
 }

@@ -11,14 +11,8 @@ export {
   resolveConfigPath,
   setConfigValue,
 } from './config-path.js';
-export {
-  type FieldPath,
-  type FieldValue,
-  parseFieldValue,
-  resolveFieldPath,
-  type ScalarKind,
-  setFieldValue,
-} from './field-path.js';
+export { type FieldPath, resolveFieldPath, type ScalarKind } from './field-path.js';
+export { type FieldValue, parseFieldValue, setFieldValue } from './field-value.js';
 export { API_PROTO_FILES, LOADER_OPTIONS, type LoadedApi, loadApi, PROTO_ROOT } from './proto.js';
 export {
   RUN_STATUS_BY_WIRE_NAME,
