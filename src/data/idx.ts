@@ -4,15 +4,26 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { constants, gunzip, gunzipSync } from 'node:zlib';
 import { AppError } from '../core/index.js';
+import {
+  CLASSES,
+  checkCounts,
+  checkLength,
+  errorCode,
+  type IdxHeader,
+  IMAGE_SIDE,
+  invalid,
+  isGzip,
+  type Kind,
+  parseHeader,
+  unreadable,
+} from './idx-format.js';
 import { checkDataPath, type DataRootPolicy } from './roots.js';
 import type { DataSplit, LabeledSet } from './types.js';
 
 /**
  * Loader for the IDX format of LeCun's MNIST distribution (also used by Fashion-MNIST).
  *
- * A file is a big-endian header followed by unsigned bytes: the magic `0x00000803` then three
- * dimensions (count, rows, cols) for images, the magic `0x00000801` then one dimension (count)
- * for labels. A file may be gzipped; it is detected by the gzip magic `1f 8b`, not by the name.
+ * The format and its checks are in `idx-format.ts`; this reads the files.
  *
  * Errors are `AppError`s whose message starts with the file's path:
  * - missing or unreadable file → FAILED_PRECONDITION;
@@ -28,22 +39,6 @@ export const IDX_FILES = {
   testLabels: 't10k-labels-idx1-ubyte',
 } as const;
 
-const IMAGES_MAGIC = 0x0000_0803;
-const LABELS_MAGIC = 0x0000_0801;
-const IMAGE_SIDE = 28;
-const CLASSES = 10;
-
-type Kind = 'images' | 'labels';
-
-interface IdxHeader {
-  readonly path: string;
-  readonly kind: Kind;
-  readonly count: number;
-  /** Bytes of header plus data that the dimensions imply. */
-  readonly expectedBytes: number;
-  readonly headerBytes: number;
-}
-
 /** Sample counts found by {@link preflightIdx}. */
 export interface IdxSummary {
   readonly trainCount: number;
@@ -51,14 +46,6 @@ export interface IdxSummary {
 }
 
 const gunzipAsync = promisify(gunzip);
-
-function headerSize(kind: Kind): number {
-  return kind === 'images' ? 16 : 8;
-}
-
-function isGzip(bytes: Uint8Array): boolean {
-  return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
-}
 
 /** The path of `name` or `name.gz` in `dir` (plain first); FAILED_PRECONDITION if neither exists. */
 function locate(dir: string, name: string): string {
@@ -72,54 +59,6 @@ function locate(dir: string, name: string): string {
     }
   }
   throw new AppError('FAILED_PRECONDITION', `${plain}[.gz]: file not found`);
-}
-
-function errorCode(error: unknown): string | undefined {
-  return error instanceof Error && 'code' in error && typeof error.code === 'string' ? error.code : undefined;
-}
-
-function unreadable(path: string, cause: unknown): AppError {
-  const reason = errorCode(cause) ?? (cause instanceof Error ? cause.message : String(cause));
-  return new AppError('FAILED_PRECONDITION', `${path}: cannot read (${reason})`, { cause });
-}
-
-function invalid(path: string, problem: string, cause?: unknown): AppError {
-  return new AppError('INVALID_ARGUMENT', `${path}: ${problem}`, cause === undefined ? undefined : { cause });
-}
-
-/** Parses and checks the header at the start of the decompressed `bytes`. */
-function parseHeader(path: string, kind: Kind, bytes: Uint8Array): IdxHeader {
-  const size = headerSize(kind);
-  if (bytes.length < size)
-    throw invalid(path, `truncated: ${bytes.length} bytes, shorter than the IDX header`);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, size);
-  const magic = view.getUint32(0);
-  const expectedMagic = kind === 'images' ? IMAGES_MAGIC : LABELS_MAGIC;
-  if (magic !== expectedMagic) {
-    throw invalid(path, `bad magic 0x${hex(magic)}; expected 0x${hex(expectedMagic)} (IDX ${kind})`);
-  }
-  const count = view.getUint32(4);
-  if (kind === 'labels') return { path, kind, count, expectedBytes: size + count, headerBytes: size };
-  const rows = view.getUint32(8);
-  const cols = view.getUint32(12);
-  if (rows !== IMAGE_SIDE || cols !== IMAGE_SIDE) {
-    throw invalid(path, `images are ${rows}×${cols}; allowed: 28×28 (784 features)`);
-  }
-  return { path, kind, count, expectedBytes: size + count * rows * cols, headerBytes: size };
-}
-
-function hex(n: number): string {
-  return n.toString(16).padStart(8, '0');
-}
-
-function checkLength(header: IdxHeader, actual: number, compressed: boolean): void {
-  if (actual === header.expectedBytes) return;
-  const problem = actual < header.expectedBytes ? 'truncated' : 'trailing bytes';
-  throw invalid(
-    header.path,
-    `${problem}: the header declares ${header.count} ${header.kind} (${header.expectedBytes} bytes) ` +
-      `but the file holds ${actual} bytes${compressed ? ' once decompressed' : ''}`,
-  );
 }
 
 /**
@@ -185,15 +124,6 @@ async function readWhole(path: string): Promise<{ bytes: Uint8Array; compressed:
   } catch (error) {
     const truncated = errorCode(error) === 'Z_BUF_ERROR';
     throw invalid(path, truncated ? 'truncated gzip stream' : 'not a valid gzip stream', error);
-  }
-}
-
-function checkCounts(images: IdxHeader, labels: IdxHeader): void {
-  if (images.count !== labels.count) {
-    throw invalid(
-      images.path,
-      `holds ${images.count} images but ${labels.path} holds ${labels.count} labels; they must match`,
-    );
   }
 }
 
