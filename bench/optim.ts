@@ -12,7 +12,10 @@
  * to read on a shared machine, where other processes change the speed from second to second.
  *
  *     npm run bench:optim -- [--backend wasm|cpu] [--blocks 40] [--steps 5] [--warmup 30]
- *                            [--generator-only]
+ *                            [--generator-only] [--quick]
+ *
+ * `--quick` runs the generator comparison with 10 reps instead of 400, to check that it works; its
+ * figures are not for publishing.
  */
 import os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
@@ -22,6 +25,7 @@ import {
   addGradientNoise,
   addScaledNormals,
   addScaledNormalsBoxMuller,
+  addScaledNormalsPhilox,
   createNoisyOptimizer,
   globalNorm,
   standardNormals,
@@ -36,14 +40,24 @@ interface Args {
   warmup: number;
   /** Only the generator comparison (`--generator-only`), no training. */
   generatorOnly: boolean;
+  /** Paired reps of the generator comparison: 400, or 10 with `--quick`. */
+  generatorReps: number;
 }
 
 function parseArgs(argv: readonly string[]): Args {
-  const args: Args = { backend: 'wasm', blocks: 40, steps: 5, warmup: 30, generatorOnly: false };
+  const args: Args = {
+    backend: 'wasm',
+    blocks: 40,
+    steps: 5,
+    warmup: 30,
+    generatorOnly: false,
+    generatorReps: 400,
+  };
   for (let i = 0; i < argv.length; i += 2) {
     const key = argv[i];
-    if (key === '--generator-only') {
-      args.generatorOnly = true;
+    if (key === '--generator-only' || key === '--quick') {
+      if (key === '--generator-only') args.generatorOnly = true;
+      else args.generatorReps = 10;
       i -= 1;
       continue;
     }
@@ -56,7 +70,7 @@ function parseArgs(argv: readonly string[]): Args {
       args[key.slice(2) as 'blocks' | 'steps' | 'warmup'] = n;
     } else
       throw new Error(
-        `unknown option ${key}; allowed: --backend, --blocks, --steps, --warmup, --generator-only`,
+        `unknown option ${key}; allowed: --backend, --blocks, --steps, --warmup, --generator-only, --quick`,
       );
   }
   return args;
@@ -219,16 +233,19 @@ function hostPieces(params: number): { normMs: number; noiseMs: number } {
  * (`addScaledNormals`) against the JavaScript loop it replaced (`test/helpers/ziggurat-reference.ts`),
  * each into a fresh array as the noise transform does, and the kernel in place; then the
  * `box-muller` generator (`addScaledNormalsBoxMuller`, the default since) in place against the
- * ziggurat kernel in place. The arms alternate rep by rep, so the machine's drift hits them alike;
- * each ratio is the median over reps of the paired ratios.
+ * ziggurat kernel in place; then the counter-based `philox` generator (`addScaledNormalsPhilox`) in
+ * place against `box-muller` in place. The arms alternate rep by rep, so the machine's drift hits
+ * them alike; each ratio is the median over reps of the paired ratios.
  */
-function generatorComparison(): {
+function generatorComparison(reps: number): {
   kernelNs: number;
   referenceNs: number;
   inPlaceNs: number;
   boxMullerNs: number;
+  philoxNs: number;
   ratios: number[];
   boxMullerRatios: number[];
+  philoxRatios: number[];
 } {
   const sizes = LAYERS.slice(1).flatMap((fanOut, l) => [(LAYERS[l] as number) * fanOut, fanOut]);
   const total = sizes.reduce((n, s) => n + s, 0);
@@ -245,6 +262,8 @@ function generatorComparison(): {
   const inPlacePass = (step: number): number => pass(addScaledNormals, step, true);
   const boxMullerPass = (step: number): number =>
     timed((g, index) => addScaledNormalsBoxMuller(g, g, 0.01, { seed: SEED, step, index }));
+  const philoxPass = (step: number): number =>
+    timed((g, index) => addScaledNormalsPhilox(g, g, 0.01, { seed: SEED, step, index }));
   // One rep of two arms, in alternating order, so neither always runs right after the other.
   const paired = (k: number, a: () => number, b: () => number, into: [number[], number[]]): void => {
     if (k % 2 === 0) {
@@ -260,12 +279,15 @@ function generatorComparison(): {
     pass(addScaledNormalsJs, k);
     inPlacePass(k);
     boxMullerPass(k);
+    philoxPass(k);
   }
   const kernel: number[] = [];
   const reference: number[] = [];
   const inPlace: number[] = [];
   const boxMuller: number[] = [];
-  for (let k = 0; k < 400; k++) {
+  const philoxBoxMuller: number[] = [];
+  const philox: number[] = [];
+  for (let k = 0; k < reps; k++) {
     paired(
       k,
       () => inPlacePass(k),
@@ -278,19 +300,28 @@ function generatorComparison(): {
       () => pass(addScaledNormalsJs, k),
       [kernel, reference],
     );
+    paired(
+      k,
+      () => boxMullerPass(k),
+      () => philoxPass(k),
+      [philoxBoxMuller, philox],
+    );
   }
   return {
     kernelNs: median(kernel) / total,
     referenceNs: median(reference) / total,
     inPlaceNs: median(inPlace) / total,
     boxMullerNs: median(boxMuller) / total,
+    philoxNs: median(philox) / total,
     ratios: reference.map((r, i) => r / (kernel[i] as number)),
     boxMullerRatios: inPlace.map((z, i) => z / (boxMuller[i] as number)),
+    philoxRatios: philox.map((p, i) => p / (philoxBoxMuller[i] as number)),
   };
 }
 
-function printGenerator(): void {
-  const { kernelNs, referenceNs, inPlaceNs, boxMullerNs, ratios, boxMullerRatios } = generatorComparison();
+function printGenerator(reps: number): void {
+  const { kernelNs, referenceNs, inPlaceNs, boxMullerNs, philoxNs, ratios, boxMullerRatios, philoxRatios } =
+    generatorComparison(reps);
   console.log(
     `generator (wall, 42 tensors, new arrays): wasm kernel ${kernelNs.toFixed(2)} ns per normal, ` +
       `JavaScript loop ${referenceNs.toFixed(2)} ns; JavaScript / wasm ${describeRatios(ratios)}, ${ratios.length} paired reps`,
@@ -300,12 +331,16 @@ function printGenerator(): void {
     `box-muller generator (wall, 42 tensors, in place): ${boxMullerNs.toFixed(2)} ns per normal; ` +
       `ziggurat / box-muller ${describeRatios(boxMullerRatios)}, ${boxMullerRatios.length} paired reps`,
   );
+  console.log(
+    `philox generator (wall, 42 tensors, in place): ${philoxNs.toFixed(2)} ns per normal; ` +
+      `philox / box-muller ${describeRatios(philoxRatios)}, ${philoxRatios.length} paired reps`,
+  );
 }
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   if (args.generatorOnly) {
-    printGenerator();
+    printGenerator(args.generatorReps);
     return;
   }
   if (!(await tf.setBackend(args.backend))) throw new Error(`backend ${args.backend} failed to initialise`);
@@ -370,7 +405,7 @@ async function main(): Promise<void> {
     `host pieces (cpu): global norm ${normMs.toFixed(3)} ms, noise ${noiseMs.toFixed(3)} ms ` +
       `(${((1e6 * noiseMs) / params).toFixed(2)} ns per normal)`,
   );
-  printGenerator();
+  printGenerator(args.generatorReps);
   for (const arm of [plain, noisy]) {
     tf.dispose(arm.model.variables);
     arm.optimizer.dispose();

@@ -77,8 +77,8 @@ export function addRunOptions(command: Command, seedHelp: string): Command {
     .option('--gamma <g>', 'annealing exponent gamma (default: 0.55)')
     .option('--schedule <annealed|fixed>', 'noise schedule (default: annealed)')
     .option(
-      '--noise-generator <box-muller|ziggurat>',
-      'stream of the noise normals: box-muller (fast) or ziggurat (exact; what runs stored before the option existed use) (default: box-muller)',
+      '--noise-generator <box-muller|ziggurat|philox>',
+      'stream of the noise normals: box-muller (fast), ziggurat (exact; what runs stored before the option existed use) or philox (counter-based Philox4x32-10, stateless per element) (default: box-muller)',
     )
     .option('--seed <s>', seedHelp)
     .option('--lr <x>', "learning rate (default: the trainer's)")

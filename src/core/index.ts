@@ -66,6 +66,7 @@ export {
   DATASET_STREAM_VERSION,
   NOISE_LANE,
   noiseStreams,
+  philoxKey,
   type RunStreams,
   runStreams,
   STREAM_VERSIONS,

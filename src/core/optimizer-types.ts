@@ -57,18 +57,22 @@ export interface InnerOptimizerOptions {
 export type NoiseTarget = 'gradient' | 'weight';
 
 /**
- * The stream of standard normals the noise is drawn from. Both are pure functions of (seed, step,
+ * The stream of standard normals the noise is drawn from. All are pure functions of (seed, step,
  * tensor index) and the same on every machine; a run keeps the generator it started with.
  * - `box-muller` (the default): Box-Muller in float32, four lanes in WebAssembly SIMD
  *   (box-muller.ts); |z| < 6.8.
  * - `ziggurat`: the exact ziggurat of Marsaglia and Tsang in float64 (gaussian.ts), slower per
  *   normal (docs/benchmarks.md, "Figures behind the code"); the generator of every run stored
  *   before the option existed (migration 20261201000000 marks them), kept so they reproduce.
+ * - `philox`: the counter-based Philox4x32-10 (Salmon et al. 2011; cuRAND's, PyTorch's CUDA and
+ *   TensorFlow's stateless generator) with Box-Muller in float64 (philox.ts): each element's
+ *   normal is a function of (seed, step, tensor, element index) alone, so another device can draw
+ *   the same words; |z| < 5.8.
  */
-export type NoiseGenerator = 'box-muller' | 'ziggurat';
+export type NoiseGenerator = 'box-muller' | 'ziggurat' | 'philox';
 
 export const SCHEDULES: readonly Schedule[] = ['annealed', 'fixed'];
-export const NOISE_GENERATORS: readonly NoiseGenerator[] = ['box-muller', 'ziggurat'];
+export const NOISE_GENERATORS: readonly NoiseGenerator[] = ['box-muller', 'ziggurat', 'philox'];
 export const DEFAULT_NOISE_GENERATOR: NoiseGenerator = 'box-muller';
 export const NOISE_TARGETS: readonly NoiseTarget[] = ['gradient', 'weight'];
 

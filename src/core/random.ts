@@ -143,3 +143,19 @@ export const NOISE_LANE = 0x6e6f6900;
 export function noiseStreams(seed: number, step: number, index: number): [Sfc32, Sfc32, Sfc32] {
   return [0, 1, 2].map((k) => streamFor(seed, step, index, NOISE_LANE + k)) as [Sfc32, Sfc32, Sfc32];
 }
+
+/** Tags {@link philoxKey}'s hash key ("phx\0"), an arbitrary tag. */
+const PHILOX_TAG = 0x70687800;
+
+/**
+ * The Philox4x32-10 key (k0, k1) of the `philox` noise of tensor `index` (its noise-key word, as
+ * for the other generators) in the run seeded `seed`: the first two outputs of {@link keyedStream}
+ * of the words [seed low, seed high, index, PHILOX_TAG]. Four words: never the key of a noise
+ * stream (six) nor of a version-2 purpose (odd). The step is not in the key but in the counter
+ * (`optim/philox.ts`), so a tensor keeps one key for the whole run and its (step, block) counters
+ * never repeat under it.
+ */
+export function philoxKey(seed: number, index: number): [number, number] {
+  const stream = keyedStream([...words(seed), index >>> 0, PHILOX_TAG]);
+  return [stream.uint32(), stream.uint32()];
+}

@@ -37,6 +37,7 @@ export {
   type NoiseOptions,
   type NoiseSettings,
 } from './options.js';
+export { addScaledNormalsPhilox } from './philox.js';
 export { noiseStd, noiseTick, noiseVariance, scheduledNoiseStd } from './schedule.js';
 export type { NamedTensor } from './slots.js';
 export {

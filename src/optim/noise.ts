@@ -2,6 +2,7 @@ import { type NoiseGenerator, noiseStreams } from '../core/index.js';
 import { addScaledNormalsBoxMuller } from './box-muller.js';
 import { addScaledNormals } from './gaussian.js';
 import { checkSeed, compileNoiseSettings, type NoiseSettings } from './options.js';
+import { addScaledNormalsPhilox } from './philox.js';
 import { scheduledNoiseStd } from './schedule.js';
 import { type GradientTransformation, type HostTensors, mapHost } from './transform.js';
 
@@ -77,9 +78,10 @@ export function addNoise(
   return mapHost(updates, (values, position) => {
     const out = donated?.[position] === true ? values : new Float32Array(values.length);
     const index = tensorKey(position);
-    if (generator === 'ziggurat')
-      addScaledNormals(out, values, std, noiseStreams(state.seed, state.step, index));
-    else addScaledNormalsBoxMuller(out, values, std, { seed: state.seed, step: state.step, index });
+    const key = { seed: state.seed, step: state.step, index };
+    if (generator === 'ziggurat') addScaledNormals(out, values, std, noiseStreams(key.seed, key.step, index));
+    else if (generator === 'philox') addScaledNormalsPhilox(out, values, std, key);
+    else addScaledNormalsBoxMuller(out, values, std, key);
     return out;
   });
 }

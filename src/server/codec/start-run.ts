@@ -41,6 +41,7 @@ const TARGET: Readonly<Record<string, NoiseTarget>> = {
 const GENERATOR: Readonly<Record<string, NoiseGenerator>> = {
   NOISE_GENERATOR_BOX_MULLER: 'box-muller',
   NOISE_GENERATOR_ZIGGURAT: 'ziggurat',
+  NOISE_GENERATOR_PHILOX: 'philox',
 };
 
 /** The int64 values a JavaScript number holds exactly: what translating one can give. */

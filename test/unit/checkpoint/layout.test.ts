@@ -140,7 +140,7 @@ describe('checkpoint layout', () => {
           noise_state: '{"step":1,"seed":0,"skipped":0,"generator":"polar"}',
         }),
       ),
-    ).toThrow(/noise_state.generator "polar" is not one of box-muller, ziggurat/);
+    ).toThrow(/noise_state.generator "polar" is not one of box-muller, ziggurat, philox/);
     expect(() => decodeCheckpoint(encodeSafetensors([], { ...meta, stream_version: '3' }))).toThrow(
       /stream_version "3" is not one of 1, 2/,
     );

@@ -75,7 +75,7 @@ describe('noise options', () => {
 
   it('names the generator and what is allowed', () => {
     expect(() => compileNoiseOptions({ eta: 0.01, seed: 1, generator: 'polar' as never })).toThrow(
-      /^generator: got "polar"; allowed: one of 'box-muller', 'ziggurat'/,
+      /^generator: got "polar"; allowed: one of 'box-muller', 'ziggurat', 'philox'$/,
     );
   });
 });

@@ -3,6 +3,7 @@ import { noiseStreams } from '../../../src/core/index.js';
 import {
   addGradientNoise,
   addScaledNormalsBoxMuller,
+  addScaledNormalsPhilox,
   chain,
   clipByGlobalNorm,
   clipByValue,
@@ -63,11 +64,17 @@ describe('addGradientNoise', () => {
       return out;
     },
     ziggurat: (n: number, step: number, index: number) => standardNormals(n, noiseStreams(17, step, index)),
+    philox: (n: number, step: number, index: number) => {
+      const out = new Float32Array(n);
+      addScaledNormalsPhilox(out, out, 1, { seed: 17, step, index });
+      return out;
+    },
   } as const;
   it.each([
     [undefined, 'box-muller'],
     ['box-muller', 'box-muller'],
     ['ziggurat', 'ziggurat'],
+    ['philox', 'philox'],
   ] as const)(
     'generator %s: adds std x unit normals of %s keyed by (seed, step, index) and advances its state',
     (generator, used) => {

@@ -63,7 +63,7 @@ describe('compileRunSpec noise and clip', () => {
     [{ target: 'bias' as never }, `noise.target: got "bias"; allowed: one of 'gradient', 'weight'`],
     [
       { generator: 'polar' as never },
-      `noise.generator: got "polar"; allowed: one of 'box-muller', 'ziggurat'`,
+      `noise.generator: got "polar"; allowed: one of 'box-muller', 'ziggurat', 'philox'`,
     ],
   ])("checks noise %j once, with the optim module's message under noise.", (noise, message) => {
     expect(messageOf({ trainer: 'smoke', noise })).toBe(message);
