@@ -1,8 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
+import type { NoiseGenerator } from '../core/index.js';
 import type { GradientEntry } from './gradients.js';
 import { variableNamed } from './gradients.js';
 import type { NoiseState } from './noise.js';
 import type { ClipOptions } from './options.js';
+import { addScaledNormalsPhiloxOnDevice, philoxOnDevice } from './philox-webgpu.js';
 import { exportOptimizerSlots, importOptimizerSlots, type NamedTensor } from './slots.js';
 import type { GradientTransformation, HostTensors } from './transform.js';
 
@@ -15,8 +17,10 @@ import type { GradientTransformation, HostTensors } from './transform.js';
  *   1. the global norm ‖g‖ is reduced on the device and kept, to be read after the step;
  *   2. clipping by value, by tensor norm and by global norm as tensor ops, with the same bounds;
  *   3. the noise: the same unit normals as the host path, from the same generator and keys
- *      (seed, step, tensor key), drawn on the host (they do not depend on the gradient), scaled by
- *      σ_t and uploaded, then added on the device;
+ *      (seed, step, tensor key). With `philox` on `webgpu` they are drawn on the device by the WGSL
+ *      twin of the wasm kernel (`philox-webgpu.ts`) and added there: nothing is uploaded but the
+ *      key. The other generators are sequential streams: drawn on the host (they do not depend on
+ *      the gradient), scaled by σ_t and uploaded, then added on the device;
  *   4. the inner optimizer's update (or, with `target: 'weight'`, the noise added to the weights
  *      after it).
  *
@@ -102,6 +106,10 @@ export interface DeviceStepInput {
   readonly noiseState: NoiseState;
   readonly std: number;
   readonly target: 'gradient' | 'weight';
+  /** The noise's generator: `philox` is drawn on the device where the backend can. */
+  readonly generator: NoiseGenerator;
+  /** The word of the tensor at each position in its noise key (the noise transformation's). */
+  readonly tensorKey: (index: number) => number;
 }
 
 /**
@@ -118,33 +126,42 @@ export function stepOnDevice(input: DeviceStepInput): { pending: PendingDeviceSt
     const variable = variableNamed(e.name);
     return { variable, saved: tf.keep(tf.clone(variable)) };
   });
-  const shapes = entries.map((e) => (e.tensor === null || std === 0 ? null : e.tensor.shape));
+  const onDevice = input.generator === 'philox' && philoxOnDevice();
+  // On the device path the host draws nothing: all-null updates only advance the noise state.
+  const shapes = entries.map((e) => (e.tensor === null || std === 0 || onDevice ? null : e.tensor.shape));
   const drawn = hostNoise(input.noise, shapes, input.noiseState);
+  const { seed, step } = input.noiseState;
+  /** t + σ_t z, z the noise of the tensor at position i (t unchanged where there is none). */
+  const noisy = (t: tf.Tensor, i: number): tf.Tensor => {
+    if (onDevice) {
+      return std === 0
+        ? t
+        : addScaledNormalsPhiloxOnDevice(t, std, { seed, step, index: input.tensorKey(i) });
+    }
+    const n = drawn.values[i];
+    return n === null || n === undefined ? t : tf.add(t, tf.tensor(n, t.shape, 'float32'));
+  };
   tf.tidy(() => {
     const clipped = clip(
       present.map((e) => e.tensor),
       input.clip,
     );
     const byName = new Map(present.map((e, i) => [e.name, clipped[i] as tf.Tensor]));
-    const addNoise = (t: tf.Tensor, i: number): tf.Tensor => {
-      const n = drawn.values[i];
-      return n === null || n === undefined ? t : tf.add(t, tf.tensor(n, t.shape, 'float32'));
-    };
     inner.applyGradients(
       entries.map((e, i) => {
         const g = byName.get(e.name);
         // A missing gradient stays missing: tfjs's optimizers skip it but keep its slot index.
         if (e.tensor === null || g === undefined)
           return { name: e.name, tensor: null as unknown as tf.Tensor };
-        return { name: e.name, tensor: target === 'gradient' ? addNoise(g, i) : g };
+        return { name: e.name, tensor: target === 'gradient' ? noisy(g, i) : g };
       }),
     );
     if (target === 'weight') {
       entries.forEach((e, i) => {
-        const n = drawn.values[i];
-        if (e.tensor === null || n === null || n === undefined) return;
+        if (e.tensor === null) return;
         const v = variableNamed(e.name);
-        v.assign(tf.add(v, tf.tensor(n, v.shape, 'float32')));
+        const next = noisy(v, i);
+        if (next !== v) v.assign(next);
       });
     }
   });

@@ -216,6 +216,8 @@ export class NoisyOptimizer extends tf.Optimizer {
       noiseState,
       std,
       target: options.target,
+      generator: options.generator,
+      tensorKey: (index) => this.keys.keyOf(index),
     });
     this.pending = { step: pending, before: this.state };
     this.state = [clipState, next];

@@ -29,7 +29,8 @@ import { instantiateKernel } from './wasm-kernel.js';
  *   (r cos θ, r sin θ). Reducing to a quadrant exactly keeps the angle's rounding small in float32.
  * - Arithmetic: here in float64 (JavaScript's Math.log, Math.sin, Math.cos), each normal rounded
  *   to float32, then `out = base + std z` in float32. A float32 port computes the same words but
- *   normals within about 1e-6 (its ln, sin and cos are not correctly rounded).
+ *   normals within about 1e-6 (its ln, sin and cos are not correctly rounded): the WGSL twin
+ *   (philox-wgsl.ts, run on `webgpu` by philox-webgpu.ts) is one, tested against this kernel.
  *
  * u >= 2^-24 bounds |z| by sqrt(48 ln 2) ≈ 5.77 (a true normal exceeds it with probability 8e-9).
  */
