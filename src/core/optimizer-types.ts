@@ -65,7 +65,7 @@ export type NoiseTarget = 'gradient' | 'weight';
  *   normal (docs/benchmarks.md, "Figures behind the code"); the generator of every run stored
  *   before the option existed (migration 20261201000000 marks them), kept so they reproduce.
  * - `philox`: the counter-based Philox4x32-10 (Salmon et al. 2011; cuRAND's, PyTorch's CUDA and
- *   TensorFlow's stateless generator) with Box-Muller in float64 (philox.ts): each element's
+ *   TensorFlow's stateless generator) with Box-Muller in float32 (philox.ts): each element's
  *   normal is a function of (seed, step, tensor, element index) alone, so another device can draw
  *   the same words; |z| < 5.8.
  */

@@ -27,10 +27,13 @@ import { instantiateKernel } from './wasm-kernel.js';
  *   q = b >>> 30 and φ = (π/2) · ((b >>> 8) & 0x3fffff) · 2^-22 in [0, π/2), and (cos θ, sin θ) is
  *   (C, S), (-S, C), (-C, -S), (S, -C) for q = 0..3 with C = cos φ, S = sin φ. The pair is
  *   (r cos θ, r sin θ). Reducing to a quadrant exactly keeps the angle's rounding small in float32.
- * - Arithmetic: here in float64 (JavaScript's Math.log, Math.sin, Math.cos), each normal rounded
- *   to float32, then `out = base + std z` in float32. A float32 port computes the same words but
- *   normals within about 1e-6 (its ln, sin and cos are not correctly rounded): the WGSL twin
- *   (philox-wgsl.ts, run on `webgpu` by philox-webgpu.ts) is one, tested against this kernel.
+ * - Arithmetic: float32 IEEE operations only (+, -, ×, /, sqrt and exact scalings by powers of
+ *   two), in the order philox.wat gives: ln u from the exact split u = 2^e f and the atanh series
+ *   of f, sin φ and cos φ from Taylor series on [0, π/4] (above π/4 the complement, exact in the
+ *   integer bits, with sin and cos swapped); then `out = base + std z`. So the stream does not
+ *   depend on any library's ln, sin or cos. The WGSL twin (philox-wgsl.ts, run on `webgpu` by
+ *   philox-webgpu.ts) takes the same operations, but WGSL lets a device round / and sqrt a little
+ *   differently: its words are equal, its normals within 1e-6 (tested on lavapipe).
  *
  * u >= 2^-24 bounds |z| by sqrt(48 ln 2) ≈ 5.77 (a true normal exceeds it with probability 8e-9).
  */
@@ -62,14 +65,13 @@ interface Kernel {
 
 let kernel: Kernel | null = null;
 
-/** Instantiates philox.wat once per thread (synchronously: the module is under 1 KB). */
+/** Instantiates philox.wat once per thread (synchronously: the module is a few KB). */
 function loadKernel(): Kernel {
   if (kernel !== null) return kernel;
-  const imports = { math: { log: Math.log, sin: Math.sin, cos: Math.cos } };
   const { functions, buffer } = instantiateKernel(
     'philox',
     philoxWasm,
-    imports,
+    {},
     ['words', 'fill'],
     VALUES_AT + 4 * CHUNK,
   );

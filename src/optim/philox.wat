@@ -6,9 +6,11 @@
 ;;
 ;; Philox is integer arithmetic only: each of the 10 rounds multiplies two of the four counter words
 ;; by constants, 32 × 32 -> 64 bits (i64.mul of the zero-extended words), and xors the high halves
-;; with the other two words and the round's key. The normals use float64 throughout: ln, sin and cos
-;; are JavaScript's own Math.log, Math.sin and Math.cos, imported (V8 calls them directly), √ is
-;; IEEE's; each normal is then rounded to float32 and added as `values[i] += std z_i` in float32.
+;; with the other two words and the round's key. The normals are float32 throughout, and only +, -,
+;; ×, /, sqrt and exact scalings: ln by the atanh series after an exact split u = 2^e f, sin and cos
+;; by Taylor series on [0, π/4] after an exact reduction of the angle, the same operations in the
+;; same order as the WGSL twin (philox-wgsl.ts), which may round its / and sqrt differently. No
+;; imported Math: a call out of wasm per normal cost more than the series.
 ;;
 ;; scripts/generate.mjs assembles this file (wabt) into src/generated/wasm/philox.ts.
 ;;
@@ -16,9 +18,6 @@
 ;;    0  words   i32[4]       the last block's four output words
 ;;   64  values  f32[CHUNK]
 (module
-  (import "math" "log" (func $log (param f64) (result f64)))
-  (import "math" "sin" (func $sin (param f64) (result f64)))
-  (import "math" "cos" (func $cos (param f64) (result f64)))
   (memory (export "memory") 2)
 
   ;; Philox4x32-10 of the counter (c0, c1, c2, c3) under the key (k0, k1): its four output words
@@ -48,36 +47,70 @@
     (i32.store (i32.const 8) (local.get $c2))
     (i32.store (i32.const 12) (local.get $c3)))
 
+;; ln u for u = m 2^-24, m an integer in [1, 2^24]: u = 2^(e - 24) f, f = m 2^-e in [√½, √2] exactly,
+  ;; ln f = 2 atanh s, s = (f - 1)/(f + 1), |s| < 0.172, the series to s^11; ln 2 split so that
+  ;; (e - 24) × its high part is exact.
+  (func $lnUnit (param $m i32) (result f32)
+    (local $e i32) (local $f f32) (local $s f32) (local $s2 f32) (local $k f32)
+    (local.set $e (i32.sub (i32.const 31) (i32.clz (local.get $m))))
+    (local.set $f (f32.mul (f32.convert_i32_u (local.get $m))
+                           (f32.reinterpret_i32 (i32.shl (i32.sub (i32.const 127) (local.get $e)) (i32.const 23)))))
+    (if (f32.gt (local.get $f) (f32.const 1.4142135))
+      (then (local.set $f (f32.mul (local.get $f) (f32.const 0.5)))
+            (local.set $e (i32.add (local.get $e) (i32.const 1)))))
+    (local.set $s (f32.div (f32.sub (local.get $f) (f32.const 1)) (f32.add (local.get $f) (f32.const 1))))
+    (local.set $s2 (f32.mul (local.get $s) (local.get $s)))
+    (local.set $k (f32.convert_i32_s (i32.sub (local.get $e) (i32.const 24))))
+    (f32.add (f32.mul (local.get $k) (f32.const 0.693145751953125))
+      (f32.add (f32.mul (local.get $k) (f32.const 1.4286068e-6))
+        (f32.mul (f32.mul (f32.const 2) (local.get $s))
+          (f32.add (f32.const 1) (f32.mul (local.get $s2)
+            (f32.add (f32.const 0.33333334) (f32.mul (local.get $s2)
+              (f32.add (f32.const 0.2) (f32.mul (local.get $s2)
+                (f32.add (f32.const 0.14285715) (f32.mul (local.get $s2)
+                  (f32.add (f32.const 0.11111111) (f32.mul (local.get $s2) (f32.const 0.09090909)))))))))))))))
+
   ;; values[at], values[at + 1] += std (r cos θ, r sin θ) for the words $a (the radius) and $b (the
-  ;; angle): u = ((a >>> 8) + 1) 2^-24 in (0, 1], r = sqrt(-2 ln u); θ = 2π (b >>> 8) 2^-24, taken
-  ;; as quadrant q = b >>> 30 and φ = (π/2) f, f = ((b >>> 8) & 0x3fffff) 2^-22, so sin and cos
-  ;; only see [0, π/2).
+  ;; angle): r = sqrt(-2 ln u), u = ((a >>> 8) + 1) 2^-24 in (0, 1]; θ in quadrant q = b >>> 30 at
+  ;; φ = (π/2) g 2^-22, g = (b >>> 8) & 0x3fffff. Above π/4 (g > 2^21) the complement 2^22 - g is
+  ;; taken and sin and cos swap, so the series only see x in [0, π/4]; π/2 is split in two floats.
   (func $pair (param $a i32) (param $b i32) (param $at i32) (param $std f32)
-    (local $r f64) (local $phi f64) (local $c f64) (local $s f64) (local $q i32)
-    (local $x f64) (local $y f64)
-    (local.set $r
-      (f64.sqrt (f64.mul (f64.const -2)
-        (call $log (f64.mul (f64.convert_i32_u (i32.add (i32.shr_u (local.get $a) (i32.const 8)) (i32.const 1)))
-                            (f64.const 0x1p-24))))))
-    (local.set $phi
-      (f64.mul (f64.const 0x1.921fb54442d18p+0)
-               (f64.mul (f64.convert_i32_u (i32.and (i32.shr_u (local.get $b) (i32.const 8)) (i32.const 0x3fffff)))
-                        (f64.const 0x1p-22))))
-    (local.set $c (call $cos (local.get $phi)))
-    (local.set $s (call $sin (local.get $phi)))
+    (local $r f32) (local $g i32) (local $swap i32) (local $t f32) (local $x f32) (local $x2 f32)
+    (local $sin f32) (local $cos f32) (local $q i32) (local $c f32) (local $s f32)
+    (local.set $r (f32.sqrt (f32.mul (f32.const -2)
+      (call $lnUnit (i32.add (i32.shr_u (local.get $a) (i32.const 8)) (i32.const 1))))))
+    (local.set $g (i32.and (i32.shr_u (local.get $b) (i32.const 8)) (i32.const 0x3fffff)))
+    (local.set $swap (i32.gt_u (local.get $g) (i32.const 0x200000)))
+    (local.set $g (select (i32.sub (i32.const 0x400000) (local.get $g)) (local.get $g) (local.get $swap)))
+    (local.set $t (f32.mul (f32.convert_i32_u (local.get $g)) (f32.const 0x1p-22)))
+    (local.set $x (f32.add (f32.mul (local.get $t) (f32.const 1.5707964))
+                           (f32.mul (local.get $t) (f32.const -4.371139e-8))))
+    (local.set $x2 (f32.mul (local.get $x) (local.get $x)))
+    (local.set $sin
+      (f32.mul (local.get $x)
+        (f32.add (f32.const 1) (f32.mul (local.get $x2)
+          (f32.add (f32.const -0.16666667) (f32.mul (local.get $x2)
+            (f32.add (f32.const 0.008333334) (f32.mul (local.get $x2)
+              (f32.add (f32.const -0.0001984127) (f32.mul (local.get $x2) (f32.const 2.7557319e-6)))))))))))
+    (local.set $cos
+      (f32.add (f32.const 1) (f32.mul (local.get $x2)
+        (f32.add (f32.const -0.5) (f32.mul (local.get $x2)
+          (f32.add (f32.const 0.041666668) (f32.mul (local.get $x2)
+            (f32.add (f32.const -0.0013888889) (f32.mul (local.get $x2)
+              (f32.add (f32.const 2.4801588e-5) (f32.mul (local.get $x2) (f32.const -2.7557319e-7))))))))))))
+    ;; (C, S) = (cos φ, sin φ); (cos θ, sin θ) = (C, S), (-S, C), (-C, -S), (S, -C) for q = 0..3
+    (local.set $c (select (local.get $sin) (local.get $cos) (local.get $swap)))
+    (local.set $s (select (local.get $cos) (local.get $sin) (local.get $swap)))
     (local.set $q (i32.shr_u (local.get $b) (i32.const 30)))
-    ;; (cos θ, sin θ) = (C, S), (-S, C), (-C, -S), (S, -C) for q = 0..3
     (local.set $x (select (local.get $s) (local.get $c) (i32.and (local.get $q) (i32.const 1))))
-    (local.set $y (select (local.get $c) (local.get $s) (i32.and (local.get $q) (i32.const 1))))
-    (local.set $x (select (f64.neg (local.get $x)) (local.get $x)
+    (local.set $t (select (local.get $c) (local.get $s) (i32.and (local.get $q) (i32.const 1))))
+    (local.set $x (select (f32.neg (local.get $x)) (local.get $x)
                           (i32.and (i32.xor (local.get $q) (i32.shr_u (local.get $q) (i32.const 1))) (i32.const 1))))
-    (local.set $y (select (f64.neg (local.get $y)) (local.get $y) (i32.shr_u (local.get $q) (i32.const 1))))
+    (local.set $t (select (f32.neg (local.get $t)) (local.get $t) (i32.shr_u (local.get $q) (i32.const 1))))
     (f32.store (local.get $at)
-      (f32.add (f32.load (local.get $at))
-               (f32.mul (local.get $std) (f32.demote_f64 (f64.mul (local.get $r) (local.get $x))))))
+      (f32.add (f32.load (local.get $at)) (f32.mul (local.get $std) (f32.mul (local.get $r) (local.get $x)))))
     (f32.store offset=4 (local.get $at)
-      (f32.add (f32.load offset=4 (local.get $at))
-               (f32.mul (local.get $std) (f32.demote_f64 (f64.mul (local.get $r) (local.get $y)))))))
+      (f32.add (f32.load offset=4 (local.get $at)) (f32.mul (local.get $std) (f32.mul (local.get $r) (local.get $t))))))
 
   ;; values[4j + i] += std z_{4(first + j) + i} for j < blocks, i < 4: block b is the Philox words
   ;; of the counter (b, stepLow, stepHigh, 0) under the key (k0, k1), elements 0-1 from words 0-1,
