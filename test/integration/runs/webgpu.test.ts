@@ -84,6 +84,34 @@ describeWebGpu('training on webgpu through the service', () => {
   );
 
   it(
+    'trains with the philox generator through the service and records it on the run',
+    async () => {
+      const client = api(service.client);
+      const started = await client.startRun({
+        trainer: 'mlp',
+        mlp: MLP,
+        noise: { eta: 0.01, gamma: 0.55, generator: 'NOISE_GENERATOR_PHILOX' },
+        maxSteps: 4,
+        evalEvery: 4,
+        seed: 5,
+      });
+      const done = await waitForStatus(
+        service.client,
+        started.id,
+        ['RUN_STATUS_COMPLETED', 'RUN_STATUS_FAILED'],
+        TIMEOUT_MS,
+      );
+      expect(done).toMatchObject({ status: 'RUN_STATUS_COMPLETED', backend: 'webgpu', error: '' });
+      expect(done.spec?.noise?.generator).toBe('NOISE_GENERATOR_PHILOX');
+      const { points } = await client.getRunMetrics({ runId: started.id, names: ['noise_std'] });
+      expect(points.map((p) => [Number(p.step), p.value])).toEqual(
+        [1, 2, 3, 4].map((t) => [t, expect.closeTo(Math.sqrt(0.01 / t ** 0.55), 6)]),
+      );
+    },
+    TIMEOUT_MS,
+  );
+
+  it(
     'fails the attempt when the device is lost, and resumes from the checkpoint on a new device',
     async () => {
       const marker = join(markerDir, 'lost');
