@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import type { NoiseGenerator } from '../core/index.js';
 import type { GradientEntry } from './gradients.js';
 import { variableNamed } from './gradients.js';
+import type { NoisePipeline } from './host-step.js';
 import type { NoiseState } from './noise.js';
 import type { ClipOptions } from './options.js';
 import { addScaledNormalsPhiloxOnDevice, philoxOnDevice } from './philox-webgpu.js';
@@ -12,7 +12,7 @@ import type { GradientTransformation, HostTensors } from './transform.js';
  * The noisy optimizer's step on a backend that keeps tensors on a device it cannot read
  * synchronously: `webgpu` in Node has no `dataSync` (tfjs reads a GPU buffer synchronously only
  * through a browser canvas). The gradients never come to the host; the step is the host path's
- * pipeline (`noisy-optimizer.ts`) in tensor ops:
+ * pipeline (`host-step.ts`) in tensor ops:
  *
  *   1. the global norm ‖g‖ is reduced on the device and kept, to be read after the step;
  *   2. clipping by value, by tensor norm and by global norm as tensor ops, with the same bounds;
@@ -101,15 +101,13 @@ export function hostNoise(
 export interface DeviceStepInput {
   readonly inner: tf.Optimizer;
   readonly entries: readonly GradientEntry[];
-  readonly clip: ClipOptions;
-  readonly noise: GradientTransformation<NoiseState>;
+  /**
+   * The host path's transformations and options: its clip bounds, target and generator (`philox`
+   * is drawn on the device where the backend can), and its noise transformation and tensor keys.
+   */
+  readonly pipeline: NoisePipeline;
   readonly noiseState: NoiseState;
   readonly std: number;
-  readonly target: 'gradient' | 'weight';
-  /** The noise's generator: `philox` is drawn on the device where the backend can. */
-  readonly generator: NoiseGenerator;
-  /** The word of the tensor at each position in its noise key (the noise transformation's). */
-  readonly tensorKey: (index: number) => number;
 }
 
 /**
@@ -117,7 +115,8 @@ export interface DeviceStepInput {
  * transformation's next state.
  */
 export function stepOnDevice(input: DeviceStepInput): { pending: PendingDeviceStep; noiseState: NoiseState } {
-  const { inner, entries, std, target } = input;
+  const { inner, entries, std, pipeline } = input;
+  const { target } = pipeline.options;
   const present = entries.filter((e): e is GradientEntry & { tensor: tf.Tensor } => e.tensor !== null);
   // Kept: trainers call minimize inside their own tf.tidy, which would dispose them at its end.
   const norm = tf.keep(tf.tidy(() => tf.sqrt(sumOfSquares(present.map((e) => e.tensor))) as tf.Scalar));
@@ -126,17 +125,17 @@ export function stepOnDevice(input: DeviceStepInput): { pending: PendingDeviceSt
     const variable = variableNamed(e.name);
     return { variable, saved: tf.keep(tf.clone(variable)) };
   });
-  const onDevice = input.generator === 'philox' && philoxOnDevice();
+  const onDevice = pipeline.options.generator === 'philox' && philoxOnDevice();
   // On the device path the host draws nothing: all-null updates only advance the noise state.
   const shapes = entries.map((e) => (e.tensor === null || std === 0 || onDevice ? null : e.tensor.shape));
-  const drawn = hostNoise(input.noise, shapes, input.noiseState);
+  const drawn = hostNoise(pipeline.noise, shapes, input.noiseState);
   const { seed, step } = input.noiseState;
   /** t + σ_t z, z the noise of the tensor at position i (t unchanged where there is none). */
   const noisy = (t: tf.Tensor, i: number): tf.Tensor => {
     if (onDevice) {
       return std === 0
         ? t
-        : addScaledNormalsPhiloxOnDevice(t, std, { seed, step, index: input.tensorKey(i) });
+        : addScaledNormalsPhiloxOnDevice(t, std, { seed, step, index: pipeline.tensorKey(i) });
     }
     const n = drawn.values[i];
     return n === null || n === undefined ? t : tf.add(t, tf.tensor(n, t.shape, 'float32'));
@@ -144,7 +143,7 @@ export function stepOnDevice(input: DeviceStepInput): { pending: PendingDeviceSt
   tf.tidy(() => {
     const clipped = clip(
       present.map((e) => e.tensor),
-      input.clip,
+      pipeline.options.clip,
     );
     const byName = new Map(present.map((e, i) => [e.name, clipped[i] as tf.Tensor]));
     inner.applyGradients(
@@ -189,6 +188,11 @@ export async function settleDeviceStep(
     for (const { variable, saved } of pending.weights) variable.assign(saved);
     return { norm, skipped: true };
   } finally {
-    tf.dispose([pending.norm, ...pending.slots.map((s) => s.tensor), ...pending.weights.map((w) => w.saved)]);
+    disposeDeviceStep(pending);
   }
+}
+
+/** Disposes every tensor a pending step owns (when it is settled, or dropped unsettled). */
+export function disposeDeviceStep(pending: PendingDeviceStep): void {
+  tf.dispose([pending.norm, ...pending.slots.map((s) => s.tensor), ...pending.weights.map((w) => w.saved)]);
 }

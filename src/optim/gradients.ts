@@ -6,7 +6,7 @@ import { sharedViews } from './views.js';
 
 /**
  * The noisy optimizer's adapter between tfjs's gradient maps and the host arrays its transformation
- * chain works on (`noisy-optimizer.ts`): which arrays the chain may write, and how its result goes
+ * chain works on (`host-step.ts`): which arrays the chain may write, and how its result goes
  * back to the inner optimizer.
  */
 

@@ -19,12 +19,8 @@ export {
   observeEvaluation,
 } from './lr-schedule.js';
 export { type AddGradientNoiseOptions, addGradientNoise, type NoiseState } from './noise.js';
-export {
-  createNoisyOptimizer,
-  NoisyOptimizer,
-  type OptimizerState,
-  type StepStats,
-} from './noisy-optimizer.js';
+export { createNoisyOptimizer, NoisyOptimizer } from './noisy-optimizer.js';
+export type { OptimizerState, StepStats } from './optimizer-state.js';
 export { OptionError } from './option-error.js';
 export {
   type ClipOptions,

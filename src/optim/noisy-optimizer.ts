@@ -1,48 +1,24 @@
 import * as tf from '@tensorflow/tfjs';
-import { clipByGlobalNorm, clipByTensorNorm, clipByValue, globalNorm } from './clip.js';
-import { hostReadable, type PendingDeviceStep, settleDeviceStep, stepOnDevice } from './device-path.js';
-import { applyHostGradients, donatable, entriesOf, type GradientEntry, variableNamed } from './gradients.js';
+import {
+  disposeDeviceStep,
+  hostReadable,
+  type PendingDeviceStep,
+  settleDeviceStep,
+  stepOnDevice,
+} from './device-path.js';
+import { entriesOf, type GradientEntry } from './gradients.js';
+import { buildNoisePipeline, type ChainState, type NoisePipeline, stepOnHost } from './host-step.js';
 import { setInnerLearningRate } from './inner.js';
-import { addGradientNoise, type NoiseState } from './noise.js';
 import { NoiseKeys } from './noise-keys.js';
-import { OptionError } from './option-error.js';
-import { type CompiledNoiseOptions, checkSeed, compileNoiseOptions, type NoiseOptions } from './options.js';
+import { checkOptimizerState, type OptimizerState, type StepStats } from './optimizer-state.js';
+import {
+  type CompiledNoiseOptions,
+  compileNoiseOptions,
+  type NoiseOptions,
+  noiseOptionsConfig,
+} from './options.js';
 import { scheduledNoiseStd } from './schedule.js';
 import { exportOptimizerSlots, importOptimizerSlots, type NamedTensor } from './slots.js';
-import { readStorage } from './storage.js';
-import { chain, type EmptyState, type GradientTransformation, type HostTensors } from './transform.js';
-
-/**
- * Everything needed to resume a {@link NoisyOptimizer} exactly: the noise state {step, seed}, the
- * skip count and the inner optimizer's state (iterations, slots and hidden scalars; see
- * `slots.ts` for the layout).
- */
-export interface OptimizerState {
-  /** Optimizer steps applied so far (the next step's index). */
-  step: number;
-  seed: number;
-  /** Steps skipped because of a non-finite gradient. */
-  skipped: number;
-  inner: NamedTensor[];
-}
-
-/** What the most recent `applyGradients` did. Plain numbers, read without touching tensors. */
-export interface StepStats {
-  /** Global L2 norm of the raw gradient, before clipping (NaN or ∞ when the step was skipped for it). */
-  readonly gradGlobalNorm: number;
-  /** σ_t of the noise added this step; 0 when none was added (η = 0 or the step was skipped). */
-  readonly noiseStd: number;
-  /** True when the step was skipped because the gradient was not finite. */
-  readonly skipped: boolean;
-  /**
-   * True when the step ran on the device path (`device-path.ts`) and these numbers were read back
-   * by {@link NoisyOptimizer.settle} after it: during the step `gradGlobalNorm` was still NaN.
-   */
-  readonly deferred: boolean;
-}
-
-/** The chain's state: the clip transformations' (empty) states, then the noise's {step, seed}. */
-type ChainState = readonly [clip: readonly EmptyState[], noise: NoiseState];
 
 /**
  * Wraps any tfjs optimizer and adds annealed Gaussian gradient noise (Neelakantan et al., paper §3),
@@ -92,12 +68,8 @@ export class NoisyOptimizer extends tf.Optimizer {
 
   readonly inner: tf.Optimizer;
   readonly options: CompiledNoiseOptions;
-  /** Steps 2 and 3. */
-  private readonly clip: GradientTransformation<readonly EmptyState[]>;
-  /** Step 4 (or 6). */
-  private readonly noise: GradientTransformation<NoiseState>;
-  /** Steps 2 to 4: `chain(clip, noise)`. */
-  private readonly transform: GradientTransformation<ChainState>;
+  /** Steps 2 to 6's transformations (`host-step.ts`). */
+  private readonly pipeline: NoisePipeline;
   private state: ChainState;
   private skipped = 0;
   /** The word standing for each gradient's tensor in its noise key. */
@@ -111,18 +83,8 @@ export class NoisyOptimizer extends tf.Optimizer {
     super();
     this.inner = inner;
     this.options = compileNoiseOptions(options);
-    const { clip } = this.options;
-    this.clip = chain(
-      ...(clip.byValue === undefined ? [] : [clipByValue(clip.byValue)]),
-      ...(clip.byTensorNorm === undefined ? [] : [clipByTensorNorm(clip.byTensorNorm)]),
-      ...(clip.byGlobalNorm === undefined ? [] : [clipByGlobalNorm(clip.byGlobalNorm)]),
-    );
-    this.noise = addGradientNoise({
-      ...this.options,
-      tensorKey: (index) => this.keys.keyOf(index),
-    });
-    this.transform = chain(this.clip, this.noise);
-    this.state = this.transform.init([]);
+    this.pipeline = buildNoisePipeline(this.options, (index) => this.keys.keyOf(index));
+    this.state = this.pipeline.transform.init([]);
   }
 
   /** Optimizer steps applied so far; skipped steps are not counted. */
@@ -171,30 +133,17 @@ export class NoisyOptimizer extends tf.Optimizer {
       this.applyOnDevice(entries);
       return;
     }
-    // Read in place where the backend allows (no copy). Only a donated array is written (the
-    // noise, after the clipping's last read; see `donatable`).
-    const raw: HostTensors = entries.map((e) => (e.tensor === null ? null : readStorage(e.tensor)));
-    const gradGlobalNorm = globalNorm(raw);
-    if (!Number.isFinite(gradGlobalNorm)) {
-      this.skipped += 1;
-      this.stats = { gradGlobalNorm, noiseStd: 0, skipped: true, deferred: false };
-      return;
-    }
-    const std = this.nextNoiseStd;
-    const { overwriteGradients, target } = this.options;
-    if (target === 'gradient') {
-      // Checking which gradients may be written costs a pass over them: only worth it for noise.
-      const donated = overwriteGradients && std > 0 ? donatable(entries, raw) : undefined;
-      const result = this.transform.update(raw, this.state, undefined, donated);
-      applyHostGradients(this.inner, variableGradients, entries, raw, result.updates, overwriteGradients);
-      this.state = result.state;
-    } else {
-      const [clipState, noiseState] = this.state;
-      const clipped = this.clip.update(raw, clipState);
-      applyHostGradients(this.inner, variableGradients, entries, raw, clipped.updates, overwriteGradients);
-      this.state = [clipped.state, this.addWeightNoise(entries, noiseState, std)];
-    }
-    this.stats = { gradGlobalNorm, noiseStd: std, skipped: false, deferred: false };
+    const { state, stats } = stepOnHost({
+      pipeline: this.pipeline,
+      inner: this.inner,
+      gradients: variableGradients,
+      entries,
+      state: this.state,
+      std: this.nextNoiseStd,
+    });
+    if (stats.skipped) this.skipped += 1;
+    this.state = state;
+    this.stats = stats;
   }
 
   /** The pipeline on the device (`device-path.ts`); its norm and skip are settled by {@link settle}. */
@@ -207,17 +156,12 @@ export class NoisyOptimizer extends tf.Optimizer {
     }
     const std = this.nextNoiseStd;
     const [clipState, noiseState] = this.state;
-    const { options } = this;
     const { pending, noiseState: next } = stepOnDevice({
       inner: this.inner,
       entries,
-      clip: options.clip,
-      noise: this.noise,
+      pipeline: this.pipeline,
       noiseState,
       std,
-      target: options.target,
-      generator: options.generator,
-      tensorKey: (index) => this.keys.keyOf(index),
     });
     this.pending = { step: pending, before: this.state };
     this.state = [clipState, next];
@@ -243,24 +187,6 @@ export class NoisyOptimizer extends tf.Optimizer {
   }
 
   /**
-   * Step 6: w ← w + N(0, σ_t²) for every variable that had a gradient, keyed like step 4, by the
-   * noise transformation with `state`. Returns its next state.
-   */
-  private addWeightNoise(entries: readonly GradientEntry[], state: NoiseState, std: number): NoiseState {
-    // With σ_t = 0 there is nothing to read (a copy on some backends), only the step to count.
-    const variables = std === 0 ? [] : entries.map((e) => (e.tensor === null ? null : variableNamed(e.name)));
-    const weights = variables.map((v) => (v === null ? null : readStorage(v)));
-    const noised = this.noise.update(weights, state);
-    tf.tidy(() => {
-      variables.forEach((v, i) => {
-        const values = noised.updates[i];
-        if (v !== null && values) v.assign(tf.tensor(values, v.shape, 'float32'));
-      });
-    });
-    return noised.state;
-  }
-
-  /**
    * A copy of the full state. The tensors in `inner` are new and owned by the caller, who must
    * dispose them (e.g. `tf.dispose(state.inner.map((t) => t.tensor))`).
    */
@@ -282,32 +208,16 @@ export class NoisyOptimizer extends tf.Optimizer {
    * uninterrupted run, provided the model's weights were restored too.
    */
   importState(state: OptimizerState): void {
-    if (!Number.isSafeInteger(state.step) || state.step < 0) {
-      throw new OptionError('state.step', state.step, 'an integer >= 0');
-    }
-    if (!Number.isSafeInteger(state.skipped) || state.skipped < 0) {
-      throw new OptionError('state.skipped', state.skipped, 'an integer >= 0');
-    }
-    const seed = checkSeed('state.seed', state.seed);
+    const { step, seed, skipped } = checkOptimizerState(state);
     importOptimizerSlots(this.inner, state.inner);
-    this.state = [this.clip.init([]), { step: state.step, seed }];
-    this.skipped = state.skipped;
+    this.state = [this.pipeline.clip.init([]), { step, seed }];
+    this.skipped = skipped;
   }
 
   override getConfig(): tf.serialization.ConfigDict {
-    const { eta, gamma, seed, schedule, stepsPerTick, clip, target, generator } = this.options;
     return {
       inner: { className: this.inner.getClassName(), config: this.inner.getConfig() },
-      eta,
-      gamma,
-      seed,
-      schedule,
-      stepsPerTick,
-      target,
-      generator,
-      clipByValue: clip.byValue ?? null,
-      clipByTensorNorm: clip.byTensorNorm ?? null,
-      clipByGlobalNorm: clip.byGlobalNorm ?? null,
+      ...noiseOptionsConfig(this.options),
     };
   }
 
@@ -329,13 +239,7 @@ export class NoisyOptimizer extends tf.Optimizer {
   override dispose(): void {
     const pending = this.pending?.step;
     this.pending = null;
-    if (pending !== undefined) {
-      tf.dispose([
-        pending.norm,
-        ...pending.slots.map((s) => s.tensor),
-        ...pending.weights.map((w) => w.saved),
-      ]);
-    }
+    if (pending !== undefined) disposeDeviceStep(pending);
     this.inner.dispose();
   }
 }

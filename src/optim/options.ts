@@ -1,3 +1,4 @@
+import type * as tf from '@tensorflow/tfjs';
 import {
   DEFAULT_NOISE_GENERATOR,
   NOISE_GENERATORS,
@@ -137,4 +138,24 @@ export function compileNoiseOptions(o: NoiseOptions): CompiledNoiseOptions {
   const clip = withOptionPrefix('clip', () => compileClipOptions(o.clip ?? {}));
   const overwriteGradients = checkBoolean('overwriteGradients', o.overwriteGradients ?? false);
   return { ...settings, seed, clip, overwriteGradients };
+}
+
+/**
+ * The compiled options in tfjs's serialisation format (`NoisyOptimizer.getConfig`, after the inner
+ * optimizer's entry): unset clip bounds are `null`.
+ */
+export function noiseOptionsConfig(options: CompiledNoiseOptions): tf.serialization.ConfigDict {
+  const { eta, gamma, seed, schedule, stepsPerTick, clip, target, generator } = options;
+  return {
+    eta,
+    gamma,
+    seed,
+    schedule,
+    stepsPerTick,
+    target,
+    generator,
+    clipByValue: clip.byValue ?? null,
+    clipByTensorNorm: clip.byTensorNorm ?? null,
+    clipByGlobalNorm: clip.byGlobalNorm ?? null,
+  };
 }

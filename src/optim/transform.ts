@@ -1,7 +1,7 @@
 /**
  * Gradient transformations in the style of optax (`optax/_src/base.py`): a pair of pure functions
  * over an explicit state record, composed with {@link chain}. The noisy optimizer is such a chain,
- * clipping then noise (`noisy-optimizer.ts`).
+ * clipping then noise (`host-step.ts`).
  *
  * **Elements.** A transformation maps one value per variable, of an element type `E`, to new
  * values of the same type. Nothing in the interface, in {@link chain} or in the states reads an
