@@ -1,60 +1,17 @@
 import { CHECKPOINT_FORMAT } from '../checkpoint/index.js';
-import type { RunStatus } from '../core/index.js';
 import { AppError } from '../core/index.js';
-import type { RunRecord, Store } from '../store/types.js';
+import type { RunRecord } from '../store/types.js';
 import { builtinTrainers, type TrainerRegistry } from '../trainers/index.js';
-import type { LiveHub } from './hub.js';
-import type { RunMetrics } from './metrics.js';
+import type { ExecutionDeps, StopReason } from './execution-deps.js';
 import type { ActiveJob } from './pool.js';
-import type { MetricSink } from './sink.js';
+import { settleRun } from './settle-run.js';
 import { Control, type FromWorker, type RunOutcome } from './worker/protocol.js';
-
-/** The logger the scheduler writes to; a pino logger fits. */
-export interface RunLogger {
-  debug(fields: object, message: string): void;
-  info(fields: object, message: string): void;
-  warn(fields: object, message: string): void;
-  error(fields: object, message: string): void;
-}
-
-export interface ExecutionDeps {
-  readonly store: Store;
-  readonly sink: MetricSink;
-  readonly hub: LiveHub;
-  readonly metrics: RunMetrics;
-  readonly logger: RunLogger;
-  readonly owner: string;
-  readonly progressIntervalMs: number;
-  /** Attempts a run gets when an attempt ends RETRY (device lost), as for a replica crash. */
-  readonly maxAttempts: number;
-  /** Tells other replicas the run ended (`notify.ts`). Default: nobody. */
-  readonly announce?: (runId: string, status: RunStatus) => void;
-  /** The service's trainers, for the throughput metric's examples per step. Default: the built-ins. */
-  readonly trainers?: TrainerRegistry;
-  /**
-   * Judges the run at a rung gate (`early-stop.ts`): resolves true when it is to stop there. Absent:
-   * every gate opens at once (the run has none).
-   */
-  readonly judge?: (step: number, value: number) => Promise<boolean>;
-}
-
-/** Why the scheduler stopped a run itself (the worker's outcome says how it ended). */
-export type StopReason = 'lease-lost' | 'shutdown';
 
 /**
  * The main-thread side of one claimed run while a worker trains it: it turns the worker's messages
  * into store writes (checkpoints in order, throttled progress), sink points, hub events and
- * Prometheus samples, and when the worker finishes it settles the run in the store:
- *
- * | worker outcome | store                       | why                                        |
- * |----------------|-----------------------------|--------------------------------------------|
- * | COMPLETED      | finish COMPLETED, reason    | BUDGET, or SOLVED (ended early)            |
- * | CANCELLED      | finish CANCELLED            | cancel requested; final checkpoint saved   |
- * | STOPPED_EARLY  | finish STOPPED_EARLY        | ASHA stopped it at a rung; checkpoint saved |
- * | FAILED         | finish FAILED with the error| non-finite loss, trainer error, crash      |
- * | SUSPENDED      | release (back to QUEUED)    | graceful shutdown; resumes from checkpoint |
- * | RETRY          | retry: QUEUED, or FAILED after maxAttempts | GPU device lost: like a replica crash |
- * | ABORTED        | release on shutdown; nothing when the lease was lost (another replica owns it) |
+ * Prometheus samples, and when the worker finishes it settles the run in the store as its outcome
+ * says (the table at `settleRun`, `settle-run.ts`).
  *
  * Checkpoint saves and the metric flush complete before the run is settled, so a watcher that
  * sees the final status can replay every point, and a resumed attempt finds the last checkpoint.
@@ -216,51 +173,15 @@ export class RunExecution {
   }
 
   private async settle(outcome: RunOutcome): Promise<void> {
-    const { store, sink, hub, metrics, logger, owner } = this.deps;
-    const { id, project } = this.run;
+    const { sink, metrics, logger } = this.deps;
+    const { id } = this.run;
     await this.writes;
     await sink.flush().catch((error: unknown) => {
       logger.error({ runId: id, err: error }, 'metric points of the run could not be written');
     });
     metrics.forgetRun(id, this.trainer);
-    let status: RunStatus | null = null;
-    let error: string | null = null;
-    try {
-      if (
-        outcome.status === 'SUSPENDED' ||
-        (outcome.status === 'ABORTED' && this.stopReason === 'shutdown')
-      ) {
-        await store.runs
-          .updateProgress(id, owner, this.step, this.backend, this.device)
-          .catch(() => undefined);
-        await store.runs.release(id, owner);
-        ({ status, error } = await store.runs.get(project, id));
-      } else if (outcome.status === 'RETRY') {
-        // The points after the last checkpoint are recomputed by the next attempt.
-        await store.runs
-          .updateProgress(id, owner, this.step, this.backend, this.device)
-          .catch(() => undefined);
-        ({ status, error } = await store.runs.retry(id, owner, outcome.error, this.deps.maxAttempts));
-        logger.warn(
-          { runId: id, error, status },
-          'run attempt failed outside the run; the run goes back to the queue',
-        );
-      } else if (outcome.status !== 'ABORTED') {
-        error = outcome.status === 'FAILED' ? outcome.error : null;
-        const endReason = outcome.status === 'COMPLETED' ? outcome.endReason : undefined;
-        await store.runs
-          .updateProgress(id, owner, this.step, this.backend, this.device)
-          .catch(() => undefined);
-        ({ status, error } = await store.runs.finish(id, owner, outcome.status, error, endReason));
-      }
-    } catch (cause) {
-      logger.error({ runId: id, err: cause, outcome: outcome.status }, 'could not record how the run ended');
-    }
-    logger.info({ runId: id, outcome: outcome.status, status, step: this.step, error }, 'run attempt ended');
-    if (status !== null) {
-      hub.publishStatus(id, status, error);
-      this.deps.announce?.(id, status);
-    }
+    const { stopReason, step, backend, device } = this;
+    await settleRun(this.deps, this.run, { outcome, stopReason, step, backend, device });
   }
 }
 

@@ -31,7 +31,7 @@ export {
 } from './checkpoint-download.js';
 export { compileRunSpec, type RunRequest } from './compile-spec.js';
 export { deleteRun, deletionRefusal, type RunDeleteDeps } from './delete-run.js';
-export type { RunLogger } from './execution.js';
+export type { RunLogger } from './execution-deps.js';
 export {
   type LiveEvent,
   LiveHub,

@@ -1,6 +1,7 @@
 import { sha256Hex } from '../checkpoint/index.js';
 import type { RunRecord, Store } from '../store/types.js';
-import type { RunExecution, RunLogger } from './execution.js';
+import type { RunExecution } from './execution.js';
+import type { RunLogger } from './execution-deps.js';
 import { Control, type RunJob } from './worker/protocol.js';
 
 /**

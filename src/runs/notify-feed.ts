@@ -1,5 +1,5 @@
 import type { NotificationListener, Notifications } from '../store/types.js';
-import type { RunLogger } from './execution.js';
+import type { RunLogger } from './execution-deps.js';
 import type { LiveHub } from './hub.js';
 import { decodeNotice, METRICS_CHANNEL, RUNS_CHANNEL } from './notify.js';
 

@@ -1,6 +1,6 @@
 import { type RunStatus, TERMINAL_STATUSES } from '../core/index.js';
 import type { Notifications } from '../store/types.js';
-import type { RunLogger } from './execution.js';
+import type { RunLogger } from './execution-deps.js';
 
 /**
  * The messages replicas send each other through PostgreSQL NOTIFY, so a replica that does not train

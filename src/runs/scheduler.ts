@@ -5,7 +5,8 @@ import { builtinTrainers, type TrainerModules, type TrainerRegistry } from '../t
 import { type CancelDeps, cancelRun, cancelSweep } from './cancel.js';
 import { ClaimLoop } from './claim-loop.js';
 import { EarlyStopJudge } from './early-stop.js';
-import type { RunExecution, RunLogger } from './execution.js';
+import type { RunExecution } from './execution.js';
+import type { RunLogger } from './execution-deps.js';
 import { LiveHub } from './hub.js';
 import { renewLeases } from './leases.js';
 import { RunMetrics } from './metrics.js';

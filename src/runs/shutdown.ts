@@ -1,5 +1,6 @@
 import type { MetricRepository } from '../store/types.js';
-import type { RunExecution, RunLogger } from './execution.js';
+import type { RunExecution } from './execution.js';
+import type { RunLogger } from './execution-deps.js';
 import type { RunMetrics } from './metrics.js';
 import type { RunNotifier } from './notify.js';
 import type { CompiledRunSchedulerOptions } from './options.js';

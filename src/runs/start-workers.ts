@@ -1,6 +1,6 @@
 import type { DataRootPolicy } from '../data/index.js';
 import type { TrainerModules } from '../trainers/index.js';
-import type { RunLogger } from './execution.js';
+import type { RunLogger } from './execution-deps.js';
 import type { RunMetrics } from './metrics.js';
 import type { CompiledRunSchedulerOptions } from './options.js';
 import { WorkerPool } from './pool.js';
