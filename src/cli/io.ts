@@ -114,3 +114,10 @@ export function time(ts: { seconds: string | number; nanos: number } | null | un
   if (!ts) return '-';
   return new Date(Number(ts.seconds) * 1000 + Math.floor(ts.nanos / 1e6)).toISOString();
 }
+
+/** Labels as `k=v` pairs joined by commas, the way `--label` takes them. */
+export function labelsText(labels: Readonly<Record<string, string>>): string {
+  return Object.entries(labels)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
+}

@@ -1,4 +1,4 @@
-import type { CliIo } from './io.js';
+import { type CliIo, printJson, printTable } from './io.js';
 import { integerFlag } from './run-request.js';
 
 /** The paging flags of the list commands (`--page-size`, `--page-token`: ListRuns, ListSweeps, ListCheckpoints). */
@@ -16,6 +16,25 @@ export function pageRequest(options: PageOptions): { pageSize: number; pageToken
 }
 
 /** After a table: how to ask for the next page, when there is one. */
-export function printNextPage(io: CliIo, nextPageToken: string): void {
+function printNextPage(io: CliIo, nextPageToken: string): void {
   if (nextPageToken) io.stdout.write(`next page: --page-token ${nextPageToken}\n`);
+}
+
+/**
+ * One page of a list command: the response as JSON with `--json`, else a table of `rows(page)`
+ * under `header`, then how to ask for the next page.
+ */
+export function printPage<P extends { readonly nextPageToken: string }>(
+  io: CliIo,
+  json: boolean | undefined,
+  page: P,
+  header: readonly string[],
+  rows: (page: P) => (readonly string[])[],
+): void {
+  if (json) {
+    printJson(io, page);
+    return;
+  }
+  printTable(io, header, rows(page));
+  printNextPage(io, page.nextPageToken);
 }

@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type { CommandContext } from '../context.js';
-import { EXIT, printJson, printTable, time } from '../io.js';
-import { pageRequest, printNextPage } from '../paging.js';
+import { EXIT, printJson, time } from '../io.js';
+import { pageRequest, printPage } from '../paging.js';
 import { integerFlag } from '../run-request.js';
 
 /**
@@ -23,16 +23,9 @@ export function registerCheckpointCommands(program: Command, ctx: CommandContext
         runId,
         ...pageRequest(options),
       });
-      if (options.json) {
-        printJson(ctx.io, page);
-        return;
-      }
-      printTable(
-        ctx.io,
-        ['STEP', 'BYTES', 'SHA256', 'CREATED'],
-        page.checkpoints.map((c) => [c.step, c.sizeBytes, c.sha256, time(c.createdAt)]),
+      printPage(ctx.io, options.json, page, ['STEP', 'BYTES', 'SHA256', 'CREATED'], (p) =>
+        p.checkpoints.map((c) => [c.step, c.sizeBytes, c.sha256, time(c.createdAt)]),
       );
-      printNextPage(ctx.io, page.nextPageToken);
     });
 
   checkpoint

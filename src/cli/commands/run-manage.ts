@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { invalidArgument } from '../../core/index.js';
 import type { CommandContext } from '../context.js';
-import { printJson } from '../io.js';
+import { labelsText, printJson } from '../io.js';
 import { labelMap, repeatable } from '../run-request.js';
 
 interface UpdateOptions {
@@ -45,9 +45,7 @@ export function registerRunManageCommands(run: Command, ctx: CommandContext): vo
         printJson(ctx.io, updated);
         return;
       }
-      const labels = Object.entries(updated.labels)
-        .map(([k, v]) => `${k}=${v}`)
-        .join(',');
+      const labels = labelsText(updated.labels);
       ctx.io.stdout.write(
         `run ${updated.id} updated: name ${JSON.stringify(updated.displayName)}, labels ${labels || '-'}\n`,
       );

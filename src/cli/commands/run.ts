@@ -2,8 +2,8 @@ import type { Command } from 'commander';
 import type { Run__Output } from '../../generated/proto/gradnoise/v1/Run.js';
 import { runStatusLabel, type WireRunStatus } from '../../protocol/index.js';
 import type { CommandContext } from '../context.js';
-import { EXIT_CODES_HELP, printJson, printTable, time } from '../io.js';
-import { pageRequest, printNextPage } from '../paging.js';
+import { EXIT_CODES_HELP, labelsText, printJson, printTable, time } from '../io.js';
+import { pageRequest, printPage } from '../paging.js';
 import { describeInitFrom, describeRetention, initFromFlags } from '../run-checkpoint-flags.js';
 import { addRunOptions, labelMap, type RunOptions, repeatable, resolveRunRequest } from '../run-request.js';
 import { watchRun } from '../watch-run.js';
@@ -109,25 +109,16 @@ export function registerRunCommands(program: Command, ctx: CommandContext): void
         sweepId: options.sweep ?? '',
         ...pageRequest(options),
       });
-      if (options.json) {
-        printJson(ctx.io, page);
-        return;
-      }
-      printTable(
-        ctx.io,
-        ['ID', 'STATUS', 'TRAINER', 'STEP', 'CREATED', 'LABELS'],
-        page.runs.map((r) => [
+      printPage(ctx.io, options.json, page, ['ID', 'STATUS', 'TRAINER', 'STEP', 'CREATED', 'LABELS'], (p) =>
+        p.runs.map((r) => [
           r.id,
           runStatusLabel(r.status),
           r.trainer,
           `${r.currentStep}/${r.spec?.maxSteps ?? '?'}`,
           time(r.createdAt),
-          Object.entries(r.labels)
-            .map(([k, v]) => `${k}=${v}`)
-            .join(','),
+          labelsText(r.labels),
         ]),
       );
-      printNextPage(ctx.io, page.nextPageToken);
     });
 
   registerRunMetricsCommands(run, ctx);
@@ -169,12 +160,7 @@ function printRun(ctx: CommandContext, run: Run__Output): void {
     ['sweep', run.sweepId || '-'],
     ['init from', run.initFrom === null ? '-' : describeInitFrom(run.initFrom)],
     ['retention', describeRetention(spec?.retention ?? null)],
-    [
-      'labels',
-      Object.entries(run.labels)
-        .map(([k, v]) => `${k}=${v}`)
-        .join(',') || '-',
-    ],
+    ['labels', labelsText(run.labels) || '-'],
     ['created', time(run.createdAt)],
     ['started', time(run.startedAt)],
     ['finished', time(run.finishedAt)],

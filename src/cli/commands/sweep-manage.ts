@@ -2,8 +2,8 @@ import type { Command } from 'commander';
 import { invalidArgument } from '../../core/index.js';
 import type { SweepState } from '../../generated/proto/gradnoise/v1/SweepState.js';
 import type { CommandContext } from '../context.js';
-import { printJson, printTable, time } from '../io.js';
-import { pageRequest, printNextPage } from '../paging.js';
+import { labelsText, printJson, time } from '../io.js';
+import { pageRequest, printPage } from '../paging.js';
 import { labelMap, repeatable } from '../run-request.js';
 
 const STATES: Readonly<Record<string, SweepState>> = {
@@ -47,34 +47,30 @@ export function registerSweepManageCommands(sweep: Command, ctx: CommandContext)
         state: stateFlag(options.state),
         ...pageRequest(options),
       });
-      if (options.json) {
-        printJson(ctx.io, page);
-        return;
-      }
-      printTable(
+      printPage(
         ctx.io,
+        options.json,
+        page,
         ['ID', 'NAME', 'STATE', 'ENDED', 'FAILED', 'CREATED', 'LABELS'],
-        page.sweeps.map((s) => {
-          const counts = s.counts;
-          const ended =
-            (counts?.completed ?? 0) +
-            (counts?.failed ?? 0) +
-            (counts?.cancelled ?? 0) +
-            (counts?.stoppedEarly ?? 0);
-          return [
-            s.id,
-            s.name,
-            stateName(s.state),
-            `${ended}/${counts?.total ?? 0}`,
-            String(counts?.failed ?? 0),
-            time(s.createdAt),
-            Object.entries(s.labels)
-              .map(([k, v]) => `${k}=${v}`)
-              .join(','),
-          ];
-        }),
+        (p) =>
+          p.sweeps.map((s) => {
+            const counts = s.counts;
+            const ended =
+              (counts?.completed ?? 0) +
+              (counts?.failed ?? 0) +
+              (counts?.cancelled ?? 0) +
+              (counts?.stoppedEarly ?? 0);
+            return [
+              s.id,
+              s.name,
+              stateName(s.state),
+              `${ended}/${counts?.total ?? 0}`,
+              String(counts?.failed ?? 0),
+              time(s.createdAt),
+              labelsText(s.labels),
+            ];
+          }),
       );
-      printNextPage(ctx.io, page.nextPageToken);
     });
 
   sweep
