@@ -1,12 +1,11 @@
 import { status } from '@grpc/grpc-js';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadApi } from '../../../src/client/index.js';
 import { ANY_DATA_DIR } from '../../../src/data/index.js';
 import { compileRunSpec, type RunRequest } from '../../../src/runs/index.js';
-import { createTestDatabase, type TestDatabase } from '../../helpers/db.js';
-import { type InProcessReplica, startInProcessReplica } from '../scaleout/in-process.js';
-import { apiMethods, RawClient, type RawOutcome } from './raw-client.js';
+import { useFuzzReplica } from './fuzz-replica.js';
+import { apiMethods, type RawOutcome } from './raw-client.js';
 import { HostileRequests, Random } from './wire.js';
 
 // Bounded: stops at REQUESTS or after BUDGET_MS, whichever comes first. GRADNOISE_FUZZ_SEED and
@@ -20,24 +19,7 @@ const CONCURRENCY = 12;
 const SERVING = Buffer.from([0x08, 0x01]);
 
 describe('hostile input on every RPC (seeded, loopback)', () => {
-  let db: TestDatabase;
-  let replica: InProcessReplica;
-  let raw: RawClient;
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    // Nothing trains: the fuzz is about the boundary; queued runs stay to be inspected.
-    replica = await startInProcessReplica(
-      db.url,
-      { owner: 'fuzz' },
-      { start: false, maxQueuedRuns: 100_000 },
-    );
-    raw = new RawClient(replica.address);
-  });
-  afterAll(async () => {
-    raw.close();
-    await replica.stop();
-    await db.drop();
-  });
+  const fuzz = useFuzzReplica();
 
   it('answers INVALID_ARGUMENT, not INTERNAL, to bytes that are not a protobuf message, on every RPC', async () => {
     const garbage = [
@@ -49,7 +31,7 @@ describe('hostile input on every RPC (seeded, loopback)', () => {
     ];
     for (const method of apiMethods()) {
       for (const body of garbage) {
-        const outcome = await raw.call(method, body);
+        const outcome = await fuzz.raw.call(method, body);
         expect({ method: method.name, code: status[outcome.code] }).toEqual({
           method: method.name,
           code: 'INVALID_ARGUMENT',
@@ -133,7 +115,7 @@ describe('hostile input on every RPC (seeded, loopback)', () => {
     const seeded = async (method: string, body: Buffer): Promise<string> => {
       const found = methods.find((m) => m.name === method);
       if (found === undefined) throw new Error(`no method ${method}`);
-      const outcome = await raw.call(found, body);
+      const outcome = await fuzz.raw.call(found, body);
       expect(outcome.code, outcome.details).toBe(status.OK);
       return runIdOf(outcome);
     };
@@ -189,7 +171,7 @@ describe('hostile input on every RPC (seeded, loopback)', () => {
       const method = random.pick(methods);
       const body = hostile.request(method.requestType, valid[method.requestType]);
       // Streams of runs that exist stay open while they are queued; a short deadline ends them.
-      const outcome: RawOutcome = await raw.call(
+      const outcome: RawOutcome = await fuzz.raw.call(
         method,
         body,
         undefined,
@@ -219,17 +201,17 @@ describe('hostile input on every RPC (seeded, loopback)', () => {
     expect(faults).toEqual([]);
     expect(sent).toBeGreaterThanOrEqual(Math.min(REQUESTS, 300));
     // The server side agrees: no handler ended Unknown or Internal.
-    const text = await replica.registry.metrics();
+    const text = await fuzz.replica.registry.metrics();
     expect(text).not.toMatch(/grpc_server_handled_total\{[^}]*grpc_code="(Unknown|Internal)"\} [1-9]/);
     // Still serving.
-    const health = await raw.call(
+    const health = await fuzz.raw.call(
       { path: '/grpc.health.v1.Health/Check', responseStream: false },
       Buffer.alloc(0),
     );
     expect(health.responses).toEqual([SERVING]);
 
     // Every stored run is one the validation let through: its spec compiles to itself.
-    const client = new pg.Client({ connectionString: db.url });
+    const client = new pg.Client({ connectionString: fuzz.db.url });
     await client.connect();
     try {
       const { rows } = await client.query<{ id: string; spec: RunRequest; trainer: string }>(

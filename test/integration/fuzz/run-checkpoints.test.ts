@@ -1,13 +1,12 @@
 import { createHash } from 'node:crypto';
 import { status } from '@grpc/grpc-js';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadApi } from '../../../src/client/index.js';
 import { ANY_DATA_DIR } from '../../../src/data/index.js';
 import { compileRunSpec, type RunRequest } from '../../../src/runs/index.js';
-import { createTestDatabase, type TestDatabase } from '../../helpers/db.js';
-import { type InProcessReplica, startInProcessReplica } from '../scaleout/in-process.js';
-import { apiMethods, RawClient } from './raw-client.js';
+import { useFuzzReplica } from './fuzz-replica.js';
+import { apiMethods } from './raw-client.js';
 import { delimited, HostileRequests, INTEGERS, Random, varintField } from './wire.js';
 
 // The fuzz of fuzz.test.ts aimed at StartRun's init_from (field 23) and retention (field 24): each
@@ -25,23 +24,7 @@ const NAMED =
   /^(init_from\.(run_id|step|mode)|retention\.(keep_last|keep_best\.(metric|direction|count))|max_steps|request)(: | run )/;
 
 describe('hostile init_from and retention on StartRun (seeded, loopback)', () => {
-  let db: TestDatabase;
-  let replica: InProcessReplica;
-  let raw: RawClient;
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    replica = await startInProcessReplica(
-      db.url,
-      { owner: 'fuzz' },
-      { start: false, maxQueuedRuns: 100_000 },
-    );
-    raw = new RawClient(replica.address);
-  });
-  afterAll(async () => {
-    raw.close();
-    await replica.stop();
-    await db.drop();
-  });
+  const fuzz = useFuzzReplica();
 
   it('answers each with a code that names the field, never INTERNAL, and stores only runs whose init_from holds', async () => {
     const { definition } = loadApi();
@@ -57,7 +40,7 @@ describe('hostile init_from and retention on StartRun (seeded, loopback)', () =>
     // A run of the project with checkpoints at 10 and 20, and one of another project with one at 10.
     const seed = async (project: string, steps: readonly number[]) => {
       const spec = compileRunSpec({ trainer: 'smoke', maxSteps: 50 }, ANY_DATA_DIR);
-      const { run } = await replica.store.runs.create({ project, requestId: null, spec, labels: {} });
+      const { run } = await fuzz.replica.store.runs.create({ project, requestId: null, spec, labels: {} });
       for (const step of steps) {
         const bytes = Buffer.from(`checkpoint ${step}`);
         const sha256 = createHash('sha256').update(bytes).digest('hex');
@@ -69,7 +52,7 @@ describe('hostile init_from and retention on StartRun (seeded, loopback)', () =>
           format: 'safetensors',
           index: {},
         };
-        await replica.store.checkpoints.save(meta, bytes);
+        await fuzz.replica.store.checkpoints.save(meta, bytes);
       }
       return run.id;
     };
@@ -125,7 +108,7 @@ describe('hostile init_from and retention on StartRun (seeded, loopback)', () =>
     const faults: string[] = [];
     const queue = bodies();
     const send = async (body: Buffer): Promise<void> => {
-      const outcome = await raw.call(startRun, body);
+      const outcome = await fuzz.raw.call(startRun, body);
       const name = status[outcome.code] ?? String(outcome.code);
       codes.set(name, (codes.get(name) ?? 0) + 1);
       const named =
@@ -148,7 +131,7 @@ describe('hostile init_from and retention on StartRun (seeded, loopback)', () =>
     );
     expect(faults).toEqual([]);
 
-    const client = new pg.Client({ connectionString: db.url });
+    const client = new pg.Client({ connectionString: fuzz.db.url });
     await client.connect();
     try {
       const { rows } = await client.query<{
