@@ -151,3 +151,33 @@ export function expectStandardNormal(z: Float32Array, quantiles: readonly number
     expect(Math.abs(below / n - p)).toBeLessThan(5 * Math.sqrt((p * (1 - p)) / n) + 2e-7);
   }
 }
+
+/** How a noise generator adds `std` times its normals of `key` to `base` into `out`. */
+type AddScaledNormals = (
+  out: Float32Array,
+  base: Float32Array,
+  std: number,
+  key: { readonly seed: number; readonly step: number; readonly index: number },
+) => void;
+
+/**
+ * Expects a generator's kernel and its JavaScript reference to write the same bits for each
+ * (size, key) case, over a fixed base and σ = 0.37.
+ */
+export function expectKernelMatchesReference(
+  kernel: AddScaledNormals,
+  reference: AddScaledNormals,
+  cases: readonly (readonly [
+    number,
+    { readonly seed: number; readonly step: number; readonly index: number },
+  ])[],
+): void {
+  for (const [size, key] of cases) {
+    const base = Float32Array.from({ length: size }, (_, i) => Math.cos(i) * 0.01);
+    const fromKernel = new Float32Array(size);
+    const fromReference = new Float32Array(size);
+    kernel(fromKernel, base, 0.37, key);
+    reference(fromReference, base, 0.37, key);
+    expect(new Uint32Array(fromKernel.buffer)).toEqual(new Uint32Array(fromReference.buffer));
+  }
+}
