@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { Run__Output } from '../../generated/proto/gradnoise/v1/Run.js';
-import { runStatusLabel, type WireRunStatus } from '../../protocol/index.js';
+import { RUN_STATUS_BY_WIRE_NAME, runStatusLabel, type WireRunStatus } from '../../protocol/index.js';
 import type { CommandContext } from '../context.js';
 import { EXIT_CODES_HELP, labelsText, printJson, printTable, time } from '../io.js';
 import { pageRequest, printPage } from '../paging.js';
@@ -10,7 +10,8 @@ import { watchRun } from '../watch-run.js';
 import { registerRunManageCommands } from './run-manage.js';
 import { registerRunMetricsCommands } from './run-metrics.js';
 
-const STATUSES = ['queued', 'running', 'completed', 'failed', 'cancelled'];
+/** The statuses `run list --status` takes, from the protocol's own list so none is left out. */
+const STATUSES = Object.values(RUN_STATUS_BY_WIRE_NAME).map((s) => s.toLowerCase());
 
 /** `gradnoise run start|watch|get|list|metrics|summary|cancel|update|delete`. */
 export function registerRunCommands(program: Command, ctx: CommandContext): void {

@@ -103,6 +103,8 @@ describe('gradnoise CLI', () => {
       await cli(['--json', 'run', 'list', '--status', 'RUN_STATUS_RUNNING', '--label', 'exp=cli']),
     );
     expect(running.runs).toEqual([]);
+    // The help lists every status the server takes, the sweeps' STOPPED_EARLY included.
+    expect((await cli(['run', 'list', '--help'])).stdout).toMatch(/cancelled, stopped_early/);
     const human = await cli(['run', 'get', started.id]);
     expect(human.stdout).toContain('status     COMPLETED');
     expect(human.stdout).toContain('ended      budget spent');
