@@ -53,10 +53,29 @@ export interface PendingDeviceStep {
   readonly weights: readonly { readonly variable: tf.Variable; readonly saved: tf.Tensor }[];
 }
 
+/**
+ * Inputs of one `addN`: WebGPU's default limit of 8 storage buffers per shader stage, less the
+ * output. tfjs-backend-webgpu binds every input of its AddN kernel and asks the device for no
+ * higher limit; a larger AddN fails validation, and with it the whole command buffer it was
+ * batched in, so the step silently loses other kernels too (a model of 15 variables did).
+ */
+const ADD_N_INPUTS = 7;
+
+/** The sum of same-shaped tensors, in `addN`s of at most {@link ADD_N_INPUTS} inputs. */
+function addMany(terms: readonly tf.Tensor[]): tf.Tensor {
+  let level = [...terms];
+  while (level.length > ADD_N_INPUTS) {
+    const next: tf.Tensor[] = [];
+    for (let i = 0; i < level.length; i += ADD_N_INPUTS) next.push(tf.addN(level.slice(i, i + ADD_N_INPUTS)));
+    level = next;
+  }
+  return tf.addN(level);
+}
+
 function sumOfSquares(tensors: readonly tf.Tensor[]): tf.Scalar {
   return tensors.length === 0
     ? tf.scalar(0)
-    : (tf.addN(tensors.map((t) => tf.sum(tf.square(t)))) as tf.Scalar);
+    : (addMany(tensors.map((t) => tf.sum(tf.square(t)))) as tf.Scalar);
 }
 
 /** `factor` where `norm > max`, else 1: the scale of a norm clip (a NaN norm gives 1). */

@@ -149,6 +149,30 @@ describeWebGpu('the noisy optimizer on webgpu', () => {
     expect(resumed.iterations).toBe(4);
   });
 
+  it('clips by the global norm of many variables (more than one AddN kernel binds)', async () => {
+    // 20 gradients: tfjs-backend-webgpu's AddN binds each input, and more than 7 failed validation,
+    // dropping the whole batch of kernels with it.
+    const run = async (backend: BackendPreference): Promise<{ norm: number; weights: Float32Array[] }> => {
+      await selectBackend(backend);
+      const variables = Array.from({ length: 20 }, (_, i) =>
+        tf.variable(tf.fill([3], 0.1 * i), true, `many${i}`),
+      );
+      const grads = variables.map((v, i) => ({ name: v.name, tensor: tf.fill([3], i % 2 === 0 ? 1 : -2) }));
+      const optimizer = createNoisyOptimizer(innerFor('sgd'), { eta: 0, seed: 1, clip: { byGlobalNorm: 1 } });
+      optimizer.applyGradients(grads);
+      const { gradGlobalNorm: norm } = await optimizer.settle();
+      const weights = await values(variables);
+      tf.dispose([...variables, ...grads.map((g) => g.tensor)]);
+      optimizer.dispose();
+      return { norm, weights };
+    };
+    const host = await run('cpu');
+    const device = await run('webgpu');
+    expect(host.norm).toBeCloseTo(Math.sqrt(30 * 1 + 30 * 4), 9);
+    expect(device.norm).toBeCloseTo(host.norm, 4);
+    expectClose(device.weights, host.weights);
+  });
+
   it('refuses a second step, and an export, before the first is settled', async () => {
     await selectBackend('webgpu');
     const model = tinyModel();
