@@ -6,6 +6,7 @@
  */
 export { addScaledNormalsBoxMuller, type NoiseKey } from './box-muller.js';
 export { clipByGlobalNorm, clipByTensorNorm, clipByValue, globalNorm, tensorNorm } from './clip.js';
+export { hostReadable } from './device-path.js';
 export { addScaledNormals, type NormalStreams, standardNormals } from './gaussian.js';
 export { compileInnerOptimizerOptions, createInnerOptimizer, setInnerLearningRate } from './inner.js';
 export {

@@ -138,6 +138,14 @@ export interface TrainerSession {
    */
   trainStep(step: number): Record<string, MetricValue>;
   /**
+   * Optional: the same step as `trainStep`, for a session whose step cannot finish without a value
+   * read back from the backend (the Neural GPU's curriculum needs its batch's sequence error before
+   * the next step draws a length). A backend that cannot read synchronously (`webgpu` in Node) makes
+   * such a session's `trainStep` fail; this one awaits the read (`await tensor.data()`). Same
+   * results as `trainStep` wherever both run. The runtime calls it when present, else `trainStep`.
+   */
+  trainStepAsync?(step: number): Promise<Record<string, MetricValue>>;
+  /**
    * Evaluates the current model after `step` updates, e.g. `{train_accuracy, test_accuracy,
    * test_loss}`. On a name the same step's `trainStep` also returned, this value is the one kept.
    */

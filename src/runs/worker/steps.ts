@@ -133,7 +133,8 @@ export async function trainSteps(
       }
       const rate = learningRate.beforeStep(step);
       const started = performance.now();
-      const reported = session.trainStep(step);
+      const reported =
+        session.trainStepAsync === undefined ? session.trainStep(step) : await session.trainStepAsync(step);
       const stats = await optimizer.settle();
       const values = await readMetrics(reported);
       const seconds = (performance.now() - started) / 1000;

@@ -1,8 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { failedPrecondition, Stream } from '../../core/index.js';
 import { type BinaryBatch, binaryBatch } from '../../data/tasks/index.js';
-import { dropoutMask } from '../shared/dropout.js';
-import { softmaxCrossEntropy } from '../shared/metrics.js';
+import { hostReadable } from '../../optim/index.js';
 import { assignNamedVariables, cloneNamedVariables, parameterNamesOf } from '../shared/named-variables.js';
 import type { MetricValue, TrainerContext, TrainerSession, TrainerState } from '../types.js';
 import { type BatchGradients, batchGradients, type LossHead } from './bptt.js';
@@ -16,6 +15,8 @@ import {
   updateCurriculum,
 } from './curriculum.js';
 import { addDigitErrors, countDigitErrors, type DigitErrors, errorRates, NO_DIGIT_ERRORS } from './errors.js';
+import { chunksOf, digitHead, stepReadout } from './head.js';
+import { candidateMasks } from './masks.js';
 import { NeuralGpuModel } from './model.js';
 
 /** Examples per forward pass in `evaluate`; bounds memory at long test lengths. */
@@ -23,6 +24,21 @@ const EVAL_CHUNK = 32;
 
 /** Version of the `meta` layout written by `exportState`. */
 const STATE_FORMAT = 1;
+
+/** A step trained on the device whose loss and predictions are not read yet. */
+interface PendingStep {
+  readonly batch: BinaryBatch;
+  /** The batch's operand length, and the curriculum's frontier before the step. */
+  readonly length: number;
+  readonly frontier: number;
+  /** `[loss, ...predicted digits]`, owned by the step until it is finished. */
+  readonly readout: tf.Tensor1D;
+}
+
+/** Digit errors of a chunk's predicted digits. */
+function countErrors(chunk: BinaryBatch, predicted: ArrayLike<number>): DigitErrors {
+  return countDigitErrors(predicted, chunk.targets, chunk.batchSize, chunk.targetWidth);
+}
 
 /** Metric names of one evaluated length, e.g. `test_seq_error_len40`. */
 export function testMetricNames(length: number): { readonly bitError: string; readonly seqError: string } {
@@ -69,7 +85,41 @@ export class NeuralGpuSession implements TrainerSession {
     return this.#model.parameterCount;
   }
 
+  /**
+   * Trains step `step` on a backend that reads tensors synchronously (`cpu`, `wasm`, `tensorflow`):
+   * the curriculum needs the batch's sequence error before the next step draws its length. On any
+   * other backend (`webgpu` in Node) it fails; {@link trainStepAsync} is the same step with the
+   * read awaited, and what the runtime calls.
+   */
   trainStep(step: number): Record<string, MetricValue> {
+    if (!hostReadable()) {
+      throw failedPrecondition(
+        `neural_gpu: trainStep reads the batch's errors synchronously, which the ${tf.getBackend()} backend cannot; use trainStepAsync`,
+      );
+    }
+    const pending = this.#train(step);
+    try {
+      return this.#finish(pending, pending.readout.dataSync<'float32'>());
+    } finally {
+      pending.readout.dispose();
+    }
+  }
+
+  /**
+   * Step `step` on any backend: one read per step (`await data()`) of the loss and the batch's
+   * predicted digits together, then the curriculum update. The same numbers as {@link trainStep}.
+   */
+  async trainStepAsync(step: number): Promise<Record<string, MetricValue>> {
+    const pending = this.#train(step);
+    try {
+      return this.#finish(pending, await pending.readout.data<'float32'>());
+    } finally {
+      pending.readout.dispose();
+    }
+  }
+
+  /** The device work of step `step`: gradients, the optimizer's update, and the values to read. */
+  #train(step: number): PendingStep {
     const { streams } = this.#context;
     const frontier = this.#curriculum.length;
     const length = sampleTrainLength(this.#curriculum, streams.stream(Stream.dataOrder, step));
@@ -79,7 +129,7 @@ export class NeuralGpuSession implements TrainerSession {
       this.#config.batchSize,
       streams.stream(Stream.syntheticData, step),
     );
-    const masks = this.#dropoutMasks(batch, step);
+    const masks = candidateMasks(this.#config, streams, batch, step);
     const inputs = tf.tensor2d(batch.inputs, [batch.batchSize, batch.inputWidth], 'int32');
     let result: BatchGradients;
     try {
@@ -90,12 +140,20 @@ export class NeuralGpuSession implements TrainerSession {
     const { loss, predicted, gradients } = result;
     try {
       this.#context.optimizer.applyGradients(gradients);
+    } catch (error) {
+      tf.dispose([loss, predicted]);
+      throw error;
     } finally {
       tf.dispose(gradients.map(({ tensor }) => tensor));
     }
-    const errors = countDigitErrors(predicted.dataSync(), batch.targets, batch.batchSize, batch.targetWidth);
-    predicted.dispose();
-    const { bitError, seqError } = errorRates(errors);
+    return { batch, length, frontier, readout: stepReadout(loss, predicted) };
+  }
+
+  /** The curriculum update from the step's read `values` (`PendingStep.readout`); its metrics. */
+  #finish(pending: PendingStep, values: Float32Array): Record<string, MetricValue> {
+    const { batch, length, frontier } = pending;
+    const loss = values[0] ?? Number.NaN;
+    const { bitError, seqError } = errorRates(countErrors(batch, values.subarray(1)));
     this.#curriculum = updateCurriculum(this.#curriculum, this.#curriculumOptions, length, seqError);
     return {
       loss,
@@ -104,7 +162,7 @@ export class NeuralGpuSession implements TrainerSession {
       train_length: length,
       // The length at step s is the curriculum after its s-th update, as evaluate() reports it.
       // Version-1 runs reported the length before the update, and replay as recorded.
-      curriculum_length: streams.version === 1 ? frontier : this.#curriculum.length,
+      curriculum_length: this.#context.streams.version === 1 ? frontier : this.#curriculum.length,
     };
   }
 
@@ -113,7 +171,7 @@ export class NeuralGpuSession implements TrainerSession {
     const metrics: Record<string, number> = { curriculum_length: this.#curriculum.length };
     let solved = solvedSeqError !== undefined && this.#curriculum.length === maxTrainLength;
     for (const length of testLengths) {
-      const { bitError, seqError } = errorRates(this.evaluateLength(length, evalExamples));
+      const { bitError, seqError } = errorRates(await this.evaluateLengthAsync(length, evalExamples));
       const names = testMetricNames(length);
       metrics[names.bitError] = bitError;
       metrics[names.seqError] = seqError;
@@ -132,32 +190,53 @@ export class NeuralGpuSession implements TrainerSession {
     return this.#solved;
   }
 
-  /** Digit errors on the fixed held-out set of `examples` examples with operands of `length` digits. */
+  /**
+   * Digit errors on the fixed held-out set of `examples` examples with operands of `length` digits,
+   * read synchronously: on `cpu`, `wasm` or `tensorflow` only (see {@link evaluateLengthAsync}).
+   */
   evaluateLength(length: number, examples: number): DigitErrors {
-    const all = binaryBatch(
-      this.#config.task,
-      length,
-      examples,
-      this.#context.streams.stream(Stream.dataSplit, length),
-    );
     let total = NO_DIGIT_ERRORS;
-    for (let start = 0; start < examples; start += EVAL_CHUNK) {
-      const size = Math.min(EVAL_CHUNK, examples - start);
-      const chunk: BinaryBatch = {
-        ...all,
-        batchSize: size,
-        inputs: all.inputs.subarray(start * all.inputWidth, (start + size) * all.inputWidth),
-        targets: all.targets.subarray(start * all.targetWidth, (start + size) * all.targetWidth),
-      };
-      const predicted = tf.tidy(() => {
-        const inputs = tf.tensor2d(chunk.inputs, [size, chunk.inputWidth], 'int32');
-        return this.#head(chunk).predict(this.#model.logits(inputs, null));
-      });
-      const values = predicted.dataSync();
-      predicted.dispose();
-      total = addDigitErrors(total, countDigitErrors(values, chunk.targets, size, chunk.targetWidth));
+    for (const chunk of this.#heldOut(length, examples)) {
+      const predicted = this.#predict(chunk);
+      try {
+        total = addDigitErrors(total, countErrors(chunk, predicted.dataSync()));
+      } finally {
+        predicted.dispose();
+      }
     }
     return total;
+  }
+
+  /** {@link evaluateLength} on any backend, each chunk's predictions read with `await data()`. */
+  async evaluateLengthAsync(length: number, examples: number): Promise<DigitErrors> {
+    let total = NO_DIGIT_ERRORS;
+    for (const chunk of this.#heldOut(length, examples)) {
+      const predicted = this.#predict(chunk);
+      try {
+        total = addDigitErrors(total, countErrors(chunk, await predicted.data()));
+      } finally {
+        predicted.dispose();
+      }
+    }
+    return total;
+  }
+
+  /** The held-out set of `length` (stream `(dataSplit, length)`), in chunks of {@link EVAL_CHUNK}. */
+  #heldOut(length: number, examples: number): Generator<BinaryBatch> {
+    const random = this.#context.streams.stream(Stream.dataSplit, length);
+    return chunksOf(binaryBatch(this.#config.task, length, examples, random), EVAL_CHUNK);
+  }
+
+  /** Argmax digits `[chunk.batchSize, targetWidth]` of the current model, without dropout. */
+  #predict(chunk: BinaryBatch): tf.Tensor {
+    return tf.tidy(() => {
+      const inputs = tf.tensor2d(chunk.inputs, [chunk.batchSize, chunk.inputWidth], 'int32');
+      return this.#head(chunk).predict(this.#model.logits(inputs, null));
+    });
+  }
+
+  #head(batch: BinaryBatch): LossHead {
+    return digitHead(batch, this.#context.streams.version);
   }
 
   parameterNames(): ReadonlyMap<string, string> {
@@ -181,36 +260,5 @@ export class NeuralGpuSession implements TrainerSession {
 
   dispose(): void {
     this.#model.dispose();
-  }
-
-  /** Mean cross-entropy over the result digits, and argmax digits `[batch, targetWidth]`. */
-  #head(batch: BinaryBatch): LossHead {
-    const rows = batch.batchSize * batch.targetWidth;
-    const formula = this.#context.streams.version === 1 ? 'log-softmax' : 'fused';
-    const resultLogits = (logits: tf.Tensor3D): tf.Tensor2D =>
-      tf.reshape(tf.slice(logits, [0, 0, 0], [batch.batchSize, batch.targetWidth, -1]), [rows, -1]);
-    return {
-      loss: (logits) =>
-        tf.tidy(() => {
-          const flat = resultLogits(logits);
-          const labels = tf.oneHot(tf.tensor1d(batch.targets, 'int32'), flat.shape[1]) as tf.Tensor2D;
-          return softmaxCrossEntropy(labels, flat, formula);
-        }),
-      predict: (logits) =>
-        tf.tidy(() => tf.reshape(tf.argMax(resultLogits(logits), 1), [batch.batchSize, batch.targetWidth])),
-    };
-  }
-
-  /** One candidate-dropout multiplier per layer for training step `step`, or null without dropout. */
-  #dropoutMasks(batch: BinaryBatch, step: number): tf.Tensor4D[] | null {
-    const { dropoutRate, layers, height, maps } = this.#config;
-    if (dropoutRate === 0) return null;
-    const { streams } = this.#context;
-    const shape = [batch.batchSize, batch.inputWidth, height, maps];
-    const comparison = streams.version === 1 ? 'keep-if-below-keep' : 'drop-if-below-rate';
-    return Array.from(
-      { length: layers },
-      (_, layer) => dropoutMask(streams, step, layer, shape, dropoutRate, comparison) as tf.Tensor4D,
-    );
   }
 }

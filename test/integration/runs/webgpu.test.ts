@@ -9,8 +9,8 @@ import { describeWebGpu } from '../../helpers/webgpu.js';
 import { createHarness, type Harness } from './harness.js';
 
 /**
- * The service training on `webgpu` (lavapipe here, a correctness path): a short mlp run through
- * gRPC, and a device lost mid-run, after which the run resumes from its checkpoint on the next
+ * The service training on `webgpu` (lavapipe here, a correctness path): a short mlp run and a
+ * short neural_gpu run through gRPC, and a device lost mid-run, after which the run resumes from its checkpoint on the next
  * attempt, as after a replica crash.
  */
 
@@ -107,6 +107,47 @@ describeWebGpu('training on webgpu through the service', () => {
       expect(points.map((p) => [Number(p.step), p.value])).toEqual(
         [1, 2, 3, 4].map((t) => [t, expect.closeTo(Math.sqrt(0.01 / t ** 0.55), 6)]),
       );
+    },
+    TIMEOUT_MS,
+  );
+
+  it(
+    'trains the neural_gpu, whose curriculum reads each batch back asynchronously',
+    async () => {
+      const client = api(service.client);
+      const started = await client.startRun({
+        trainer: 'neural_gpu',
+        neuralGpu: {
+          task: 'NEURAL_GPU_TASK_ADD',
+          maps: 6,
+          layers: 2,
+          batchSize: 4,
+          maxTrainLength: 3,
+          testLengths: [3],
+          evalExamples: 16,
+        },
+        maxSteps: 4,
+        evalEvery: 4,
+        seed: 7,
+      });
+      const done = await waitForStatus(
+        service.client,
+        started.id,
+        ['RUN_STATUS_COMPLETED', 'RUN_STATUS_FAILED'],
+        TIMEOUT_MS,
+      );
+      expect(done).toMatchObject({ status: 'RUN_STATUS_COMPLETED', backend: 'webgpu', error: '' });
+      const { points } = await client.getRunMetrics({
+        runId: started.id,
+        names: ['loss', 'train_seq_error', 'grad_norm', 'test_seq_error_len3'],
+      });
+      for (const name of ['loss', 'train_seq_error', 'grad_norm']) {
+        expect(
+          points.filter((p) => p.name === name).map((p) => Number(p.step)),
+          name,
+        ).toEqual([1, 2, 3, 4]);
+      }
+      expect(points.find((p) => p.name === 'test_seq_error_len3')?.value).toBeGreaterThanOrEqual(0);
     },
     TIMEOUT_MS,
   );
