@@ -1,14 +1,15 @@
 /**
  * The benchmark suite:
  *   npm run bench -- [--quick] [--only a,b] [--out path] [--backends wasm,cpu,tensorflow] [--no-torch] [--profile]
- *                    [--ingest-blocks 10] [--memn2n-task 1]
+ *                    [--rounds 25] [--ingest-blocks 10] [--memn2n-task 1]
  *
  * Sections (each can run alone with `--only`):
  *   step      the paper's 20 × 50 MLP training step per tfjs backend, with and without noise, and
  *             PyTorch (1 thread) side by side, in interleaved blocks (issue 8); `--backends
  *             webgpu,wasm` adds webgpu (issue 20), which needs a GPU with a Vulkan driver or, on a
  *             CPU, lavapipe's environment (`eval "$(scripts/lavapipe.sh --print-env)"`): a
- *             correctness run there, which the section says
+ *             correctness run there, which the section says; `--rounds` sets its measured rounds
+ *             (default 25, `--quick` 2)
  *   memn2n    one generated bAbI-style task's full MemN2N schedule (100 epochs, d = 20) on tfjs wasm
  *             beside a PyTorch reference of the same model, one thread each, interleaved by
  *             epoch, and through the worker loop (issue 17); `--memn2n-task` picks the task
@@ -72,6 +73,7 @@ async function main(): Promise<number> {
       backends: { type: 'string', default: 'wasm,cpu,tensorflow' },
       'no-torch': { type: 'boolean', default: false },
       profile: { type: 'boolean', default: false },
+      rounds: { type: 'string' },
       'ingest-blocks': { type: 'string' },
       'memn2n-task': { type: 'string', default: '1' },
     },
@@ -96,6 +98,7 @@ async function main(): Promise<number> {
     memn2nTask: positiveInteger('--memn2n-task', values['memn2n-task']),
     backends: values.backends.split(',').map((b) => b.trim()),
     torch: !values['no-torch'],
+    rounds: values.rounds === undefined ? undefined : positiveInteger('--rounds', values.rounds),
     postgres: postgres.get,
     service: service.get,
   };

@@ -29,6 +29,8 @@ export interface StepSectionOptions {
   readonly backends: readonly string[];
   /** Include the PyTorch arms (skipped with a note when PyTorch is not importable). */
   readonly torch: boolean;
+  /** Measured rounds. Default 25, or 2 with `quick`. */
+  readonly rounds?: number;
 }
 
 interface ArmStats {
@@ -50,7 +52,7 @@ async function runBlock(a: ArmStats, steps: number): Promise<{ wall: number; cpu
 }
 
 export async function stepSection(options: StepSectionOptions): Promise<SectionOutcome> {
-  const rounds = options.quick ? 2 : 25;
+  const rounds = options.rounds ?? (options.quick ? 2 : 25);
   const blockMs = options.quick ? 100 : 400;
   const children: LineChild[] = [];
   const arms: ArmStats[] = [];
@@ -177,6 +179,12 @@ function summarize(
   compare(
     'noise overhead, tfjs webgpu (noisy / plain)',
     'tfjs webgpu noisy',
+    'tfjs webgpu plain',
+    softwareGpu ? undefined : { max: 1.03, text: '≤ 1.03' },
+  );
+  compare(
+    'noise overhead, tfjs webgpu philox (noisy-philox / plain)',
+    'tfjs webgpu noisy-philox',
     'tfjs webgpu plain',
     softwareGpu ? undefined : { max: 1.03, text: '≤ 1.03' },
   );

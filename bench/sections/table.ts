@@ -21,6 +21,8 @@ export interface Context {
   readonly quick: boolean;
   readonly backends: readonly string[];
   readonly torch: boolean;
+  /** Measured rounds of the step section (`--rounds`); its default when undefined. */
+  readonly rounds: number | undefined;
   /** Blocks of the ingest section's slowdown measurement. */
   readonly ingestBlocks: number | undefined;
   /** The generated task of the memn2n section. */
@@ -51,6 +53,7 @@ export const SECTIONS: readonly Section[] = [
         quick: c.quick,
         backends: c.quick ? c.backends.filter((b) => b === 'wasm' || b === 'webgpu') : c.backends,
         torch: c.torch,
+        ...(c.rounds === undefined ? {} : { rounds: c.rounds }),
       }),
   },
   {

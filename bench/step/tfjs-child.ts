@@ -13,9 +13,10 @@
  *   `noisy-tfjs-grad` (the path before the change), elsewhere `noisy-transposed-grad` (the path
  *   the change chose not to use there).
  *
- * On `webgpu` only `plain` and `noisy` run: the write-back arms do not apply there (the optimizer's
- * device path never writes gradients on the host), and on a software adapter (lavapipe) a step takes
- * long enough that more arms would only make the correctness run slower.
+ * On `webgpu` only `plain`, `noisy` and `noisy-philox` (the `philox` generator, whose noise is drawn
+ * on the device: issue 20's noise-overhead goal) run: the write-back arms do not apply there (the
+ * optimizer's device path never writes gradients on the host), and on a software adapter (lavapipe)
+ * a step takes long enough that more arms would only make the correctness run slower.
  *
  * Protocol: prints `{"ready":true,"backend":…,"device":…,"software":…}`; then for each `{"cmd":"run","arm":a,"steps":n}`
  * runs n steps of arm a and prints `{"arm","steps","wallMs","cpuMs","loss"}`; `{"cmd":"quit"}` ends.
@@ -68,9 +69,13 @@ async function createArms(backend: string): Promise<Map<string, Arm>> {
     ['noisy-ziggurat', 0.01, true, 'ziggurat'],
     // The public path: the transformed gradient uploaded as new tensors.
     ['noisy-copy', 0.01, false, undefined],
+    ['noisy-philox', 0.01, true, 'philox'],
   ] as const;
   const device = backend === 'webgpu';
-  for (const [name, eta, overwrite, generator] of device ? all.slice(0, 2) : all) {
+  const chosen = device
+    ? all.filter(([name]) => ['plain', 'noisy', 'noisy-philox'].includes(name))
+    : all.slice(0, 4);
+  for (const [name, eta, overwrite, generator] of chosen) {
     const optimizer = optimizerFor(eta, overwrite, generator);
     const session = await mlpTrainer.create(config, {
       streams: runStreams(SEED, CURRENT_STREAM_VERSION),

