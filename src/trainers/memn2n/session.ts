@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { failedPrecondition, Stream } from '../../core/index.js';
+import { hostReadable } from '../../optim/index.js';
 import { batchSlot, epochPermutation, stepsPerEpoch } from '../shared/batching.js';
 import { assignNamedVariables, cloneNamedVariables, parameterNamesOf } from '../shared/named-variables.js';
 import { Vocabulary } from '../shared/sequence/index.js';
@@ -7,6 +8,7 @@ import type { MetricValue, TrainerContext, TrainerSession, TrainerState } from '
 import type { MemN2NConfig } from './config.js';
 import { type EncodedQuestion, type EncodedTask, memoryBatch } from './encode.js';
 import { MemN2NModel } from './model.js';
+import { addRead, scoreBatches, scoreOf } from './score.js';
 
 /** The phases of two-stage training (paper §4.2): linear attention first, then softmax. */
 export const MEMN2N_PHASES = ['linear_start', 'default'] as const;
@@ -14,8 +16,6 @@ type Phase = (typeof MEMN2N_PHASES)[number];
 
 /** Version of the `meta` layout. */
 const STATE_FORMAT = 1;
-/** Questions per forward pass in evaluation. */
-const EVAL_BATCH = 256;
 
 /** Linear start's plateau state: the best validation loss at an epoch's end, and epochs since. */
 interface Plateau {
@@ -71,7 +71,28 @@ export class MemN2NSession implements TrainerSession {
     return this.#model;
   }
 
+  /**
+   * Trains step `step`. At the end of a linear-start epoch it scores the validation split, a
+   * synchronous read: on a backend without one (`webgpu` in Node) that fails, and
+   * {@link trainStepAsync}, the same step with the read awaited, is what the runtime calls.
+   */
   trainStep(step: number): Record<string, MetricValue> {
+    const { loss, epochEnded } = this.#train(step);
+    if (epochEnded !== null) this.#endLinearEpoch(epochEnded, this.score(this.#task.validation).loss);
+    return { loss };
+  }
+
+  /** {@link trainStep} on any backend: the validation score at a linear-start epoch's end is awaited. */
+  async trainStepAsync(step: number): Promise<Record<string, MetricValue>> {
+    const { loss, epochEnded } = this.#train(step);
+    if (epochEnded !== null) {
+      this.#endLinearEpoch(epochEnded, (await this.scoreAsync(this.#task.validation)).loss);
+    }
+    return { loss };
+  }
+
+  /** The update of step `step`; `epochEnded` is the linear-start epoch it ended, else null. */
+  #train(step: number): { readonly loss: tf.Scalar; readonly epochEnded: number | null } {
     const { batchSize, memorySize, randomTime } = this.#config;
     const { streams, optimizer } = this.#context;
     const slot = batchSlot(step, this.#task.train.length, batchSize);
@@ -104,15 +125,14 @@ export class MemN2NSession implements TrainerSession {
         ) as tf.Scalar,
     );
     this.#model.zeroNil();
-    if (linear && (step + 1) % this.#stepsPerEpoch === 0)
-      this.#endLinearEpoch((step + 1) / this.#stepsPerEpoch);
-    return { loss };
+    const ended = linear && (step + 1) % this.#stepsPerEpoch === 0;
+    return { loss, epochEnded: ended ? (step + 1) / this.#stepsPerEpoch : null };
   }
 
   async evaluate(_step: number): Promise<Record<string, number>> {
-    const train = this.score(this.#task.train);
-    const validation = this.score(this.#task.validation);
-    const test = this.score(this.#task.test);
+    const train = await this.scoreAsync(this.#task.train);
+    const validation = await this.scoreAsync(this.#task.validation);
+    const test = await this.scoreAsync(this.#task.test);
     return {
       train_error: train.error,
       validation_error: validation.error,
@@ -121,33 +141,33 @@ export class MemN2NSession implements TrainerSession {
     };
   }
 
-  /** Error rate and mean cross-entropy over `questions`, in the current phase's attention. */
+  /**
+   * Error rate and mean cross-entropy over `questions`, in the current phase's attention, read
+   * synchronously: on `cpu`, `wasm` or `tensorflow` only (see {@link scoreAsync}).
+   */
   score(questions: readonly EncodedQuestion[]): { readonly error: number; readonly loss: number } {
-    if (questions.length === 0) return { error: 0, loss: 0 };
-    const { memorySize } = this.#config;
-    const linear = this.#phase === 'linear_start';
-    let wrong = 0;
-    let loss = 0;
-    for (let start = 0; start < questions.length; start += EVAL_BATCH) {
-      const batch = memoryBatch(
-        questions.slice(start, start + EVAL_BATCH),
-        memorySize,
-        this.#task.sentenceLength,
+    if (!hostReadable()) {
+      throw failedPrecondition(
+        `memn2n: score reads synchronously, which the ${tf.getBackend()} backend cannot; use scoreAsync`,
       );
-      const [missed, sum] = tf.tidy(() => {
-        const labels = tf.tensor1d(batch.answers, 'int32');
-        const logits = this.#model.logits(batch, linear);
-        const oneHot = tf.oneHot(labels, this.#task.vocabulary.size);
-        return [
-          tf.sum(tf.notEqual(tf.argMax(logits, 1), labels).toFloat()),
-          tf.losses.softmaxCrossEntropy(oneHot, logits, undefined, undefined, tf.Reduction.SUM),
-        ];
-      });
-      wrong += missed.dataSync()[0] as number;
-      loss += sum.dataSync()[0] as number;
-      tf.dispose([missed, sum]);
     }
-    return { error: wrong / questions.length, loss: loss / questions.length };
+    const sums = [0, 0];
+    for (const batch of this.#scoreBatches(questions)) addRead(sums, batch, batch.dataSync());
+    return scoreOf(sums, questions.length);
+  }
+
+  /** {@link score} on any backend, one `await data()` per batch of questions. */
+  async scoreAsync(
+    questions: readonly EncodedQuestion[],
+  ): Promise<{ readonly error: number; readonly loss: number }> {
+    const sums = [0, 0];
+    for (const batch of this.#scoreBatches(questions)) addRead(sums, batch, await batch.data());
+    return scoreOf(sums, questions.length);
+  }
+
+  #scoreBatches(questions: readonly EncodedQuestion[]): Generator<tf.Tensor1D> {
+    const linear = this.#phase === 'linear_start';
+    return scoreBatches(this.#model, this.#task, this.#config.memorySize, linear, questions);
   }
 
   parameterNames(): ReadonlyMap<string, string> {
@@ -189,8 +209,8 @@ export class MemN2NSession implements TrainerSession {
     this.#model.dispose();
   }
 
-  #endLinearEpoch(epoch: number): void {
-    const { loss } = this.score(this.#task.validation);
+  /** Linear start's check at the end of `epoch`, given the validation split's mean loss. */
+  #endLinearEpoch(epoch: number, loss: number): void {
     const better = this.#plateau.best === null || loss < this.#plateau.best;
     this.#plateau = better
       ? { best: loss, stale: 0 }
