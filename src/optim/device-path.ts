@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { addMany } from './add-many.js';
 import type { GradientEntry } from './gradients.js';
 import { variableNamed } from './gradients.js';
 import type { NoisePipeline } from './host-step.js';
@@ -33,14 +34,6 @@ import type { GradientTransformation, HostTensors } from './transform.js';
  * float32 (elements beyond about 1e19) counts as non-finite here.
  */
 
-/** Backends whose tensors `dataSync` reads: the host path. Every other backend takes the device path. */
-const HOST_READABLE = new Set(['cpu', 'wasm', 'tensorflow']);
-
-/** True when the current backend reads tensors synchronously, so the host path applies. */
-export function hostReadable(): boolean {
-  return HOST_READABLE.has(tf.getBackend());
-}
-
 /** A device step whose norm has not been read yet. Owns every tensor in it. */
 export interface PendingDeviceStep {
   /** ‖g‖ of the raw gradient, a scalar on the device. */
@@ -51,25 +44,6 @@ export interface PendingDeviceStep {
   readonly slots: NamedTensor[];
   /** The weights before the update, of every variable that had a gradient. */
   readonly weights: readonly { readonly variable: tf.Variable; readonly saved: tf.Tensor }[];
-}
-
-/**
- * Inputs of one `addN`: WebGPU's default limit of 8 storage buffers per shader stage, less the
- * output. tfjs-backend-webgpu binds every input of its AddN kernel and asks the device for no
- * higher limit; a larger AddN fails validation, and with it the whole command buffer it was
- * batched in, so the step silently loses other kernels too (a model of 15 variables did).
- */
-const ADD_N_INPUTS = 7;
-
-/** The sum of same-shaped tensors, in `addN`s of at most {@link ADD_N_INPUTS} inputs. */
-function addMany(terms: readonly tf.Tensor[]): tf.Tensor {
-  let level = [...terms];
-  while (level.length > ADD_N_INPUTS) {
-    const next: tf.Tensor[] = [];
-    for (let i = 0; i < level.length; i += ADD_N_INPUTS) next.push(tf.addN(level.slice(i, i + ADD_N_INPUTS)));
-    level = next;
-  }
-  return tf.addN(level);
 }
 
 function sumOfSquares(tensors: readonly tf.Tensor[]): tf.Scalar {

@@ -4,10 +4,11 @@
  * optax-style transformations it is built from. Depends on @tensorflow/tfjs and the domain core only;
  * the option vocabulary (kinds, schedules, generators) is the core's (`src/core/optimizer-types.ts`).
  */
+export { ADD_N_INPUTS, addMany } from './add-many.js';
 export { addScaledNormalsBoxMuller, type NoiseKey } from './box-muller.js';
 export { clipByGlobalNorm, clipByTensorNorm, clipByValue, globalNorm, tensorNorm } from './clip.js';
-export { hostReadable } from './device-path.js';
 export { addScaledNormals, type NormalStreams, standardNormals } from './gaussian.js';
+export { hostReadable } from './host-readable.js';
 export { compileInnerOptimizerOptions, createInnerOptimizer, setInnerLearningRate } from './inner.js';
 export {
   compileLearningRateSchedule,

@@ -1,12 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import {
-  disposeDeviceStep,
-  hostReadable,
-  type PendingDeviceStep,
-  settleDeviceStep,
-  stepOnDevice,
-} from './device-path.js';
+import { disposeDeviceStep, type PendingDeviceStep, settleDeviceStep, stepOnDevice } from './device-path.js';
 import { entriesOf, type GradientEntry } from './gradients.js';
+import { hostReadable } from './host-readable.js';
 import { buildNoisePipeline, type ChainState, type NoisePipeline, stepOnHost } from './host-step.js';
 import { setInnerLearningRate } from './inner.js';
 import { NoiseKeys } from './noise-keys.js';
