@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { failedPrecondition, invalidArgument, Stream } from '../../core/index.js';
 import type { TableQuestion } from '../../data/tasks/index.js';
+import { hostReadable } from '../../optim/index.js';
 import { dropoutMask } from '../shared/dropout.js';
 import { assignNamedVariables, cloneNamedVariables, parameterNamesOf } from '../shared/named-variables.js';
 import type { Vocabulary } from '../shared/sequence/index.js';
@@ -8,7 +9,7 @@ import type { MetricValue, TrainerContext, TrainerSession, TrainerState } from '
 import type { NeuralProgrammerConfig } from './config.js';
 import { type EncodedBatch, encodeBatch, tableVocabulary } from './encode.js';
 import { correctAnswers, programLoss } from './loss.js';
-import { type DropoutMasks, NeuralProgrammerModel, type Selection } from './model.js';
+import { type Answers, type DropoutMasks, NeuralProgrammerModel, type Selection } from './model.js';
 import { operationsFor } from './operations.js';
 import { type TableSplits, tableSplits } from './splits.js';
 
@@ -25,6 +26,12 @@ const STATE_FORMAT = 2;
 
 /** Questions per forward pass in `evaluate`. */
 const EVAL_CHUNK = 100;
+
+/** The fraction of `count` questions the predictions answered right. */
+function accuracyOf(predictions: readonly Prediction[], count: number): number {
+  const correct = predictions.flatMap((p) => correctAnswers(p, p.batch));
+  return count === 0 ? 0 : correct.filter(Boolean).length / count;
+}
 
 /**
  * One Neural Programmer training session (paper §4.3). The three sets are drawn once from the
@@ -111,39 +118,79 @@ export class NeuralProgrammerSession implements TrainerSession {
   /**
    * The answers of the program chosen by `selection` to `examples`, with the batch they were
    * encoded in: scalars `[N]`, lookups `[N, R, C]` and the operation index of each step `[N, T]`.
+   * Read synchronously: on `cpu`, `wasm` or `tensorflow` only (see {@link predictAsync}).
    */
   predict(examples: readonly TableQuestion[], selection: Selection): Prediction[] {
+    if (!hostReadable()) {
+      throw failedPrecondition(
+        `neural_programmer: predict reads synchronously, which the ${tf.getBackend()} backend cannot; use predictAsync`,
+      );
+    }
     const out: Prediction[] = [];
-    for (let start = 0; start < examples.length; start += EVAL_CHUNK) {
-      const batch = this.encode(examples.slice(start, start + EVAL_CHUNK));
-      const answers = tf.tidy(() => ({ ...this.#model.answer(batch, selection, null) }));
-      out.push({
-        batch,
-        scalar: answers.scalar.dataSync() as Float32Array,
-        lookup: answers.lookup.dataSync() as Float32Array,
-        program: answers.program.dataSync() as Int32Array,
-      });
-      tf.dispose([answers.scalar, answers.lookup, answers.program]);
+    for (const { batch, answers } of this.#answers(examples, selection)) {
+      try {
+        out.push({
+          batch,
+          scalar: answers.scalar.dataSync() as Float32Array,
+          lookup: answers.lookup.dataSync() as Float32Array,
+          program: answers.program.dataSync() as Int32Array,
+        });
+      } finally {
+        tf.dispose([answers.scalar, answers.lookup, answers.program]);
+      }
     }
     return out;
   }
 
-  /** Accuracy of the program chosen by `selection` on `examples`; `evaluate` uses `hard`. */
+  /** {@link predict} on any backend, each chunk's answers read with `await data()`. */
+  async predictAsync(examples: readonly TableQuestion[], selection: Selection): Promise<Prediction[]> {
+    const out: Prediction[] = [];
+    for (const { batch, answers } of this.#answers(examples, selection)) {
+      try {
+        const [scalar, lookup, program] = await Promise.all([
+          answers.scalar.data<'float32'>(),
+          answers.lookup.data<'float32'>(),
+          answers.program.data<'int32'>(),
+        ]);
+        out.push({ batch, scalar, lookup, program });
+      } finally {
+        tf.dispose([answers.scalar, answers.lookup, answers.program]);
+      }
+    }
+    return out;
+  }
+
+  /** Accuracy of the program chosen by `selection` on `examples`, read synchronously (see `predict`). */
   accuracy(examples: readonly TableQuestion[], selection: Selection = 'hard'): number {
-    const correct = this.predict(examples, selection).flatMap((p) => correctAnswers(p, p.batch));
-    return examples.length === 0 ? 0 : correct.filter(Boolean).length / examples.length;
+    return accuracyOf(this.predict(examples, selection), examples.length);
+  }
+
+  /** {@link accuracy} on any backend; `evaluate` uses it with `hard`. */
+  async accuracyAsync(examples: readonly TableQuestion[], selection: Selection = 'hard'): Promise<number> {
+    return accuracyOf(await this.predictAsync(examples, selection), examples.length);
   }
 
   async evaluate(_step: number): Promise<Record<string, number>> {
     const { train, validation, test } = this.splits;
     const metrics = {
-      train_accuracy: this.accuracy(train.slice(0, this.#config.evalSize)),
-      validation_accuracy: this.accuracy(validation),
-      test_accuracy: this.accuracy(test),
+      train_accuracy: await this.accuracyAsync(train.slice(0, this.#config.evalSize)),
+      validation_accuracy: await this.accuracyAsync(validation),
+      test_accuracy: await this.accuracyAsync(test),
     };
     const { solvedAccuracy } = this.#config;
     this.#solved = solvedAccuracy !== undefined && metrics.test_accuracy >= solvedAccuracy;
     return metrics;
+  }
+
+  /** The model's answers to `examples` in chunks of {@link EVAL_CHUNK}; the caller disposes each. */
+  *#answers(
+    examples: readonly TableQuestion[],
+    selection: Selection,
+  ): Generator<{ readonly batch: EncodedBatch; readonly answers: Answers }> {
+    for (let start = 0; start < examples.length; start += EVAL_CHUNK) {
+      const batch = this.encode(examples.slice(start, start + EVAL_CHUNK));
+      yield { batch, answers: tf.tidy(() => ({ ...this.#model.answer(batch, selection, null) })) };
+    }
   }
 
   /** Solved when `solvedAccuracy` is set and the latest evaluation's test accuracy reached it. */
