@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { RunStreams } from '../../core/index.js';
 import { LISTK_OUTPUT_CELL } from '../../data/tasks/index.js';
+import { addMany } from '../../optim/index.js';
 import { type CircuitLayout, circuitLayout } from './circuit.js';
 import { Controller, type ControllerKind } from './controller.js';
 import { GATES, GateSet } from './gates.js';
@@ -160,7 +161,7 @@ export class NramMachine {
       remaining = tf.mul(remaining, tf.sub(1, f));
       outputs.push(tf.reshape(tf.slice(mem, [0, LISTK_OUTPUT_CELL, 0], [batch, 1, m]), [batch, m]));
     }
-    const entropy = withEntropy ? tf.div<tf.Scalar>(tf.addN(entropies), entropies.length) : null;
+    const entropy = withEntropy ? tf.div<tf.Scalar>(addMany(entropies), entropies.length) : null;
     return { outputs, stopWeights, entropy };
   }
 
@@ -175,7 +176,7 @@ export class NramMachine {
       const likelihood = tf.sum(tf.mul(out, picks), 1);
       return tf.mul(run.stopWeights[t] as tf.Tensor1D, tf.neg(tf.log(tf.maximum(likelihood, LOG_CLAMP))));
     });
-    return tf.mean(tf.addN(terms));
+    return tf.mean(addMany(terms));
   }
 
   /** The expected distribution of cell 2 at the stop, Σₜ pₜ Mₜ[2] `[B, M]`; its argmax is the answer. */
@@ -183,7 +184,7 @@ export class NramMachine {
     const terms = run.outputs.map((out, t) =>
       tf.mul(out, tf.expandDims(run.stopWeights[t] as tf.Tensor1D, 1)),
     );
-    return tf.addN(terms) as tf.Tensor2D;
+    return addMany(terms) as tf.Tensor2D;
   }
 
   dispose(): void {

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { failedPrecondition, Stream } from '../../core/index.js';
 import { type ListKBatch, listKBatch } from '../../data/tasks/index.js';
+import { hostReadable } from '../../optim/index.js';
 import { assignNamedVariables, cloneNamedVariables, parameterNamesOf } from '../shared/named-variables.js';
 import type { MetricValue, TrainerContext, TrainerSession, TrainerState } from '../types.js';
 import type { NramConfig } from './config.js';
@@ -13,9 +14,7 @@ import {
   updateCurriculum,
 } from './curriculum.js';
 import { NramMachine } from './machine.js';
-
-/** Examples per forward pass in `evaluate`, bounding its memory. */
-const EVAL_CHUNK = 250;
+import { addChunk, inputs, type TestChunk, testChunks } from './test-set.js';
 
 /** Version of the `meta` layout written by `exportState`. */
 const STATE_FORMAT = 1;
@@ -58,7 +57,42 @@ export class NramSession implements TrainerSession {
     return this.#curriculum;
   }
 
+  /**
+   * Trains step `step` on a backend that reads tensors synchronously (`cpu`, `wasm`, `tensorflow`):
+   * the curriculum needs the batch's answers before the next step draws its lengths. Elsewhere
+   * (`webgpu` in Node) it fails; {@link trainStepAsync}, the same step with the read awaited, is
+   * what the runtime calls.
+   */
   trainStep(step: number): Record<string, MetricValue> {
+    if (!hostReadable()) {
+      throw failedPrecondition(
+        `nram: trainStep reads the batch's answers synchronously, which the ${tf.getBackend()} backend cannot; use trainStepAsync`,
+      );
+    }
+    const pending = this.#train(step);
+    try {
+      return this.#finish(pending, pending.answers?.dataSync() ?? null);
+    } finally {
+      pending.answers?.dispose();
+    }
+  }
+
+  /** {@link trainStep} on any backend: the batch's answers read with `await data()`. */
+  async trainStepAsync(step: number): Promise<Record<string, MetricValue>> {
+    const pending = this.#train(step);
+    try {
+      return this.#finish(pending, (await pending.answers?.data()) ?? null);
+    } finally {
+      pending.answers?.dispose();
+    }
+  }
+
+  /** The update of step `step`; its loss and the batch's argmax answers, not read yet. */
+  #train(step: number): {
+    readonly batch: ListKBatch;
+    readonly loss: tf.Scalar;
+    readonly answers?: tf.Tensor;
+  } {
     const { streams } = this.#context;
     const { batchSize, memorySize, entropyBonus, entropyDecay } = this.#config;
     const lengths = sampleLengths(
@@ -86,51 +120,65 @@ export class NramSession implements TrainerSession {
     } finally {
       tf.dispose(Object.values(grads));
     }
-    const predicted = kept.answers?.dataSync() ?? new Int32Array(batchSize).fill(-1);
-    kept.answers?.dispose();
+    return { batch, loss: value, ...(kept.answers === undefined ? {} : { answers: kept.answers }) };
+  }
+
+  /** The curriculum update from the batch's read answers (null: none); the step's metrics. */
+  #finish(
+    pending: { readonly batch: ListKBatch; readonly loss: tf.Scalar },
+    answers: ArrayLike<number> | null,
+  ): Record<string, MetricValue> {
+    const { batch, loss } = pending;
+    const predicted = answers ?? new Int32Array(batch.batchSize).fill(-1);
     const correct = Array.from(batch.targets, (target, i) => predicted[i] === target);
     this.#curriculum = updateCurriculum(this.#curriculum, this.#options, batch.lengths, correct);
     return {
-      loss: value,
-      train_accuracy: correct.filter(Boolean).length / batchSize,
+      loss,
+      train_accuracy: correct.filter(Boolean).length / batch.batchSize,
       curriculum_length: this.#curriculum.length,
     };
   }
 
   async evaluate(_step: number): Promise<Record<string, number>> {
-    const { accuracy, loss } = this.evaluateTestSet();
+    const { accuracy, loss } = await this.evaluateTestSetAsync();
     this.#solved = accuracy === 1;
     return { test_accuracy: accuracy, test_loss: loss, curriculum_length: this.#curriculum.length };
   }
 
-  /** Accuracy and mean loss on the fixed test set (lists of `maxListLength` nodes). */
+  /**
+   * Accuracy and mean loss on the fixed test set (lists of `maxListLength` nodes), read
+   * synchronously: on `cpu`, `wasm` or `tensorflow` only (see {@link evaluateTestSetAsync}).
+   */
   evaluateTestSet(): { accuracy: number; loss: number } {
-    const { evalExamples, maxListLength, memorySize } = this.#config;
-    const lengths = new Array<number>(evalExamples).fill(maxListLength);
-    const all = listKBatch(memorySize, lengths, this.#context.streams.stream(Stream.dataSplit, 0));
-    let right = 0;
-    let lossSum = 0;
-    for (let start = 0; start < evalExamples; start += EVAL_CHUNK) {
-      const size = Math.min(EVAL_CHUNK, evalExamples - start);
-      const chunk: ListKBatch = {
-        ...all,
-        batchSize: size,
-        memory: all.memory.subarray(start * memorySize, (start + size) * memorySize),
-        targets: all.targets.subarray(start, start + size),
-      };
-      const [predicted, loss] = tf.tidy(() => {
-        const [memory, targets] = inputs(chunk);
-        const run = this.#machine.run(memory);
-        return [tf.argMax(NramMachine.answer(run), 1), NramMachine.loss(run, targets)];
-      });
-      const values = predicted.dataSync();
-      lossSum += (loss.dataSync()[0] as number) * size;
-      tf.dispose([predicted, loss]);
-      chunk.targets.forEach((target, i) => {
-        if (values[i] === target) right += 1;
-      });
+    if (!hostReadable()) {
+      throw failedPrecondition(
+        `nram: evaluateTestSet reads synchronously, which the ${tf.getBackend()} backend cannot; use evaluateTestSetAsync`,
+      );
     }
-    return { accuracy: right / evalExamples, loss: lossSum / evalExamples };
+    const totals = { right: 0, loss: 0 };
+    for (const chunk of this.#testChunks())
+      addChunk(totals, chunk, chunk.predicted.dataSync(), chunk.loss.dataSync());
+    return {
+      accuracy: totals.right / this.#config.evalExamples,
+      loss: totals.loss / this.#config.evalExamples,
+    };
+  }
+
+  /** {@link evaluateTestSet} on any backend, each chunk read with `await data()`. */
+  async evaluateTestSetAsync(): Promise<{ accuracy: number; loss: number }> {
+    const totals = { right: 0, loss: 0 };
+    for (const chunk of this.#testChunks()) {
+      const [predicted, loss] = await Promise.all([chunk.predicted.data(), chunk.loss.data()]);
+      addChunk(totals, chunk, predicted, loss);
+    }
+    return {
+      accuracy: totals.right / this.#config.evalExamples,
+      loss: totals.loss / this.#config.evalExamples,
+    };
+  }
+
+  #testChunks(): Generator<TestChunk> {
+    return testChunks(this.#machine, this.#config, this.#context.streams.stream(Stream.dataSplit, 0));
   }
 
   /**
@@ -163,12 +211,4 @@ export class NramSession implements TrainerSession {
   dispose(): void {
     this.#machine.dispose();
   }
-}
-
-/** The batch's memories `[B, M]` and targets `[B]` as int32 tensors. */
-function inputs(batch: ListKBatch): [tf.Tensor2D, tf.Tensor1D] {
-  return [
-    tf.tensor2d(batch.memory, [batch.batchSize, batch.memorySize], 'int32'),
-    tf.tensor1d(batch.targets, 'int32'),
-  ];
 }

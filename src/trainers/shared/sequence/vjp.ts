@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { addMany } from '../../../optim/index.js';
 
 /** What `vjp` returns: the caller owns every tensor. */
 export interface VjpResult {
@@ -29,7 +30,7 @@ export function vjp(
   const y = (): tf.Tensor => {
     const outs = f();
     if (dy === null || dy.length === 1) return outs[0] as tf.Tensor;
-    return tf.addN(outs.map((out, i) => tf.sum(tf.mul(out, dy[i] as tf.Tensor))));
+    return addMany(outs.map((out, i) => tf.sum(tf.mul(out, dy[i] as tf.Tensor))));
   };
   if (xs.length === 0) return { value: tf.tidy(y) as tf.Scalar, inputs: [], variables: [] };
   const seed = dy !== null && dy.length === 1 ? dy[0] : undefined;
