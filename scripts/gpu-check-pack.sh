@@ -12,7 +12,8 @@
 # traces). The real check runs the same code on
 # other sizes and another adapter, so it opens the same files. It also copies the Vulkan loader
 # (libvulkan.so.1, from lavapipe's folder) into .gpu-check/lib, for a GPU machine whose image lacks
-# it: Dawn loads it, and it finds the NVIDIA driver through its ICD file.
+# it: Dawn loads it, and it finds the NVIDIA driver through its ICD file. And libX11, libXext and
+# their dependencies into .gpu-check/lib/x11, which the driver's Vulkan library needs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v strace >/dev/null || { echo "gpu-check --pack: needs strace (apt-get install strace)" >&2; exit 1; }
@@ -44,8 +45,14 @@ rm -rf "$dest"
 mkdir -p "$dest"
 (cd "$modules" && xargs -d '\n' -a "$list" cp --parents -t "$OLDPWD/$dest")
 loader=$(bash scripts/lavapipe.sh --print-env | sed -n 's/^export LD_LIBRARY_PATH=//p' | tr -d "'\"" | cut -d: -f1)
-mkdir -p .gpu-check/lib
+mkdir -p .gpu-check/lib/x11
 cp -L "$loader/libvulkan.so.1" .gpu-check/lib/
+# The NVIDIA driver's Vulkan library needs libX11 and libXext (NVIDIA/nvidia-container-toolkit
+# issue 16), which a CUDA image may lack: this machine's, with their dependencies, as a fallback.
+for lib in libX11.so.6 libXext.so.6 libxcb.so.1 libXau.so.6 libXdmcp.so.6 libbsd.so.0 libmd.so.0; do
+  path=$(ldconfig -p | awk -v l="$lib" '$1 == l { print $NF; exit }')
+  if [ -n "$path" ]; then cp -L "$path" .gpu-check/lib/x11/; else echo "gpu-check --pack: no $lib here, not packed" >&2; fi
+done
 tar -czf .gpu-check.tar.gz .gpu-check/node_modules .gpu-check/lib src/generated
 echo "gpu-check --pack: $(wc -l <"$list") files of node_modules ($(du -sh "$dest" | cut -f1)), the Vulkan loader and src/generated"
 echo "in .gpu-check.tar.gz ($(du -sh .gpu-check.tar.gz | cut -f1)): carry that one path; scripts/gpu-check.sh unpacks it"

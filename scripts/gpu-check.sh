@@ -63,14 +63,19 @@ if [ ! -e node_modules/.package-lock.json ] && [ ! -d node_modules/@tensorflow/t
     exit 1
   fi
 fi
-# Vulkan: Dawn needs the loader (libvulkan.so.1), and the loader the driver's ICD file. Where the
-# image has no loader, the packed one; where the NVIDIA driver's library is mounted but its ICD file
-# is not (a container started without the `graphics` capability has neither, usually), one written
-# here. The report records both.
+# Vulkan: Dawn needs the loader (libvulkan.so.1), the loader the driver's ICD file, and the
+# driver's Vulkan library libX11 and libXext. Where the image has no loader or no libXext, the
+# packed ones; where the NVIDIA driver's library is mounted but its ICD file is not (a container
+# started without the `graphics` capability has neither, usually), one written here. The report
+# lists what was used (`device.notes`).
 if [ "$software" != 1 ]; then
   if ! ldconfig -p 2>/dev/null | grep -q 'libvulkan.so.1 ' && [ -f .gpu-check/lib/libvulkan.so.1 ]; then
     export LD_LIBRARY_PATH="$PWD/.gpu-check/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
     export GRADNOISE_GPU_CHECK_NOTES="${GRADNOISE_GPU_CHECK_NOTES:-}the Vulkan loader is .gpu-check/lib/libvulkan.so.1 (the image has none); "
+  fi
+  if ! ldconfig -p 2>/dev/null | grep -q 'libXext.so.6 ' && [ -d .gpu-check/lib/x11 ]; then
+    export LD_LIBRARY_PATH="$PWD/.gpu-check/lib/x11${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+    export GRADNOISE_GPU_CHECK_NOTES="${GRADNOISE_GPU_CHECK_NOTES:-}libX11 and libXext are .gpu-check/lib/x11's (the image has no libXext, which the driver's Vulkan library needs); "
   fi
   if [ -z "${VK_ICD_FILENAMES:-}" ] && ! ls /usr/share/vulkan/icd.d/nvidia* /etc/vulkan/icd.d/nvidia* >/dev/null 2>&1 &&
     ldconfig -p 2>/dev/null | grep -q 'libGLX_nvidia.so.0 '; then
