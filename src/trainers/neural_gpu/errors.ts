@@ -1,3 +1,5 @@
+import type { BinaryBatch } from '../../data/tasks/index.js';
+
 /**
  * Error rates of predicted result digits, the measures of paper §4.5 and Kaiser & Sutskever (2016):
  * the bit error is the fraction of wrong digits, the sequence error the fraction of examples with
@@ -32,6 +34,11 @@ export function countDigitErrors(
     if (wrongHere > 0) wrongSequences += 1;
   }
   return { wrongDigits, wrongSequences, digits: sequences * width, sequences };
+}
+
+/** {@link countDigitErrors} of `batch`'s targets against `predicted` digits, row-major like them. */
+export function batchDigitErrors(batch: BinaryBatch, predicted: ArrayLike<number>): DigitErrors {
+  return countDigitErrors(predicted, batch.targets, batch.batchSize, batch.targetWidth);
 }
 
 /** Sums counts of several chunks of one evaluation. */

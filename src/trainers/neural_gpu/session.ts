@@ -14,7 +14,7 @@ import {
   sampleTrainLength,
   updateCurriculum,
 } from './curriculum.js';
-import { addDigitErrors, countDigitErrors, type DigitErrors, errorRates, NO_DIGIT_ERRORS } from './errors.js';
+import { addDigitErrors, batchDigitErrors, type DigitErrors, errorRates, NO_DIGIT_ERRORS } from './errors.js';
 import { chunksOf, digitHead, stepReadout } from './head.js';
 import { candidateMasks } from './masks.js';
 import { NeuralGpuModel } from './model.js';
@@ -33,11 +33,6 @@ interface PendingStep {
   readonly frontier: number;
   /** `[loss, ...predicted digits]`, owned by the step until it is finished. */
   readonly readout: tf.Tensor1D;
-}
-
-/** Digit errors of a chunk's predicted digits. */
-function countErrors(chunk: BinaryBatch, predicted: ArrayLike<number>): DigitErrors {
-  return countDigitErrors(predicted, chunk.targets, chunk.batchSize, chunk.targetWidth);
 }
 
 /** Metric names of one evaluated length, e.g. `test_seq_error_len40`. */
@@ -153,7 +148,7 @@ export class NeuralGpuSession implements TrainerSession {
   #finish(pending: PendingStep, values: Float32Array): Record<string, MetricValue> {
     const { batch, length, frontier } = pending;
     const loss = values[0] ?? Number.NaN;
-    const { bitError, seqError } = errorRates(countErrors(batch, values.subarray(1)));
+    const { bitError, seqError } = errorRates(batchDigitErrors(batch, values.subarray(1)));
     this.#curriculum = updateCurriculum(this.#curriculum, this.#curriculumOptions, length, seqError);
     return {
       loss,
@@ -199,7 +194,7 @@ export class NeuralGpuSession implements TrainerSession {
     for (const chunk of this.#heldOut(length, examples)) {
       const predicted = this.#predict(chunk);
       try {
-        total = addDigitErrors(total, countErrors(chunk, predicted.dataSync()));
+        total = addDigitErrors(total, batchDigitErrors(chunk, predicted.dataSync()));
       } finally {
         predicted.dispose();
       }
@@ -213,7 +208,7 @@ export class NeuralGpuSession implements TrainerSession {
     for (const chunk of this.#heldOut(length, examples)) {
       const predicted = this.#predict(chunk);
       try {
-        total = addDigitErrors(total, countErrors(chunk, await predicted.data()));
+        total = addDigitErrors(total, batchDigitErrors(chunk, await predicted.data()));
       } finally {
         predicted.dispose();
       }
