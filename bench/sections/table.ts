@@ -46,12 +46,12 @@ export const SECTIONS: readonly Section[] = [
   {
     name: 'step',
     title: 'Training step (20 × 50 MLP, batch 100, SGD) per backend, with and without noise, vs PyTorch',
-    // --quick: wasm (and PyTorch) only, and webgpu when asked for (two arms); the cpu backend
+    // --quick: wasm (and PyTorch) only, and webgpu and native when asked for; the cpu backend
     // alone would take most of a minute.
     run: (c) =>
       stepSection({
         quick: c.quick,
-        backends: c.quick ? c.backends.filter((b) => b === 'wasm' || b === 'webgpu') : c.backends,
+        backends: c.quick ? c.backends.filter((b) => ['wasm', 'webgpu', 'native'].includes(b)) : c.backends,
         torch: c.torch,
         ...(c.rounds === undefined ? {} : { rounds: c.rounds }),
       }),

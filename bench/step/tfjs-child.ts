@@ -21,11 +21,15 @@
  * Protocol: prints `{"ready":true,"backend":…,"device":…,"software":…}`; then for each `{"cmd":"run","arm":a,"steps":n}`
  * runs n steps of arm a and prints `{"arm","steps","wallMs","cpuMs","loss"}`; `{"cmd":"quit"}` ends.
  *
- *   tsx bench/step/tfjs-child.ts <wasm|cpu|tensorflow|webgpu>
+ * On `native` the arms are the mlp session's native step (`src/trainers/mlp/native-session.ts`):
+ * the dense stack's forward and backward in the OpenBLAS addon, the noisy optimizer as elsewhere;
+ * the dense-gradient arms do not apply there.
+ *
+ *   tsx bench/step/tfjs-child.ts <wasm|cpu|tensorflow|webgpu|native>
  */
 import { createInterface } from 'node:readline';
 import * as tf from '@tensorflow/tfjs';
-import { type BackendPreference, selectBackend } from '../../src/backend/index.js';
+import { type BackendPreference, nativeKernels, selectBackend } from '../../src/backend/index.js';
 import { CURRENT_STREAM_VERSION, type NoiseGenerator, runStreams } from '../../src/core/index.js';
 import { ANY_DATA_DIR } from '../../src/data/index.js';
 import { createInnerOptimizer, createNoisyOptimizer, type NoisyOptimizer } from '../../src/optim/index.js';
@@ -75,6 +79,7 @@ async function createArms(backend: string): Promise<Map<string, Arm>> {
   const chosen = device
     ? all.filter(([name]) => ['plain', 'noisy', 'noisy-philox'].includes(name))
     : all.slice(0, 4);
+  const kernels = backend === 'native' ? nativeKernels() : null;
   for (const [name, eta, overwrite, generator] of chosen) {
     const optimizer = optimizerFor(eta, overwrite, generator);
     const session = await mlpTrainer.create(config, {
@@ -82,10 +87,12 @@ async function createArms(backend: string): Promise<Map<string, Arm>> {
       optimizer,
       backend,
       dataRoots: ANY_DATA_DIR,
+      ...(kernels === null ? {} : { denseKernels: kernels }),
     });
     arms.set(name, { session, optimizer, step: 0 });
   }
-  if (device) return arms;
+  // On native the dense stack runs in the addon: the tfjs gradient paths do not apply.
+  if (device || backend === 'native') return arms;
   // As mlpTrainer.create builds it, but with the other dense-gradient path.
   const other = gradientPathFor(backend) === 'transposed' ? 'tfjs' : 'transposed';
   const data = await loadImageData('data', config.data, ANY_DATA_DIR);

@@ -8,6 +8,8 @@ export {
   describeAdapter,
   isSoftwareAdapter,
 } from './adapter.js';
+export { defaultNativeAddonPath, loadNativeKernels, nativeKernels } from './native.js';
+export type { NativeKernels } from './native-kernels.js';
 export {
   BACKEND_PREFERENCES,
   BACKEND_TIERS,

@@ -10,7 +10,9 @@ import { type AdapterDescription, describeAdapter } from './adapter.js';
  *
  * 1. GPU backends: `webgpu` (Dawn) on a real GPU adapter, then `tensorflow-gpu` (tfjs-node-gpu,
  *    libtensorflow with CUDA) when it really runs on a GPU device;
- * 2. fast CPU paths: `tensorflow` (tfjs-node). A native CPU path goes into this tier, after it;
+ * 2. fast CPU paths: `tensorflow` (tfjs-node), then `native` (gradnoise's OpenBLAS addon, which
+ *    runs the mlp trainer's dense stack in one call per step and leaves the rest to `wasm`) when
+ *    the addon is built, loads and passes its start-up check;
  * 3. `wasm` (XNNPACK with SIMD);
  * 4. `cpu`, pure JavaScript, which always loads.
  *
@@ -26,15 +28,16 @@ import { type AdapterDescription, describeAdapter } from './adapter.js';
  */
 
 /** What a backend is reported as, on runs, in logs and metrics. */
-export type BackendName = 'webgpu' | 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
+export type BackendName = 'webgpu' | 'tensorflow-gpu' | 'tensorflow' | 'native' | 'wasm' | 'cpu';
 
 /** `GRADNOISE_BACKEND`: `auto`, or one backend by name (`tensorflow`: either node package, GPU first). */
-export type BackendPreference = 'auto' | 'webgpu' | 'tensorflow' | 'wasm' | 'cpu';
+export type BackendPreference = 'auto' | 'webgpu' | 'tensorflow' | 'native' | 'wasm' | 'cpu';
 
 export const BACKEND_PREFERENCES: readonly BackendPreference[] = [
   'auto',
   'webgpu',
   'tensorflow',
+  'native',
   'wasm',
   'cpu',
 ];
@@ -43,7 +46,7 @@ export const BACKEND_PREFERENCES: readonly BackendPreference[] = [
 export const BACKEND_TIERS: readonly { readonly tier: string; readonly backends: readonly BackendName[] }[] =
   [
     { tier: 'gpu', backends: ['webgpu', 'tensorflow-gpu'] },
-    { tier: 'fast-cpu', backends: ['tensorflow'] },
+    { tier: 'fast-cpu', backends: ['tensorflow', 'native'] },
     { tier: 'wasm', backends: ['wasm'] },
     { tier: 'cpu', backends: ['cpu'] },
   ];
@@ -53,6 +56,7 @@ const AUTO_ORDER: readonly BackendName[] = BACKEND_TIERS.flatMap((t) => t.backen
 const NAMED: Readonly<Record<Exclude<BackendPreference, 'auto'>, readonly BackendName[]>> = {
   webgpu: ['webgpu'],
   tensorflow: ['tensorflow-gpu', 'tensorflow'],
+  native: ['native'],
   wasm: ['wasm'],
   cpu: ['cpu'],
 };

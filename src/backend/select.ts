@@ -1,6 +1,7 @@
 import { availableParallelism, cpus } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { type AdapterDescription, describeAdapter } from './adapter.js';
+import { loadNativeKernels } from './native.js';
 import {
   type BackendDriver,
   type BackendFacts,
@@ -31,11 +32,11 @@ import {
 
 /** The backend this thread runs on. Plain data apart from `deviceLost`. */
 export interface BackendSelection {
-  /** As reported on runs and in metrics: `webgpu`, `tensorflow-gpu`, `tensorflow`, `wasm` or `cpu`. */
+  /** As reported on runs and in metrics: `webgpu`, `tensorflow-gpu`, `tensorflow`, `native`, `wasm` or `cpu`. */
   readonly name: BackendName;
-  /** The tfjs registry name it runs under (`tf.getBackend()`). */
+  /** The tfjs registry name it runs under (`tf.getBackend()`; `wasm` under `native`). */
   readonly tfjsName: string;
-  /** One line naming the device: the WebGPU adapter, or the CPU model. */
+  /** One line naming the device: the WebGPU adapter, or the CPU model (and OpenBLAS on `native`). */
   readonly device: string;
   /** True on a software WebGPU adapter (lavapipe): a correctness path, not a speed path. */
   readonly software: boolean;
@@ -52,12 +53,16 @@ export interface BackendSelection {
 export interface SelectBackendOptions {
   /** Loads a package; tests replace it to simulate a missing one. Default: dynamic `import()`. */
   readonly importModule?: ImportModule;
+  /** The native addon to load for `native`. Default: the one `npm run build:native` builds. */
+  readonly nativeAddon?: string;
 }
 
 const TFJS_NAME: Readonly<Record<BackendName, string>> = {
   webgpu: 'webgpu',
   'tensorflow-gpu': 'tensorflow',
   tensorflow: 'tensorflow',
+  // The addon runs the mlp trainer's dense stack; tfjs runs the rest of the replica on wasm.
+  native: 'wasm',
   wasm: 'wasm',
   cpu: 'cpu',
 };
@@ -66,6 +71,7 @@ const SPECIFIER: Readonly<Record<BackendName, string | null>> = {
   webgpu: '@tensorflow/tfjs-backend-webgpu',
   'tensorflow-gpu': '@tensorflow/tfjs-node-gpu',
   tensorflow: '@tensorflow/tfjs-node',
+  native: '@tensorflow/tfjs-backend-wasm',
   wasm: '@tensorflow/tfjs-backend-wasm',
   cpu: null,
 };
@@ -94,9 +100,13 @@ async function importCleanly(specifier: string, tfjsName: string, importModule: 
 }
 
 /** The real driver: packages imported, `navigator.gpu` installed, `tf.setBackend` checked. */
-function liveDriver(importModule: ImportModule): BackendDriver {
+function liveDriver(importModule: ImportModule, nativeAddon: string | undefined): BackendDriver {
   return {
     async inspect(candidate) {
+      if (candidate === 'native') {
+        loadNativeKernels(nativeAddon);
+        return {};
+      }
       if (candidate !== 'webgpu') return {};
       return { adapter: await inspectWebGpu(importModule) };
     },
@@ -134,14 +144,17 @@ export async function selectBackend(
   preference: BackendPreference = 'auto',
   options: SelectBackendOptions = {},
 ): Promise<BackendSelection> {
-  const decision = await walkBackends(preference, liveDriver(options.importModule ?? defaultImport));
+  const driver = liveDriver(options.importModule ?? defaultImport, options.nativeAddon);
+  const decision = await walkBackends(preference, driver);
   const { name, adapter, rejected, notes } = decision;
   const device =
     adapter !== undefined
       ? describeAdapter(adapter)
       : name === 'tensorflow-gpu'
         ? 'CUDA device (libtensorflow)'
-        : cpuDevice();
+        : name === 'native'
+          ? `${cpuDevice()}; ${loadNativeKernels(options.nativeAddon).blasConfig()}; tfjs on wasm`
+          : cpuDevice();
   return {
     name,
     tfjsName: TFJS_NAME[decision.candidate],

@@ -38,6 +38,7 @@ export {
 export { addScaledNormalsPhilox } from './philox.js';
 export { noiseStd, noiseTick, noiseVariance, scheduledNoiseStd } from './schedule.js';
 export type { NamedTensor } from './slots.js';
+export { readStorage, writableStorage } from './storage.js';
 export {
   chain,
   type ElementOf,

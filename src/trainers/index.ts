@@ -11,6 +11,7 @@ export {
   type TrainerRegistry,
 } from './registry.js';
 export * from './schema/index.js';
+export type { DenseStackKernels } from './shared/dense-kernels.js';
 export type {
   MetricValue,
   RunDefaults,

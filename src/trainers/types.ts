@@ -3,6 +3,7 @@ import type { ClipSpec, InnerOptimizerOptions, RunStreams } from '../core/index.
 import type { DataRootPolicy } from '../data/index.js';
 import type { LearningRateScheduleOptions, NoisyOptimizer } from '../optim/index.js';
 import type { ConfigSchema, MetricDeclaration } from './schema/index.js';
+import type { DenseStackKernels } from './shared/dense-kernels.js';
 
 /**
  * The contract every trainer implements (paper §4: one per model family).
@@ -112,8 +113,14 @@ export interface TrainerContext {
   readonly streams: RunStreams;
   /** The noisy optimizer the run asked for: clip → noise → inner optimizer (src/optim). */
   readonly optimizer: NoisyOptimizer;
-  /** The tfjs backend in use, e.g. `wasm`. */
+  /** The backend in use, e.g. `wasm`, or `native` (tfjs on `wasm` with `denseKernels`). */
   readonly backend: string;
+  /**
+   * Fused dense-stack kernels (forward and backward of a ReLU stack in one call), present on the
+   * `native` backend: a trainer whose model is such a stack may step with them instead of tfjs ops
+   * (the `mlp` trainer does). Absent elsewhere.
+   */
+  readonly denseKernels?: DenseStackKernels;
   /**
    * What the session may read (the service's policy, carried to the worker in its boot data).
    * Check every path against it before opening anything: the main thread's checks may have run

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { nativeKernels } from '../../backend/index.js';
 import { runStreams } from '../../core/index.js';
 import { createInnerOptimizer, createNoisyOptimizer, type NoisyOptimizer } from '../../optim/index.js';
 import { builtinTrainers, type TrainerSession } from '../../trainers/index.js';
@@ -55,11 +56,13 @@ export async function runJob(job: RunJob, settings: LoopSettings, post: Post): P
     });
     // The version comes with the spec: a run draws from the streams it started with.
     const streams = runStreams(spec.seed, spec.streamVersion);
+    const kernels = settings.backend === 'native' ? nativeKernels() : null;
     session = await trainer.create(spec.trainerConfig, {
       streams,
       optimizer,
       backend: settings.backend,
       dataRoots: settings.dataRoots,
+      ...(kernels === null ? {} : { denseKernels: kernels }),
     });
     // Version 2 keys each tensor's noise by its checkpoint name; version 1 by its position.
     if (spec.streamVersion >= 2) {

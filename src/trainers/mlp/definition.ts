@@ -6,6 +6,7 @@ import { DenseNet } from '../shared/dense-net.js';
 import { checkImageData, loadImageData } from '../shared/image-data.js';
 import type { TrainerDefinition } from '../types.js';
 import { MLP_SCHEMA, type MlpConfig, refineMlpConfig } from './config.js';
+import { NativeMlpSession } from './native-session.js';
 
 /**
  * The `mlp` trainer: paper §4.1, a 20 × 50 ReLU network on MNIST trained with SGD (default learning
@@ -21,6 +22,10 @@ import { MLP_SCHEMA, type MlpConfig, refineMlpConfig } from './config.js';
  * epochs of the 8,000-digit split (≈ 17 epochs of a 60,000-image IDX set), enough for Simple Init
  * at learning rate 0.1 to leave its initial plateau, and a matter of minutes on the wasm backend
  * (docs/benchmarks.md, "Figures behind the code").
+ *
+ * With the `native` backend's dense-stack kernels (`context.denseKernels`) the step's forward and backward pass run in the native addon
+ * (`native-session.ts`), unless dropout is on (the addon has no dropout): then the tfjs step runs,
+ * on the wasm backend under `native`.
  */
 export const mlpTrainer: TrainerDefinition<MlpConfig> = defineTrainer<MlpConfig>({
   name: 'mlp',
@@ -43,12 +48,13 @@ export const mlpTrainer: TrainerDefinition<MlpConfig> = defineTrainer<MlpConfig>
   examplesPerStep: (config) => config.batchSize,
   async create(config, context) {
     const data = await loadImageData('data', config.data, context.dataRoots);
-    const net = new DenseNet({
-      sizes: [data.train.features, ...Array.from({ length: config.depth }, () => config.width), data.classes],
-      init: config.init,
-      streams: context.streams,
-    });
-    return new ClassifierSession({
+    const sizes = [
+      data.train.features,
+      ...Array.from({ length: config.depth }, () => config.width),
+      data.classes,
+    ];
+    const net = new DenseNet({ sizes, init: config.init, streams: context.streams });
+    const session = new ClassifierSession({
       net,
       data,
       batchSize: config.batchSize,
@@ -56,5 +62,9 @@ export const mlpTrainer: TrainerDefinition<MlpConfig> = defineTrainer<MlpConfig>
       streams: context.streams,
       optimizer: context.optimizer,
     });
+    const kernels = context.denseKernels;
+    if (kernels === undefined || config.dropoutRate > 0) return session;
+    const { batchSize } = config;
+    return new NativeMlpSession({ session, net, sizes, batchSize, optimizer: context.optimizer, kernels });
   },
 });

@@ -51,10 +51,8 @@ export class ClassifierSession implements TrainerSession {
   }
 
   trainStep(step: number): Record<string, MetricValue> {
-    const { batchSize, dropoutRate, streams, optimizer, data } = this.#options;
-    const slot = batchSlot(step, data.train.count, batchSize);
-    const rows = this.#epochOrder(slot.epoch).subarray(slot.start, slot.start + slot.count);
-    const batch = gatherRows(data.train, rows, data.classes);
+    const { dropoutRate, streams, optimizer, data } = this.#options;
+    const batch = this.hostBatch(step);
     const loss = tf.tidy(() => {
       const { x, y } = upload(batch, data.train.features, data.classes);
       const dropout =
@@ -71,6 +69,14 @@ export class ClassifierSession implements TrainerSession {
     });
     const stats = optimizer.lastStats;
     return { loss, grad_norm: stats.gradGlobalNorm, noise_std: stats.noiseStd };
+  }
+
+  /** The inputs and one-hot labels of step `step`, gathered on the host (see `batching.ts`). */
+  hostBatch(step: number): HostBatch {
+    const { batchSize, data } = this.#options;
+    const slot = batchSlot(step, data.train.count, batchSize);
+    const rows = this.#epochOrder(slot.epoch).subarray(slot.start, slot.start + slot.count);
+    return gatherRows(data.train, rows, data.classes);
   }
 
   async evaluate(): Promise<Record<string, number>> {

@@ -1,0 +1,77 @@
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { checkNativeKernels } from './native-check.js';
+import type { NativeKernels } from './native-kernels.js';
+
+/**
+ * The `native` backend's kernels: the N-API addon built from `native/` (plain C over CBLAS, linked
+ * to OpenBLAS; `npm run build:native`), which runs the mlp trainer's whole dense stack, forward and
+ * backward, in one call per step instead of the hundreds of small tfjs ops of the same step
+ * (issue 22: at this size tfjs pays per op, not per FLOP). tfjs itself still runs everything else
+ * of a `native` replica (other trainers, evaluation) on `wasm` underneath.
+ *
+ * Every array crosses the boundary as the caller's own Float32Array (a view of the wasm heap
+ * included): the addon reads and writes it where it lies. The addon sets OpenBLAS to one thread
+ * when it loads, as each training worker is one thread.
+ *
+ * Loading is per thread (each worker thread has its own module state) and checked: the addon's
+ * gradients must agree with a plain JavaScript reference on a small network (`native-check.ts`)
+ * before the backend is offered, so a broken build or BLAS falls back to `wasm` with the reason.
+ */
+
+const FUNCTIONS = ['workspaceLength', 'forward', 'step', 'sgd', 'blasConfig', 'blasThreads'] as const;
+
+/** Where `npm run build:native` puts the addon: `native/build/Release/` above this file (src/ or dist/src/). */
+export function defaultNativeAddonPath(): string {
+  const start = dirname(fileURLToPath(import.meta.url));
+  for (let dir = start; dirname(dir) !== dir; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'native', 'binding.gyp'))) {
+      return join(dir, 'native', 'build', 'Release', 'gradnoise_native.node');
+    }
+  }
+  return join(start, 'native', 'build', 'Release', 'gradnoise_native.node');
+}
+
+function isNativeKernels(value: unknown): value is NativeKernels {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    FUNCTIONS.every((name) => typeof Reflect.get(value, name) === 'function')
+  );
+}
+
+/** This thread's addon once loaded and checked. */
+let loaded: { readonly path: string; readonly kernels: NativeKernels } | null = null;
+
+/**
+ * Loads the addon at `path` (default {@link defaultNativeAddonPath}) and checks it; returns it, or
+ * throws with the reason it cannot be used (not built, a missing library, a failed check). Loading
+ * twice from one path returns the first.
+ */
+export function loadNativeKernels(path: string = defaultNativeAddonPath()): NativeKernels {
+  if (loaded !== null && loaded.path === path) return loaded.kernels;
+  if (!existsSync(path)) {
+    throw new Error(
+      `the native addon is not built (no ${path}); build it with npm run build:native ` +
+        '(needs a C compiler, make, python3 and libopenblas-dev)',
+    );
+  }
+  let module: unknown;
+  try {
+    module = createRequire(import.meta.url)(path);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw new Error(`the native addon ${path} does not load: ${message.split('\n')[0]}`);
+  }
+  if (!isNativeKernels(module)) throw new Error(`${path} is not gradnoise's native addon`);
+  checkNativeKernels(module);
+  loaded = { path, kernels: module };
+  return module;
+}
+
+/** This thread's checked addon, or null when `native` was not selected here. */
+export function nativeKernels(): NativeKernels | null {
+  return loaded?.kernels ?? null;
+}

@@ -1,0 +1,117 @@
+import * as tf from '@tensorflow/tfjs';
+import type { NoisyOptimizer } from '../../optim/index.js';
+import { readStorage, writableStorage } from '../../optim/index.js';
+import type { ClassifierSession } from '../shared/classifier-session.js';
+import type { DenseStackKernels } from '../shared/dense-kernels.js';
+import type { DenseNet } from '../shared/dense-net.js';
+import type { MetricValue, TrainerSession, TrainerState } from '../types.js';
+
+/** What a {@link NativeMlpSession} runs: the tfjs session it steps for, and what it shares with it. */
+export interface NativeMlpSessionOptions {
+  /** The tfjs session of the same network: batches, evaluation, checkpoints and disposal are its. */
+  readonly session: ClassifierSession;
+  readonly net: DenseNet;
+  /** Units per layer, inputs first (as given to the DenseNet). */
+  readonly sizes: readonly number[];
+  readonly batchSize: number;
+  readonly optimizer: NoisyOptimizer;
+  readonly kernels: DenseStackKernels;
+}
+
+/**
+ * The mlp trainer's step on the `native` backend (paper §4.1's dense ReLU stack): the forward and
+ * backward pass of the whole network in one call of the native addon, instead of the hundreds of
+ * tfjs ops of the same step, then the run's noisy optimizer as on any backend.
+ *
+ * One step:
+ *   1. the batch is gathered on the host exactly as in the tfjs session (same rows for a step);
+ *   2. the addon reads the weights where tfjs keeps them (views of the wasm heap, no copy), and
+ *      writes every gradient into this session's gradient tensors, also in place;
+ *   3. `optimizer.applyGradients` gets those tensors under the variables' names, in the order the
+ *      tfjs path gives them: clipping, the noise keyed by (seed, step, tensor) and the inner
+ *      optimizer are the noisy optimizer's own, unchanged.
+ * The weights stay the DenseNet's tfjs variables, so evaluation, checkpoints (same names and shapes)
+ * and their restore are the tfjs session's, and a checkpoint moves freely between backends.
+ *
+ * The gradients agree with the tfjs path to float32 rounding (not bit for bit: the sums run in
+ * another order), so a run reproduces exactly on `native`, and closely elsewhere.
+ */
+export class NativeMlpSession implements TrainerSession {
+  readonly #options: NativeMlpSessionOptions;
+  readonly #sizes: Int32Array;
+  readonly #work: Float32Array;
+  /** The gradient tensors, in `DenseNet.variables()` order (bias 0, kernel 0, bias 1, …). */
+  readonly #grads: tf.Tensor[];
+  /** For each variable, its position in the addon's layout (kernel 0, bias 0, kernel 1, …). */
+  readonly #slot: readonly number[];
+
+  constructor(options: NativeMlpSessionOptions) {
+    this.#options = options;
+    this.#sizes = Int32Array.from(options.sizes);
+    this.#work = new Float32Array(options.kernels.workspaceLength(this.#sizes, options.batchSize));
+    const variables = options.net.variables();
+    const layout = options.net.namedWeights().map((w) => w.tensor);
+    this.#slot = variables.map((v) => layout.indexOf(v));
+    this.#grads = variables.map((v) => tf.keep(tf.zeros(v.shape)));
+  }
+
+  trainStep(step: number): Record<string, MetricValue> {
+    const { session, net, optimizer, kernels } = this.#options;
+    const batch = session.hostBatch(step);
+    const variables = net.variables();
+    // Views into the backend's memory are valid until the next tfjs op: none runs until the call.
+    const params: Float32Array[] = [];
+    const grads: Float32Array[] = [];
+    variables.forEach((v, i) => {
+      const slot = this.#slot[i] as number;
+      params[slot] = readStorage(v);
+      grads[slot] = this.#gradStorage(i);
+    });
+    const loss = kernels.step(
+      this.#sizes,
+      params,
+      batch.inputs,
+      batch.oneHot,
+      batch.count,
+      grads,
+      this.#work,
+    );
+    const named: tf.NamedTensorMap = {};
+    variables.forEach((v, i) => {
+      named[v.name] = this.#grads[i] as tf.Tensor;
+    });
+    optimizer.applyGradients(named);
+    const stats = optimizer.lastStats;
+    return { loss, grad_norm: stats.gradGlobalNorm, noise_std: stats.noiseStd };
+  }
+
+  evaluate(): Promise<Record<string, number>> {
+    return this.#options.session.evaluate();
+  }
+
+  exportState(): TrainerState {
+    return this.#options.session.exportState();
+  }
+
+  importState(state: TrainerState): void {
+    this.#options.session.importState(state);
+  }
+
+  parameterNames(): ReadonlyMap<string, string> {
+    return this.#options.session.parameterNames();
+  }
+
+  dispose(): void {
+    tf.dispose(this.#grads);
+    this.#options.session.dispose();
+  }
+
+  /** The storage of gradient tensor `i`, which this session alone holds. */
+  #gradStorage(i: number): Float32Array {
+    const storage = writableStorage(this.#grads[i] as tf.Tensor);
+    if (storage === null) {
+      throw new Error(`native mlp step: the ${tf.getBackend()} backend gives no writable gradient storage`);
+    }
+    return storage;
+  }
+}
