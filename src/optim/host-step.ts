@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { clipByGlobalNorm, clipByTensorNorm, clipByValue, globalNorm } from './clip.js';
 import { applyHostGradients, donatable, type GradientEntry, variableNamed } from './gradients.js';
+import { type AxpyKernel, applySgdInPlace } from './host-sgd.js';
 import { addGradientNoise, type NoiseState } from './noise.js';
 import type { StepStats } from './optimizer-state.js';
 import type { CompiledNoiseOptions } from './options.js';
@@ -58,6 +59,8 @@ export interface HostStepInput {
   readonly state: ChainState;
   /** σ_t of this step's noise. */
   readonly std: number;
+  /** When set and `inner` is plain SGD, step 5 runs in place with this kernel (`host-sgd.ts`). */
+  readonly hostSgd?: AxpyKernel;
 }
 
 /** What a host step did: the chain's next state (the same when the step was skipped), and its stats. */
@@ -73,7 +76,7 @@ export interface HostStepResult {
  * update) and applies the result with `inner.applyGradients`.
  */
 export function stepOnHost(input: HostStepInput): HostStepResult {
-  const { pipeline, inner, gradients, entries, state, std } = input;
+  const { pipeline, inner, gradients, entries, state, std, hostSgd } = input;
   // Read in place where the backend allows (no copy). Only a donated array is written (the
   // noise, after the clipping's last read; see `donatable`).
   const raw: HostTensors = entries.map((e) => (e.tensor === null ? null : readStorage(e.tensor)));
@@ -83,16 +86,20 @@ export function stepOnHost(input: HostStepInput): HostStepResult {
   }
   const stats: StepStats = { gradGlobalNorm, noiseStd: std, skipped: false, deferred: false };
   const { overwriteGradients, target } = pipeline.options;
+  const applyInner = (updates: HostTensors): void => {
+    if (hostSgd !== undefined && applySgdInPlace(inner, entries, updates, hostSgd)) return;
+    applyHostGradients(inner, gradients, entries, raw, updates, overwriteGradients);
+  };
   if (target === 'gradient') {
     // Checking which gradients may be written costs a pass over them: only worth it for noise.
     const donated = overwriteGradients && std > 0 ? donatable(entries, raw) : undefined;
     const result = pipeline.transform.update(raw, state, undefined, donated);
-    applyHostGradients(inner, gradients, entries, raw, result.updates, overwriteGradients);
+    applyInner(result.updates);
     return { state: result.state, stats };
   }
   const [clipState, noiseState] = state;
   const clipped = pipeline.clip.update(raw, clipState);
-  applyHostGradients(inner, gradients, entries, raw, clipped.updates, overwriteGradients);
+  applyInner(clipped.updates);
   return { state: [clipped.state, addWeightNoise(pipeline.noise, entries, noiseState, std)], stats };
 }
 

@@ -9,6 +9,7 @@ export { addScaledNormalsBoxMuller, type NoiseKey } from './box-muller.js';
 export { clipByGlobalNorm, clipByTensorNorm, clipByValue, globalNorm, tensorNorm } from './clip.js';
 export { addScaledNormals, type NormalStreams, standardNormals } from './gaussian.js';
 export { hostReadable } from './host-readable.js';
+export { type AxpyKernel, axpyInJs } from './host-sgd.js';
 export { compileInnerOptimizerOptions, createInnerOptimizer, setInnerLearningRate } from './inner.js';
 export {
   compileLearningRateSchedule,

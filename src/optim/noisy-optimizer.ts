@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { disposeDeviceStep, type PendingDeviceStep, settleDeviceStep, stepOnDevice } from './device-path.js';
 import { entriesOf, type GradientEntry } from './gradients.js';
 import { hostReadable } from './host-readable.js';
+import type { AxpyKernel } from './host-sgd.js';
 import { buildNoisePipeline, type ChainState, type NoisePipeline, stepOnHost } from './host-step.js';
 import { setInnerLearningRate } from './inner.js';
 import { NoiseKeys } from './noise-keys.js';
@@ -72,6 +73,8 @@ export class NoisyOptimizer extends tf.Optimizer {
   private stats: StepStats = { gradGlobalNorm: 0, noiseStd: 0, skipped: false, deferred: false };
   /** A device step not settled yet, with the chain state before it. */
   private pending: { readonly step: PendingDeviceStep; readonly before: ChainState } | null = null;
+  /** Step 5 in place for a plain SGD inner (`host-sgd.ts`), when a caller asked for it. */
+  private hostSgd: AxpyKernel | undefined;
 
   /** Throws {@link OptionError} for bad options (see `compileNoiseOptions`). */
   constructor(inner: tf.Optimizer, options: NoiseOptions) {
@@ -120,6 +123,16 @@ export class NoisyOptimizer extends tf.Optimizer {
     this.keys.byName(names);
   }
 
+  /**
+   * Runs step 5 for a plain SGD `inner` on the host, in the weights' own storage, with `kernel`
+   * (e.g. the native backend's; `axpyInJs` otherwise), instead of `inner.applyGradients`: the same
+   * result to the bit, without tfjs ops. Other inner optimizers, and weights whose storage cannot be
+   * written in place, keep the tfjs path. `null` turns it off.
+   */
+  updateSgdOnHost(kernel: AxpyKernel | null): void {
+    this.hostSgd = kernel ?? undefined;
+  }
+
   /** One optimizer step: the pipeline in the class docstring. */
   override applyGradients(variableGradients: tf.NamedTensorMap | NamedTensor[]): void {
     const entries = entriesOf(variableGradients);
@@ -135,6 +148,7 @@ export class NoisyOptimizer extends tf.Optimizer {
       entries,
       state: this.state,
       std: this.nextNoiseStd,
+      ...(this.hostSgd === undefined ? {} : { hostSgd: this.hostSgd }),
     });
     if (stats.skipped) this.skipped += 1;
     this.state = state;

@@ -28,8 +28,10 @@ export interface NativeMlpSessionOptions {
  *   2. the addon reads the weights where tfjs keeps them (views of the wasm heap, no copy), and
  *      writes every gradient into this session's gradient tensors, also in place;
  *   3. `optimizer.applyGradients` gets those tensors under the variables' names, in the order the
- *      tfjs path gives them: clipping, the noise keyed by (seed, step, tensor) and the inner
- *      optimizer are the noisy optimizer's own, unchanged.
+ *      tfjs path gives them: clipping and the noise keyed by (seed, step, tensor) are the noisy
+ *      optimizer's own, unchanged; a plain SGD inner step runs in place with the addon's `sgd`
+ *      (`NoisyOptimizer.updateSgdOnHost`: tfjs's SGD to the bit), any other inner optimizer
+ *      through tfjs.
  * The weights stay the DenseNet's tfjs variables, so evaluation, checkpoints (same names and shapes)
  * and their restore are the tfjs session's, and a checkpoint moves freely between backends.
  *
@@ -53,6 +55,7 @@ export class NativeMlpSession implements TrainerSession {
     const layout = options.net.namedWeights().map((w) => w.tensor);
     this.#slot = variables.map((v) => layout.indexOf(v));
     this.#grads = variables.map((v) => tf.keep(tf.zeros(v.shape)));
+    options.optimizer.updateSgdOnHost(options.kernels.sgd);
   }
 
   trainStep(step: number): Record<string, MetricValue> {
@@ -102,6 +105,7 @@ export class NativeMlpSession implements TrainerSession {
   }
 
   dispose(): void {
+    this.#options.optimizer.updateSgdOnHost(null);
     tf.dispose(this.#grads);
     this.#options.session.dispose();
   }
