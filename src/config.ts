@@ -37,11 +37,17 @@ export interface ServiceConfig {
    */
   readonly workerNice: number;
   /**
-   * Backend preference. `GRADNOISE_BACKEND`: auto | webgpu | tensorflow | wasm | cpu; default auto
-   * (the order is in `src/backend/order.ts`). `webgpu` on a machine without a GPU needs lavapipe's
-   * environment (`scripts/lavapipe.sh`).
+   * Backend preference. `GRADNOISE_BACKEND`: auto | webgpu | tensorflow | native | wasm | cpu;
+   * default auto (the order is in `src/backend/order.ts`). `webgpu` on a machine without a GPU
+   * needs lavapipe's environment (`scripts/lavapipe.sh`); `native` the addon `npm run build:native`
+   * builds.
    */
   readonly backend: BackendPreference;
+  /**
+   * The `native` backend's addon file. `GRADNOISE_NATIVE_ADDON`, an absolute path; default null:
+   * `native/build/Release/gradnoise_native.node` of this installation.
+   */
+  readonly nativeAddon: string | null;
   /** Name of this replica, the owner of its leases. `GRADNOISE_REPLICA_ID`, default host:pid. */
   readonly replicaId: string;
   /** Lease of a claimed run; renewed every third of it. `GRADNOISE_LEASE_SECONDS`, default 30. */
@@ -186,6 +192,7 @@ export function compileConfig(env: Env, defaults: { hostname: string; pid: numbe
     workers: integer(env, 'GRADNOISE_WORKERS', availableParallelism(), 1, 256),
     workerNice: integer(env, 'GRADNOISE_WORKER_NICE', 10, 0, 19),
     backend: oneOf(env, 'GRADNOISE_BACKEND', 'auto', BACKEND_PREFERENCES),
+    nativeAddon: absolutePaths(env, 'GRADNOISE_NATIVE_ADDON', [])[0] ?? null,
     replicaId: text(env, 'GRADNOISE_REPLICA_ID', `${defaults.hostname}:${defaults.pid}`),
     leaseMs: integer(env, 'GRADNOISE_LEASE_SECONDS', 30, 2, 3600) * 1000,
     maxAttempts: integer(env, 'GRADNOISE_MAX_ATTEMPTS', 3, 1, 100),

@@ -86,10 +86,14 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
   // The backend each worker thread will pick, probed once here so the choice is logged at start and
   // a backend named but unavailable (GRADNOISE_BACKEND=webgpu with no adapter) fails the start with
   // its reason, not the first run. Every worker must then get the same backend and device.
-  const backend = await selectBackend(config.backend);
+  const backend = await selectBackend(
+    config.backend,
+    config.nativeAddon === null ? {} : { nativeAddon: config.nativeAddon },
+  );
   logger.info(
     {
       backend: backend.name,
+      tfjs: backend.tfjsName,
       device: backend.device,
       adapter: backend.adapter ?? null,
       software: backend.software,
@@ -100,6 +104,13 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
       : 'tfjs backend selected',
   );
   for (const note of backend.notes) logger.warn({ backend: backend.name }, note);
+  const native = backend.rejected.find((r) => r.name === 'native');
+  if (native !== undefined) {
+    logger.info(
+      { backend: backend.name, reason: native.reason },
+      `native backend not used: ${native.reason}`,
+    );
+  }
   // The main thread does not train: give its GPU device back.
   releaseBackend(backend);
 
@@ -110,6 +121,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
       workers: config.workers,
       workerNice: config.workerNice,
       backend: config.backend,
+      nativeAddon: config.nativeAddon,
       leaseMs: config.leaseMs,
       maxAttempts: config.maxAttempts,
       pollMs: config.pollMs,

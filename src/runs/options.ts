@@ -19,6 +19,8 @@ export interface RunSchedulerOptions {
   readonly workerNice?: number;
   /** tfjs backend preference of every worker (see `selectBackend`). Default `auto`. */
   readonly backend?: BackendPreference;
+  /** The `native` backend's addon file (see `SelectBackendOptions.nativeAddon`). Default: the built one. */
+  readonly nativeAddon?: string | null;
   /** Lease taken on a claimed run; another replica may recover the run once it lapses. Default 30 s. */
   readonly leaseMs?: number;
   /** How often leases are renewed (and remote cancels noticed). Default: a third of `leaseMs`. */
@@ -80,6 +82,7 @@ export function compileRunSchedulerOptions(o: RunSchedulerOptions): CompiledRunS
     workers: integer('workers', o.workers, availableParallelism(), 1, 256),
     workerNice: integer('workerNice', o.workerNice, 10, 0, 19),
     backend,
+    nativeAddon: o.nativeAddon ?? null,
     leaseMs,
     leaseRenewMs: integer(
       'leaseRenewMs',

@@ -29,6 +29,7 @@ export function startWorkers(
     size: workers,
     boot: {
       backend,
+      ...(options.nativeAddon === null ? {} : { nativeAddon: options.nativeAddon }),
       flushIntervalMs: workerFlushMs,
       flushPoints: workerFlushPoints,
       nice: workerNice,

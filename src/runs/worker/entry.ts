@@ -26,7 +26,10 @@ const post = (message: FromWorker, transfer: readonly ArrayBuffer[] = []): void 
 try {
   // Before the backend starts any threads of its own, so they inherit the value.
   const priority = lowerThreadPriority(boot.nice);
-  const selection = await selectBackend(boot.backend);
+  const selection = await selectBackend(
+    boot.backend,
+    boot.nativeAddon === undefined ? {} : { nativeAddon: boot.nativeAddon },
+  );
   const { expect } = boot;
   if (expect !== undefined && (selection.name !== expect.name || selection.device !== expect.device)) {
     throw new Error(

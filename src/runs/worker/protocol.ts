@@ -48,6 +48,8 @@ export interface WorkerBackend {
 /** `workerData` of a training worker. */
 export interface WorkerBoot {
   readonly backend: BackendPreference;
+  /** The `native` backend's addon file; absent: the built one. */
+  readonly nativeAddon?: string;
   /**
    * The backend every worker of the replica must get: the service's probe at start, then the first
    * worker's. A worker that gets another (say `wasm` because this thread found no adapter) fails
