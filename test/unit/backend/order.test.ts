@@ -46,9 +46,13 @@ const LAVAPIPE = adapterDescription({
   description: 'llvmpipe: Mesa 25.0.7 (LLVM 15.0.6)',
   isFallbackAdapter: true,
 });
-/** A CPU machine: no node packages, no GPU adapter. */
+const NO_NATIVE: BackendFacts = { unavailable: 'the native addon is not built (no native/build/…)' };
+/** A CPU machine: no node packages, no GPU adapter, no native addon. */
 const CPU_ONLY: Machine = {
-  inspect: { webgpu: { unavailable: 'no WebGPU adapter (Dawn: Couldn’t load Vulkan)' } },
+  inspect: {
+    webgpu: { unavailable: 'no WebGPU adapter (Dawn: Couldn’t load Vulkan)' },
+    native: NO_NATIVE,
+  },
   activate: {
     'tensorflow-gpu': missing('@tensorflow/tfjs-node-gpu'),
     tensorflow: missing('@tensorflow/tfjs-node'),
@@ -58,11 +62,19 @@ const CPU_ONLY: Machine = {
 describe('the backend order', () => {
   it('is GPU, then fast CPU, then wasm, then cpu, in one list', () => {
     expect(BACKEND_TIERS.map((t) => t.tier)).toEqual(['gpu', 'fast-cpu', 'wasm', 'cpu']);
-    expect(candidatesFor('auto')).toEqual(['webgpu', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']);
+    expect(candidatesFor('auto')).toEqual([
+      'webgpu',
+      'tensorflow-gpu',
+      'tensorflow',
+      'native',
+      'wasm',
+      'cpu',
+    ]);
+    expect(candidatesFor('native')).toEqual(['native']);
     expect(candidatesFor('tensorflow')).toEqual(['tensorflow-gpu', 'tensorflow']);
     expect(candidatesFor('webgpu')).toEqual(['webgpu']);
     expect(() => candidatesFor('gpu' as BackendPreference)).toThrow(
-      'backend: got "gpu"; allowed: auto, webgpu, tensorflow, wasm, cpu',
+      'backend: got "gpu"; allowed: auto, webgpu, tensorflow, native, wasm, cpu',
     );
   });
 
@@ -74,11 +86,16 @@ describe('the backend order', () => {
   });
 
   it('passes a software adapter by under auto without starting it, and says why', async () => {
-    const driver = driverFor({ ...CPU_ONLY, inspect: { webgpu: { adapter: LAVAPIPE } } });
+    const driver = driverFor({ ...CPU_ONLY, inspect: { webgpu: { adapter: LAVAPIPE }, native: NO_NATIVE } });
     const decision = await walkBackends('auto', driver);
     expect(decision.name).toBe('wasm');
     expect(driver.started).toEqual(['wasm']);
-    expect(decision.rejected.map((r) => r.name)).toEqual(['webgpu', 'tensorflow-gpu', 'tensorflow']);
+    expect(decision.rejected.map((r) => r.name)).toEqual([
+      'webgpu',
+      'tensorflow-gpu',
+      'tensorflow',
+      'native',
+    ]);
     expect(decision.rejected[0]?.reason).toBe(
       'adapter mesa software: llvmpipe: Mesa 25.0.7 (LLVM 15.0.6) (software adapter): a software adapter is a ' +
         'correctness path, slower than wasm, used only when GRADNOISE_BACKEND=webgpu names it',
@@ -133,9 +150,25 @@ describe('the backend order', () => {
     expect((await walkBackends('auto', driverFor(cpuNode))).name).toBe('tensorflow');
   });
 
+  it('takes native after tensorflow and before wasm when its addon loads; else wasm, saying why', async () => {
+    const withAddon: Machine = { ...CPU_ONLY, inspect: { webgpu: CPU_ONLY.inspect?.webgpu ?? {} } };
+    const driver = driverFor(withAddon);
+    expect(await walkBackends('auto', driver)).toMatchObject({ name: 'native', candidate: 'native' });
+    expect(driver.started).toEqual(['native']);
+    const withNode: Machine = { ...withAddon, activate: {} };
+    expect((await walkBackends('auto', driverFor(withNode))).name).toBe('tensorflow-gpu');
+    const without = await walkBackends('auto', driverFor(CPU_ONLY));
+    expect(without.name).toBe('wasm');
+    expect(without.rejected.at(-1)).toEqual({ name: 'native', reason: NO_NATIVE.unavailable });
+    await expect(walkBackends('native', driverFor(CPU_ONLY))).rejects.toMatchObject({
+      code: 'FAILED_PRECONDITION',
+      message: `backend native is unavailable (native: ${NO_NATIVE.unavailable})`,
+    });
+  });
+
   it('moves on when a candidate fails to start, and releases nothing it did not start', async () => {
     const machine: Machine = {
-      inspect: { webgpu: { adapter: RTX } },
+      inspect: { webgpu: { adapter: RTX }, native: NO_NATIVE },
       activate: {
         ...CPU_ONLY.activate,
         webgpu: new Error("tf.setBackend('webgpu') returned false: device lost"),

@@ -2,19 +2,31 @@ import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { type BackendPreference, selectBackend } from '../../../src/backend/index.js';
 
+/** An addon path with nothing there: the native backend is then unavailable, as where it is not built. */
+const NO_ADDON = '/nonexistent/gradnoise_native.node';
+
 describe('selectBackend', () => {
-  it('falls back to wasm here and says why each GPU and node backend failed', async () => {
-    const selection = await selectBackend('auto');
+  it('falls back to wasm without the native addon and says why each faster backend failed', async () => {
+    const selection = await selectBackend('auto', { nativeAddon: NO_ADDON });
     expect(selection.name).toBe('wasm');
     expect(tf.getBackend()).toBe('wasm');
     expect(selection).toMatchObject({ software: false, deviceLost: null, notes: [] });
     expect(selection.device).toMatch(/\(\d+ threads\)$/);
-    expect(selection.rejected.map((r) => r.name)).toEqual(['webgpu', 'tensorflow-gpu', 'tensorflow']);
+    expect(selection.rejected.map((r) => r.name)).toEqual([
+      'webgpu',
+      'tensorflow-gpu',
+      'tensorflow',
+      'native',
+    ]);
+    expect(selection.rejected[3]?.reason).toBe(
+      `the native addon is not built (no ${NO_ADDON}); build it with npm run build:native ` +
+        '(needs a C compiler, make, python3 and libopenblas-dev)',
+    );
     // No GPU here: no adapter at all, or lavapipe's, which auto never takes.
     expect(selection.rejected[0]?.reason).toMatch(
       /^no WebGPU adapter \(Dawn: |a software adapter is a correctness path/,
     );
-    for (const rejected of selection.rejected.slice(1)) {
+    for (const rejected of selection.rejected.slice(1, 3)) {
       // The optional dependency is absent here, or installed without its native binding (the
       // install script's libtensorflow download is blocked).
       expect(rejected.reason).toMatch(
@@ -31,13 +43,14 @@ describe('selectBackend', () => {
   it('falls back to cpu when wasm cannot load either', async () => {
     const importModule = (specifier: string): Promise<unknown> =>
       Promise.reject(new Error(`simulated: ${specifier} is broken\nsecond line`));
-    const selection = await selectBackend('auto', { importModule });
+    const selection = await selectBackend('auto', { importModule, nativeAddon: NO_ADDON });
     expect(selection.name).toBe('cpu');
     expect(tf.getBackend()).toBe('cpu');
     expect(selection.rejected).toEqual([
       { name: 'webgpu', reason: 'simulated: webgpu is broken' },
       { name: 'tensorflow-gpu', reason: 'simulated: @tensorflow/tfjs-node-gpu is broken' },
       { name: 'tensorflow', reason: 'simulated: @tensorflow/tfjs-node is broken' },
+      { name: 'native', reason: expect.stringMatching(/^the native addon is not built/) },
       { name: 'wasm', reason: 'simulated: @tensorflow/tfjs-backend-wasm is broken' },
     ]);
   });
@@ -51,9 +64,9 @@ describe('selectBackend', () => {
       tf.registerBackend('tensorflow', () => tf.findBackend('cpu'));
       throw new Error('The Node.js native addon module (tfjs_binding.node) can not be found');
     };
-    const selection = await selectBackend('auto', { importModule });
+    const selection = await selectBackend('auto', { importModule, nativeAddon: NO_ADDON });
     expect(selection.name).toBe('wasm');
-    expect(selection.rejected).toHaveLength(3);
+    expect(selection.rejected).toHaveLength(4);
     expect(tf.getKernelsForBackend('tensorflow')).toEqual([]);
     expect(tf.findBackendFactory('tensorflow')).toBeNull();
   });
@@ -67,7 +80,7 @@ describe('selectBackend', () => {
     });
     await expect(selectBackend('gpu' as BackendPreference)).rejects.toMatchObject({
       code: 'INVALID_ARGUMENT',
-      message: 'backend: got "gpu"; allowed: auto, webgpu, tensorflow, wasm, cpu',
+      message: 'backend: got "gpu"; allowed: auto, webgpu, tensorflow, native, wasm, cpu',
     });
   });
 });
