@@ -16,6 +16,8 @@ import { createTestDatabase, type TestDatabase } from '../../helpers/db.js';
 export const FAST: Omit<RunSchedulerOptions, 'owner'> = {
   workers: 1,
   backend: 'auto',
+  // No native addon: auto then comes down to wasm whether or not the addon is built here.
+  nativeAddon: '/nonexistent/gradnoise_native.node',
   pollMs: 50,
   leaseMs: 10_000,
   progressIntervalMs: 0,

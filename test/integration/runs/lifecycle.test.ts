@@ -53,7 +53,7 @@ describe('RunScheduler lifecycle (real PostgreSQL, real worker threads, smoke tr
     const ready = logger.lines.find((l) => l.message === 'training worker ready');
     expect(ready?.fields).toMatchObject({
       backend: 'wasm',
-      rejected: [{ name: 'webgpu' }, { name: 'tensorflow-gpu' }, { name: 'tensorflow' }],
+      rejected: [{ name: 'webgpu' }, { name: 'tensorflow-gpu' }, { name: 'tensorflow' }, { name: 'native' }],
     });
     expect(done.device).toMatch(/\(\d+ threads\)$/);
     const text = await registry.metrics();

@@ -27,7 +27,8 @@ describeWebGpu('the webgpu backend on lavapipe', () => {
   });
 
   it('is passed by under auto: lavapipe is never chosen unasked', async () => {
-    const selection = await selectBackend('auto');
+    // No native addon here, so that auto comes down to wasm whether or not it is built.
+    const selection = await selectBackend('auto', { nativeAddon: '/nonexistent/gradnoise_native.node' });
     expect(selection.name).toBe('wasm');
     expect(selection.rejected[0]?.name).toBe('webgpu');
     expect(selection.rejected[0]?.reason).toMatch(
