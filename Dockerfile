@@ -45,9 +45,10 @@ ENV GRADNOISE_TFJS_PACKAGE=@tensorflow/tfjs-node \
 # ---------------------------------------------------------------------------------------------------
 FROM base-${VARIANT} AS build
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
-# python3, make and g++: node-pre-gyp builds the tfjs addon from source when no prebuilt one matches.
+# python3, make and g++: node-pre-gyp builds the tfjs addon from source when no prebuilt one matches,
+# and node-gyp builds the native backend's addon (step 2b), which links OpenBLAS (libopenblas-dev).
 RUN apt-get update \
- && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ca-certificates python3 make g++ \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ca-certificates python3 make g++ libopenblas-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 ENV CHECKPOINT_DISABLE=1 \
@@ -77,6 +78,12 @@ COPY prisma ./prisma
 COPY src ./src
 RUN npm run generate && npm run build
 
+# 2b. The native backend's addon (native/: C over CBLAS), built by node-gyp against this image's Node
+#     headers (/usr/local/include/node), nothing downloaded. Required here: an image without it would
+#     quietly train the mlp trainer on wasm, several times slower (docs/deployment.md).
+COPY native ./native
+RUN GRADNOISE_REQUIRE_NATIVE=1 npm run build:native
+
 # 3. Production dependencies only (prune may put the unused tfjs package back, unbuilt: drop it again).
 RUN npm prune --omit=dev --ignore-scripts --no-audit --no-fund \
  && rm -rf "node_modules/${GRADNOISE_TFJS_UNUSED}"
@@ -87,6 +94,10 @@ ARG VARIANT
 LABEL org.opencontainers.image.title="gradnoise" \
       org.opencontainers.image.description="gRPC service training neural networks with annealed gradient noise" \
       io.gradnoise.variant="${VARIANT}"
+# OpenBLAS for the native backend's addon (the shared library only; the headers stayed in the build).
+RUN apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends libopenblas0-pthread \
+ && rm -rf /var/lib/apt/lists/*
 # A fixed numeric uid, so Kubernetes' runAsNonRoot can verify it without reading /etc/passwd.
 RUN groupadd --system --gid 10001 gradnoise \
  && useradd --system --uid 10001 --gid 10001 --home-dir /app --no-create-home --shell /usr/sbin/nologin gradnoise
@@ -97,6 +108,7 @@ COPY --from=build --chown=10001:10001 /app/dist ./dist
 COPY --from=build --chown=10001:10001 /app/proto ./proto
 COPY --from=build --chown=10001:10001 /app/prisma ./prisma
 COPY --from=build --chown=10001:10001 /app/scripts/healthcheck.mjs ./scripts/healthcheck.mjs
+COPY --from=build --chown=10001:10001 /app/native/build/Release/gradnoise_native.node ./native/build/Release/gradnoise_native.node
 COPY --chmod=0755 deploy/docker/entrypoint.sh /usr/local/bin/gradnoise-entrypoint
 
 ENV NODE_ENV=production \

@@ -23,15 +23,16 @@ import type { NativeKernels } from './native-kernels.js';
 
 const FUNCTIONS = ['workspaceLength', 'forward', 'step', 'sgd', 'blasConfig', 'blasThreads'] as const;
 
-/** Where `npm run build:native` puts the addon: `native/build/Release/` above this file (src/ or dist/src/). */
+/**
+ * Where `npm run build:native` puts the addon: `native/build/Release/` of the installation, the
+ * nearest folder above this file (src/ or dist/src/) with a package.json (the image copies only the
+ * built file there).
+ */
 export function defaultNativeAddonPath(): string {
   const start = dirname(fileURLToPath(import.meta.url));
-  for (let dir = start; dirname(dir) !== dir; dir = dirname(dir)) {
-    if (existsSync(join(dir, 'native', 'binding.gyp'))) {
-      return join(dir, 'native', 'build', 'Release', 'gradnoise_native.node');
-    }
-  }
-  return join(start, 'native', 'build', 'Release', 'gradnoise_native.node');
+  let root = start;
+  while (!existsSync(join(root, 'package.json')) && dirname(root) !== root) root = dirname(root);
+  return join(root, 'native', 'build', 'Release', 'gradnoise_native.node');
 }
 
 function isNativeKernels(value: unknown): value is NativeKernels {
