@@ -35,7 +35,10 @@ describe('compileRunSchedulerOptions', () => {
     [{ owner: 'a', workers: 0 }, 'workers: got 0; allowed: an integer in [1, 256]'],
     [{ owner: 'a', workers: 1.5 }, 'workers: got 1.5; allowed: an integer in [1, 256]'],
     [{ owner: 'a', workerNice: 20 }, 'workerNice: got 20; allowed: an integer in [0, 19]'],
-    [{ owner: 'a', backend: 'gpu' }, 'backend: got "gpu"; allowed: auto, webgpu, tensorflow, native, wasm, cpu'],
+    [
+      { owner: 'a', backend: 'gpu' },
+      'backend: got "gpu"; allowed: auto, webgpu, tensorflow, native, wasm, cpu',
+    ],
     [
       { owner: 'a', leaseMs: 1000, leaseRenewMs: 1000 },
       'leaseRenewMs: got 1000; allowed: an integer in [1, 999]',
