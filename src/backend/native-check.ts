@@ -1,8 +1,9 @@
 import type { NativeKernels } from './native-kernels.js';
 
 /**
- * The native addon's start-up check: one forward and backward pass of a small ReLU network through
- * the addon, against the same pass in plain JavaScript (float64). A build against a broken BLAS,
+ * The native addon's start-up check: one forward pass (`forward`) and one forward and backward pass
+ * (`step`) of a small ReLU network through the addon, against the same passes in plain JavaScript
+ * (float64). A build against a broken BLAS,
  * swapped operands or a wrong layout give gradients far off; float32 rounding stays well within
  * the tolerance. Costs well under a millisecond.
  */
@@ -25,7 +26,7 @@ function reference(
   params: readonly Float32Array[],
   x: Float32Array,
   labels: Float32Array,
-): { grads: Float64Array[]; loss: number } {
+): { grads: Float64Array[]; loss: number; logits: Float64Array } {
   const layers = SIZES.length - 1;
   const acts: Float64Array[] = [Float64Array.from(x)];
   for (let l = 0; l < layers; l += 1) {
@@ -80,7 +81,7 @@ function reference(
     grads[2 * l + 1] = dBias;
     dz = dh.map((v, i) => ((h[i] as number) > 0 ? v : 0));
   }
-  return { grads, loss: loss / ROWS };
+  return { grads, loss: loss / ROWS, logits };
 }
 
 /** Runs the check; throws with what disagreed. */
@@ -101,6 +102,17 @@ export function checkNativeKernels(kernels: NativeKernels): void {
   const work = new Float32Array(kernels.workspaceLength(sizes, ROWS));
   const loss = kernels.step(sizes, params, x, labels, ROWS, grads, work);
   const expected = reference(params, x, labels);
+  const logits = new Float32Array(ROWS * classes);
+  kernels.forward(sizes, params, x, ROWS, logits, work);
+  const logitScale = Math.max(1, ...[...expected.logits].map(Math.abs));
+  const logitsOff = Math.max(
+    ...logits.map((v, i) => Math.abs(v - (expected.logits[i] as number)) / logitScale),
+  );
+  if (!(logitsOff <= TOLERANCE)) {
+    throw new Error(
+      `the native addon failed its check: logits off by ${logitsOff} (relative; allowed ${TOLERANCE})`,
+    );
+  }
   const scale = Math.max(...expected.grads.flatMap((g) => [...g].map(Math.abs)));
   let worst = Math.abs(loss - expected.loss) / Math.max(1, Math.abs(expected.loss));
   grads.forEach((g, i) => {

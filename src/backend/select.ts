@@ -26,8 +26,9 @@ import {
  * The node packages (`tensorflow-gpu`, `tensorflow`) are optional dependencies whose install
  * downloads libtensorflow; where that is blocked they are absent, or present without their native
  * binding, and the import fails: the expected path on such machines. `webgpu` needs an adapter from
- * Dawn: a GPU with a Vulkan driver, or lavapipe on a CPU (`scripts/lavapipe.sh`). Each candidate
- * passed by is returned with the reason, so the caller can log why it fell back.
+ * Dawn: a GPU with a Vulkan driver, or lavapipe on a CPU (`scripts/lavapipe.sh`). `native` needs
+ * its addon built and checked (`native.ts`), and then starts tfjs on `wasm` for the rest. Each
+ * candidate passed by is returned with the reason, so the caller can log why it fell back.
  */
 
 /** The backend this thread runs on. Plain data apart from `deviceLost`. */

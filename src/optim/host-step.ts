@@ -60,7 +60,7 @@ export interface HostStepInput {
   /** σ_t of this step's noise. */
   readonly std: number;
   /** When set and `inner` is plain SGD, step 5 runs in place with this kernel (`host-sgd.ts`). */
-  readonly hostSgd?: AxpyKernel;
+  readonly hostSgd?: AxpyKernel | undefined;
 }
 
 /** What a host step did: the chain's next state (the same when the step was skipped), and its stats. */

@@ -73,7 +73,7 @@ export class NoisyOptimizer extends tf.Optimizer {
   private stats: StepStats = { gradGlobalNorm: 0, noiseStd: 0, skipped: false, deferred: false };
   /** A device step not settled yet, with the chain state before it. */
   private pending: { readonly step: PendingDeviceStep; readonly before: ChainState } | null = null;
-  /** Step 5 in place for a plain SGD inner (`host-sgd.ts`), when a caller asked for it. */
+  /** Step 5 in place for a plain SGD inner, when asked (`updateSgdOnHost`). */
   private hostSgd: AxpyKernel | undefined;
 
   /** Throws {@link OptionError} for bad options (see `compileNoiseOptions`). */
@@ -123,12 +123,7 @@ export class NoisyOptimizer extends tf.Optimizer {
     this.keys.byName(names);
   }
 
-  /**
-   * Runs step 5 for a plain SGD `inner` on the host, in the weights' own storage, with `kernel`
-   * (e.g. the native backend's; `axpyInJs` otherwise), instead of `inner.applyGradients`: the same
-   * result to the bit, without tfjs ops. Other inner optimizers, and weights whose storage cannot be
-   * written in place, keep the tfjs path. `null` turns it off.
-   */
+  /** Step 5 of a plain SGD `inner` in the weights' storage with `kernel` (`host-sgd.ts`); `null`: off. */
   updateSgdOnHost(kernel: AxpyKernel | null): void {
     this.hostSgd = kernel ?? undefined;
   }
@@ -148,7 +143,7 @@ export class NoisyOptimizer extends tf.Optimizer {
       entries,
       state: this.state,
       std: this.nextNoiseStd,
-      ...(this.hostSgd === undefined ? {} : { hostSgd: this.hostSgd }),
+      hostSgd: this.hostSgd,
     });
     if (stats.skipped) this.skipped += 1;
     this.state = state;
