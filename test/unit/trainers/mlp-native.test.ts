@@ -2,7 +2,10 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, expect, it } from 'vitest';
 import { loadNativeKernels, selectBackend } from '../../../src/backend/index.js';
 import { CURRENT_STREAM_VERSION, runStreams } from '../../../src/core/index.js';
-import { readStorage } from '../../../src/optim/index.js';
+import { ANY_DATA_DIR } from '../../../src/data/index.js';
+import { createInnerOptimizer, createNoisyOptimizer, readStorage } from '../../../src/optim/index.js';
+import { readMetrics } from '../../../src/runs/worker/state.js';
+import { mlpTrainer } from '../../../src/trainers/mlp/index.js';
 import { DenseNet } from '../../../src/trainers/shared/dense-net.js';
 import { softmaxCrossEntropy } from '../../../src/trainers/shared/metrics.js';
 import { describeNative } from '../../helpers/native.js';
@@ -10,7 +13,9 @@ import { describeNative } from '../../helpers/native.js';
 /**
  * The `mlp` trainer's network at the paper's size (§4.1: 20 hidden layers of 50, 784 → 10) through
  * the native addon against tfjs on `wasm`: the loss and every gradient of one forward and backward
- * pass agree to 1e-5 relative (float32 sums in other orders).
+ * pass agree to 1e-5 relative (float32 sums in other orders). And the trainer's session on native
+ * follows the tfjs session step by step: same batches (a short last one included), same noise keyed
+ * by tensor name, same SGD.
  */
 
 const BATCH = 100;
@@ -68,5 +73,74 @@ describeNative('the mlp forward and backward pass on the native addon', () => {
     }
     tf.dispose([x, y, expected.value, ...Object.values(expected.grads)]);
     net.dispose();
+  });
+});
+
+/** Losses and final weights of `steps` steps of the mlp trainer on `backend`, with noise keyed by name. */
+async function trainMlp(backend: 'native' | 'wasm', steps: number) {
+  const selection = await selectBackend(backend);
+  const config = mlpTrainer.compile({
+    ...mlpTrainer.defaults,
+    depth: 3,
+    width: 16,
+    batchSize: 30,
+    data: { source: 'mnist', trainSize: 100, testSize: 50 },
+  });
+  const optimizer = createNoisyOptimizer(createInnerOptimizer({ kind: 'sgd', learningRate: 0.1 }), {
+    eta: 0.01,
+    gamma: 0.55,
+    seed: 9,
+    overwriteGradients: true,
+  });
+  const session = await mlpTrainer.create(config, {
+    streams: runStreams(9, CURRENT_STREAM_VERSION),
+    optimizer,
+    backend: selection.name,
+    dataRoots: ANY_DATA_DIR,
+    ...(backend === 'native' ? { denseKernels: loadNativeKernels() } : {}),
+  });
+  optimizer.keyNoiseByName(session.parameterNames());
+  const losses: number[] = [];
+  for (let step = 0; step < steps; step += 1) {
+    losses.push((await readMetrics(session.trainStep(step))).get('loss') as number);
+  }
+  const state = session.exportState();
+  const weights = new Map(
+    state.tensors.map(({ name, tensor }) => [name, Float32Array.from(tensor.dataSync())]),
+  );
+  tf.dispose(state.tensors.map((t) => t.tensor));
+  const evaluation = await session.evaluate(steps);
+  session.dispose();
+  optimizer.dispose();
+  return { losses, weights, evaluation, session: session.constructor.name };
+}
+
+describeNative('the mlp session on native', () => {
+  afterAll(async () => {
+    await selectBackend('cpu');
+  });
+
+  it('follows the tfjs session on wasm step by step, and repeats itself to the bit', async () => {
+    // 100 samples in batches of 30: every fourth step is a short batch of 10.
+    const tfjs = await trainMlp('wasm', 8);
+    const native = await trainMlp('native', 8);
+    expect([tfjs.session, native.session]).toEqual(['ClassifierSession', 'NativeMlpSession']);
+    native.losses.forEach((loss, i) => {
+      expect(
+        Math.abs(loss - (tfjs.losses[i] as number)) / (tfjs.losses[i] as number),
+        `step ${i}`,
+      ).toBeLessThan(1e-5);
+    });
+    expect([...native.weights.keys()]).toEqual([...tfjs.weights.keys()]);
+    for (const [name, want] of tfjs.weights) {
+      const got = native.weights.get(name) as Float32Array;
+      const scale = Math.max(...want.map(Math.abs));
+      const diff = Math.max(...got.map((v, i) => Math.abs(v - (want[i] as number))));
+      expect(diff / scale, name).toBeLessThan(1e-5);
+    }
+    expect(native.evaluation.test_accuracy).toBeCloseTo(tfjs.evaluation.test_accuracy as number, 6);
+    const again = await trainMlp('native', 8);
+    expect(again.losses).toEqual(native.losses);
+    expect(again.weights).toEqual(native.weights);
   });
 });
