@@ -101,8 +101,10 @@ async function trainMlp(backend: 'native' | 'wasm', steps: number) {
   });
   optimizer.keyNoiseByName(session.parameterNames());
   const losses: number[] = [];
+  const tensors: number[] = [];
   for (let step = 0; step < steps; step += 1) {
     losses.push((await readMetrics(session.trainStep(step))).get('loss') as number);
+    tensors.push(tf.memory().numTensors);
   }
   const state = session.exportState();
   const weights = new Map(
@@ -112,7 +114,7 @@ async function trainMlp(backend: 'native' | 'wasm', steps: number) {
   const evaluation = await session.evaluate(steps);
   session.dispose();
   optimizer.dispose();
-  return { losses, weights, evaluation, session: session.constructor.name };
+  return { losses, weights, evaluation, tensors, session: session.constructor.name };
 }
 
 describeNative('the mlp session on native', () => {
@@ -139,6 +141,8 @@ describeNative('the mlp session on native', () => {
       expect(diff / scale, name).toBeLessThan(1e-5);
     }
     expect(native.evaluation.test_accuracy).toBeCloseTo(tfjs.evaluation.test_accuracy as number, 6);
+    // Every tensor a step makes is gone by the next.
+    expect(new Set(native.tensors).size).toBe(1);
     const again = await trainMlp('native', 8);
     expect(again.losses).toEqual(native.losses);
     expect(again.weights).toEqual(native.weights);
