@@ -7,7 +7,7 @@
  *   forward(sizes, params: Float32Array[], x, rows, logits, work) → undefined
  *   step(sizes, params, x, labels, rows, grads: Float32Array[], work) → mean loss
  *   sgd(weights, gradients, step) → undefined           (weights += step · gradients)
- *   blasConfig() → string, blasThreads() → number
+ *   blasConfig() → string (build line and the core chosen), blasThreads() → number
  *
  * params and grads list kernel 0, bias 0, kernel 1, bias 1, … (the layout of dense_stack.h).
  * OpenBLAS is set to one thread when the module loads: training runs one worker thread per core,
@@ -187,8 +187,11 @@ static napi_value sgd(napi_env env, napi_callback_info info) {
 
 static napi_value blas_config(napi_env env, napi_callback_info info) {
   napi_value result;
+  char line[512];
   (void)info;
-  CHECK(napi_create_string_utf8(env, openblas_get_config(), NAPI_AUTO_LENGTH, &result));
+  /* The build line names the build's target; the core is what DYNAMIC_ARCH chose for this CPU. */
+  snprintf(line, sizeof line, "%s; core %s", openblas_get_config(), openblas_get_corename());
+  CHECK(napi_create_string_utf8(env, line, NAPI_AUTO_LENGTH, &result));
   return result;
 }
 

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { openBlasCoreType } from '../../src/backend/index.js';
 
 /**
  * A long-lived child process spoken to in JSON lines: every request is one line on its stdin, every
@@ -115,10 +116,19 @@ export const ONE_THREAD_ENV: NodeJS.ProcessEnv = Object.freeze({
   MKL_NUM_THREADS: '1',
 });
 
-/** Starts a PyTorch child (`/usr/bin/python3 script …args`) with {@link ONE_THREAD_ENV}. */
+/**
+ * The OpenBLAS kernels every side of a comparison runs: the operator's `OPENBLAS_CORETYPE`, else the
+ * core the native backend's loader names for this CPU (`src/backend/openblas-core.ts`: OpenBLAS
+ * 0.3.21 falls back to its SSE3 kernels on CPUs it does not know), else OpenBLAS's own choice
+ * (undefined). PyTorch gets the same, so the two sides run the same sgemm.
+ */
+export const OPENBLAS_CORE: string | undefined = openBlasCoreType(process.env.OPENBLAS_CORETYPE);
+
+/** Starts a PyTorch child (`/usr/bin/python3 script …args`) with {@link ONE_THREAD_ENV} and {@link OPENBLAS_CORE}. */
 export function startTorchChild(
   script: string,
   args: readonly string[] = [],
 ): Promise<{ child: LineChild; ready: Record<string, unknown> }> {
-  return LineChild.start('/usr/bin/python3', [script, ...args], { env: ONE_THREAD_ENV });
+  const core = OPENBLAS_CORE === undefined ? {} : { OPENBLAS_CORETYPE: OPENBLAS_CORE };
+  return LineChild.start('/usr/bin/python3', [script, ...args], { env: { ...ONE_THREAD_ENV, ...core } });
 }

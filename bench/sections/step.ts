@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { type BlasResolution, blasOfProcess, formatBlas, refusedRatio } from '../lib/blas.js';
-import { LineChild, startTorchChild } from '../lib/line-child.js';
+import { LineChild, OPENBLAS_CORE, startTorchChild } from '../lib/line-child.js';
 import { fixed, goalRow, infoRow, int, type Row, type SectionOutcome } from '../lib/report.js';
 import { describeRatios, median, pairedRatios } from '../lib/stats.js';
 
@@ -141,6 +141,13 @@ function summarize(
   }
   const softwareGpu = devices.some((d) => d.backend === 'webgpu' && d.software);
   if (blas !== null) rows.push(infoRow('PyTorch BLAS', formatBlas(blas)));
+  rows.push(
+    infoRow(
+      'OpenBLAS core (PyTorch and native)',
+      OPENBLAS_CORE ?? "OpenBLAS's own choice",
+      'OPENBLAS_CORETYPE, the same for both sides (src/backend/openblas-core.ts)',
+    ),
+  );
   for (const a of arms) {
     const ms = median(a.wallMsPerStep);
     rows.push(

@@ -10,6 +10,7 @@ export {
 } from './adapter.js';
 export { defaultNativeAddonPath, loadNativeKernels, nativeKernels } from './native.js';
 export type { NativeKernels } from './native-kernels.js';
+export { cpuFlags, openBlasCoreFor, openBlasCoreType } from './openblas-core.js';
 export {
   BACKEND_PREFERENCES,
   BACKEND_TIERS,

@@ -26,7 +26,10 @@ export interface NativeKernels {
   ): number;
   /** `weights += factor · gradients` in float32 (SGD with factor = −learning rate). */
   sgd(weights: Float32Array, gradients: Float32Array, factor: number): void;
-  /** OpenBLAS's build line (`openblas_get_config`), e.g. `OpenBLAS 0.3.21 DYNAMIC_ARCH …`. */
+  /**
+   * OpenBLAS's build line and the kernels it chose for this CPU (`openblas_get_config`,
+   * `openblas_get_corename`), e.g. `OpenBLAS 0.3.21 DYNAMIC_ARCH … ; core Haswell`.
+   */
   blasConfig(): string;
   /** OpenBLAS's thread count (1 once the addon has loaded). */
   blasThreads(): number;

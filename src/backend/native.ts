@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checkNativeKernels } from './native-check.js';
 import type { NativeKernels } from './native-kernels.js';
+import { openBlasCoreType } from './openblas-core.js';
 
 /**
  * The `native` backend's kernels: the N-API addon built from `native/` (plain C over CBLAS, linked
@@ -14,7 +15,8 @@ import type { NativeKernels } from './native-kernels.js';
  *
  * Every array crosses the boundary as the caller's own Float32Array (a view of the wasm heap
  * included): the addon reads and writes it where it lies. The addon sets OpenBLAS to one thread
- * when it loads, as each training worker is one thread.
+ * when it loads, as each training worker is one thread, and the loader names OpenBLAS's kernels
+ * where its own detection would fall short (`openblas-core.ts`).
  *
  * Loading is per thread (each worker thread has its own module state) and checked: the addon's
  * gradients must agree with a plain JavaScript reference on a small network (`native-check.ts`)
@@ -59,6 +61,10 @@ export function loadNativeKernels(path: string = defaultNativeAddonPath()): Nati
         '(needs a C compiler, make, python3 and libopenblas-dev)',
     );
   }
+  // OpenBLAS reads it once, when the addon loads it: the first load in the process decides (the
+  // service's start-up probe, on the main thread, whose environment is the process's).
+  const core = openBlasCoreType(process.env.OPENBLAS_CORETYPE);
+  if (core !== undefined) process.env.OPENBLAS_CORETYPE = core;
   let module: unknown;
   try {
     module = createRequire(import.meta.url)(path);

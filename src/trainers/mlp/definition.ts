@@ -23,9 +23,9 @@ import { NativeMlpSession } from './native-session.js';
  * at learning rate 0.1 to leave its initial plateau, and a matter of minutes on the wasm backend
  * (docs/benchmarks.md, "Figures behind the code").
  *
- * With the `native` backend's dense-stack kernels (`context.denseKernels`) the step's forward and backward pass run in the native addon
- * (`native-session.ts`), unless dropout is on (the addon has no dropout): then the tfjs step runs,
- * on the wasm backend under `native`.
+ * With the `native` backend's dense-stack kernels (`context.denseKernels`) the step's forward and
+ * backward pass run in the native addon (`native-session.ts`), unless dropout is on (the addon has
+ * no dropout): then the tfjs step runs, on the wasm backend under `native`.
  */
 export const mlpTrainer: TrainerDefinition<MlpConfig> = defineTrainer<MlpConfig>({
   name: 'mlp',
