@@ -10,7 +10,8 @@
  *
  * Optional by design: when something is missing (no C compiler, no make, no python3 for gyp, no
  * Node headers, no OpenBLAS headers, no node-gyp) it says what and exits 0, and the service falls
- * back to wasm at start with the reason. With GRADNOISE_REQUIRE_NATIVE=1 (CI) a failed build exits 1.
+ * back to wasm at start with the reason. With GRADNOISE_REQUIRE_NATIVE=1 (CI, the image) a failed
+ * build exits 1; GRADNOISE_SKIP_NATIVE=1 skips the build altogether.
  *
  *   node scripts/build-native.mjs        (npm run build:native; also run by postinstall)
  */
