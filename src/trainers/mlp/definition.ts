@@ -65,6 +65,7 @@ export const mlpTrainer: TrainerDefinition<MlpConfig> = defineTrainer<MlpConfig>
     const kernels = context.denseKernels;
     if (kernels === undefined || config.dropoutRate > 0) return session;
     const { batchSize } = config;
-    return new NativeMlpSession({ session, net, sizes, batchSize, optimizer: context.optimizer, kernels });
+    const { optimizer } = context;
+    return new NativeMlpSession({ session, net, sizes, batchSize, data, optimizer, kernels });
   },
 });

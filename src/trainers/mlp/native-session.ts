@@ -1,10 +1,16 @@
 import * as tf from '@tensorflow/tfjs';
+import type { DataSplit, LabeledSet } from '../../data/index.js';
 import type { NoisyOptimizer } from '../../optim/index.js';
 import { readStorage, writableStorage } from '../../optim/index.js';
 import type { ClassifierSession } from '../shared/classifier-session.js';
 import type { DenseStackKernels } from '../shared/dense-kernels.js';
 import type { DenseNet } from '../shared/dense-net.js';
+import type { ClassifierScore } from '../shared/metrics.js';
 import type { MetricValue, TrainerSession, TrainerState } from '../types.js';
+import { scoreNative } from './native-score.js';
+
+/** Rows per forward pass in `evaluate`, as the tfjs session's. */
+const EVAL_BATCH = 1_000;
 
 /** What a {@link NativeMlpSession} runs: the tfjs session it steps for, and what it shares with it. */
 export interface NativeMlpSessionOptions {
@@ -14,6 +20,8 @@ export interface NativeMlpSessionOptions {
   /** Units per layer, inputs first (as given to the DenseNet). */
   readonly sizes: readonly number[];
   readonly batchSize: number;
+  /** The session's data, for evaluation. */
+  readonly data: DataSplit;
   readonly optimizer: NoisyOptimizer;
   readonly kernels: DenseStackKernels;
 }
@@ -32,8 +40,9 @@ export interface NativeMlpSessionOptions {
  *      optimizer's own, unchanged; a plain SGD inner step runs in place with the addon's `sgd`
  *      (`NoisyOptimizer.updateSgdOnHost`: tfjs's SGD to the bit), any other inner optimizer
  *      through tfjs.
- * The weights stay the DenseNet's tfjs variables, so evaluation, checkpoints (same names and shapes)
- * and their restore are the tfjs session's, and a checkpoint moves freely between backends.
+ * The weights stay the DenseNet's tfjs variables, so checkpoints (same names and shapes) and their
+ * restore are the tfjs session's, and a checkpoint moves freely between backends. Evaluation runs
+ * the addon's forward pass over each split (`native-score.ts`), with the tfjs session's metrics.
  *
  * The gradients agree with the tfjs path to float32 rounding (not bit for bit: the sums run in
  * another order), so a run reproduces exactly on `native`, and closely elsewhere.
@@ -46,6 +55,8 @@ export class NativeMlpSession implements TrainerSession {
   readonly #grads: tf.Tensor[];
   /** For each variable, its position in the addon's layout (kernel 0, bias 0, kernel 1, …). */
   readonly #slot: readonly number[];
+  /** The addon's workspace for evaluation batches, made at the first evaluation. */
+  #evalWork: Float32Array | undefined;
 
   constructor(options: NativeMlpSessionOptions) {
     this.#options = options;
@@ -88,8 +99,16 @@ export class NativeMlpSession implements TrainerSession {
     return { loss, grad_norm: stats.gradGlobalNorm, noise_std: stats.noiseStd };
   }
 
-  evaluate(): Promise<Record<string, number>> {
-    return this.#options.session.evaluate();
+  async evaluate(): Promise<Record<string, number>> {
+    const { data } = this.#options;
+    const train = this.#score(data.train);
+    const test = this.#score(data.test);
+    return {
+      train_accuracy: train.accuracy,
+      train_loss: train.loss,
+      test_accuracy: test.accuracy,
+      test_loss: test.loss,
+    };
   }
 
   exportState(): TrainerState {
@@ -108,6 +127,17 @@ export class NativeMlpSession implements TrainerSession {
     this.#options.optimizer.updateSgdOnHost(null);
     tf.dispose(this.#grads);
     this.#options.session.dispose();
+  }
+
+  #score(set: LabeledSet): ClassifierScore {
+    const { net, kernels, data } = this.#options;
+    this.#evalWork ??= new Float32Array(kernels.workspaceLength(this.#sizes, EVAL_BATCH));
+    const work = this.#evalWork;
+    return scoreNative(set, data.classes, EVAL_BATCH, (x, rows, out) => {
+      // Read again for every batch: a view of the backend's memory is valid until the next tfjs op.
+      const params = net.namedWeights().map(({ tensor }) => readStorage(tensor));
+      kernels.forward(this.#sizes, params, x, rows, out, work);
+    });
   }
 
   /** The storage of gradient tensor `i`, which this session alone holds. */

@@ -9,8 +9,17 @@
  * Arrays are read and written where they lie (views of a backend's memory included).
  */
 export interface DenseStackKernels {
-  /** Floats of workspace `step` needs for `rows` rows. */
+  /** Floats of workspace `forward` and `step` need for `rows` rows. */
   workspaceLength(sizes: Int32Array, rows: number): number;
+  /** The logits of `rows` rows of `x` into `logits` (rows × the last size). */
+  forward(
+    sizes: Int32Array,
+    params: readonly Float32Array[],
+    x: Float32Array,
+    rows: number,
+    logits: Float32Array,
+    work: Float32Array,
+  ): void;
   /** Forward and backward of `rows` rows: writes every gradient into `grads`, returns the mean loss. */
   step(
     sizes: Int32Array,
