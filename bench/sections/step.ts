@@ -19,6 +19,11 @@ import { describeRatios, median, pairedRatios } from '../lib/stats.js';
  * (lavapipe, a Vulkan driver on the CPU) its figures are a correctness run of the device path, not
  * a speed figure: the section says so, and evaluates no webgpu goal there.
  *
+ * `native` (`--backends native`) runs the mlp session's native step (the OpenBLAS addon, issue 22)
+ * in its own child like a tfjs backend, and is compared with PyTorch plain against plain and noisy
+ * against noisy, and with wasm. PyTorch and the addon run the same OpenBLAS kernels
+ * (`OPENBLAS_CORE`, reported as a row).
+ *
  * A ratio against PyTorch is reported only when the PyTorch child resolved an optimised BLAS
  * (`lib/blas.ts`): Debian's build on the reference BLAS is several times slower than the PyTorch a
  * user has, and the ratios published before this check compared against it (docs/benchmarks.md).
