@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { DataSplit, LabeledSet } from '../../data/index.js';
 import type { NoisyOptimizer } from '../../optim/index.js';
 import { readStorage, writableStorage } from '../../optim/index.js';
+import type { HostBatch } from '../shared/batching.js';
 import type { ClassifierSession } from '../shared/classifier-session.js';
 import type { DenseStackKernels } from '../shared/dense-kernels.js';
 import type { DenseNet } from '../shared/dense-net.js';
@@ -55,6 +56,8 @@ export class NativeMlpSession implements TrainerSession {
   readonly #grads: tf.Tensor[];
   /** For each variable, its position in the addon's layout (kernel 0, bias 0, kernel 1, …). */
   readonly #slot: readonly number[];
+  /** The batch arrays, refilled every step (the addon reads them; no backend keeps them). */
+  readonly #batch: HostBatch;
   /** The addon's workspace for evaluation batches, made at the first evaluation. */
   #evalWork: Float32Array | undefined;
 
@@ -66,12 +69,18 @@ export class NativeMlpSession implements TrainerSession {
     const layout = options.net.namedWeights().map((w) => w.tensor);
     this.#slot = variables.map((v) => layout.indexOf(v));
     this.#grads = variables.map((v) => tf.keep(tf.zeros(v.shape)));
+    const [features, classes] = [options.sizes[0] as number, options.sizes.at(-1) as number];
+    this.#batch = {
+      inputs: new Float32Array(options.batchSize * features),
+      oneHot: new Float32Array(options.batchSize * classes),
+      count: options.batchSize,
+    };
     options.optimizer.updateSgdOnHost(options.kernels.sgd);
   }
 
   trainStep(step: number): Record<string, MetricValue> {
     const { session, net, optimizer, kernels } = this.#options;
-    const batch = session.hostBatch(step);
+    const batch = session.hostBatch(step, this.#batch);
     const variables = net.variables();
     // Views into the backend's memory are valid until the next tfjs op: none runs until the call.
     const params: Float32Array[] = [];

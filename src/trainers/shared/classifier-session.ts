@@ -71,12 +71,12 @@ export class ClassifierSession implements TrainerSession {
     return { loss, grad_norm: stats.gradGlobalNorm, noise_std: stats.noiseStd };
   }
 
-  /** The inputs and one-hot labels of step `step`, gathered on the host (see `batching.ts`). */
-  hostBatch(step: number): HostBatch {
+  /** The inputs and one-hot labels of step `step`, gathered on the host (into `into`: see `gatherRows`). */
+  hostBatch(step: number, into?: HostBatch): HostBatch {
     const { batchSize, data } = this.#options;
     const slot = batchSlot(step, data.train.count, batchSize);
     const rows = this.#epochOrder(slot.epoch).subarray(slot.start, slot.start + slot.count);
-    return gatherRows(data.train, rows, data.classes);
+    return gatherRows(data.train, rows, data.classes, into);
   }
 
   async evaluate(): Promise<Record<string, number>> {
