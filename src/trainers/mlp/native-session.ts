@@ -46,7 +46,8 @@ export interface NativeMlpSessionOptions {
  * the addon's forward pass over each split (`native-score.ts`), with the tfjs session's metrics.
  *
  * The gradients agree with the tfjs path to float32 rounding (not bit for bit: the sums run in
- * another order), so a run reproduces exactly on `native`, and closely elsewhere.
+ * another order), so a run reproduces exactly on `native` (on the same kind of CPU: OpenBLAS picks
+ * its kernels per CPU), and closely elsewhere.
  */
 export class NativeMlpSession implements TrainerSession {
   readonly #options: NativeMlpSessionOptions;
@@ -75,7 +76,10 @@ export class NativeMlpSession implements TrainerSession {
       oneHot: new Float32Array(options.batchSize * classes),
       count: options.batchSize,
     };
-    options.optimizer.updateSgdOnHost(options.kernels.sgd);
+    const { kernels } = options;
+    options.optimizer.updateSgdOnHost((weights, gradients, factor) =>
+      kernels.sgd(weights, gradients, factor),
+    );
   }
 
   trainStep(step: number): Record<string, MetricValue> {
