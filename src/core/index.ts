@@ -23,6 +23,7 @@ export {
   type KeepBest,
   RETENTION_LIMITS,
 } from './checkpoints.js';
+export type { DenseStackKernels } from './dense-kernels.js';
 export {
   AppError,
   type AppErrorOptions,

@@ -1,3 +1,4 @@
+export type { DenseStackKernels } from '../core/index.js';
 export { checkDefinition, defineTrainer, type TrainerDeclaration } from './define.js';
 export { DEFAULT_MAX_PARAMS } from './layers/index.js';
 export { loadTrainerRegistry, type TrainerModules } from './load-plugins.js';
@@ -11,7 +12,6 @@ export {
   type TrainerRegistry,
 } from './registry.js';
 export * from './schema/index.js';
-export type { DenseStackKernels } from './shared/dense-kernels.js';
 export type {
   MetricValue,
   RunDefaults,

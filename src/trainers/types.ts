@@ -1,9 +1,8 @@
 import type * as tf from '@tensorflow/tfjs';
-import type { ClipSpec, InnerOptimizerOptions, RunStreams } from '../core/index.js';
+import type { ClipSpec, DenseStackKernels, InnerOptimizerOptions, RunStreams } from '../core/index.js';
 import type { DataRootPolicy } from '../data/index.js';
 import type { LearningRateScheduleOptions, NoisyOptimizer } from '../optim/index.js';
 import type { ConfigSchema, MetricDeclaration } from './schema/index.js';
-import type { DenseStackKernels } from './shared/dense-kernels.js';
 
 /**
  * The contract every trainer implements (paper §4: one per model family).

@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
+import type { DenseStackKernels } from '../../core/index.js';
 import type { DataSplit, LabeledSet } from '../../data/index.js';
 import type { NoisyOptimizer } from '../../optim/index.js';
 import { readStorage, writableStorage } from '../../optim/index.js';
 import type { HostBatch } from '../shared/batching.js';
 import type { ClassifierSession } from '../shared/classifier-session.js';
-import type { DenseStackKernels } from '../shared/dense-kernels.js';
 import type { DenseNet } from '../shared/dense-net.js';
 import type { ClassifierScore } from '../shared/metrics.js';
 import type { MetricValue, TrainerSession, TrainerState } from '../types.js';

@@ -1,6 +1,6 @@
 /**
  * Fused kernels for a dense ReLU stack, as the `native` backend provides them (its addon,
- * `src/backend/native-kernels.ts`, satisfies this interface). The runtime hands them to a trainer
+ * `src/backend/native-kernels.ts`, extends this interface). The runtime hands them to a trainer
  * in `TrainerContext.denseKernels`; a trainer without them uses tfjs ops.
  *
  * Layout: `sizes` lists the units per layer, inputs first; `params` and `grads` list kernel 0
