@@ -7,7 +7,7 @@
  *
  * Prints one JSON line: the samples, the process's peak RSS, and how the attempt ended.
  *
- *   node --expose-gc --import tsx bench/memory/child.ts <steps> <every> <depth> <width>
+ *   node --expose-gc --import tsx bench/memory/child.ts <steps> <every> <depth> <width> [backend: wasm]
  */
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../src/backend/index.js';
@@ -34,7 +34,7 @@ const sample = (step: number): Sample => {
   };
 };
 
-const selection = await selectBackend('wasm');
+const selection = await selectBackend(process.argv[6] === 'native' ? 'native' : 'wasm');
 const rssBeforeMiB = process.memoryUsage().rss / MiB;
 const spec = compileRunSpec(
   {

@@ -85,7 +85,7 @@ export const SECTIONS: readonly Section[] = [
   {
     name: 'memory',
     title: 'Memory of one training worker over a long run',
-    run: (c) => memorySection({ quick: c.quick }),
+    run: (c) => memorySection({ quick: c.quick, backends: c.backends }),
   },
   {
     name: 'replay',
