@@ -11,6 +11,7 @@ import { replaySection } from '../service/replay.js';
 import { startRunSection } from '../service/startrun.js';
 import { memn2nSection } from './memn2n.js';
 import { memorySection } from './memory.js';
+import { neuralGpuSection } from './neural_gpu.js';
 import { neuralProgrammerSection } from './neural_programmer.js';
 import { nramSection } from './nram.js';
 import { phasesSection } from './phases.js';
@@ -65,6 +66,11 @@ export const SECTIONS: readonly Section[] = [
     name: 'neural_programmer',
     title: 'Neural Programmer training step (default config), plain and noisy, tfjs wasm vs PyTorch',
     run: (c) => neuralProgrammerSection({ quick: c.quick, torch: c.torch }),
+  },
+  {
+    name: 'neural_gpu',
+    title: 'Neural GPU training step (default config, length 20) on tfjs wasm vs PyTorch',
+    run: (c) => neuralGpuSection({ quick: c.quick, torch: c.torch }),
   },
   {
     name: 'phases',
