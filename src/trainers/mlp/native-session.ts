@@ -6,7 +6,7 @@ import { readStorage, writableStorage } from '../../optim/index.js';
 import type { HostBatch } from '../shared/batching.js';
 import type { ClassifierSession } from '../shared/classifier-session.js';
 import type { DenseNet } from '../shared/dense-net.js';
-import type { ClassifierScore } from '../shared/metrics.js';
+import { type ClassifierScore, splitMetrics } from '../shared/metrics.js';
 import type { MetricValue, TrainerSession, TrainerState } from '../types.js';
 import { scoreNative } from './native-score.js';
 
@@ -114,14 +114,7 @@ export class NativeMlpSession implements TrainerSession {
 
   async evaluate(): Promise<Record<string, number>> {
     const { data } = this.#options;
-    const train = this.#score(data.train);
-    const test = this.#score(data.test);
-    return {
-      train_accuracy: train.accuracy,
-      train_loss: train.loss,
-      test_accuracy: test.accuracy,
-      test_loss: test.loss,
-    };
+    return splitMetrics(this.#score(data.train), this.#score(data.test));
   }
 
   exportState(): TrainerState {

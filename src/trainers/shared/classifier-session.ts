@@ -6,7 +6,7 @@ import type { MetricValue, TrainerSession, TrainerState } from '../types.js';
 import { batchSlot, epochPermutation, gatherRows, type HostBatch } from './batching.js';
 import type { DenseNet } from './dense-net.js';
 import { applyDropout } from './dropout.js';
-import { type ClassifierScore, scoreClassifier, softmaxCrossEntropy } from './metrics.js';
+import { type ClassifierScore, scoreClassifier, softmaxCrossEntropy, splitMetrics } from './metrics.js';
 
 /** Rows per forward pass in `evaluate`: large enough to amortise kernel launches, small in memory. */
 const EVAL_BATCH = 1_000;
@@ -81,14 +81,7 @@ export class ClassifierSession implements TrainerSession {
 
   async evaluate(): Promise<Record<string, number>> {
     const { data } = this.#options;
-    const train = await this.#score(data.train);
-    const test = await this.#score(data.test);
-    return {
-      train_accuracy: train.accuracy,
-      train_loss: train.loss,
-      test_accuracy: test.accuracy,
-      test_loss: test.loss,
-    };
+    return splitMetrics(await this.#score(data.train), await this.#score(data.test));
   }
 
   /**

@@ -26,6 +26,19 @@ export interface ClassifierScore {
 }
 
 /**
+ * A classifier's evaluation metrics from its two splits' scores: `train_accuracy`, `train_loss`,
+ * `test_accuracy`, `test_loss`, the names every classifier session reports, on any backend.
+ */
+export function splitMetrics(train: ClassifierScore, test: ClassifierScore): Record<string, number> {
+  return {
+    train_accuracy: train.accuracy,
+    train_loss: train.loss,
+    test_accuracy: test.accuracy,
+    test_loss: test.loss,
+  };
+}
+
+/**
  * Scores `logits` on every sample of `set` in batches of `batchSize` rows, each uploaded and
  * evaluated inside `tf.tidy`. The running sums stay on the backend and are read once at the end,
  * so the cost is one download per split rather than one per batch.
