@@ -67,7 +67,8 @@ export class MemN2NModel {
         .fillNormal(new Float32Array(rows * cols), 0, SIMPLE_INIT_STD);
       index += 1;
       if (nilRow) values.fill(0, 0, cols);
-      return tf.variable(tf.tensor2d(values, [rows, cols]), true);
+      // tidy frees the initial tensor; the variable keeps its data.
+      return tf.tidy(() => tf.variable(tf.tensor2d(values, [rows, cols]), true));
     };
     this.embeddings = Array.from({ length: hops + 1 }, () => normal(V, d, true));
     this.times = Array.from({ length: hops + 1 }, () => normal(M + 1, d, true));

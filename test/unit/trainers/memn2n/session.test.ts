@@ -99,6 +99,17 @@ describe('memn2n session', () => {
     s.dispose();
   });
 
+  it('leaves no tensor behind once created, trained and disposed', () => {
+    const before = tf.memory().numTensors;
+    const config = memn2nTrainer.compile({ ...memn2nTrainer.defaults, linearStart: false });
+    const optimizer = sgd(1, 0.01, 0);
+    const s = new MemN2NSession(config, TASK1, context(1, optimizer));
+    readMetric(s.trainStep(0).loss);
+    s.dispose();
+    optimizer.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('linear start switches to default after linearStartEpochs epochs, and the checkpoint state resumes it', () => {
     const s = session({ batchSize: 300, linearStartEpochs: 2, hops: 1 });
     const phases: string[] = [];
