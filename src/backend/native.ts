@@ -8,10 +8,11 @@ import { openBlasCoreType } from './openblas-core.js';
 
 /**
  * The `native` backend's kernels: the N-API addon built from `native/` (plain C over CBLAS, linked
- * to OpenBLAS; `npm run build:native`), which runs the mlp trainer's whole dense stack, forward and
- * backward, in one call per step instead of the hundreds of small tfjs ops of the same step
- * (issue 22: at this size tfjs pays per op, not per FLOP). tfjs itself still runs everything else
- * of a `native` replica (other trainers, evaluation) on `wasm` underneath.
+ * to OpenBLAS; `npm run build:native`), which runs the mlp trainer's whole dense stack, and the
+ * neural_gpu trainer's whole unrolled model, forward and backward, in one call per step instead of
+ * the hundreds of small tfjs ops of the same step (issue 22: at this size tfjs pays per op, not per
+ * FLOP). tfjs itself still runs everything else of a `native` replica (other trainers, the
+ * optimizer) on `wasm` underneath.
  *
  * Every array crosses the boundary as the caller's own Float32Array (a view of the wasm heap
  * included): the addon reads and writes it where it lies. The addon sets OpenBLAS to one thread
@@ -23,7 +24,17 @@ import { openBlasCoreType } from './openblas-core.js';
  * before the backend is offered, so a broken build or BLAS falls back to `wasm` with the reason.
  */
 
-const FUNCTIONS = ['workspaceLength', 'forward', 'step', 'sgd', 'blasConfig', 'blasThreads'] as const;
+const FUNCTIONS = [
+  'workspaceLength',
+  'forward',
+  'step',
+  'sgd',
+  'blasConfig',
+  'blasThreads',
+  'neuralGpuWorkspaceLength',
+  'neuralGpuStep',
+  'neuralGpuPredict',
+] as const;
 
 /**
  * Where `npm run build:native` puts the addon: `native/build/Release/` of the installation, the
