@@ -1,9 +1,10 @@
 /*
  * The Neural GPU's functions of the addon (neural_gpu.c), every array the caller's own:
  *
- *   neuralGpuWorkspaceLength(shape: Int32Array, training: boolean) → number
+ *   neuralGpuWorkspaceLength(shape: Int32Array, tape: 'none' | 'step' | 'whole') → number
  *   neuralGpuStep(shape, gateCutoff, params: Float32Array[], inputs: Int32Array, targets: Int32Array,
  *                 masks: Float32Array[], grads: Float32Array[], predicted, work) → mean loss
+ *     (the whole tape kept when work is long enough for it, else one step's, recomputed)
  *   neuralGpuPredict(shape, gateCutoff, params, inputs, predicted, work) → undefined
  *
  * shape lists batch, width, height, maps, layers, kernel width, kernel height, target width, input
@@ -15,6 +16,7 @@
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "napi_args.h"
 #include "neural_gpu.h"
@@ -86,22 +88,28 @@ static bool read_params(napi_env env, napi_value list, const ngpu_model *m, cons
   return true;
 }
 
-static bool read_training(napi_env env, napi_value value, bool *training) {
-  if (napi_get_value_bool(env, value, training) != napi_ok) {
-    napi_throw_type_error(env, NULL, "gradnoise_native: training must be a boolean");
-    return false;
+static bool read_tape(napi_env env, napi_value value, ngpu_tape *tape) {
+  char text[8] = "";
+  size_t length = 0;
+  if (napi_get_value_string_utf8(env, value, text, sizeof text, &length) == napi_ok) {
+    if (strcmp(text, "none") == 0) *tape = NGPU_TAPE_NONE;
+    else if (strcmp(text, "step") == 0) *tape = NGPU_TAPE_STEP;
+    else if (strcmp(text, "whole") == 0) *tape = NGPU_TAPE_WHOLE;
+    else length = 0;
+    if (length > 0) return true;
   }
-  return true;
+  napi_throw_type_error(env, NULL, "gradnoise_native: tape must be 'none', 'step' or 'whole'");
+  return false;
 }
 
 napi_value ngpu_napi_workspace_length(napi_env env, napi_callback_info info) {
   napi_value argv[2], result;
   ngpu_model m;
-  bool training;
-  if (!get_args(env, info, 2, argv, "gradnoise_native: neuralGpuWorkspaceLength(shape, training)") ||
-      !read_shape(env, argv[0], NULL, &m) || !read_training(env, argv[1], &training))
+  ngpu_tape tape;
+  if (!get_args(env, info, 2, argv, "gradnoise_native: neuralGpuWorkspaceLength(shape, tape)") ||
+      !read_shape(env, argv[0], NULL, &m) || !read_tape(env, argv[1], &tape))
     return NULL;
-  if (napi_create_double(env, (double)ngpu_workspace_length(&m, training), &result) != napi_ok) return NULL;
+  if (napi_create_double(env, (double)ngpu_workspace_length(&m, tape), &result) != napi_ok) return NULL;
   return result;
 }
 
@@ -136,10 +144,17 @@ napi_value ngpu_napi_step(napi_env env, napi_callback_info info) {
   }
   if (!read_params(env, argv[6], &m, "grads", grads)) return NULL;
   float *predicted = floats(env, argv[7], results, "predicted");
-  float *work = predicted == NULL ? NULL : floats(env, argv[8], ngpu_workspace_length(&m, 1), "work");
+  if (predicted == NULL) return NULL;
+  /* The whole tape when the workspace holds it (the caller's choice), else one step's. */
+  size_t length = 0;
+  napi_typedarray_type type;
+  const size_t whole = ngpu_workspace_length(&m, NGPU_TAPE_WHOLE);
+  if (napi_get_typedarray_info(env, argv[8], &type, &length, NULL, NULL, NULL) != napi_ok) length = 0;
+  const ngpu_tape tape = length >= whole ? NGPU_TAPE_WHOLE : NGPU_TAPE_STEP;
+  float *work = floats(env, argv[8], ngpu_workspace_length(&m, tape), "work");
   if (work == NULL) return NULL;
   const double loss = ngpu_step(&m, inputs, targets, mask_count == 0 ? NULL : (const float *const *)masks, grads,
-                                predicted, work);
+                                predicted, work, tape);
   if (napi_create_double(env, loss, &result) != napi_ok) return NULL;
   return result;
 }
@@ -155,7 +170,7 @@ napi_value ngpu_napi_predict(napi_env env, napi_callback_info info) {
   m.params = (const float *const *)params;
   const int *inputs = ints(env, argv[3], (size_t)m.batch * m.width, 0, m.symbols, "inputs");
   float *predicted = inputs == NULL ? NULL : floats(env, argv[4], (size_t)m.batch * m.target_width, "predicted");
-  float *work = predicted == NULL ? NULL : floats(env, argv[5], ngpu_workspace_length(&m, 0), "work");
+  float *work = predicted == NULL ? NULL : floats(env, argv[5], ngpu_workspace_length(&m, NGPU_TAPE_NONE), "work");
   if (work == NULL) return NULL;
   ngpu_predict(&m, inputs, predicted, work);
   return NULL;

@@ -18,12 +18,12 @@
  * Kᵀ), db = column sums.
  *
  * Memory: the backward pass reads every layer's input and its gates' sigmoids and tanh of every step
- * (the "tape"), kept from the forward pass so nothing is computed twice, as autograd does. When that
- * tape would pass TAPE_CAP floats (long inputs), only the states between steps are kept and each
- * step's tape is recomputed from its state just before its backward pass (one more forward pass,
- * the same values bit for bit). Everything lives in the caller's workspace: a step allocates
- * nothing, so the hundreds of megabytes of a long unroll are not mapped and faulted in anew each
- * step.
+ * (the "tape"). With NGPU_TAPE_WHOLE it is kept from the forward pass, so nothing is computed twice,
+ * as autograd does; with NGPU_TAPE_STEP (the caller's choice for long inputs) only the states
+ * between steps are kept and each step's tape is recomputed from its state just before its
+ * backward pass (one more forward pass, the same values bit for bit). Everything lives in the
+ * caller's workspace: a step allocates nothing, so the hundreds of megabytes of a long unroll are
+ * not mapped and faulted in anew each step.
  */
 #include "neural_gpu.h"
 
@@ -32,9 +32,6 @@
 
 #include "ngpu_conv.h"
 #include "ngpu_head.h"
-
-/* Largest tape kept whole, in floats (512 MiB); longer unrolls recompute it step by step. */
-#define TAPE_CAP ((size_t)1 << 27)
 
 #define EMBEDDING(m) ((m)->params[0])
 #define UPDATE_KERNEL(m, l) ((m)->params[1 + 6 * (l)])
@@ -64,14 +61,15 @@ size_t ngpu_param_length(const ngpu_model *m, int index) {
 }
 
 /* Lays the workspace out (work may be NULL to measure); returns its length in floats. */
-static size_t layout(ctx *g, const ngpu_model *m, int training, float *work) {
+static size_t layout(ctx *g, const ngpu_model *m, ngpu_tape tape, float *work) {
+  const int training = tape != NGPU_TAPE_NONE;
   g->m = m;
   g->conv = ngpu_conv_of(m->batch, m->width, m->height, m->maps, m->kw, m->kh);
   const size_t S = g->conv.positions * m->maps, P = g->conv.positions, K = g->conv.depth;
   const size_t M2 = 2 * (size_t)m->maps, L = (size_t)m->layers;
   g->S = S;
   g->A = (4 * L - 1) * S;
-  g->full = training && (size_t)m->width * g->A <= TAPE_CAP;
+  g->full = tape == NGPU_TAPE_WHOLE;
   g->cutoff = (float)m->cutoff;
   g->half = (float)((m->cutoff - 1) / 2);
   size_t at = 0;
@@ -95,9 +93,9 @@ static size_t layout(ctx *g, const ngpu_model *m, int training, float *work) {
   return at;
 }
 
-size_t ngpu_workspace_length(const ngpu_model *m, int training) {
+size_t ngpu_workspace_length(const ngpu_model *m, ngpu_tape tape) {
   ctx g;
-  return layout(&g, m, training, NULL);
+  return layout(&g, m, tape, NULL);
 }
 
 /* Layer l's input (l ≥ 1), update and reset sigmoids, and tanh in the step tape at `base`. */
@@ -247,9 +245,9 @@ static void unroll(ctx *g, const int *inputs, const float *const *masks, int tra
 }
 
 double ngpu_step(const ngpu_model *m, const int *inputs, const int *targets, const float *const *masks,
-                 float *const *grads, float *predicted, float *work) {
+                 float *const *grads, float *predicted, float *work, ngpu_tape tape) {
   ctx g;
-  layout(&g, m, 1, work);
+  layout(&g, m, tape == NGPU_TAPE_WHOLE ? NGPU_TAPE_WHOLE : NGPU_TAPE_STEP, work);
   const int L = m->layers, W = m->width;
   const size_t K = g.conv.depth, M = (size_t)m->maps;
   unroll(&g, inputs, masks, 1);
@@ -290,7 +288,7 @@ double ngpu_step(const ngpu_model *m, const int *inputs, const int *targets, con
 
 void ngpu_predict(const ngpu_model *m, const int *inputs, float *predicted, float *work) {
   ctx g;
-  layout(&g, m, 0, work);
+  layout(&g, m, NGPU_TAPE_NONE, work);
   unroll(&g, inputs, NULL, 0);
   ngpu_readout(&g.conv, m->target_width, m->classes, g.states + (size_t)(m->width % 2) * g.S,
                OUTPUT_KERNEL(m), OUTPUT_BIAS(m), NULL, predicted, NULL, NULL, NULL);

@@ -40,17 +40,22 @@ static inline int ngpu_param_count(int layers) { return 3 + 6 * layers; }
 /* Floats of each parameter array `index` of the model (the caller checks the arrays with it). */
 size_t ngpu_param_length(const ngpu_model *m, int index);
 
-/* Floats of workspace ngpu_step (training) or ngpu_predict (not training) needs. */
-size_t ngpu_workspace_length(const ngpu_model *m, int training);
+/* What a workspace holds: no tape (ngpu_predict), one step's (recomputed per step) or the whole. */
+typedef enum { NGPU_TAPE_NONE, NGPU_TAPE_STEP, NGPU_TAPE_WHOLE } ngpu_tape;
+
+/* Floats of workspace ngpu_predict (NGPU_TAPE_NONE) or ngpu_step (the others) needs. */
+size_t ngpu_workspace_length(const ngpu_model *m, ngpu_tape tape);
 
 /*
  * Loss and gradients of one batch: inputs [batch, width] (symbols), targets [batch, target_width]
  * (classes), masks NULL or one [batch, width, height, maps] candidate multiplier per layer. Writes
  * every gradient (in the parameters' order and shapes) and the argmax predictions [batch,
- * target_width]; returns the mean cross-entropy over the target columns.
+ * target_width]; returns the mean cross-entropy over the target columns. `work` has the length
+ * ngpu_workspace_length gives for `tape` (NGPU_TAPE_STEP or NGPU_TAPE_WHOLE: the same results, bit
+ * for bit; the first recomputes each step's forward pass before its backward pass).
  */
 double ngpu_step(const ngpu_model *m, const int *inputs, const int *targets, const float *const *masks,
-                 float *const *grads, float *predicted, float *work);
+                 float *const *grads, float *predicted, float *work, ngpu_tape tape);
 
 /* The argmax predictions [batch, target_width] without dropout. */
 void ngpu_predict(const ngpu_model *m, const int *inputs, float *predicted, float *work);

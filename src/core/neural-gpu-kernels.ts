@@ -11,9 +11,17 @@
  * `[maps]`; the output kernel `[maps, classes]` and bias `[classes]`. Arrays are read and written
  * where they lie (views of a backend's memory included); a bad argument throws an error naming it.
  */
+/** What a training workspace keeps for the backward pass (see `neuralGpuWorkspaceLength`). */
+export type NeuralGpuTape = 'none' | 'step' | 'whole';
+
 export interface NeuralGpuKernels {
-  /** Floats of workspace `neuralGpuStep` (`training`) or `neuralGpuPredict` needs for `shape`. */
-  neuralGpuWorkspaceLength(shape: Int32Array, training: boolean): number;
+  /**
+   * Floats of workspace for `shape`: `none` for `neuralGpuPredict`; for `neuralGpuStep`, `whole` to
+   * keep every step's activations from the forward pass, `step` (far less memory at long widths)
+   * to keep one step's and recompute each step's forward pass before its backward pass, the same
+   * results bit for bit at one more forward pass.
+   */
+  neuralGpuWorkspaceLength(shape: Int32Array, tape: NeuralGpuTape): number;
   /**
    * Loss and gradients of one batch: `inputs` `[batch, width]` symbols, `targets` `[batch,
    * targetWidth]` classes, `masks` empty or one `[batch, width, height, maps]` candidate multiplier

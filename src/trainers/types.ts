@@ -118,7 +118,7 @@ export interface TrainerContext {
   readonly streams: RunStreams;
   /** The noisy optimizer the run asked for: clip → noise → inner optimizer (src/optim). */
   readonly optimizer: NoisyOptimizer;
-  /** The backend in use, e.g. `wasm`, or `native` (tfjs on `wasm` with `denseKernels`). */
+  /** The backend in use, e.g. `wasm`, or `native` (tfjs on `wasm` with `denseKernels` and `neuralGpuKernels`). */
   readonly backend: string;
   /**
    * Fused dense-stack kernels (forward and backward of a ReLU stack in one call), present on the

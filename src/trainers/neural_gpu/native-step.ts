@@ -5,11 +5,22 @@ import type { NoisyOptimizer } from '../../optim/index.js';
 import { readStorage, writableStorage } from '../../optim/index.js';
 import type { NeuralGpuModel } from './model.js';
 
-/**
- * Largest workspace the native step allocates, in floats (4 GiB). The config's limits keep a step
- * far below it (`NEURAL_GPU_LIMITS.trainingStateFloats`); above it, the batch goes to tfjs.
- */
-const MAX_WORKSPACE_FLOATS = 2 ** 30;
+/** Limits of a {@link NativeNeuralGpuStep}'s training workspace, in floats. */
+export interface NativeStepLimits {
+  /**
+   * Largest workspace that keeps every unrolled step's activations (`'whole'` tape); above it each
+   * step's are recomputed before its backward pass (`'step'`, one more forward pass). Default 2^27
+   * (512 MiB), several times the default config at length 20.
+   */
+  readonly wholeTapeFloats: number;
+  /**
+   * Largest workspace at all; a batch needing more trains through tfjs. Default 2^30 (4 GiB); the
+   * config's limits keep a step far below it (`NEURAL_GPU_LIMITS.trainingStateFloats`).
+   */
+  readonly workspaceFloats: number;
+}
+
+const DEFAULT_LIMITS: NativeStepLimits = { wholeTapeFloats: 2 ** 27, workspaceFloats: 2 ** 30 };
 
 /**
  * The `neural_gpu` trainer's step on the `native` backend: the loss, the gradient of every variable
@@ -38,16 +49,19 @@ export class NativeNeuralGpuStep {
   #work = new Float32Array(0);
   #predictWork = new Float32Array(0);
 
-  constructor(model: NeuralGpuModel, kernels: NeuralGpuKernels) {
+  readonly #limits: NativeStepLimits;
+
+  constructor(model: NeuralGpuModel, kernels: NeuralGpuKernels, limits: NativeStepLimits = DEFAULT_LIMITS) {
     this.#model = model;
     this.#kernels = kernels;
+    this.#limits = limits;
     this.#grads = model.namedVariables.map(({ variable }) => tf.keep(tf.zeros(variable.shape)));
   }
 
   /**
    * Trains one batch with `masks` (one per layer, or null): gradients into the optimizer. Returns
    * `[loss, ...predicted digits]` (as the tfjs step's readout), or null when the batch's workspace
-   * would pass {@link MAX_WORKSPACE_FLOATS} (the caller runs the tfjs step instead).
+   * would pass `workspaceFloats` (the caller runs the tfjs step instead).
    */
   train(
     batch: BinaryBatch,
@@ -55,8 +69,12 @@ export class NativeNeuralGpuStep {
     optimizer: NoisyOptimizer,
   ): Float32Array | null {
     const shape = this.#shape(batch);
-    const length = this.#kernels.neuralGpuWorkspaceLength(shape, true);
-    if (length > MAX_WORKSPACE_FLOATS) return null;
+    const whole = this.#kernels.neuralGpuWorkspaceLength(shape, 'whole');
+    const length =
+      whole <= this.#limits.wholeTapeFloats ? whole : this.#kernels.neuralGpuWorkspaceLength(shape, 'step');
+    if (length > this.#limits.workspaceFloats) return null;
+    // Grown, never shrunk. The addon keeps the whole tape whenever the workspace holds it (a wider
+    // batch's may), using no memory not already held; the results are the same either way.
     if (this.#work.length < length) {
       this.#work = new Float32Array(0);
       this.#work = new Float32Array(length);
@@ -89,7 +107,7 @@ export class NativeNeuralGpuStep {
   /** The argmax digits `[batch, targetWidth]` of `batch` without dropout. */
   predict(batch: BinaryBatch): Float32Array {
     const shape = this.#shape(batch);
-    const length = this.#kernels.neuralGpuWorkspaceLength(shape, false);
+    const length = this.#kernels.neuralGpuWorkspaceLength(shape, 'none');
     if (this.#predictWork.length < length) this.#predictWork = new Float32Array(length);
     const predicted = new Float32Array(batch.batchSize * batch.targetWidth);
     const params = this.#model.namedVariables.map(({ variable }) => readStorage(variable));
