@@ -82,7 +82,7 @@ static size_t layout(ctx *g, const ngpu_model *m, ngpu_tape tape, float *work) {
   TAKE(tape, (g->full ? (size_t)m->width : 1) * g->A);
   TAKE(kg, L * K * M2);
   TAKE(dkg, training ? L * K * M2 : 0);
-  TAKE(cols, P * K);
+  TAKE(cols, (P < NGPU_BLOCK ? P : NGPU_BLOCK) * K);
   TAKE(zg, P * M2);
   TAKE(zc, S);
   TAKE(rs, S);
@@ -133,8 +133,7 @@ static void layer_forward(ctx *g, int l, const float *x, float *su, float *sr, f
   const size_t P = g->conv.positions, K = g->conv.depth;
   const int M = m->maps;
   const float *bu = UPDATE_BIAS(m, l), *br = RESET_BIAS(m, l), *bc = CANDIDATE_BIAS(m, l);
-  ngpu_im2col(&g->conv, x, g->cols);
-  ngpu_gemm_nn(P, 2 * M, K, g->cols, g->kg + (size_t)l * K * 2 * M, g->zg);
+  ngpu_conv_forward(&g->conv, x, g->kg + (size_t)l * K * 2 * M, 2 * M, g->zg, g->cols);
   for (size_t pos = 0; pos < P; pos++) {
     const float *z = g->zg + pos * 2 * M;
     const size_t i0 = pos * M;
@@ -144,8 +143,7 @@ static void layer_forward(ctx *g, int l, const float *x, float *su, float *sr, f
       g->rs[i0 + j] = gate(g, sr[i0 + j]) * x[i0 + j];
     }
   }
-  ngpu_im2col(&g->conv, g->rs, g->cols);
-  ngpu_gemm_nn(P, M, K, g->cols, CANDIDATE_KERNEL(m, l), g->zc);
+  ngpu_conv_forward(&g->conv, g->rs, CANDIDATE_KERNEL(m, l), M, g->zc, g->cols);
   for (size_t pos = 0; pos < P; pos++) {
     const size_t i0 = pos * M;
     for (int j = 0; j < M; j++) {
@@ -180,11 +178,8 @@ static void layer_backward(ctx *g, int l, const float *x, const float *su, const
       dbc[j] += dzc[i];
     }
   }
-  ngpu_im2col(&g->conv, g->rs, g->cols);
-  ngpu_gemm_tn_add(K, M, P, g->cols, dzc, grads[5 + 6 * l]);
-  ngpu_gemm_nt(P, K, M, dzc, CANDIDATE_KERNEL(m, l), g->cols);
   memset(g->drs, 0, g->S * sizeof(float));
-  ngpu_col2im_add(&g->conv, g->cols, g->drs);
+  ngpu_conv_backward(&g->conv, g->rs, dzc, CANDIDATE_KERNEL(m, l), M, grads[5 + 6 * l], g->drs, g->cols);
   for (size_t pos = 0; pos < P; pos++) {
     const size_t i0 = pos * M;
     float *dz = dzg + pos * 2 * M;
@@ -196,10 +191,7 @@ static void layer_backward(ctx *g, int l, const float *x, const float *su, const
       dbr[j] += dz[M + j];
     }
   }
-  ngpu_im2col(&g->conv, x, g->cols);
-  ngpu_gemm_tn_add(K, 2 * M, P, g->cols, dzg, g->dkg + (size_t)l * K * 2 * M);
-  ngpu_gemm_nt(P, K, 2 * M, dzg, kg, g->cols);
-  ngpu_col2im_add(&g->conv, g->cols, dx);
+  ngpu_conv_backward(&g->conv, x, dzg, kg, 2 * M, g->dkg + (size_t)l * K * 2 * M, dx, g->cols);
 }
 
 /* One unrolled step from s_in to s_out, its tape at `base`. */

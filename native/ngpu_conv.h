@@ -13,11 +13,18 @@ typedef struct {
 
 ngpu_conv ngpu_conv_of(int batch, int width, int height, int maps, int kw, int kh);
 
-/* cols [positions, depth]: for each output position, its kw × kh window of x (zeros off the edge). */
-void ngpu_im2col(const ngpu_conv *c, const float *x, float *cols);
+/* Output positions per block of im2col rows: the rows of the `cols` scratch the functions take. */
+#define NGPU_BLOCK 512
 
-/* dx += the adjoint of im2col applied to cols (each window's values back where they came from). */
-void ngpu_col2im_add(const ngpu_conv *c, const float *cols, float *dx);
+/* out [positions, n] = conv(x, kernel [depth, n]), no bias; cols: NGPU_BLOCK · depth floats of scratch. */
+void ngpu_conv_forward(const ngpu_conv *c, const float *x, const float *kernel, size_t n, float *out, float *cols);
+
+/*
+ * The gradients of ngpu_conv_forward for dz = d out [positions, n]: dkernel += ∂/∂kernel (x's
+ * windows ᵀ · dz) and dx += ∂/∂x (dz · kernelᵀ, each window's share added back where it came from).
+ */
+void ngpu_conv_backward(const ngpu_conv *c, const float *x, const float *dz, const float *kernel, size_t n,
+                        float *dkernel, float *dx, float *cols);
 
 /* Row-major, one thread: C[m, n] = A[m, k] · B[k, n]. */
 void ngpu_gemm_nn(size_t m, size_t n, size_t k, const float *a, const float *b, float *c);

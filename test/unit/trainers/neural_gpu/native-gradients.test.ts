@@ -21,9 +21,11 @@ import { shapeOf } from './native-shape.js';
  * The Neural GPU's loss and gradients from the native addon (`native/neural_gpu.c`) against the
  * trainer's tfjs path (`batchGradients`, checkpointed BPTT) on wasm, on one batch: every gradient
  * within {@link TOLERANCE} of the tfjs one, relative to the largest |gradient| of its tensor (sums
- * run in other orders, so not bit for bit). Two layers, height 3, a non-square kernel (5 × 3, so a
- * swapped axis shows), with and without dropout masks, with the plain sigmoid and the saturating
- * gate (cutoff 1.2), whose clip zeroes gradients.
+ * run in other orders, so not bit for bit). Two layers, height 3 or 4, a non-square kernel (5 × 3,
+ * so a swapped axis shows), with and without dropout masks, with the plain sigmoid and the
+ * saturating gate (cutoff 1.2), whose clip zeroes gradients, and one batch large enough for the
+ * addon's convolutions to run in more than one block of positions. Longer unrolls lose agreement
+ * to cancellation in float32 (vanishing gradients summed in other orders), not to a wrong term.
  */
 
 const TOLERANCE = 1e-5;
@@ -43,6 +45,12 @@ const CASES: ReadonlyArray<{ name: string; config: NeuralGpuConfig; length: numb
   { name: 'cutoff 1.2, dropout', config: compileNeuralGpuConfig({ ...base }), length: 4 },
   { name: 'cutoff 1.2, no dropout', config: compileNeuralGpuConfig({ ...base, dropoutRate: 0 }), length: 4 },
   { name: 'cutoff 1, dropout', config: compileNeuralGpuConfig({ ...base, gateCutoff: 1 }), length: 3 },
+  {
+    // 16 × 11 × 4 = 704 output positions: im2col runs in two blocks, the second short.
+    name: 'two blocks of positions',
+    config: compileNeuralGpuConfig({ ...base, batchSize: 16, height: 4, kernelWidth: 3 }),
+    length: 5,
+  },
   {
     name: 'cutoff 1, no dropout, 3 × 3',
     config: compileNeuralGpuConfig({ ...base, gateCutoff: 1, dropoutRate: 0, kernelWidth: 3 }),
