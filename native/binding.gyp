@@ -8,6 +8,7 @@
         "napi_args.c",
         "napi_neural_gpu.c",
         "neural_gpu.c",
+        "ngpu_cell.c",
         "ngpu_conv.c",
         "ngpu_head.c"
       ],

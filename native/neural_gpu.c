@@ -27,9 +27,9 @@
  */
 #include "neural_gpu.h"
 
-#include <math.h>
 #include <string.h>
 
+#include "ngpu_cell.h"
 #include "ngpu_conv.h"
 #include "ngpu_head.h"
 
@@ -46,9 +46,9 @@
 typedef struct {
   const ngpu_model *m;
   ngpu_conv conv;
+  ngpu_cell cell;
   size_t S, A; /* floats of one state; of one step's tape */
   int full;    /* whole tape kept (else recomputed per step) */
-  float cutoff, half;
   float *states, *tape, *kg, *dkg, *cols, *zg, *zc, *rs, *ds, *dn, *drs;
 } ctx;
 
@@ -70,8 +70,8 @@ static size_t layout(ctx *g, const ngpu_model *m, ngpu_tape tape, float *work) {
   g->S = S;
   g->A = (4 * L - 1) * S;
   g->full = tape == NGPU_TAPE_WHOLE;
-  g->cutoff = (float)m->cutoff;
-  g->half = (float)((m->cutoff - 1) / 2);
+  /* tfjs computes (c − 1)/2 in float64 and rounds it to float32, as here. */
+  g->cell = (ngpu_cell){g->conv.positions, m->maps, (float)m->cutoff, (float)((m->cutoff - 1) / 2)};
   size_t at = 0;
 #define TAKE(field, count)                   \
   do {                                       \
@@ -104,93 +104,25 @@ static float *tape_update(const ctx *g, float *base, int l) { return base + (siz
 static float *tape_reset(const ctx *g, float *base, int l) { return base + (size_t)(2 * g->m->layers - 1 + l) * g->S; }
 static float *tape_tanh(const ctx *g, float *base, int l) { return base + (size_t)(3 * g->m->layers - 1 + l) * g->S; }
 
-static float sigmoid(float x) { return 1.0f / (1.0f + expf(-x)); }
-
-/*
- * tanh from one expf: glibc's tanhf (through expm1f) costs several times expf, and this is a third
- * of the model's transcendentals. 1 − 2/(e^{2x} + 1) is within a few float32 roundings of tanh in
- * absolute terms (what the gradient sees: dtanh = 1 − p²); saturates cleanly at ±1.
- */
-static float fast_tanh(float x) { return 1.0f - 2.0f / (expf(2.0f * x) + 1.0f); }
-
-/* σ_c from σ, in tfjs's float32 order: clip(σ·c − (c − 1)/2, 0, 1). */
-static float gate(const ctx *g, float s) {
-  if (g->cutoff == 1.0f) return s;
-  const float v = s * g->cutoff - g->half;
-  return v < 0.0f ? 0.0f : v > 1.0f ? 1.0f : v;
-}
-
-/* dσ_c/dx from σ: c·σ(1 − σ) where the clip passes, else 0. */
-static float gate_grad(const ctx *g, float s) {
-  if (g->cutoff == 1.0f) return s * (1.0f - s);
-  const float v = s * g->cutoff - g->half;
-  return v >= 0.0f && v <= 1.0f ? g->cutoff * (s * (1.0f - s)) : 0.0f;
-}
-
 static void layer_forward(ctx *g, int l, const float *x, float *su, float *sr, float *p, float *out,
                           const float *mask) {
   const ngpu_model *m = g->m;
-  const size_t P = g->conv.positions, K = g->conv.depth;
-  const int M = m->maps;
-  const float *bu = UPDATE_BIAS(m, l), *br = RESET_BIAS(m, l), *bc = CANDIDATE_BIAS(m, l);
+  const size_t K = g->conv.depth, M = (size_t)m->maps;
   ngpu_conv_forward(&g->conv, x, g->kg + (size_t)l * K * 2 * M, 2 * M, g->zg, g->cols);
-  for (size_t pos = 0; pos < P; pos++) {
-    const float *z = g->zg + pos * 2 * M;
-    const size_t i0 = pos * M;
-    for (int j = 0; j < M; j++) {
-      su[i0 + j] = sigmoid(z[j] + bu[j]);
-      sr[i0 + j] = sigmoid(z[M + j] + br[j]);
-      g->rs[i0 + j] = gate(g, sr[i0 + j]) * x[i0 + j];
-    }
-  }
+  ngpu_cell_gates(&g->cell, g->zg, UPDATE_BIAS(m, l), RESET_BIAS(m, l), x, su, sr, g->rs);
   ngpu_conv_forward(&g->conv, g->rs, CANDIDATE_KERNEL(m, l), M, g->zc, g->cols);
-  for (size_t pos = 0; pos < P; pos++) {
-    const size_t i0 = pos * M;
-    for (int j = 0; j < M; j++) {
-      const size_t i = i0 + j;
-      p[i] = fast_tanh(g->zc[i] + bc[j]);
-      const float c = mask == NULL ? p[i] : p[i] * mask[i];
-      out[i] = c + gate(g, su[i]) * (x[i] - c);
-    }
-  }
+  ngpu_cell_output(&g->cell, g->zc, CANDIDATE_BIAS(m, l), x, su, mask, p, out);
 }
 
 /* dout → dx (written), the layer's parameter gradients accumulated. */
 static void layer_backward(ctx *g, int l, const float *x, const float *su, const float *sr, const float *p,
                            const float *mask, const float *dout, float *dx, float *const *grads) {
-  const ngpu_model *m = g->m;
-  const size_t P = g->conv.positions, K = g->conv.depth;
-  const int M = m->maps;
+  const size_t K = g->conv.depth, M = (size_t)g->m->maps;
   float *dzg = g->zg, *dzc = g->zc, *kg = g->kg + (size_t)l * K * 2 * M;
-  float *dbu = grads[2 + 6 * l], *dbr = grads[4 + 6 * l], *dbc = grads[6 + 6 * l];
-  for (size_t pos = 0; pos < P; pos++) {
-    const size_t i0 = pos * M;
-    for (int j = 0; j < M; j++) {
-      const size_t i = i0 + j;
-      const float c = mask == NULL ? p[i] : p[i] * mask[i];
-      const float u = gate(g, su[i]);
-      const float dc = dout[i] - dout[i] * u;
-      dx[i] = dout[i] * u;
-      const float dp = mask == NULL ? dc : dc * mask[i];
-      dzc[i] = dp * (1.0f - p[i] * p[i]);
-      dzg[pos * 2 * M + j] = dout[i] * (x[i] - c) * gate_grad(g, su[i]);
-      g->rs[i] = gate(g, sr[i]) * x[i];
-      dbc[j] += dzc[i];
-    }
-  }
+  ngpu_cell_output_grad(&g->cell, x, su, sr, p, mask, dout, dx, dzc, dzg, g->rs, grads[6 + 6 * l]);
   memset(g->drs, 0, g->S * sizeof(float));
-  ngpu_conv_backward(&g->conv, g->rs, dzc, CANDIDATE_KERNEL(m, l), M, grads[5 + 6 * l], g->drs, g->cols);
-  for (size_t pos = 0; pos < P; pos++) {
-    const size_t i0 = pos * M;
-    float *dz = dzg + pos * 2 * M;
-    for (int j = 0; j < M; j++) {
-      const size_t i = i0 + j;
-      dx[i] += g->drs[i] * gate(g, sr[i]);
-      dz[M + j] = g->drs[i] * x[i] * gate_grad(g, sr[i]);
-      dbu[j] += dz[j];
-      dbr[j] += dz[M + j];
-    }
-  }
+  ngpu_conv_backward(&g->conv, g->rs, dzc, CANDIDATE_KERNEL(g->m, l), M, grads[5 + 6 * l], g->drs, g->cols);
+  ngpu_cell_reset_grad(&g->cell, x, sr, g->drs, dx, dzg, grads[2 + 6 * l], grads[4 + 6 * l]);
   ngpu_conv_backward(&g->conv, x, dzg, kg, 2 * M, g->dkg + (size_t)l * K * 2 * M, dx, g->cols);
 }
 
