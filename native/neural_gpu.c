@@ -12,10 +12,10 @@
  * the bounds). Logits: row 0 of the last state × the output kernel + bias; loss: the mean softmax
  * cross-entropy over the first target_width columns.
  *
- * A convolution is im2col (one row of kw·kh·maps inputs per output position, see ngpu_conv.c) and
- * one sgemm; the update and reset gates read the same input, so they are one sgemm against both
- * kernels packed side by side (2·maps columns). Backward per layer: dK += im2colᵀ · dZ, dX = col2im(dZ ·
- * Kᵀ), db = column sums.
+ * A convolution is im2col (one row of kw·kh·maps inputs per output position) and sgemm, in blocks
+ * of positions (ngpu_conv.c); the update and reset gates read the same input, so they are one sgemm
+ * against both kernels packed side by side (2·maps columns). Backward per layer: dK += im2colᵀ · dZ,
+ * dX = col2im(dZ · Kᵀ), db = column sums. The elementwise work is in ngpu_cell.c.
  *
  * Memory: the backward pass reads every layer's input and its gates' sigmoids and tanh of every step
  * (the "tape"). With NGPU_TAPE_WHOLE it is kept from the forward pass, so nothing is computed twice,
