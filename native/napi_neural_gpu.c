@@ -51,6 +51,10 @@ static bool read_shape(napi_env env, napi_value shape, napi_value cutoff, ngpu_m
   else if ((double)s[NGPU_BATCH] * s[NGPU_WIDTH] * s[NGPU_HEIGHT] * s[NGPU_MAPS] * s[NGPU_KERNEL_WIDTH] *
                s[NGPU_KERNEL_HEIGHT] >= (double)INT_MAX)
     bad = "shape is too large (batch · width · height · maps · kernel area must be below 2^31)";
+  /* The whole tape, about width · 4 · layers states, must not overflow a workspace length. */
+  else if ((double)s[NGPU_BATCH] * s[NGPU_WIDTH] * s[NGPU_HEIGHT] * s[NGPU_MAPS] * s[NGPU_WIDTH] * 4 *
+               (s[NGPU_LAYERS] + 1) >= 0x1p50)
+    bad = "shape is too large (its training workspace would pass 2^50 floats)";
   if (bad != NULL) {
     snprintf(message, sizeof message, "gradnoise_native: %s", bad);
     fail(env, message);

@@ -248,6 +248,11 @@ describeNative("the addon's Neural GPU functions on bad arguments", () => {
     wide[7] = 6;
     expect(() => step({ shape: wide })).toThrow(/target width must be at most its width/);
     expect(() => k.neuralGpuWorkspaceLength(shape, 'all' as 'whole')).toThrow(/tape must be/);
+    const huge = Int32Array.of(1000, 200_000, 1, 1, 64, 1, 1, 1, 5, 2);
+    expect(() => k.neuralGpuWorkspaceLength(huge, 'whole')).toThrow(/shape is too large/);
+    expect(() => k.neuralGpuWorkspaceLength(Int32Array.of(1, 2, 3), 'whole')).toThrow(
+      /shape has 3 integers, needs 10/,
+    );
     expect(() =>
       k.neuralGpuStep(shape, 0.5, params(), inputs(), targets(), [], params(), new Float32Array(6), work()),
     ).toThrow(/gateCutoff must be a number of at least 1/);
