@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checkNativeKernels } from './native-check.js';
+import { checkNeuralGpuKernels } from './native-check-ngpu.js';
 import type { NativeKernels } from './native-kernels.js';
 import { openBlasCoreType } from './openblas-core.js';
 
@@ -20,8 +21,9 @@ import { openBlasCoreType } from './openblas-core.js';
  * where its own detection would fall short (`openblas-core.ts`).
  *
  * Loading is per thread (each worker thread has its own module state) and checked: the addon's
- * gradients must agree with a plain JavaScript reference on a small network (`native-check.ts`)
- * before the backend is offered, so a broken build or BLAS falls back to `wasm` with the reason.
+ * gradients must agree with a plain JavaScript reference on a small network (`native-check.ts`),
+ * and its Neural GPU gradient with a finite difference of its loss (`native-check-ngpu.ts`), before
+ * the backend is offered, so a broken build or BLAS falls back to `wasm` with the reason.
  */
 
 const FUNCTIONS = [
@@ -85,6 +87,7 @@ export function loadNativeKernels(path: string = defaultNativeAddonPath()): Nati
   }
   if (!isNativeKernels(module)) throw new Error(`${path} is not gradnoise's native addon`);
   checkNativeKernels(module);
+  checkNeuralGpuKernels(module);
   loaded = { path, kernels: module };
   return module;
 }
