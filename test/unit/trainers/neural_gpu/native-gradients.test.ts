@@ -128,15 +128,12 @@ describeNative('the Neural GPU forward and backward pass on the native addon', (
       expect(Math.abs(loss - tfjsLoss) / tfjsLoss, 'loss').toBeLessThanOrEqual(TOLERANCE);
       expect(Array.from(predicted)).toEqual(Array.from(await expected.predicted.data()));
       expect(expected.gradients.map((g) => g.name)).toEqual(model.namedVariables.map((v) => v.variable.name));
-      const figures: Record<string, number> = {};
       for (const [i, { name: tensor }] of model.namedVariables.entries()) {
         const want = await (expected.gradients[i] as NamedTensor).tensor.data();
         const { relative, scale } = relativeDifference(grads[i] as Float32Array, want);
-        figures[tensor] = relative;
         expect(scale, tensor).toBeGreaterThan(0);
         expect(relative, `${tensor}: largest |gradient| ${scale}`).toBeLessThanOrEqual(TOLERANCE);
       }
-      console.log(`${name}: loss ${loss}; worst relative difference ${Math.max(...Object.values(figures))}`);
       tf.dispose([inputs, expected.loss, expected.predicted, ...expected.gradients.map((g) => g.tensor)]);
       tf.dispose(masks ?? []);
       model.dispose();
