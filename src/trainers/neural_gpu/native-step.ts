@@ -104,10 +104,14 @@ export class NativeNeuralGpuStep {
     return readout;
   }
 
-  /** The argmax digits `[batch, targetWidth]` of `batch` without dropout. */
-  predict(batch: BinaryBatch): Float32Array {
+  /**
+   * The argmax digits `[batch, targetWidth]` of `batch` without dropout, or null when the forward
+   * pass's workspace would pass `workspaceFloats` (the caller predicts through tfjs instead).
+   */
+  predict(batch: BinaryBatch): Float32Array | null {
     const shape = this.#shape(batch);
     const length = this.#kernels.neuralGpuWorkspaceLength(shape, 'none');
+    if (length > this.#limits.workspaceFloats) return null;
     if (this.#predictWork.length < length) this.#predictWork = new Float32Array(length);
     const predicted = new Float32Array(batch.batchSize * batch.targetWidth);
     const params = this.#model.namedVariables.map(({ variable }) => readStorage(variable));

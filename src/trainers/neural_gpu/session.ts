@@ -54,7 +54,7 @@ export function testMetricNames(length: number): { readonly bitError: string; re
  * With `context.neuralGpuKernels` (the `native` backend) a step's loss and gradients, and the
  * evaluation's predictions, come from the addon (`native-step.ts`); the batch, masks, optimizer,
  * curriculum and checkpoints are this session's either way. A batch too large for the addon's
- * workspace falls back to the tfjs step.
+ * workspace limit goes through tfjs.
  */
 export class NeuralGpuSession implements TrainerSession {
   readonly #config: NeuralGpuConfig;
@@ -209,7 +209,8 @@ export class NeuralGpuSession implements TrainerSession {
 
   /** Argmax digits `[chunk.batchSize, targetWidth]` of the current model, without dropout. */
   #predict(chunk: BinaryBatch): tf.Tensor | Float32Array {
-    if (this.#native !== null) return this.#native.predict(chunk);
+    const native = this.#native?.predict(chunk);
+    if (native !== undefined && native !== null) return native;
     return tf.tidy(() => {
       const inputs = tf.tensor2d(chunk.inputs, [chunk.batchSize, chunk.inputWidth], 'int32');
       return this.#head(chunk).predict(this.#model.logits(inputs, null));
