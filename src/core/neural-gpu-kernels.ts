@@ -1,3 +1,6 @@
+/** What a training workspace keeps for the backward pass (see `neuralGpuWorkspaceLength`). */
+export type NeuralGpuTape = 'none' | 'step' | 'whole';
+
 /**
  * The Neural GPU's whole unrolled model in one call (paper §4.5), as the `native` backend provides
  * it (its addon, `src/backend/native-kernels.ts`, extends this interface). The runtime hands it to a
@@ -11,9 +14,6 @@
  * `[maps]`; the output kernel `[maps, classes]` and bias `[classes]`. Arrays are read and written
  * where they lie (views of a backend's memory included); a bad argument throws an error naming it.
  */
-/** What a training workspace keeps for the backward pass (see `neuralGpuWorkspaceLength`). */
-export type NeuralGpuTape = 'none' | 'step' | 'whole';
-
 export interface NeuralGpuKernels {
   /**
    * Floats of workspace for `shape`: `none` for `neuralGpuPredict`; for `neuralGpuStep`, `whole` to
