@@ -16,9 +16,10 @@
  *             (default 1); `--quick` trains 10 epochs
  *   neural_programmer  the Neural Programmer step at its default config, plain and noisy, beside a
  *             PyTorch reference trained on the same exported batches, one thread each (issue 19)
- *   neural_gpu  the Neural GPU step at its default config at length 20 (`--quick`: 10) beside a
- *             PyTorch version trained from the same exported weights, batch and dropout masks, one
- *             thread each (issue 22)
+ *   neural_gpu  the Neural GPU step at its default config at length 20 (`--quick`: 10), on tfjs
+ *             wasm and on the native addon (after `npm run build:native`), beside a PyTorch version
+ *             trained from the same exported weights, batch and dropout masks, one thread each
+ *             (issue 22)
  *   phases    the profile: forward, backward, SGD update, gradient read and noise of a wasm step
  *   nram      the NRAM trainer's step on wasm (defaults and M = 8), with and without noise, split
  *             into phases (controller, gates, loss, backward, clip+noise, Adam) with its top

@@ -2,7 +2,16 @@
   "targets": [
     {
       "target_name": "gradnoise_native",
-      "sources": ["gradnoise_native.c", "dense_stack.c"],
+      "sources": [
+        "gradnoise_native.c",
+        "dense_stack.c",
+        "napi_args.c",
+        "napi_neural_gpu.c",
+        "neural_gpu.c",
+        "ngpu_cell.c",
+        "ngpu_conv.c",
+        "ngpu_head.c"
+      ],
       "libraries": ["-lopenblas"],
       "cflags": ["-O2", "-std=c11", "-Wall", "-Wextra"],
       "defines": ["NAPI_VERSION=8"]

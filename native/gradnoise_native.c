@@ -1,13 +1,16 @@
 /*
- * gradnoise's native addon (N-API, plain C): the mlp trainer's dense stack in a few calls per step
- * instead of hundreds of tfjs ops (issue 22). Every array is the caller's Float32Array, read and
- * written where it lies: nothing is copied across the boundary.
+ * gradnoise's native addon (N-API, plain C): the mlp trainer's dense stack and the neural_gpu
+ * trainer's unrolled model, each in one call per step instead of hundreds of tfjs ops (issue 22).
+ * Every array is the caller's typed array, read and written where it lies: nothing is copied
+ * across the boundary.
  *
  *   workspaceLength(sizes: Int32Array, rows) → number
  *   forward(sizes, params: Float32Array[], x, rows, logits, work) → undefined
  *   step(sizes, params, x, labels, rows, grads: Float32Array[], work) → mean loss
  *   sgd(weights, gradients, step) → undefined           (weights += step · gradients)
  *   blasConfig() → string (build line and the core chosen), blasThreads() → number
+ *   neuralGpuWorkspaceLength, neuralGpuStep, neuralGpuPredict: the neural_gpu trainer's unrolled
+ *     model, forward and backward (napi_neural_gpu.c)
  *
  * params and grads list kernel 0, bias 0, kernel 1, bias 1, … (the layout of dense_stack.h).
  * OpenBLAS is set to one thread when the module loads: training runs one worker thread per core,
@@ -18,6 +21,8 @@
 #include <stdio.h>
 
 #include "dense_stack.h"
+#include "napi_args.h"
+#include "napi_neural_gpu.h"
 
 #define MAX_LAYERS 256
 
@@ -32,28 +37,6 @@
 static napi_value fail(napi_env env, const char *message) {
   napi_throw_range_error(env, NULL, message);
   return NULL;
-}
-
-/* The Float32Array `value` with at least `need` elements, or NULL with an exception pending. */
-static float *floats(napi_env env, napi_value value, size_t need, const char *what) {
-  napi_typedarray_type type;
-  size_t length = 0;
-  void *data = NULL;
-  bool is_typed = false;
-  char message[160];
-  if (napi_is_typedarray(env, value, &is_typed) != napi_ok || !is_typed ||
-      napi_get_typedarray_info(env, value, &type, &length, &data, NULL, NULL) != napi_ok ||
-      type != napi_float32_array) {
-    snprintf(message, sizeof message, "gradnoise_native: %s must be a Float32Array", what);
-    napi_throw_type_error(env, NULL, message);
-    return NULL;
-  }
-  if (length < need) {
-    snprintf(message, sizeof message, "gradnoise_native: %s has %zu floats, needs %zu", what, length, need);
-    napi_throw_range_error(env, NULL, message);
-    return NULL;
-  }
-  return (float *)data;
 }
 
 typedef struct {
@@ -211,6 +194,9 @@ static napi_value init(napi_env env, napi_value exports) {
       {"sgd", NULL, sgd, NULL, NULL, NULL, napi_enumerable, NULL},
       {"blasConfig", NULL, blas_config, NULL, NULL, NULL, napi_enumerable, NULL},
       {"blasThreads", NULL, blas_threads, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"neuralGpuWorkspaceLength", NULL, ngpu_napi_workspace_length, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"neuralGpuStep", NULL, ngpu_napi_step, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"neuralGpuPredict", NULL, ngpu_napi_predict, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   CHECK(napi_define_properties(env, exports, sizeof methods / sizeof methods[0], methods));
   return exports;

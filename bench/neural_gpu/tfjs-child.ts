@@ -5,6 +5,8 @@
  * candidate-dropout masks, and trains on that one batch with those masks at every step: the same
  * `batchGradients` (checkpointed BPTT) and optimizer (Adam, clip to global norm, noise η = 0) as
  * `NeuralGpuSession.trainStep`, less the batch drawing and the curriculum, on the wasm backend.
+ * With backend `native` the gradients come from the native addon instead (`NativeNeuralGpuStep`,
+ * as the session steps on that backend); the model, batch, masks and optimizer are the same.
  *
  * Protocol: writes `<dir>/neural_gpu.json` (config, Adam, clip, initial weights, the batch and the
  * masks), then prints `{"ready":true,"backend","path","length"}`; then one line per request:
@@ -12,13 +14,13 @@
  *   step's loss computed before its update);
  * - `{"cmd":"quit"}` ends.
  *
- *   tsx bench/neural_gpu/tfjs-child.ts <dir> <seed> [length]
+ *   tsx bench/neural_gpu/tfjs-child.ts <dir> <seed> [length] [wasm|native]
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import * as tf from '@tensorflow/tfjs';
-import { selectBackend } from '../../src/backend/index.js';
+import { loadNativeKernels, selectBackend } from '../../src/backend/index.js';
 import { runStreams, Stream } from '../../src/core/index.js';
 import { ANY_DATA_DIR } from '../../src/data/index.js';
 import { binaryBatch } from '../../src/data/tasks/index.js';
@@ -29,6 +31,7 @@ import { batchGradients } from '../../src/trainers/neural_gpu/bptt.js';
 import { digitHead } from '../../src/trainers/neural_gpu/head.js';
 import { type NeuralGpuConfig, NeuralGpuModel } from '../../src/trainers/neural_gpu/index.js';
 import { candidateMasks } from '../../src/trainers/neural_gpu/masks.js';
+import { NativeNeuralGpuStep } from '../../src/trainers/neural_gpu/native-step.js';
 
 const say = (message: Record<string, unknown>): void => {
   process.stdout.write(`${JSON.stringify(message)}\n`);
@@ -42,10 +45,11 @@ async function main(): Promise<void> {
   const spec = compileRunSpec({ trainer: 'neural_gpu', seed }, ANY_DATA_DIR, builtinTrainers);
   const config = spec.trainerConfig as unknown as NeuralGpuConfig;
   const length = Number(process.argv[4] ?? String(config.maxTrainLength));
-  const path = join(dir, 'neural_gpu.json');
-  const backend = await selectBackend('wasm');
-  if (backend.name !== 'wasm') {
-    say({ ready: false, error: `the wasm backend did not load (got ${backend.name})` });
+  const wanted = process.argv[5] === 'native' ? 'native' : 'wasm';
+  const path = join(dir, `neural_gpu-${wanted}.json`);
+  const backend = await selectBackend(wanted);
+  if (backend.name !== wanted) {
+    say({ ready: false, error: `the ${wanted} backend did not load (got ${backend.name})` });
     return;
   }
   const { optimizer: inner, clip } = spec;
@@ -98,7 +102,13 @@ async function main(): Promise<void> {
     }),
   );
   say({ ready: true, backend: backend.name, path, length });
+  const native = wanted === 'native' ? new NativeNeuralGpuStep(model, loadNativeKernels()) : null;
   const step = (): number => {
+    if (native !== null) {
+      const readout = native.train(batch, masks, optimizer);
+      if (readout === null) throw new Error('the native step does not take a batch this large');
+      return readout[0] as number;
+    }
     const { loss, predicted, gradients } = batchGradients(model, inputs, masks, head);
     optimizer.applyGradients(gradients);
     const value = loss.dataSync()[0] ?? Number.NaN;
@@ -119,6 +129,7 @@ async function main(): Promise<void> {
     } else say({ error: `bad request ${line}; commands: run, quit` });
   }
   tf.dispose([inputs, ...(masks ?? [])]);
+  native?.dispose();
   model.dispose();
   optimizer.dispose();
   process.exit(0);

@@ -9,18 +9,20 @@ import { describeRatios, median, pairedRatios } from '../lib/stats.js';
 import { LOSS_TOLERANCE, lossAgreement } from '../neural_gpu/agreement.js';
 
 /**
- * The Neural GPU training step of issue 22, goal 3 (paper §4.5): tfjs wasm / a PyTorch version of
- * the same model (`bench/neural_gpu/torch_child.py`) ≤ 1.0, one thread each, at the trainer's
- * default config (24 maps, 2 CGRU layers, height 4, batch 32) at length 20 (`--quick`: 10).
+ * The Neural GPU training step of issue 22, goal 3 (paper §4.5): tfjs wasm, and the native
+ * backend's addon (`native/neural_gpu.c`), each / a PyTorch version of the same model
+ * (`bench/neural_gpu/torch_child.py`) ≤ 1.0, one thread each, at the trainer's default config
+ * (24 maps, 2 CGRU layers, height 4, batch 32) at length 20 (`--quick`: 10).
  *
  * The tfjs child builds the trainer's model from the run's init streams and exports its initial
- * weights, one batch and that step's dropout masks; both sides train on that batch with those
- * masks at every step (Adam, clip to global norm 1, no noise), so their first losses must agree
- * to {@link LOSS_TOLERANCE} relative, or no ratio is reported. A step takes seconds on wasm, so
- * there are few: one warm-up step per side, then rounds of one step of each, in an order rotated by
- * round; the ratio is the median of the per-round ratios, reported only when PyTorch resolved an
- * optimised BLAS (`lib/blas.ts`). The native backend is not timed: this trainer runs on wasm there
- * (the addon has no convolutions).
+ * weights, one batch and that step's dropout masks; the native child (the same script on the
+ * `native` backend) builds the same from the same streams, and PyTorch reads the export. Every side
+ * trains on that batch with those masks at every step (Adam, clip to global norm 1, no noise), so
+ * their first losses must agree to {@link LOSS_TOLERANCE} relative, or no ratio is reported. A step
+ * takes seconds on wasm, so there are few: one warm-up step per side, then rounds of one step of
+ * each, in an order rotated by round; a ratio is the median of the per-round ratios, reported only
+ * when PyTorch resolved an optimised BLAS (`lib/blas.ts`). The native side is skipped, with the
+ * reason, where the addon is not built (`npm run build:native`).
  */
 export interface NeuralGpuSectionOptions {
   readonly quick: boolean;
@@ -48,14 +50,17 @@ export async function neuralGpuSection(options: NeuralGpuSectionOptions): Promis
   const children: LineChild[] = [];
   const skipped: string[] = [];
   try {
-    const tfjs = await LineChild.start(process.execPath, [
-      '--import',
-      'tsx',
-      here('../neural_gpu/tfjs-child.ts'),
-      dir,
-      String(SEED),
-      String(length),
-    ]);
+    const startTfjs = (backend: 'wasm' | 'native') =>
+      LineChild.start(process.execPath, [
+        '--import',
+        'tsx',
+        here('../neural_gpu/tfjs-child.ts'),
+        dir,
+        String(SEED),
+        String(length),
+        backend,
+      ]);
+    const tfjs = await startTfjs('wasm');
     children.push(tfjs.child);
     const side = (label: string, child: LineChild): Side => ({
       label,
@@ -65,6 +70,13 @@ export async function neuralGpuSection(options: NeuralGpuSectionOptions): Promis
       firstLoss: Number.NaN,
     });
     const sides: Side[] = [side('tfjs wasm', tfjs.child)];
+    try {
+      const native = await startTfjs('native');
+      children.push(native.child);
+      sides.push(side('native', native.child));
+    } catch (error) {
+      skipped.push(`native: ${error instanceof Error ? error.message : String(error)}`);
+    }
     let blas: BlasResolution | null = null;
     if (options.torch) {
       try {
@@ -102,7 +114,7 @@ function summarize(r: {
   readonly rounds: number;
   readonly length: number;
 }): SectionOutcome {
-  const rows: Row[] = r.skipped.map((reason) => infoRow('PyTorch', 'skipped', reason));
+  const rows: Row[] = r.skipped.map((reason) => infoRow(reason.split(':')[0] ?? reason, 'skipped', reason));
   if (r.blas !== null) rows.push(infoRow('PyTorch BLAS', formatBlas(r.blas)));
   for (const s of r.sides) {
     rows.push(
@@ -113,38 +125,11 @@ function summarize(r: {
       ),
     );
   }
-  const [tfjs, torch] = r.sides;
-  let ratios: number[] = [];
-  if (tfjs !== undefined && torch !== undefined) {
-    const agreement = lossAgreement(tfjs.firstLoss, torch.firstLoss);
-    rows.push(
-      infoRow(
-        'loss at step 0: tfjs vs PyTorch',
-        `${fixed(tfjs.firstLoss, 6)} vs ${fixed(torch.firstLoss, 6)} (relative ${agreement.relative.toExponential(1)})`,
-        agreement.agree
-          ? `same weights, batch and dropout masks: agree within ${LOSS_TOLERANCE}`
-          : `DISAGREE beyond ${LOSS_TOLERANCE}: the models differ, so no ratio is reported`,
-      ),
-    );
-    const goal = 'tfjs / PyTorch ≤ 1.0';
-    const benchmark = `Neural GPU step (24 maps, length ${r.length}): tfjs wasm / PyTorch`;
-    const native = 'the native backend runs this trainer on wasm (the addon has no convolutions)';
-    if (!agreement.agree) rows.push(infoRow(benchmark, 'not reported', 'first losses disagree'));
-    else if (r.blas?.optimised !== true) {
-      rows.push(infoRow(benchmark, 'refused', r.blas === null ? 'no BLAS' : refusedRatio(r.blas)));
-    } else {
-      ratios = pairedRatios(tfjs.msPerStep, torch.msPerStep);
-      const cpu = pairedRatios(tfjs.cpuMsPerStep, torch.cpuMsPerStep);
-      rows.push(
-        goalRow(
-          benchmark,
-          `${describeRatios(ratios)}; CPU ${describeRatios(cpu)}`,
-          goal,
-          median(ratios) <= 1,
-          `paired by round; ${native}`,
-        ),
-      );
-    }
+  const torch = r.sides.find((s) => s.label === 'PyTorch');
+  const ratios: Record<string, number[]> = {};
+  for (const s of r.sides) {
+    if (torch === undefined || s === torch) continue;
+    ratios[s.label] = ratioRows(rows, s, torch, r.blas, r.length);
   }
   const data = {
     length: r.length,
@@ -161,4 +146,45 @@ function summarize(r: {
     skipped: r.skipped,
   };
   return { rows, data, ...(r.skipped.length > 0 ? { skipped: r.skipped.join('; ') } : {}) };
+}
+
+/** The loss agreement and `side` / PyTorch rows; returns the per-round ratios (empty if none). */
+function ratioRows(
+  rows: Row[],
+  side: Side,
+  torch: Side,
+  blas: BlasResolution | null,
+  length: number,
+): number[] {
+  const agreement = lossAgreement(side.firstLoss, torch.firstLoss);
+  rows.push(
+    infoRow(
+      `loss at step 0: ${side.label} vs PyTorch`,
+      `${fixed(side.firstLoss, 6)} vs ${fixed(torch.firstLoss, 6)} (relative ${agreement.relative.toExponential(1)})`,
+      agreement.agree
+        ? `same weights, batch and dropout masks: agree within ${LOSS_TOLERANCE}`
+        : `DISAGREE beyond ${LOSS_TOLERANCE}: the models differ, so no ratio is reported`,
+    ),
+  );
+  const benchmark = `Neural GPU step (24 maps, length ${length}): ${side.label} / PyTorch`;
+  if (!agreement.agree) {
+    rows.push(infoRow(benchmark, 'not reported', 'first losses disagree'));
+    return [];
+  }
+  if (blas?.optimised !== true) {
+    rows.push(infoRow(benchmark, 'refused', blas === null ? 'no BLAS' : refusedRatio(blas)));
+    return [];
+  }
+  const ratios = pairedRatios(side.msPerStep, torch.msPerStep);
+  const cpu = pairedRatios(side.cpuMsPerStep, torch.cpuMsPerStep);
+  rows.push(
+    goalRow(
+      benchmark,
+      `${describeRatios(ratios)}; CPU ${describeRatios(cpu)}`,
+      `${side.label} / PyTorch ≤ 1.0`,
+      median(ratios) <= 1,
+      'paired by round',
+    ),
+  );
+  return ratios;
 }

@@ -3,15 +3,17 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checkNativeKernels } from './native-check.js';
+import { checkNeuralGpuKernels } from './native-check-ngpu.js';
 import type { NativeKernels } from './native-kernels.js';
 import { openBlasCoreType } from './openblas-core.js';
 
 /**
  * The `native` backend's kernels: the N-API addon built from `native/` (plain C over CBLAS, linked
- * to OpenBLAS; `npm run build:native`), which runs the mlp trainer's whole dense stack, forward and
- * backward, in one call per step instead of the hundreds of small tfjs ops of the same step
- * (issue 22: at this size tfjs pays per op, not per FLOP). tfjs itself still runs everything else
- * of a `native` replica (other trainers, evaluation) on `wasm` underneath.
+ * to OpenBLAS; `npm run build:native`), which runs the mlp trainer's whole dense stack, and the
+ * neural_gpu trainer's whole unrolled model, forward and backward, in one call per step instead of
+ * the hundreds of small tfjs ops of the same step (issue 22: at this size tfjs pays per op, not per
+ * FLOP). tfjs itself still runs everything else of a `native` replica (other trainers, the
+ * optimizer) on `wasm` underneath.
  *
  * Every array crosses the boundary as the caller's own Float32Array (a view of the wasm heap
  * included): the addon reads and writes it where it lies. The addon sets OpenBLAS to one thread
@@ -19,11 +21,22 @@ import { openBlasCoreType } from './openblas-core.js';
  * where its own detection would fall short (`openblas-core.ts`).
  *
  * Loading is per thread (each worker thread has its own module state) and checked: the addon's
- * gradients must agree with a plain JavaScript reference on a small network (`native-check.ts`)
- * before the backend is offered, so a broken build or BLAS falls back to `wasm` with the reason.
+ * gradients must agree with a plain JavaScript reference on a small network (`native-check.ts`),
+ * and its Neural GPU gradient with a finite difference of its loss (`native-check-ngpu.ts`), before
+ * the backend is offered, so a broken build or BLAS falls back to `wasm` with the reason.
  */
 
-const FUNCTIONS = ['workspaceLength', 'forward', 'step', 'sgd', 'blasConfig', 'blasThreads'] as const;
+const FUNCTIONS = [
+  'workspaceLength',
+  'forward',
+  'step',
+  'sgd',
+  'blasConfig',
+  'blasThreads',
+  'neuralGpuWorkspaceLength',
+  'neuralGpuStep',
+  'neuralGpuPredict',
+] as const;
 
 /**
  * Where `npm run build:native` puts the addon: `native/build/Release/` of the installation, the
@@ -74,6 +87,7 @@ export function loadNativeKernels(path: string = defaultNativeAddonPath()): Nati
   }
   if (!isNativeKernels(module)) throw new Error(`${path} is not gradnoise's native addon`);
   checkNativeKernels(module);
+  checkNeuralGpuKernels(module);
   loaded = { path, kernels: module };
   return module;
 }

@@ -62,7 +62,7 @@ const TFJS_NAME: Readonly<Record<BackendName, string>> = {
   webgpu: 'webgpu',
   'tensorflow-gpu': 'tensorflow',
   tensorflow: 'tensorflow',
-  // The addon runs the mlp trainer's dense stack; tfjs runs the rest of the replica on wasm.
+  // The addon runs the mlp's dense stack and the neural_gpu's unroll; tfjs the rest, on wasm.
   native: 'wasm',
   wasm: 'wasm',
   cpu: 'cpu',

@@ -48,6 +48,7 @@ export {
   type LearningRateState,
   type MetricGoal,
 } from './lr-schedule.js';
+export type { NeuralGpuKernels, NeuralGpuTape } from './neural-gpu-kernels.js';
 export {
   type ClipSpec,
   DEFAULT_NOISE_GENERATOR,

@@ -1,5 +1,11 @@
 import type * as tf from '@tensorflow/tfjs';
-import type { ClipSpec, DenseStackKernels, InnerOptimizerOptions, RunStreams } from '../core/index.js';
+import type {
+  ClipSpec,
+  DenseStackKernels,
+  InnerOptimizerOptions,
+  NeuralGpuKernels,
+  RunStreams,
+} from '../core/index.js';
 import type { DataRootPolicy } from '../data/index.js';
 import type { LearningRateScheduleOptions, NoisyOptimizer } from '../optim/index.js';
 import type { ConfigSchema, MetricDeclaration } from './schema/index.js';
@@ -112,7 +118,7 @@ export interface TrainerContext {
   readonly streams: RunStreams;
   /** The noisy optimizer the run asked for: clip → noise → inner optimizer (src/optim). */
   readonly optimizer: NoisyOptimizer;
-  /** The backend in use, e.g. `wasm`, or `native` (tfjs on `wasm` with `denseKernels`). */
+  /** The backend in use, e.g. `wasm`, or `native` (tfjs on `wasm` with `denseKernels` and `neuralGpuKernels`). */
   readonly backend: string;
   /**
    * Fused dense-stack kernels (forward and backward of a ReLU stack in one call), present on the
@@ -120,6 +126,11 @@ export interface TrainerContext {
    * (the `mlp` trainer does). Absent elsewhere.
    */
   readonly denseKernels?: DenseStackKernels;
+  /**
+   * The Neural GPU's unrolled model, forward and backward, in one call, present on the `native`
+   * backend: the `neural_gpu` trainer steps with it instead of tfjs ops. Absent elsewhere.
+   */
+  readonly neuralGpuKernels?: NeuralGpuKernels;
   /**
    * What the session may read (the service's policy, carried to the worker in its boot data).
    * Check every path against it before opening anything: the main thread's checks may have run

@@ -46,6 +46,11 @@ const NEURAL_GPU_METRICS: readonly MetricDeclaration[] = [
  * ε 1e-4 in the public implementation) with gradients clipped to global norm 1 before the noise,
  * and noise η = 1.0, γ = 0.55. It runs on every backend, wasm included: its convolution
  * gradients avoid the kernels wasm lacks (see `conv.ts`).
+ *
+ * With the `native` backend's kernels (`context.neuralGpuKernels`) a step's loss and gradients, and
+ * the evaluation's predictions, come from the native addon's whole unrolled model in one call
+ * (`native-step.ts`); a batch whose workspace would pass the step's limit (4 GiB; the config's
+ * limits keep the default far below) trains through tfjs on the wasm backend under `native`.
  */
 export const neuralGpuTrainer: TrainerDefinition<NeuralGpuConfig> = defineTrainer<NeuralGpuConfig>({
   name: 'neural_gpu',

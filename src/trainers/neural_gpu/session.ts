@@ -4,7 +4,7 @@ import { type BinaryBatch, binaryBatch } from '../../data/tasks/index.js';
 import { hostReadable } from '../../optim/index.js';
 import { assignNamedVariables, cloneNamedVariables, parameterNamesOf } from '../shared/named-variables.js';
 import type { MetricValue, TrainerContext, TrainerSession, TrainerState } from '../types.js';
-import { type BatchGradients, batchGradients, type LossHead } from './bptt.js';
+import type { LossHead } from './bptt.js';
 import type { NeuralGpuConfig } from './config.js';
 import {
   type CurriculumOptions,
@@ -15,9 +15,11 @@ import {
   updateCurriculum,
 } from './curriculum.js';
 import { addDigitErrors, batchDigitErrors, type DigitErrors, errorRates, NO_DIGIT_ERRORS } from './errors.js';
-import { chunksOf, digitHead, stepReadout } from './head.js';
+import { chunksOf, digitHead } from './head.js';
 import { candidateMasks } from './masks.js';
 import { NeuralGpuModel } from './model.js';
+import { NativeNeuralGpuStep } from './native-step.js';
+import { trainBatchTfjs, valuesAsync, valuesSync } from './tfjs-step.js';
 
 /** Examples per forward pass in `evaluate`; bounds memory at long test lengths. */
 const EVAL_CHUNK = 32;
@@ -31,8 +33,8 @@ interface PendingStep {
   /** The batch's operand length, and the curriculum's frontier before the step. */
   readonly length: number;
   readonly frontier: number;
-  /** `[loss, ...predicted digits]`, owned by the step until it is finished. */
-  readonly readout: tf.Tensor1D;
+  /** `[loss, ...predicted digits]`: on the device (owned by the step until read), or read already. */
+  readonly readout: tf.Tensor1D | Float32Array;
 }
 
 /** Metric names of one evaluated length, e.g. `test_seq_error_len40`. */
@@ -48,6 +50,11 @@ export function testMetricNames(length: number): { readonly bitError: string; re
  *
  * Version-1 runs (`context.streams.version`) keep this trainer's own dropout comparison and
  * cross-entropy of before stream versions; version 2 uses the shared ones.
+ *
+ * With `context.neuralGpuKernels` (the `native` backend) a step's loss and gradients, and the
+ * evaluation's predictions, come from the addon (`native-step.ts`); the batch, masks, optimizer,
+ * curriculum and checkpoints are this session's either way. A batch too large for the addon's
+ * workspace limit goes through tfjs.
  */
 export class NeuralGpuSession implements TrainerSession {
   readonly #config: NeuralGpuConfig;
@@ -55,6 +62,8 @@ export class NeuralGpuSession implements TrainerSession {
   readonly #model: NeuralGpuModel;
   readonly #curriculumOptions: CurriculumOptions;
   #curriculum: CurriculumState;
+  /** The native step, with the `native` backend's kernels; else null. */
+  readonly #native: NativeNeuralGpuStep | null;
   /** Whether the latest evaluation met `solvedSeqError` (see `isSolved`). */
   #solved = false;
 
@@ -62,6 +71,8 @@ export class NeuralGpuSession implements TrainerSession {
     this.#config = config;
     this.#context = context;
     this.#model = new NeuralGpuModel(config, context.streams);
+    const kernels = context.neuralGpuKernels;
+    this.#native = kernels === undefined ? null : new NativeNeuralGpuStep(this.#model, kernels);
     this.#curriculumOptions = {
       start: config.curriculumStart,
       maxLength: config.maxTrainLength,
@@ -93,11 +104,7 @@ export class NeuralGpuSession implements TrainerSession {
       );
     }
     const pending = this.#train(step);
-    try {
-      return this.#finish(pending, pending.readout.dataSync<'float32'>());
-    } finally {
-      pending.readout.dispose();
-    }
+    return this.#finish(pending, valuesSync(pending.readout));
   }
 
   /**
@@ -106,11 +113,7 @@ export class NeuralGpuSession implements TrainerSession {
    */
   async trainStepAsync(step: number): Promise<Record<string, MetricValue>> {
     const pending = this.#train(step);
-    try {
-      return this.#finish(pending, await pending.readout.data<'float32'>());
-    } finally {
-      pending.readout.dispose();
-    }
+    return this.#finish(pending, await valuesAsync(pending.readout));
   }
 
   /** The device work of step `step`: gradients, the optimizer's update, and the values to read. */
@@ -125,27 +128,19 @@ export class NeuralGpuSession implements TrainerSession {
       streams.stream(Stream.syntheticData, step),
     );
     const masks = candidateMasks(this.#config, streams, batch, step);
-    const inputs = tf.tensor2d(batch.inputs, [batch.batchSize, batch.inputWidth], 'int32');
-    let result: BatchGradients;
+    const { optimizer } = this.#context;
     try {
-      result = batchGradients(this.#model, inputs, masks, this.#head(batch));
+      const readout =
+        this.#native?.train(batch, masks, optimizer) ??
+        trainBatchTfjs(this.#model, batch, masks, this.#head(batch), optimizer);
+      return { batch, length, frontier, readout };
     } finally {
-      tf.dispose([inputs, ...(masks ?? [])]);
+      tf.dispose(masks ?? []);
     }
-    const { loss, predicted, gradients } = result;
-    try {
-      this.#context.optimizer.applyGradients(gradients);
-    } catch (error) {
-      tf.dispose([loss, predicted]);
-      throw error;
-    } finally {
-      tf.dispose(gradients.map(({ tensor }) => tensor));
-    }
-    return { batch, length, frontier, readout: stepReadout(loss, predicted) };
   }
 
   /** The curriculum update from the step's read `values` (`PendingStep.readout`); its metrics. */
-  #finish(pending: PendingStep, values: Float32Array): Record<string, MetricValue> {
+  #finish(pending: PendingStep, values: Float32Array | Int32Array | Uint8Array): Record<string, MetricValue> {
     const { batch, length, frontier } = pending;
     const loss = values[0] ?? Number.NaN;
     const { bitError, seqError } = errorRates(batchDigitErrors(batch, values.subarray(1)));
@@ -192,12 +187,7 @@ export class NeuralGpuSession implements TrainerSession {
   evaluateLength(length: number, examples: number): DigitErrors {
     let total = NO_DIGIT_ERRORS;
     for (const chunk of this.#heldOut(length, examples)) {
-      const predicted = this.#predict(chunk);
-      try {
-        total = addDigitErrors(total, batchDigitErrors(chunk, predicted.dataSync()));
-      } finally {
-        predicted.dispose();
-      }
+      total = addDigitErrors(total, batchDigitErrors(chunk, valuesSync(this.#predict(chunk))));
     }
     return total;
   }
@@ -206,12 +196,7 @@ export class NeuralGpuSession implements TrainerSession {
   async evaluateLengthAsync(length: number, examples: number): Promise<DigitErrors> {
     let total = NO_DIGIT_ERRORS;
     for (const chunk of this.#heldOut(length, examples)) {
-      const predicted = this.#predict(chunk);
-      try {
-        total = addDigitErrors(total, batchDigitErrors(chunk, await predicted.data()));
-      } finally {
-        predicted.dispose();
-      }
+      total = addDigitErrors(total, batchDigitErrors(chunk, await valuesAsync(this.#predict(chunk))));
     }
     return total;
   }
@@ -223,7 +208,9 @@ export class NeuralGpuSession implements TrainerSession {
   }
 
   /** Argmax digits `[chunk.batchSize, targetWidth]` of the current model, without dropout. */
-  #predict(chunk: BinaryBatch): tf.Tensor {
+  #predict(chunk: BinaryBatch): tf.Tensor | Float32Array {
+    const native = this.#native?.predict(chunk);
+    if (native !== undefined && native !== null) return native;
     return tf.tidy(() => {
       const inputs = tf.tensor2d(chunk.inputs, [chunk.batchSize, chunk.inputWidth], 'int32');
       return this.#head(chunk).predict(this.#model.logits(inputs, null));
@@ -254,6 +241,7 @@ export class NeuralGpuSession implements TrainerSession {
   }
 
   dispose(): void {
+    this.#native?.dispose();
     this.#model.dispose();
   }
 }

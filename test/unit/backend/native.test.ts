@@ -7,6 +7,7 @@ import {
   selectBackend,
 } from '../../../src/backend/index.js';
 import { checkNativeKernels } from '../../../src/backend/native-check.js';
+import { checkNeuralGpuKernels } from '../../../src/backend/native-check-ngpu.js';
 import { describeNative } from '../../helpers/native.js';
 
 describe('loading the native addon', () => {
@@ -90,5 +91,30 @@ describeNative('the native addon', () => {
     expect(() => checkNativeKernels({ ...kernels, blasThreads: () => 2 })).toThrow(
       'the native addon runs OpenBLAS on 2 threads, expected 1',
     );
+  });
+
+  it('fails its Neural GPU check when a term of the gradient is missing or the forward pass differs', () => {
+    const kernels = loadNativeKernels();
+    expect(() => checkNeuralGpuKernels(kernels)).not.toThrow();
+    // The reset gate's kernel gradient dropped: the directional derivative no longer matches.
+    const noReset: NativeKernels = {
+      ...kernels,
+      neuralGpuStep: (...args: Parameters<NativeKernels['neuralGpuStep']>) => {
+        const loss = kernels.neuralGpuStep(...args);
+        (args[6][3] as Float32Array).fill(0);
+        return loss;
+      },
+    };
+    expect(() => checkNeuralGpuKernels(noReset)).toThrow(
+      /^the native addon failed its Neural GPU check: gradient off its finite difference by /,
+    );
+    const otherwise: NativeKernels = {
+      ...kernels,
+      neuralGpuPredict: (shape, cutoff, params, inputs, predicted, work) => {
+        kernels.neuralGpuPredict(shape, cutoff, params, inputs, predicted, work);
+        predicted[0] = 1 - (predicted[0] as number);
+      },
+    };
+    expect(() => checkNeuralGpuKernels(otherwise)).toThrow(/its forward pass predicts otherwise/);
   });
 });
