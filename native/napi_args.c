@@ -3,46 +3,39 @@
 
 #include <stdio.h>
 
-float *floats(napi_env env, napi_value value, size_t need, const char *what) {
+/*
+ * The data of the typed array `value` of type `want` with at least `need` elements, or NULL with a
+ * TypeError or RangeError naming `what` pending; `kind` and `unit` word the error.
+ */
+static void *typed(napi_env env, napi_value value, napi_typedarray_type want, size_t need, const char *kind,
+                   const char *unit, const char *what) {
   napi_typedarray_type type;
   size_t length = 0;
   void *data = NULL;
   bool is_typed = false;
   char message[200];
   if (napi_is_typedarray(env, value, &is_typed) != napi_ok || !is_typed ||
-      napi_get_typedarray_info(env, value, &type, &length, &data, NULL, NULL) != napi_ok ||
-      type != napi_float32_array) {
-    snprintf(message, sizeof message, "gradnoise_native: %s must be a Float32Array", what);
+      napi_get_typedarray_info(env, value, &type, &length, &data, NULL, NULL) != napi_ok || type != want) {
+    snprintf(message, sizeof message, "gradnoise_native: %s must be %s", what, kind);
     napi_throw_type_error(env, NULL, message);
     return NULL;
   }
   if (length < need) {
-    snprintf(message, sizeof message, "gradnoise_native: %s has %zu floats, needs %zu", what, length, need);
+    snprintf(message, sizeof message, "gradnoise_native: %s has %zu %s, needs %zu", what, length, unit, need);
     napi_throw_range_error(env, NULL, message);
     return NULL;
   }
-  return (float *)data;
+  return data;
+}
+
+float *floats(napi_env env, napi_value value, size_t need, const char *what) {
+  return (float *)typed(env, value, napi_float32_array, need, "a Float32Array", "floats", what);
 }
 
 const int *ints(napi_env env, napi_value value, size_t need, int low, int high, const char *what) {
-  napi_typedarray_type type;
-  size_t length = 0;
-  void *data = NULL;
-  bool is_typed = false;
   char message[200];
-  if (napi_is_typedarray(env, value, &is_typed) != napi_ok || !is_typed ||
-      napi_get_typedarray_info(env, value, &type, &length, &data, NULL, NULL) != napi_ok ||
-      type != napi_int32_array) {
-    snprintf(message, sizeof message, "gradnoise_native: %s must be an Int32Array", what);
-    napi_throw_type_error(env, NULL, message);
-    return NULL;
-  }
-  if (length < need) {
-    snprintf(message, sizeof message, "gradnoise_native: %s has %zu integers, needs %zu", what, length, need);
-    napi_throw_range_error(env, NULL, message);
-    return NULL;
-  }
-  const int *values = (const int *)data;
+  const int *values = (const int *)typed(env, value, napi_int32_array, need, "an Int32Array", "integers", what);
+  if (values == NULL) return NULL;
   for (size_t i = 0; i < need; i++) {
     if (values[i] < low || values[i] >= high) {
       snprintf(message, sizeof message, "gradnoise_native: %s[%zu] is %d, allowed %d to %d", what, i, values[i],
