@@ -30,7 +30,7 @@ import { builtinTrainers } from '../../src/trainers/index.js';
 import { batchGradients } from '../../src/trainers/neural_gpu/bptt.js';
 import { digitHead } from '../../src/trainers/neural_gpu/head.js';
 import { type NeuralGpuConfig, NeuralGpuModel } from '../../src/trainers/neural_gpu/index.js';
-import { candidateMasks } from '../../src/trainers/neural_gpu/masks.js';
+import { candidateMaskValues, masksAsTensors } from '../../src/trainers/neural_gpu/masks.js';
 import { NativeNeuralGpuStep } from '../../src/trainers/neural_gpu/native-step.js';
 
 const say = (message: Record<string, unknown>): void => {
@@ -67,7 +67,8 @@ async function main(): Promise<void> {
     overwriteGradients: true,
   });
   const batch = binaryBatch(config.task, length, config.batchSize, streams.stream(Stream.syntheticData, 0));
-  const masks = candidateMasks(config, streams, batch, 0);
+  const maskValues = candidateMaskValues(config, streams, batch, 0);
+  const masks = masksAsTensors(maskValues, config, batch);
   const inputs = tf.tensor2d(batch.inputs, [batch.batchSize, batch.inputWidth], 'int32');
   const head = digitHead(batch, streams.version);
   await writeFile(
@@ -105,7 +106,7 @@ async function main(): Promise<void> {
   const native = wanted === 'native' ? new NativeNeuralGpuStep(model, loadNativeKernels()) : null;
   const step = (): number => {
     if (native !== null) {
-      const readout = native.train(batch, masks, optimizer);
+      const readout = native.train(batch, maskValues, optimizer);
       if (readout === null) throw new Error('the native step does not take a batch this large');
       return readout[0] as number;
     }

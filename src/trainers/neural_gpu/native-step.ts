@@ -29,7 +29,7 @@ const DEFAULT_LIMITS: NativeStepLimits = { wholeTapeFloats: 2 ** 27, workspaceFl
  * backward through time by hand), instead of the thousands of tfjs ops of `batchGradients`.
  *
  * One step:
- *   1. the dropout masks, drawn by the session as on any backend, are read to the host;
+ *   1. the dropout masks, drawn on the host by the session as on any backend, are read as they are;
  *   2. the addon reads the weights where tfjs keeps them (views of the wasm heap) and writes every
  *      gradient into this step's gradient tensors, in place;
  *   3. `optimizer.applyGradients` gets those tensors named and ordered as `batchGradients` gives
@@ -59,13 +59,14 @@ export class NativeNeuralGpuStep {
   }
 
   /**
-   * Trains one batch with `masks` (one per layer, or null): gradients into the optimizer. Returns
-   * `[loss, ...predicted digits]` (as the tfjs step's readout), or null when the batch's workspace
-   * would pass `workspaceFloats` (the caller runs the tfjs step instead).
+   * Trains one batch with `masks` (one host array per layer, as `candidateMaskValues` draws them,
+   * or null): gradients into the optimizer. Returns `[loss, ...predicted digits]` (as the tfjs
+   * step's readout), or null when the batch's workspace would pass `workspaceFloats` (the caller
+   * runs the tfjs step instead).
    */
   train(
     batch: BinaryBatch,
-    masks: readonly tf.Tensor4D[] | null,
+    masks: readonly Float32Array[] | null,
     optimizer: NoisyOptimizer,
   ): Float32Array | null {
     const shape = this.#shape(batch);
@@ -79,7 +80,6 @@ export class NativeNeuralGpuStep {
       this.#work = new Float32Array(0);
       this.#work = new Float32Array(length);
     }
-    const maskValues = (masks ?? []).map((m) => m.dataSync<'float32'>());
     const readout = new Float32Array(1 + batch.batchSize * batch.targetWidth);
     // Views into the backend's memory are valid until the next tfjs op: none runs until the call.
     const params = this.#model.namedVariables.map(({ variable }) => readStorage(variable));
@@ -90,7 +90,7 @@ export class NativeNeuralGpuStep {
       params,
       batch.inputs,
       batch.targets,
-      maskValues,
+      masks ?? [],
       grads,
       readout.subarray(1),
       this.#work,

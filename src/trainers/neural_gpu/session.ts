@@ -16,7 +16,7 @@ import {
 } from './curriculum.js';
 import { addDigitErrors, batchDigitErrors, type DigitErrors, errorRates, NO_DIGIT_ERRORS } from './errors.js';
 import { chunksOf, digitHead } from './head.js';
-import { candidateMasks } from './masks.js';
+import { candidateMaskValues, masksAsTensors } from './masks.js';
 import { NeuralGpuModel } from './model.js';
 import { NativeNeuralGpuStep } from './native-step.js';
 import { trainBatchTfjs, valuesAsync, valuesSync } from './tfjs-step.js';
@@ -127,12 +127,13 @@ export class NeuralGpuSession implements TrainerSession {
       this.#config.batchSize,
       streams.stream(Stream.syntheticData, step),
     );
-    const masks = candidateMasks(this.#config, streams, batch, step);
+    const maskValues = candidateMaskValues(this.#config, streams, batch, step);
     const { optimizer } = this.#context;
+    const native = this.#native?.train(batch, maskValues, optimizer) ?? null;
+    if (native !== null) return { batch, length, frontier, readout: native };
+    const masks = masksAsTensors(maskValues, this.#config, batch);
     try {
-      const readout =
-        this.#native?.train(batch, masks, optimizer) ??
-        trainBatchTfjs(this.#model, batch, masks, this.#head(batch), optimizer);
+      const readout = trainBatchTfjs(this.#model, batch, masks, this.#head(batch), optimizer);
       return { batch, length, frontier, readout };
     } finally {
       tf.dispose(masks ?? []);
