@@ -146,7 +146,10 @@ export class ClaimLoop {
       executions.set(run.id, execution);
       hub.publishStatus(run.id, 'RUNNING');
       void execution.settled.finally(() => {
-        executions.delete(run.id);
+        // Only this attempt's entry: after a lapsed lease this replica may have claimed the run
+        // again before this attempt settled, and deleting the new attempt's entry would leave its
+        // lease unrenewed, to lapse again until the run fails on its last attempt.
+        if (executions.get(run.id) === execution) executions.delete(run.id);
         if (!this.stopping) void this.fill();
       });
     } catch (error) {

@@ -50,7 +50,7 @@ export interface Harness {
   scheduler(
     owner: string,
     options?: Partial<RunSchedulerOptions>,
-    deps?: Pick<RunSchedulerDeps, 'trainers' | 'trainerModules'>,
+    deps?: Partial<Pick<RunSchedulerDeps, 'trainers' | 'trainerModules' | 'store'>>,
   ): { scheduler: RunScheduler; registry: Registry; logger: MemoryLogger };
   /** Queues a run of `request`, compiled against `trainers` (default: the built-ins). */
   queue(request: RunRequest, trainers?: TrainerRegistry): Promise<RunRecord>;
