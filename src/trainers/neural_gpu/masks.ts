@@ -35,13 +35,3 @@ export function masksAsTensors(
   if (values === null) return null;
   return values.map((v) => tf.tensor4d(v, [batch.batchSize, batch.inputWidth, config.height, config.maps]));
 }
-
-/** {@link candidateMaskValues} as tensors: the masks the tfjs step multiplies by. */
-export function candidateMasks(
-  config: NeuralGpuConfig,
-  streams: RunStreams,
-  batch: BinaryBatch,
-  step: number,
-): tf.Tensor4D[] | null {
-  return masksAsTensors(candidateMaskValues(config, streams, batch, step), config, batch);
-}

@@ -12,7 +12,7 @@ import {
   type NeuralGpuConfig,
   NeuralGpuModel,
 } from '../../../../src/trainers/neural_gpu/index.js';
-import { candidateMasks } from '../../../../src/trainers/neural_gpu/masks.js';
+import { candidateMaskValues, masksAsTensors } from '../../../../src/trainers/neural_gpu/masks.js';
 import { describeNative } from '../../../helpers/native.js';
 import { streamsOf } from '../helpers.js';
 import { shapeOf } from './native-shape.js';
@@ -90,13 +90,13 @@ describeNative('the Neural GPU forward and backward pass on the native addon', (
         config.batchSize,
         streams.stream(Stream.syntheticData, 0),
       );
-      const masks = candidateMasks(config, streams, batch, 0);
+      const maskValues = candidateMaskValues(config, streams, batch, 0);
+      const masks = masksAsTensors(maskValues, config, batch);
       expect(masks === null).toBe(config.dropoutRate === 0);
       const inputs = tf.tensor2d(batch.inputs, [batch.batchSize, batch.inputWidth], 'int32');
       const expected = batchGradients(model, inputs, masks, digitHead(batch, streams.version));
 
       const shape = shapeOf(config, batch.batchSize, batch.inputWidth, batch.targetWidth);
-      const maskValues = (masks ?? []).map((m) => m.dataSync<'float32'>());
       const run = (tape: 'step' | 'whole') => {
         const grads = model.namedVariables.map(({ variable }) => new Float32Array(variable.size));
         const predicted = new Float32Array(batch.batchSize * batch.targetWidth);
@@ -110,7 +110,7 @@ describeNative('the Neural GPU forward and backward pass on the native addon', (
           params,
           inputs,
           targets,
-          maskValues,
+          maskValues ?? [],
           grads,
           predicted,
           work,
