@@ -23,17 +23,17 @@ afterEach(() => {
 });
 
 /**
- * The setting that solved it (README.md): the paper's LSTM controller, R = 4, T = 6, a stopping
- * bias of −10 (the machine runs its T steps unless it learns to stop), an entropy bonus of 0.1
- * decaying 0.9995 a step, and the trainer's defaults otherwise (batch 50, Adam lr 0.01, clipping
- * at 10 then noise η = 0.01, γ = 0.55, §4.4).
+ * The quickest setting that solves it (README.md; docs/results.md, Table 4): the paper's LSTM
+ * controller, R = 4, T = 5, a stopping bias of −10 (the machine runs its T steps unless it learns
+ * to stop), an entropy bonus of 0.1 decaying 0.9995 a step, Adam at lr 0.03, and the trainer's
+ * defaults otherwise (batch 50, clipping at 10 then noise η = 0.01, γ = 0.55, §4.4).
  */
 const TINY = compileNramConfig({
   ...NRAM_DEFAULTS,
   memorySize: 8,
   maxListLength: 2,
   registers: 4,
-  timesteps: 6,
+  timesteps: 5,
   controller: 'lstm',
   hiddenSize: 32,
   stopBias: -10,
@@ -42,14 +42,14 @@ const TINY = compileNramConfig({
   entropyDecay: 0.9995,
   evalExamples: 100,
 });
-const SEED = 2;
-const MAX_STEPS = 3500;
+const SEED = 102;
+const MAX_STEPS = 2000;
 const EVAL_EVERY = 100;
 
 function tinySession(): NramSession {
   // As the runtime builds a run's optimizer (src/runs/worker/loop.ts): noise seeded by the run's
   // seed, clipped first, keyed by parameter name.
-  const optimizer = createNoisyOptimizer(createInnerOptimizer({ kind: 'adam', learningRate: 0.01 }), {
+  const optimizer = createNoisyOptimizer(createInnerOptimizer({ kind: 'adam', learningRate: 0.03 }), {
     eta: 0.01,
     gamma: 0.55,
     seed: SEED,
@@ -89,5 +89,5 @@ describe('NRAM on the tiny ListK instance (M = 8, two nodes, k ∈ {0, 1})', () 
     const ks = Array.from({ length: test.batchSize }, (_, i) => test.memory[i * TINY.memorySize + 1]);
     expect(ks.filter((k) => k === 0).length).toBeGreaterThan(30);
     expect(ks.filter((k) => k === 1).length).toBeGreaterThan(30);
-  }, 900_000);
+  }, 600_000);
 });
