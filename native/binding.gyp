@@ -7,10 +7,14 @@
         "dense_stack.c",
         "napi_args.c",
         "napi_neural_gpu.c",
+        "napi_nram.c",
         "neural_gpu.c",
         "ngpu_cell.c",
         "ngpu_conv.c",
-        "ngpu_head.c"
+        "ngpu_head.c",
+        "nram.c",
+        "nram_backward.c",
+        "nram_forward.c"
       ],
       "libraries": ["-lopenblas"],
       "cflags": ["-O2", "-std=c11", "-Wall", "-Wextra"],

@@ -11,6 +11,8 @@
  *   blasConfig() → string (build line and the core chosen), blasThreads() → number
  *   neuralGpuWorkspaceLength, neuralGpuStep, neuralGpuPredict: the neural_gpu trainer's unrolled
  *     model, forward and backward (napi_neural_gpu.c)
+ *   nramWorkspaceLength, nramRun: the nram trainer's unrolled machine, forward and backward
+ *     (napi_nram.c)
  *
  * params and grads list kernel 0, bias 0, kernel 1, bias 1, … (the layout of dense_stack.h).
  * OpenBLAS is set to one thread when the module loads: training runs one worker thread per core,
@@ -23,6 +25,7 @@
 #include "dense_stack.h"
 #include "napi_args.h"
 #include "napi_neural_gpu.h"
+#include "napi_nram.h"
 
 #define MAX_LAYERS 256
 
@@ -197,6 +200,8 @@ static napi_value init(napi_env env, napi_value exports) {
       {"neuralGpuWorkspaceLength", NULL, ngpu_napi_workspace_length, NULL, NULL, NULL, napi_enumerable, NULL},
       {"neuralGpuStep", NULL, ngpu_napi_step, NULL, NULL, NULL, napi_enumerable, NULL},
       {"neuralGpuPredict", NULL, ngpu_napi_predict, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"nramWorkspaceLength", NULL, nram_napi_workspace_length, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"nramRun", NULL, nram_napi_run, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   CHECK(napi_define_properties(env, exports, sizeof methods / sizeof methods[0], methods));
   return exports;

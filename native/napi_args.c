@@ -47,6 +47,10 @@ const int *ints(napi_env env, napi_value value, size_t need, int low, int high, 
   return values;
 }
 
+int *int_buffer(napi_env env, napi_value value, size_t need, const char *what) {
+  return (int *)typed(env, value, napi_int32_array, need, "an Int32Array", "integers", what);
+}
+
 long array_length(napi_env env, napi_value value, const char *what) {
   bool is_array = false;
   uint32_t length = 0;

@@ -14,6 +14,9 @@ float *floats(napi_env env, napi_value value, size_t need, const char *what);
  */
 const int *ints(napi_env env, napi_value value, size_t need, int low, int high, const char *what);
 
+/* The Int32Array `value` with at least `need` elements to write into, or NULL with an exception naming `what` pending. */
+int *int_buffer(napi_env env, napi_value value, size_t need, const char *what);
+
 /* The length of the array `value`, or −1 with a TypeError naming `what` pending. */
 long array_length(napi_env env, napi_value value, const char *what);
 

@@ -1,17 +1,19 @@
 /**
  * The NRAM arms of the `nram` bench section, as a long-lived child (see `bench/lib/line-child.ts`):
  * the real `nram` trainer step on tfjs wasm (one thread under Node), per config of
- * `NRAM_BENCH_CONFIGS` with and without noise (`bench/nram/arms.ts`). A step is what the worker
- * loop does per step: `trainStep`, then `readMetrics` (which downloads the loss).
+ * `NRAM_BENCH_CONFIGS` with and without noise (`bench/nram/arms.ts`), and the same arms on the
+ * `native` backend (the addon's step, `native/nram.c`; the optimizer still on tfjs wasm), named
+ * `… native`, when the addon loads. A step is what the worker loop does per step: `trainStep`,
+ * then `readMetrics` (which downloads the loss).
  *
- * Protocol: prints `{"ready":true,"backend":…,"arms":[…]}`; then for each
+ * Protocol: prints `{"ready":true,"backend":…,"native":null or why not,"arms":[…]}`; then for each
  * `{"cmd":"run","arm":a,"steps":n}` runs n steps of arm a and prints
  * `{"arm","steps","wallMs","cpuMs","loss"}`; `{"cmd":"quit"}` ends.
  *
  *   tsx bench/nram/step-child.ts
  */
 import { createInterface } from 'node:readline';
-import { selectBackend } from '../../src/backend/index.js';
+import { loadNativeKernels, type NativeKernels, selectBackend } from '../../src/backend/index.js';
 import { readMetrics } from '../../src/runs/worker/state.js';
 import { createNramArm, disposeNramArm, NRAM_BENCH_CONFIGS, NRAM_BENCH_ETAS, type NramArm } from './arms.js';
 
@@ -35,14 +37,24 @@ async function run(arm: NramArm, steps: number): Promise<{ wallMs: number; cpuMs
 async function main(): Promise<void> {
   const arms = new Map<string, NramArm>();
   try {
-    const selection = await selectBackend('wasm');
-    if (selection.name !== 'wasm') throw new Error(`wanted the wasm backend, got ${selection.name}`);
+    // `native` is tfjs wasm plus the addon: one process holds both kinds of arm.
+    let kernels: NativeKernels | null = null;
+    let nativeMissing: string | null = null;
+    try {
+      await selectBackend('native');
+      kernels = loadNativeKernels();
+    } catch (error) {
+      nativeMissing = error instanceof Error ? error.message : String(error);
+      await selectBackend('wasm');
+    }
     for (const [config, c] of Object.entries(NRAM_BENCH_CONFIGS)) {
       for (const [noise, eta] of Object.entries(NRAM_BENCH_ETAS)) {
-        arms.set(`${config} ${noise}`, await createNramArm(c, eta, selection.name));
+        arms.set(`${config} ${noise}`, await createNramArm(c, eta, 'wasm'));
+        if (kernels !== null)
+          arms.set(`${config} ${noise} native`, await createNramArm(c, eta, 'native', kernels));
       }
     }
-    say({ ready: true, backend: selection.name, arms: [...arms.keys()] });
+    say({ ready: true, backend: 'wasm', native: nativeMissing, arms: [...arms.keys()] });
   } catch (error) {
     say({ ready: false, error: error instanceof Error ? error.message : String(error) });
     return;

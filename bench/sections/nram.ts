@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import type { NramConfig } from '../../src/trainers/nram/index.js';
 import { LineChild } from '../lib/line-child.js';
 import { fixed, infoRow, type Row, type SectionOutcome } from '../lib/report.js';
 import { describeRatios, median, pairedRatios } from '../lib/stats.js';
@@ -15,12 +16,14 @@ import {
 
 /**
  * The NRAM training step (issue 18, "Speed"): the real `nram` trainer step on tfjs wasm (one
- * thread), at the trainer's defaults and at the issue's tiny instance (M = 8), with and without
- * noise (η = 0.01 vs 0; clipping in both), and where its time goes.
+ * thread) and on the `native` backend (the addon's step), at the trainer's defaults, at the issue's
+ * tiny instance (M = 8) and at Table 4's setting, with and without noise (η = 0.01 vs 0; clipping
+ * in both), and where the tfjs step's time goes.
  *
- * 1. ms per step: one long-lived child (`bench/nram/step-child.ts`) holds the four arms; after a
+ * 1. ms per step: one long-lived child (`bench/nram/step-child.ts`) holds every arm; after a
  *    warm-up the parent runs rounds of one block per arm in a rotated order and takes the noise
- *    overhead as the median of the paired block ratios, as the `step` section does.
+ *    overhead, and the native speed-up (wasm / native), as medians of paired block ratios, as the
+ *    `step` section does.
  * 2. Where the time goes: another child (`bench/nram/phases-child.ts`) splits the same step into
  *    phases (data, controller forward, machine forward, loss, backward, clip+noise, Adam apply,
  *    read-back), each the median over blocks of its ms per step, and times every kernel of a few
@@ -58,7 +61,7 @@ interface PhasesReport {
   >;
 }
 
-async function timeSteps(quick: boolean): Promise<Arm[]> {
+async function timeSteps(quick: boolean): Promise<{ arms: Arm[]; nativeMissing: string | null }> {
   const rounds = quick ? 2 : 15;
   const blockMs = quick ? 150 : 1000;
   const { child, ready } = await LineChild.start(process.execPath, [
@@ -93,7 +96,7 @@ async function timeSteps(quick: boolean): Promise<Arm[]> {
   } finally {
     await child.close();
   }
-  return arms;
+  return { arms, nativeMissing: typeof ready.native === 'string' ? ready.native : null };
 }
 
 async function splitPhases(quick: boolean): Promise<PhasesReport> {
@@ -112,36 +115,64 @@ async function splitPhases(quick: boolean): Promise<PhasesReport> {
 function medianPhases(blocks: readonly PhaseTimes[]): PhaseTimes {
   return Object.fromEntries(NRAM_PHASES.map((p) => [p, median(blocks.map((b) => b[p]))])) as PhaseTimes;
 }
+/** The ms/step rows of `config`'s plain and noisy arms (`config` may end in ` native`), and its noise overhead. */
+function armRows(
+  rows: Row[],
+  ratios: Record<string, number[]>,
+  config: string,
+  c: NramConfig,
+  arms: readonly Arm[],
+): void {
+  const [base, native] = config.split(' ');
+  const plain = arms.find((a) => a.name === `${base} plain${native === undefined ? '' : ' native'}`);
+  const noisy = arms.find((a) => a.name === `${base} noisy${native === undefined ? '' : ' native'}`);
+  for (const a of [plain, noisy]) {
+    if (a === undefined) continue;
+    rows.push(
+      infoRow(
+        `${a.name} (${describeNramConfig(c)}): ms/step`,
+        `${fixed(median(a.wallMsPerStep))} ms; CPU ${fixed(median(a.cpuMsPerStep))} ms`,
+        `median of ${a.wallMsPerStep.length} blocks of ${a.blockSteps} steps`,
+      ),
+    );
+  }
+  if (plain !== undefined && noisy !== undefined) {
+    const wall = pairedRatios(noisy.wallMsPerStep, plain.wallMsPerStep);
+    ratios[config] = wall;
+    rows.push(
+      infoRow(
+        `${config}: noise overhead (noisy / plain)`,
+        `${describeRatios(wall)}; CPU ${describeRatios(pairedRatios(noisy.cpuMsPerStep, plain.cpuMsPerStep))}`,
+      ),
+    );
+  }
+}
 
 export async function nramSection(options: NramSectionOptions): Promise<SectionOutcome> {
-  const arms = await timeSteps(options.quick);
+  const { arms, nativeMissing } = await timeSteps(options.quick);
   const phases = await splitPhases(options.quick);
   const rows: Row[] = [];
   const ratios: Record<string, number[]> = {};
+  const speedups: Record<string, number[]> = {};
   for (const [config, c] of Object.entries(NRAM_BENCH_CONFIGS)) {
-    const plain = arms.find((a) => a.name === `${config} plain`);
-    const noisy = arms.find((a) => a.name === `${config} noisy`);
-    for (const a of [plain, noisy]) {
-      if (a === undefined) continue;
-      rows.push(
-        infoRow(
-          `${a.name} (${describeNramConfig(c)}): ms/step`,
-          `${fixed(median(a.wallMsPerStep))} ms; CPU ${fixed(median(a.cpuMsPerStep))} ms`,
-          `median of ${a.wallMsPerStep.length} blocks of ${a.blockSteps} steps`,
-        ),
-      );
+    for (const suffix of ['', ' native']) {
+      armRows(rows, ratios, `${config}${suffix}`, c, arms);
     }
-    if (plain !== undefined && noisy !== undefined) {
-      const wall = pairedRatios(noisy.wallMsPerStep, plain.wallMsPerStep);
-      ratios[config] = wall;
+    const wasm = arms.find((a) => a.name === `${config} noisy`);
+    const native = arms.find((a) => a.name === `${config} noisy native`);
+    if (wasm !== undefined && native !== undefined) {
+      const speedup = pairedRatios(wasm.wallMsPerStep, native.wallMsPerStep);
+      speedups[config] = speedup;
       rows.push(
         infoRow(
-          `${config}: noise overhead (noisy / plain)`,
-          `${describeRatios(wall)}; CPU ${describeRatios(pairedRatios(noisy.cpuMsPerStep, plain.cpuMsPerStep))}`,
+          `${config}: native speed-up (wasm / native, noisy arms)`,
+          `${describeRatios(speedup)}; CPU ${describeRatios(pairedRatios(wasm.cpuMsPerStep, native.cpuMsPerStep))}`,
         ),
       );
     }
   }
+  if (nativeMissing !== null) rows.push(infoRow('native arms', `not run: ${nativeMissing}`));
+
   const split: Record<string, PhaseTimes> = {};
   for (const a of phases.arms) {
     split[a.name] = medianPhases(a.blocks);
@@ -183,6 +214,9 @@ export async function nramSection(options: NramSectionOptions): Promise<SectionO
     })),
     noiseOverhead: Object.fromEntries(
       Object.entries(ratios).map(([k, v]) => [k, { median: median(v), wall: v }]),
+    ),
+    nativeSpeedup: Object.fromEntries(
+      Object.entries(speedups).map(([k, v]) => [k, { median: median(v), wall: v }]),
     ),
     phases: split,
     phaseBlocks: phases.arms,

@@ -1,4 +1,5 @@
 import type { NeuralGpuKernels } from '../core/index.js';
+import { directionalMismatch, values } from './finite-difference.js';
 
 /**
  * The native addon's start-up check of its Neural GPU kernels (`native/neural_gpu.c`), beside the
@@ -18,20 +19,9 @@ const STEP = 1e-2;
 /** Largest |finite difference − gradient · direction|, relative to the larger of the two. */
 const TOLERANCE = 1e-2;
 
-/** Deterministic values in [−0.5, 0.5) (no random state: the check is the same on every start). */
-function values(count: number, salt: number): Float32Array {
-  return Float32Array.from(
-    { length: count },
-    (_, i) => ((Math.sin((i + 1) * 12.9898 + salt * 78.233) * 43758.5453) % 1) / 2,
-  );
-}
-
 /** Runs the check; throws with what disagreed. */
 export function checkNeuralGpuKernels(kernels: NeuralGpuKernels): void {
   const params = LENGTHS.map((n, i) => values(n, i).map((v) => 2 * v));
-  const raw = LENGTHS.map((n, i) => values(n, 50 + i));
-  const norm = Math.hypot(...raw.flatMap((d) => [...d]));
-  const direction = raw.map((d) => d.map((v) => v / norm));
   const inputs = Int32Array.of(1, 2, 4, 2, 1, 4);
   const targets = Int32Array.of(0, 1, 1, 1);
   const work = new Float32Array(kernels.neuralGpuWorkspaceLength(SHAPE, 'whole'));
@@ -43,16 +33,7 @@ export function checkNeuralGpuKernels(kernels: NeuralGpuKernels): void {
     return { loss, grads, predicted };
   };
   const { grads, predicted } = step(params);
-  const moved = (sign: number) =>
-    params.map((p, i) => p.map((v, j) => v + sign * STEP * (direction[i]?.[j] ?? 0)));
-  const difference = (step(moved(1)).loss - step(moved(-1)).loss) / (2 * STEP);
-  let along = 0;
-  grads.forEach((g, i) => {
-    g.forEach((v, j) => {
-      along += v * (direction[i]?.[j] ?? 0);
-    });
-  });
-  const off = Math.abs(difference - along) / Math.max(Math.abs(difference), Math.abs(along));
+  const off = directionalMismatch(params, (at) => step(at), STEP);
   if (!(off <= TOLERANCE)) {
     throw new Error(
       `the native addon failed its Neural GPU check: gradient off its finite difference by ${off} ` +

@@ -1,3 +1,4 @@
+import { values } from './finite-difference.js';
 import type { NativeKernels } from './native-kernels.js';
 
 /**
@@ -12,14 +13,6 @@ const SIZES = [7, 5, 4, 3] as const;
 const ROWS = 4;
 /** Largest |native − reference| allowed, relative to the largest reference gradient. */
 const TOLERANCE = 1e-4;
-
-/** Deterministic values in [−0.5, 0.5) (no random state: the check is the same on every start). */
-function values(count: number, salt: number): Float32Array {
-  return Float32Array.from(
-    { length: count },
-    (_, i) => ((Math.sin((i + 1) * 12.9898 + salt * 78.233) * 43758.5453) % 1) / 2,
-  );
-}
 
 /** Forward and backward in float64: the gradients in the addon's layout, and the mean loss. */
 function reference(

@@ -1,10 +1,10 @@
-import type { DenseStackKernels, NeuralGpuKernels } from '../core/index.js';
+import type { DenseStackKernels, NeuralGpuKernels, NramKernels } from '../core/index.js';
 
 /**
- * The addon's functions (see `native/gradnoise_native.c`): the dense-stack kernels, the Neural GPU's
- * and OpenBLAS's facts.
+ * The addon's functions (see `native/gradnoise_native.c`): the dense-stack kernels, the Neural GPU's,
+ * the NRAM's and OpenBLAS's facts.
  */
-export interface NativeKernels extends DenseStackKernels, NeuralGpuKernels {
+export interface NativeKernels extends DenseStackKernels, NeuralGpuKernels, NramKernels {
   /**
    * OpenBLAS's build line and the kernels it chose for this CPU (`openblas_get_config`,
    * `openblas_get_corename`), e.g. `OpenBLAS 0.3.21 DYNAMIC_ARCH … ; core Haswell`.

@@ -4,15 +4,16 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checkNativeKernels } from './native-check.js';
 import { checkNeuralGpuKernels } from './native-check-ngpu.js';
+import { checkNramKernels } from './native-check-nram.js';
 import type { NativeKernels } from './native-kernels.js';
 import { openBlasCoreType } from './openblas-core.js';
 
 /**
  * The `native` backend's kernels: the N-API addon built from `native/` (plain C over CBLAS, linked
- * to OpenBLAS; `npm run build:native`), which runs the mlp trainer's whole dense stack, and the
- * neural_gpu trainer's whole unrolled model, forward and backward, in one call per step instead of
- * the hundreds of small tfjs ops of the same step (issue 22: at this size tfjs pays per op, not per
- * FLOP). tfjs itself still runs everything else of a `native` replica (other trainers, the
+ * to OpenBLAS; `npm run build:native`), which runs the mlp trainer's whole dense stack, the
+ * neural_gpu trainer's whole unrolled model and the nram trainer's whole unrolled machine, forward
+ * and backward, in one call per step instead of the hundreds or thousands of small tfjs ops of the
+ * same step (issues 22 and 18: at this size tfjs pays per op, not per FLOP). tfjs itself still runs everything else of a `native` replica (other trainers, the
  * optimizer) on `wasm` underneath.
  *
  * Every array crosses the boundary as the caller's own Float32Array (a view of the wasm heap
@@ -22,8 +23,9 @@ import { openBlasCoreType } from './openblas-core.js';
  *
  * Loading is per thread (each worker thread has its own module state) and checked: the addon's
  * gradients must agree with a plain JavaScript reference on a small network (`native-check.ts`),
- * and its Neural GPU gradient with a finite difference of its loss (`native-check-ngpu.ts`), before
- * the backend is offered, so a broken build or BLAS falls back to `wasm` with the reason.
+ * and its Neural GPU and NRAM gradients with finite differences of their losses
+ * (`native-check-ngpu.ts`, `native-check-nram.ts`), before the backend is offered, so a broken
+ * build or BLAS falls back to `wasm` with the reason.
  */
 
 const FUNCTIONS = [
@@ -36,6 +38,8 @@ const FUNCTIONS = [
   'neuralGpuWorkspaceLength',
   'neuralGpuStep',
   'neuralGpuPredict',
+  'nramWorkspaceLength',
+  'nramRun',
 ] as const;
 
 /**
@@ -88,6 +92,7 @@ export function loadNativeKernels(path: string = defaultNativeAddonPath()): Nati
   if (!isNativeKernels(module)) throw new Error(`${path} is not gradnoise's native addon`);
   checkNativeKernels(module);
   checkNeuralGpuKernels(module);
+  checkNramKernels(module);
   loaded = { path, kernels: module };
   return module;
 }

@@ -49,6 +49,7 @@ export {
   type MetricGoal,
 } from './lr-schedule.js';
 export type { NeuralGpuKernels, NeuralGpuTape } from './neural-gpu-kernels.js';
+export type { NramKernels } from './nram-kernels.js';
 export {
   type ClipSpec,
   DEFAULT_NOISE_GENERATOR,

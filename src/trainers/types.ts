@@ -4,6 +4,7 @@ import type {
   DenseStackKernels,
   InnerOptimizerOptions,
   NeuralGpuKernels,
+  NramKernels,
   RunStreams,
 } from '../core/index.js';
 import type { DataRootPolicy } from '../data/index.js';
@@ -118,7 +119,7 @@ export interface TrainerContext {
   readonly streams: RunStreams;
   /** The noisy optimizer the run asked for: clip → noise → inner optimizer (src/optim). */
   readonly optimizer: NoisyOptimizer;
-  /** The backend in use, e.g. `wasm`, or `native` (tfjs on `wasm` with `denseKernels` and `neuralGpuKernels`). */
+  /** The backend in use, e.g. `wasm`, or `native` (tfjs on `wasm` with the addon's kernels below). */
   readonly backend: string;
   /**
    * Fused dense-stack kernels (forward and backward of a ReLU stack in one call), present on the
@@ -131,6 +132,11 @@ export interface TrainerContext {
    * backend: the `neural_gpu` trainer steps with it instead of tfjs ops. Absent elsewhere.
    */
   readonly neuralGpuKernels?: NeuralGpuKernels;
+  /**
+   * The NRAM's unrolled machine, forward and backward, in one call, present on the `native`
+   * backend: the `nram` trainer steps and evaluates with it instead of tfjs ops. Absent elsewhere.
+   */
+  readonly nramKernels?: NramKernels;
   /**
    * What the session may read (the service's policy, carried to the worker in its boot data).
    * Check every path against it before opening anything: the main thread's checks may have run

@@ -62,7 +62,7 @@ export async function runJob(job: RunJob, settings: LoopSettings, post: Post): P
       optimizer,
       backend: settings.backend,
       dataRoots: settings.dataRoots,
-      ...(kernels === null ? {} : { denseKernels: kernels, neuralGpuKernels: kernels }),
+      ...(kernels === null ? {} : { denseKernels: kernels, neuralGpuKernels: kernels, nramKernels: kernels }),
     });
     // Version 2 keys each tensor's noise by its checkpoint name; version 1 by its position.
     if (spec.streamVersion >= 2) {

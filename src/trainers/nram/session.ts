@@ -14,7 +14,8 @@ import {
   updateCurriculum,
 } from './curriculum.js';
 import { NramMachine } from './machine.js';
-import { addChunk, inputs, type TestChunk, testChunks } from './test-set.js';
+import { NativeNramStep } from './native-step.js';
+import { addChunk, inputs, type TestChunk, testBatches, testChunks } from './test-set.js';
 
 /** Version of the `meta` layout written by `exportState`. */
 const STATE_FORMAT = 1;
@@ -28,12 +29,18 @@ const STATE_FORMAT = 1;
  * The gradient is plain autodiff over the whole unroll, not the shared `bptt` helper: T and M are
  * small (the tape is bounded by `NRAM_LIMITS.tapeCells`), so one tape fits and saves `bptt`'s
  * second forward pass, which matters for a search over many seeds.
+ *
+ * With `context.nramKernels` (the `native` backend) a step's objective, gradients and answers, and
+ * the test set's answers and losses, come from the addon in one call each ({@link NativeNramStep});
+ * the batches, the curriculum and the optimizer are the same as on any backend.
  */
 export class NramSession implements TrainerSession {
   readonly #config: NramConfig;
   readonly #context: TrainerContext;
   readonly #machine: NramMachine;
   readonly #options: CurriculumOptions;
+  /** The native step, with the `native` backend's kernels; else null. */
+  readonly #native: NativeNramStep | null;
   #curriculum: CurriculumState;
   /** Whether the latest evaluation answered every test example right. */
   #solved = false;
@@ -42,6 +49,8 @@ export class NramSession implements TrainerSession {
     this.#config = config;
     this.#context = context;
     this.#machine = new NramMachine(config, context.streams);
+    const kernels = context.nramKernels;
+    this.#native = kernels === undefined ? null : new NativeNramStep(this.#machine, kernels);
     this.#options = {
       start: config.curriculumStart,
       maxLength: config.maxListLength,
@@ -64,6 +73,7 @@ export class NramSession implements TrainerSession {
    * what the runtime calls.
    */
   trainStep(step: number): Record<string, MetricValue> {
+    if (this.#native !== null) return this.#trainNative(this.#native, step);
     if (!hostReadable()) {
       throw failedPrecondition(
         `nram: trainStep reads the batch's answers synchronously, which the ${tf.getBackend()} backend cannot; use trainStepAsync`,
@@ -79,6 +89,7 @@ export class NramSession implements TrainerSession {
 
   /** {@link trainStep} on any backend: the batch's answers read with `await data()`. */
   async trainStepAsync(step: number): Promise<Record<string, MetricValue>> {
+    if (this.#native !== null) return this.#trainNative(this.#native, step);
     const pending = this.#train(step);
     try {
       return this.#finish(pending, (await pending.answers?.data()) ?? null);
@@ -93,16 +104,7 @@ export class NramSession implements TrainerSession {
     readonly loss: tf.Scalar;
     readonly answers?: tf.Tensor;
   } {
-    const { streams } = this.#context;
-    const { batchSize, memorySize, entropyBonus, entropyDecay } = this.#config;
-    const lengths = sampleLengths(
-      this.#curriculum,
-      this.#options,
-      batchSize,
-      streams.stream(Stream.dataOrder, step),
-    );
-    const batch = listKBatch(memorySize, lengths, streams.stream(Stream.syntheticData, step));
-    const bonus = entropyBonus * entropyDecay ** step;
+    const { batch, bonus } = this.#batch(step);
     const variables = this.#machine.namedVariables.map(({ variable }) => variable);
     // The batch's answers, kept out of the tape's scope for the accuracy and the curriculum.
     const kept: { answers?: tf.Tensor } = {};
@@ -123,9 +125,30 @@ export class NramSession implements TrainerSession {
     return { batch, loss: value, ...(kept.answers === undefined ? {} : { answers: kept.answers }) };
   }
 
+  /** Step `step` through the addon: one call, the answers already on the host. */
+  #trainNative(native: NativeNramStep, step: number): Record<string, MetricValue> {
+    const { batch, bonus } = this.#batch(step);
+    const pass = native.train(batch, bonus, this.#context.optimizer);
+    return this.#finish({ batch, loss: pass.objective }, pass.answers);
+  }
+
+  /** Step `step`'s batch (lengths from the curriculum) and entropy weight. */
+  #batch(step: number): { readonly batch: ListKBatch; readonly bonus: number } {
+    const { streams } = this.#context;
+    const { batchSize, memorySize, entropyBonus, entropyDecay } = this.#config;
+    const lengths = sampleLengths(
+      this.#curriculum,
+      this.#options,
+      batchSize,
+      streams.stream(Stream.dataOrder, step),
+    );
+    const batch = listKBatch(memorySize, lengths, streams.stream(Stream.syntheticData, step));
+    return { batch, bonus: entropyBonus * entropyDecay ** step };
+  }
+
   /** The curriculum update from the batch's read answers (null: none); the step's metrics. */
   #finish(
-    pending: { readonly batch: ListKBatch; readonly loss: tf.Scalar },
+    pending: { readonly batch: ListKBatch; readonly loss: MetricValue },
     answers: ArrayLike<number> | null,
   ): Record<string, MetricValue> {
     const { batch, loss } = pending;
@@ -150,6 +173,7 @@ export class NramSession implements TrainerSession {
    * synchronously: on `cpu`, `wasm` or `tensorflow` only (see {@link evaluateTestSetAsync}).
    */
   evaluateTestSet(): { accuracy: number; loss: number } {
+    if (this.#native !== null) return this.#evaluateNative(this.#native);
     if (!hostReadable()) {
       throw failedPrecondition(
         `nram: evaluateTestSet reads synchronously, which the ${tf.getBackend()} backend cannot; use evaluateTestSetAsync`,
@@ -166,10 +190,26 @@ export class NramSession implements TrainerSession {
 
   /** {@link evaluateTestSet} on any backend, each chunk read with `await data()`. */
   async evaluateTestSetAsync(): Promise<{ accuracy: number; loss: number }> {
+    if (this.#native !== null) return this.#evaluateNative(this.#native);
     const totals = { right: 0, loss: 0 };
     for (const chunk of this.#testChunks()) {
       const [predicted, loss] = await Promise.all([chunk.predicted.data(), chunk.loss.data()]);
       addChunk(totals, chunk, predicted, loss);
+    }
+    return {
+      accuracy: totals.right / this.#config.evalExamples,
+      loss: totals.loss / this.#config.evalExamples,
+    };
+  }
+
+  #evaluateNative(native: NativeNramStep): { accuracy: number; loss: number } {
+    const totals = { right: 0, loss: 0 };
+    for (const batch of testBatches(this.#config, this.#context.streams.stream(Stream.dataSplit, 0))) {
+      const { answers, losses } = native.evaluate(batch);
+      batch.targets.forEach((target, i) => {
+        totals.right += answers[i] === target ? 1 : 0;
+        totals.loss += losses[i] as number;
+      });
     }
     return {
       accuracy: totals.right / this.#config.evalExamples,
@@ -209,6 +249,7 @@ export class NramSession implements TrainerSession {
   }
 
   dispose(): void {
+    this.#native?.dispose();
     this.#machine.dispose();
   }
 }

@@ -24,22 +24,30 @@ export function* testChunks(
   config: NramConfig,
   random: RandomIntegers,
 ): Generator<TestChunk> {
-  const { evalExamples, maxListLength, memorySize } = config;
-  const all = listKBatch(memorySize, new Array<number>(evalExamples).fill(maxListLength), random);
-  for (let start = 0; start < evalExamples; start += EVAL_CHUNK) {
-    const size = Math.min(EVAL_CHUNK, evalExamples - start);
-    const chunk: ListKBatch = {
-      ...all,
-      batchSize: size,
-      memory: all.memory.subarray(start * memorySize, (start + size) * memorySize),
-      targets: all.targets.subarray(start, start + size),
-    };
+  for (const chunk of testBatches(config, random)) {
+    const size = chunk.batchSize;
     const [predicted, loss] = tf.tidy(() => {
       const [memory, targets] = inputs(chunk);
       const run = machine.run(memory);
       return [tf.argMax(NramMachine.answer(run), 1), NramMachine.loss(run, targets)];
     });
     yield { targets: chunk.targets, size, predicted, loss };
+  }
+}
+
+/** The fixed test set of {@link testChunks} as batches of at most {@link EVAL_CHUNK} examples. */
+export function* testBatches(config: NramConfig, random: RandomIntegers): Generator<ListKBatch> {
+  const { evalExamples, maxListLength, memorySize } = config;
+  const all = listKBatch(memorySize, new Array<number>(evalExamples).fill(maxListLength), random);
+  for (let start = 0; start < evalExamples; start += EVAL_CHUNK) {
+    const size = Math.min(EVAL_CHUNK, evalExamples - start);
+    yield {
+      ...all,
+      batchSize: size,
+      memory: all.memory.subarray(start * memorySize, (start + size) * memorySize),
+      targets: all.targets.subarray(start, start + size),
+      lengths: all.lengths.subarray(start, start + size),
+    };
   }
 }
 

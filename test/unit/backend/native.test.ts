@@ -8,6 +8,7 @@ import {
 } from '../../../src/backend/index.js';
 import { checkNativeKernels } from '../../../src/backend/native-check.js';
 import { checkNeuralGpuKernels } from '../../../src/backend/native-check-ngpu.js';
+import { checkNramKernels } from '../../../src/backend/native-check-nram.js';
 import { describeNative } from '../../helpers/native.js';
 
 describe('loading the native addon', () => {
@@ -116,5 +117,31 @@ describeNative('the native addon', () => {
       },
     };
     expect(() => checkNeuralGpuKernels(otherwise)).toThrow(/its forward pass predicts otherwise/);
+  });
+
+  it('fails its NRAM check when a term of the gradient is missing or the forward pass differs', () => {
+    const kernels = loadNativeKernels();
+    expect(() => checkNramKernels(kernels)).not.toThrow();
+    // The output bias's gradient dropped: the directional derivative no longer matches.
+    const noBias: NativeKernels = {
+      ...kernels,
+      nramRun: (...args: Parameters<NativeKernels['nramRun']>) => {
+        const objective = kernels.nramRun(...args);
+        if (args[5].length > 0) (args[5][3] as Float32Array).fill(0);
+        return objective;
+      },
+    };
+    expect(() => checkNramKernels(noBias)).toThrow(
+      /^the native addon failed its NRAM check: gradient off its finite difference by /,
+    );
+    const otherwise: NativeKernels = {
+      ...kernels,
+      nramRun: (...args: Parameters<NativeKernels['nramRun']>) => {
+        const objective = kernels.nramRun(...args);
+        if (args[5].length === 0) args[6][0] = ((args[6][0] as number) + 1) % 5;
+        return objective;
+      },
+    };
+    expect(() => checkNramKernels(otherwise)).toThrow(/its forward pass scores otherwise/);
   });
 });

@@ -1,0 +1,107 @@
+import * as tf from '@tensorflow/tfjs';
+import type { NramKernels } from '../../core/index.js';
+import type { ListKBatch } from '../../data/tasks/index.js';
+import type { NoisyOptimizer } from '../../optim/index.js';
+import { readStorage, writableStorage } from '../../optim/index.js';
+import type { NramMachine } from './machine.js';
+
+/** What one native pass over a batch yields: each example's answer and loss, and the objective. */
+export interface NativeNramPass {
+  /** `[B]`: the argmax of the expected cell 2 at the stop. */
+  readonly answers: Int32Array;
+  /** `[B]`: Σₜ pₜ · −log max(Mₜ[2, target], 1e-7). */
+  readonly losses: Float32Array;
+  /** The mean loss minus the entropy bonus's term (the value the gradient is of). */
+  readonly objective: number;
+}
+
+/**
+ * The `nram` trainer's step on the `native` backend: the loss, the gradient of every variable and
+ * the batch's answers from one call of the addon (`native/nram.c`: the machine of `machine.ts`,
+ * `gates.ts` and `controller.ts` unrolled forward and differentiated by hand), instead of the
+ * thousands of tfjs ops of `NramMachine.run` and its tape.
+ *
+ * One step: the addon reads the weights where tfjs keeps them (views of the wasm heap) and writes
+ * every gradient into this step's gradient tensors in place; `optimizer.applyGradients` gets them
+ * named and ordered as the tfjs step gives them, so clipping, the noise keyed by (seed, step,
+ * tensor) and Adam are unchanged. The gradients agree with the tfjs path to float32 rounding (sums
+ * in other orders), and a run repeats itself bit for bit on `native`.
+ */
+export class NativeNramStep {
+  readonly #machine: NramMachine;
+  readonly #kernels: NramKernels;
+  /** One gradient tensor per variable, in `namedVariables` order, owned here and rewritten per step. */
+  readonly #grads: tf.Tensor[];
+  /** Grown to the largest batch seen, never shrunk: a step maps no fresh memory. */
+  #work = new Float32Array(0);
+
+  constructor(machine: NramMachine, kernels: NramKernels) {
+    this.#machine = machine;
+    this.#kernels = kernels;
+    this.#grads = machine.namedVariables.map(({ variable }) => tf.keep(tf.zeros(variable.shape)));
+  }
+
+  /** Trains one batch with entropy weight `bonus`: gradients into the optimizer. */
+  train(batch: ListKBatch, bonus: number, optimizer: NoisyOptimizer): NativeNramPass {
+    const grads = this.#grads.map((g) => {
+      const storage = writableStorage(g);
+      if (storage === null) {
+        throw new Error(
+          `native nram step: the ${tf.getBackend()} backend gives no writable gradient storage`,
+        );
+      }
+      return storage;
+    });
+    const pass = this.#run(batch, bonus, grads);
+    optimizer.applyGradients(
+      this.#machine.namedVariables.map(({ variable }, i) => ({
+        name: variable.name,
+        tensor: this.#grads[i] as tf.Tensor,
+      })),
+    );
+    return pass;
+  }
+
+  /** The machine's answers and losses on `batch`, forward only. */
+  evaluate(batch: ListKBatch): NativeNramPass {
+    return this.#run(batch, 0, []);
+  }
+
+  dispose(): void {
+    tf.dispose(this.#grads);
+    this.#work = new Float32Array(0);
+  }
+
+  #run(batch: ListKBatch, bonus: number, grads: readonly Float32Array[]): NativeNramPass {
+    const { memorySize, registers, timesteps, controller, hiddenSize } = this.#machine.shape;
+    const shape = Int32Array.of(
+      batch.batchSize,
+      memorySize,
+      registers,
+      timesteps,
+      controller === 'lstm' ? 1 : 0,
+      hiddenSize,
+    );
+    const length = this.#kernels.nramWorkspaceLength(shape);
+    if (this.#work.length < length) {
+      this.#work = new Float32Array(0);
+      this.#work = new Float32Array(length);
+    }
+    const answers = new Int32Array(batch.batchSize);
+    const losses = new Float32Array(batch.batchSize);
+    // Views into the backend's memory are valid until the next tfjs op: none runs until the call.
+    const params = this.#machine.namedVariables.map(({ variable }) => readStorage(variable));
+    const objective = this.#kernels.nramRun(
+      shape,
+      params,
+      batch.memory,
+      batch.targets,
+      bonus,
+      grads,
+      answers,
+      losses,
+      this.#work,
+    );
+    return { answers, losses, objective };
+  }
+}
