@@ -21,7 +21,8 @@
  *             trained from the same exported weights, batch and dropout masks, one thread each
  *             (issue 22)
  *   phases    the profile: forward, backward, SGD update, gradient read and noise of a wasm step
- *   nram      the NRAM trainer's step on wasm (defaults and M = 8), with and without noise, split
+ *   nram      the NRAM trainer's step on wasm and on native (defaults, M = 8 and Table 4's
+ *             setting), with and without noise, the native speed-up, and the wasm step split
  *             into phases (controller, gates, loss, backward, clip+noise, Adam) with its top
  *             kernels (issue 18)
  *   sweep     runs per hour of a small mlp sweep with 1 and 2 workers through the real service (issue 8)

@@ -8,21 +8,44 @@
  *
  * Protocol: prints `{"ready":true,"backend":…,"native":null or why not,"arms":[…]}`; then for each
  * `{"cmd":"run","arm":a,"steps":n}` runs n steps of arm a and prints
- * `{"arm","steps","wallMs","cpuMs","loss"}`; `{"cmd":"quit"}` ends.
+ * `{"arm","steps","wallMs","cpuMs","addonMs","loss"}` (addonMs: inside the addon's step, native arms); `{"cmd":"quit"}` ends.
  *
  *   tsx bench/nram/step-child.ts
  */
 import { createInterface } from 'node:readline';
 import { loadNativeKernels, type NativeKernels, selectBackend } from '../../src/backend/index.js';
+import type { NramKernels } from '../../src/core/index.js';
 import { readMetrics } from '../../src/runs/worker/state.js';
 import { createNramArm, disposeNramArm, NRAM_BENCH_CONFIGS, NRAM_BENCH_ETAS, type NramArm } from './arms.js';
+
+/** Milliseconds spent inside the addon's `nramRun` since the block began (native arms only). */
+let addonMs = 0;
+
+/** The addon's NRAM functions with `nramRun` timed into {@link addonMs}. */
+function timed(kernels: NramKernels): NramKernels {
+  return {
+    nramWorkspaceLength: (shape) => kernels.nramWorkspaceLength(shape),
+    nramRun: (...args) => {
+      const start = performance.now();
+      try {
+        return kernels.nramRun(...args);
+      } finally {
+        addonMs += performance.now() - start;
+      }
+    },
+  };
+}
 
 const say = (message: Record<string, unknown>): void => {
   process.stdout.write(`${JSON.stringify(message)}\n`);
 };
 
-async function run(arm: NramArm, steps: number): Promise<{ wallMs: number; cpuMs: number; loss: number }> {
+async function run(
+  arm: NramArm,
+  steps: number,
+): Promise<{ wallMs: number; cpuMs: number; addonMs: number; loss: number }> {
   let loss = Number.NaN;
+  addonMs = 0;
   const cpu0 = process.cpuUsage();
   const start = performance.now();
   for (let i = 0; i < steps; i += 1) {
@@ -31,7 +54,7 @@ async function run(arm: NramArm, steps: number): Promise<{ wallMs: number; cpuMs
   }
   const wallMs = performance.now() - start;
   const cpu = process.cpuUsage(cpu0);
-  return { wallMs, cpuMs: (cpu.user + cpu.system) / 1000, loss };
+  return { wallMs, cpuMs: (cpu.user + cpu.system) / 1000, addonMs, loss };
 }
 
 async function main(): Promise<void> {
@@ -51,7 +74,7 @@ async function main(): Promise<void> {
       for (const [noise, eta] of Object.entries(NRAM_BENCH_ETAS)) {
         arms.set(`${config} ${noise}`, await createNramArm(c, eta, 'wasm'));
         if (kernels !== null)
-          arms.set(`${config} ${noise} native`, await createNramArm(c, eta, 'native', kernels));
+          arms.set(`${config} ${noise} native`, await createNramArm(c, eta, 'native', timed(kernels)));
       }
     }
     say({ ready: true, backend: 'wasm', native: nativeMissing, arms: [...arms.keys()] });

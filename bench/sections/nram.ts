@@ -41,6 +41,7 @@ interface Arm {
   blockSteps: number;
   readonly wallMsPerStep: number[];
   readonly cpuMsPerStep: number[];
+  readonly addonMsPerStep: number[];
 }
 
 interface PhasesReport {
@@ -74,10 +75,15 @@ async function timeSteps(quick: boolean): Promise<{ arms: Arm[]; nativeMissing: 
     blockSteps: 1,
     wallMsPerStep: [],
     cpuMsPerStep: [],
+    addonMsPerStep: [],
   }));
   const block = async (a: Arm, steps: number) => {
     const reply = await child.request({ cmd: 'run', arm: a.name, steps });
-    return { wall: Number(reply.wallMs) / steps, cpu: Number(reply.cpuMs) / steps };
+    return {
+      wall: Number(reply.wallMs) / steps,
+      cpu: Number(reply.cpuMs) / steps,
+      addon: Number(reply.addonMs) / steps,
+    };
   };
   try {
     for (const a of arms) {
@@ -88,9 +94,10 @@ async function timeSteps(quick: boolean): Promise<{ arms: Arm[]; nativeMissing: 
     for (let r = 0; r < rounds; r += 1) {
       for (let k = 0; k < arms.length; k += 1) {
         const a = arms[(r + k) % arms.length] as Arm;
-        const { wall, cpu } = await block(a, a.blockSteps);
+        const { wall, cpu, addon } = await block(a, a.blockSteps);
         a.wallMsPerStep.push(wall);
         a.cpuMsPerStep.push(cpu);
+        a.addonMsPerStep.push(addon);
       }
     }
   } finally {
@@ -128,10 +135,17 @@ function armRows(
   const noisy = arms.find((a) => a.name === `${base} noisy${native === undefined ? '' : ' native'}`);
   for (const a of [plain, noisy]) {
     if (a === undefined) continue;
+    // Native arms: the share of the step inside the addon; the rest is the tfjs optimizer (clip,
+    // noise, Adam), the batch, the curriculum and the metrics.
+    const addon = median(a.addonMsPerStep);
+    const inAddon =
+      native === undefined
+        ? ''
+        : `; in the addon ${fixed(addon)} ms (${Math.round((addon / median(a.wallMsPerStep)) * 100)} %)`;
     rows.push(
       infoRow(
         `${a.name} (${describeNramConfig(c)}): ms/step`,
-        `${fixed(median(a.wallMsPerStep))} ms; CPU ${fixed(median(a.cpuMsPerStep))} ms`,
+        `${fixed(median(a.wallMsPerStep))} ms; CPU ${fixed(median(a.cpuMsPerStep))} ms${inAddon}`,
         `median of ${a.wallMsPerStep.length} blocks of ${a.blockSteps} steps`,
       ),
     );
