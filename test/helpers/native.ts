@@ -1,6 +1,11 @@
 import { existsSync } from 'node:fs';
-import { describe } from 'vitest';
-import { defaultNativeAddonPath } from '../../src/backend/index.js';
+import { afterAll, beforeAll, describe, expect } from 'vitest';
+import {
+  defaultNativeAddonPath,
+  loadNativeKernels,
+  type NativeKernels,
+  selectBackend,
+} from '../../src/backend/index.js';
 
 /**
  * The `native` backend's tests need its addon, built by `npm run build:native` (a C compiler and
@@ -27,4 +32,23 @@ export function describeNative(name: string, body: () => void): void {
   }
   console.warn(`skipping "${name}": ${reason}`);
   describe.skip(`${name} (skipped: ${reason})`, body);
+}
+
+/**
+ * Inside a {@link describeNative} body: selects the `native` backend (tfjs on wasm) before the
+ * suite and `cpu` after it. Returns a getter of this thread's checked addon, valid in the tests.
+ */
+export function useNativeBackend(): () => NativeKernels {
+  let kernels: NativeKernels | null = null;
+  beforeAll(async () => {
+    expect(await selectBackend('native')).toMatchObject({ name: 'native', tfjsName: 'wasm' });
+    kernels = loadNativeKernels();
+  });
+  afterAll(async () => {
+    await selectBackend('cpu');
+  });
+  return () => {
+    if (kernels === null) throw new Error('the native backend is selected in beforeAll');
+    return kernels;
+  };
 }

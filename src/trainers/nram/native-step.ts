@@ -3,7 +3,13 @@ import type { NramKernels } from '../../core/index.js';
 import type { ListKBatch } from '../../data/tasks/index.js';
 import type { NoisyOptimizer } from '../../optim/index.js';
 import { readStorage, writableStorage } from '../../optim/index.js';
-import type { NramMachine } from './machine.js';
+import type { NramMachine, NramShape } from './machine.js';
+
+/** The addon's shape array (`NramKernels`) of a machine of `shape` on a batch of `batch`. */
+export function nativeShape(shape: NramShape, batch: number): Int32Array {
+  const { memorySize, registers, timesteps, controller, hiddenSize } = shape;
+  return Int32Array.of(batch, memorySize, registers, timesteps, controller === 'lstm' ? 1 : 0, hiddenSize);
+}
 
 /** What one native pass over a batch yields: each example's answer and loss, and the objective. */
 export interface NativeNramPass {
@@ -73,15 +79,7 @@ export class NativeNramStep {
   }
 
   #run(batch: ListKBatch, bonus: number, grads: readonly Float32Array[]): NativeNramPass {
-    const { memorySize, registers, timesteps, controller, hiddenSize } = this.#machine.shape;
-    const shape = Int32Array.of(
-      batch.batchSize,
-      memorySize,
-      registers,
-      timesteps,
-      controller === 'lstm' ? 1 : 0,
-      hiddenSize,
-    );
+    const shape = nativeShape(this.#machine.shape, batch.batchSize);
     const length = this.#kernels.nramWorkspaceLength(shape);
     if (this.#work.length < length) {
       this.#work = new Float32Array(0);

@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { loadNativeKernels, type NativeKernels, selectBackend } from '../../../../src/backend/index.js';
+import { expect, it } from 'vitest';
 import { Stream } from '../../../../src/core/index.js';
 import { binaryBatch } from '../../../../src/data/tasks/index.js';
 import { type NamedTensor, readStorage } from '../../../../src/optim/index.js';
@@ -13,8 +12,8 @@ import {
   NeuralGpuModel,
 } from '../../../../src/trainers/neural_gpu/index.js';
 import { candidateMaskValues, masksAsTensors } from '../../../../src/trainers/neural_gpu/masks.js';
-import { describeNative } from '../../../helpers/native.js';
-import { streamsOf } from '../helpers.js';
+import { describeNative, useNativeBackend } from '../../../helpers/native.js';
+import { relativeDifference, streamsOf } from '../helpers.js';
 import { shapeOf } from './native-shape.js';
 
 /**
@@ -58,26 +57,8 @@ const CASES: ReadonlyArray<{ name: string; config: NeuralGpuConfig; length: numb
   },
 ];
 
-/** max |a − b| / max |b|, and max |b|. */
-function relativeDifference(a: ArrayLike<number>, b: ArrayLike<number>): { relative: number; scale: number } {
-  let scale = 0;
-  let diff = 0;
-  for (let i = 0; i < b.length; i += 1) {
-    scale = Math.max(scale, Math.abs(b[i] as number));
-    diff = Math.max(diff, Math.abs((a[i] as number) - (b[i] as number)));
-  }
-  return { relative: diff / scale, scale };
-}
-
 describeNative('the Neural GPU forward and backward pass on the native addon', () => {
-  let kernels: NativeKernels;
-  beforeAll(async () => {
-    expect(await selectBackend('native')).toMatchObject({ name: 'native', tfjsName: 'wasm' });
-    kernels = loadNativeKernels();
-  });
-  afterAll(async () => {
-    await selectBackend('cpu');
-  });
+  const kernelsOf = useNativeBackend();
 
   for (const { name, config, length } of CASES) {
     it(`agrees with batchGradients on wasm to ${TOLERANCE} relative: ${name}`, async () => {
@@ -100,11 +81,11 @@ describeNative('the Neural GPU forward and backward pass on the native addon', (
       const run = (tape: 'step' | 'whole') => {
         const grads = model.namedVariables.map(({ variable }) => new Float32Array(variable.size));
         const predicted = new Float32Array(batch.batchSize * batch.targetWidth);
-        const work = new Float32Array(kernels.neuralGpuWorkspaceLength(shape, tape));
+        const work = new Float32Array(kernelsOf().neuralGpuWorkspaceLength(shape, tape));
         const params = model.namedVariables.map(({ variable }) => readStorage(variable));
         const { inputs, targets } = batch;
         const cutoff = config.gateCutoff;
-        const loss = kernels.neuralGpuStep(
+        const loss = kernelsOf().neuralGpuStep(
           shape,
           cutoff,
           params,

@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { loadNativeKernels, type NativeKernels, selectBackend } from '../../../../src/backend/index.js';
+import { expect, it } from 'vitest';
 import type { NeuralGpuKernels } from '../../../../src/core/index.js';
 import { ANY_DATA_DIR } from '../../../../src/data/index.js';
 import {
@@ -15,8 +14,8 @@ import {
   NeuralGpuSession,
 } from '../../../../src/trainers/neural_gpu/index.js';
 import type { TrainerState } from '../../../../src/trainers/types.js';
-import { describeNative } from '../../../helpers/native.js';
-import { readMetric, streamsOf } from '../helpers.js';
+import { describeNative, useNativeBackend } from '../../../helpers/native.js';
+import { readMetric, resumeMidRun, streamsOf } from '../helpers.js';
 
 /**
  * The `neural_gpu` session on the `native` backend (`native-step.ts`): it steps through the addon,
@@ -105,20 +104,13 @@ async function run(kernels: NeuralGpuKernels | null, steps: number) {
 }
 
 describeNative('the neural_gpu session on native', () => {
-  let native: NativeKernels;
-  beforeAll(async () => {
-    expect(await selectBackend('native')).toMatchObject({ name: 'native', tfjsName: 'wasm' });
-    native = loadNativeKernels();
-  });
-  afterAll(async () => {
-    await selectBackend('cpu');
-  });
+  const nativeOf = useNativeBackend();
 
   it('steps through the addon, follows the tfjs session closely and repeats itself to the bit', async () => {
-    const kernels = counting(native);
+    const kernels = counting(nativeOf());
     const first = await run(kernels, 6);
     expect(kernels.steps).toBe(6);
-    expect(await run(native, 6)).toEqual(first);
+    expect(await run(nativeOf(), 6)).toEqual(first);
     const tfjs = await run(null, 6);
     first.losses.forEach((loss, i) => {
       expect(Math.abs(loss - (tfjs.losses[i] as number)) / loss, `step ${i}`).toBeLessThan(1e-4);
@@ -135,33 +127,19 @@ describeNative('the neural_gpu session on native', () => {
   it('resumes mid-run bit-identically', async () => {
     const total = 8;
     const cut = 3;
-    const straight = await run(native, total);
-    const optimizer = noisyAdam(11);
-    const before = session(optimizer, native);
-    const lossesBefore = train(before, 0, cut);
-    const state = before.exportState();
-    const optimizerState = optimizer.exportState();
-    const meta = JSON.parse(JSON.stringify(state.meta)) as Record<string, unknown>;
-    before.dispose();
-    optimizer.dispose();
-
-    const resumedOptimizer = noisyAdam(999); // the imported state's seed replaces this one
-    const resumed = session(resumedOptimizer, native);
-    resumed.importState({ tensors: state.tensors, meta });
-    resumedOptimizer.importState(optimizerState);
-    tf.dispose([...state.tensors, ...optimizerState.inner].map((t) => t.tensor));
-    const lossesAfter = train(resumed, cut, total);
-    expect([...lossesBefore, ...lossesAfter]).toEqual(straight.losses);
-    expect(resumed.curriculum).toEqual(straight.curriculum);
-    expect(weights(resumed.exportState())).toEqual(straight.weights);
-    resumed.dispose();
-    resumedOptimizer.dispose();
+    const straight = await run(nativeOf(), total);
+    const resumed = resumeMidRun(noisyAdam, (o) => session(o, nativeOf()), train, cut, total);
+    expect(resumed.metrics).toEqual(straight.losses);
+    expect(resumed.session.curriculum).toEqual(straight.curriculum);
+    expect(weights(resumed.session.exportState())).toEqual(straight.weights);
+    resumed.session.dispose();
+    resumed.optimizer.dispose();
   });
 
   it('leaks no tensor across steps, evaluation and dispose', async () => {
     const start = tf.memory().numTensors;
     const optimizer = noisyAdam(11);
-    const s = session(optimizer, native);
+    const s = session(optimizer, nativeOf());
     train(s, 0, 1); // the optimizer creates its slots on the first step
     const settled = tf.memory().numTensors;
     train(s, 1, 4);
@@ -173,7 +151,7 @@ describeNative('the neural_gpu session on native', () => {
   });
 
   it('trains and evaluates a batch past the workspace limit through tfjs, as the tfjs session does', async () => {
-    const refusing = counting({ ...native, neuralGpuWorkspaceLength: () => 2 ** 31 });
+    const refusing = counting({ ...nativeOf(), neuralGpuWorkspaceLength: () => 2 ** 31 });
     const fallback = await run(refusing, 2);
     expect(refusing.steps).toBe(0);
     expect(fallback).toEqual(await run(null, 2));

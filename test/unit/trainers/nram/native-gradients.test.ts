@@ -1,12 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { loadNativeKernels, type NativeKernels, selectBackend } from '../../../../src/backend/index.js';
+import { expect, it } from 'vitest';
 import { Stream } from '../../../../src/core/index.js';
 import { listKBatch } from '../../../../src/data/tasks/index.js';
 import { readStorage } from '../../../../src/optim/index.js';
 import { NRAM_DEFAULTS, type NramConfig, NramMachine } from '../../../../src/trainers/nram/index.js';
-import { describeNative } from '../../../helpers/native.js';
-import { streamsOf } from '../helpers.js';
+import { nativeShape } from '../../../../src/trainers/nram/native-step.js';
+import { describeNative, useNativeBackend } from '../../../helpers/native.js';
+import { relativeDifference, streamsOf } from '../helpers.js';
 
 /**
  * The NRAM's objective, answers, per-example losses and gradients from the native addon
@@ -46,26 +46,8 @@ const CASES: ReadonlyArray<{ name: string; config: NramConfig; lengths: number[]
   },
 ];
 
-/** max |a − b| / max |b|, and max |b|. */
-function relativeDifference(a: ArrayLike<number>, b: ArrayLike<number>): { relative: number; scale: number } {
-  let scale = 0;
-  let diff = 0;
-  for (let i = 0; i < b.length; i += 1) {
-    scale = Math.max(scale, Math.abs(b[i] as number));
-    diff = Math.max(diff, Math.abs((a[i] as number) - (b[i] as number)));
-  }
-  return { relative: diff / scale, scale };
-}
-
 describeNative('the NRAM forward and backward pass on the native addon', () => {
-  let kernels: NativeKernels;
-  beforeAll(async () => {
-    expect(await selectBackend('native')).toMatchObject({ name: 'native', tfjsName: 'wasm' });
-    kernels = loadNativeKernels();
-  });
-  afterAll(async () => {
-    await selectBackend('cpu');
-  });
+  const kernelsOf = useNativeBackend();
 
   for (const { name, config, lengths, bonus } of CASES) {
     it(`agrees with the tfjs machine on wasm to ${TOLERANCE} relative: ${name}`, async () => {
@@ -91,20 +73,13 @@ describeNative('the NRAM forward and backward pass on the native addon', () => {
         return run.entropy === null ? loss : tf.sub(loss, tf.mul(run.entropy, bonus));
       }, variables);
 
-      const shape = Int32Array.of(
-        b,
-        config.memorySize,
-        config.registers,
-        config.timesteps,
-        config.controller === 'lstm' ? 1 : 0,
-        config.hiddenSize,
-      );
+      const shape = nativeShape(config, b);
       const grads = variables.map((v) => new Float32Array(v.size));
       const answers = new Int32Array(b);
       const losses = new Float32Array(b);
-      const work = new Float32Array(kernels.nramWorkspaceLength(shape));
+      const work = new Float32Array(kernelsOf().nramWorkspaceLength(shape));
       const params = variables.map((v) => readStorage(v));
-      const objective = kernels.nramRun(
+      const objective = kernelsOf().nramRun(
         shape,
         params,
         batch.memory,
@@ -133,7 +108,7 @@ describeNative('the NRAM forward and backward pass on the native addon', () => {
       // Forward only (no grads): the same objective, answers and losses, and the grads untouched.
       const again = new Int32Array(b);
       const againLosses = new Float32Array(b);
-      const forward = kernels.nramRun(
+      const forward = kernelsOf().nramRun(
         shape,
         params,
         batch.memory,

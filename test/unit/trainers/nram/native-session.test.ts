@@ -1,16 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { loadNativeKernels, type NativeKernels, selectBackend } from '../../../../src/backend/index.js';
+import { expect, it } from 'vitest';
 import type { NramKernels } from '../../../../src/core/index.js';
 import { ANY_DATA_DIR } from '../../../../src/data/index.js';
-import {
-  createInnerOptimizer,
-  createNoisyOptimizer,
-  type NoisyOptimizer,
-} from '../../../../src/optim/index.js';
+import type { NoisyOptimizer } from '../../../../src/optim/index.js';
 import { compileNramConfig, NRAM_DEFAULTS, NramSession } from '../../../../src/trainers/nram/index.js';
-import { describeNative } from '../../../helpers/native.js';
-import { exportedWeights, readMetrics, streamsOf } from '../helpers.js';
+import { describeNative, useNativeBackend } from '../../../helpers/native.js';
+import { exportedWeights, noisyAdam, readMetrics, resumeMidRun, streamsOf } from '../helpers.js';
 
 /**
  * The `nram` session on the `native` backend (`native-step.ts`): it steps and evaluates through the
@@ -35,14 +30,9 @@ const config = compileNramConfig({
   evalExamples: 30,
 });
 
-function noisyAdam(seed: number): NoisyOptimizer {
-  return createNoisyOptimizer(createInnerOptimizer({ kind: 'adam', learningRate: 0.01 }), {
-    eta: 0.01,
-    gamma: 0.55,
-    seed,
-    clip: { byGlobalNorm: 10 },
-    overwriteGradients: true,
-  });
+/** The trainer's default optimizer as a run gets it: Adam at 0.01, clip 10, η = 0.01. */
+function adam(seed: number): NoisyOptimizer {
+  return noisyAdam(seed, 0.01, 0.01);
 }
 
 /** The addon's functions, counting the passes it runs with and without gradients. */
@@ -78,7 +68,7 @@ function train(s: NramSession, from: number, to: number): Record<string, number>
 
 /** Metrics, weights, an evaluation and the curriculum of `steps` steps from scratch. */
 async function run(kernels: NramKernels | null, steps: number) {
-  const optimizer = noisyAdam(11);
+  const optimizer = adam(11);
   const s = session(optimizer, kernels);
   const metrics = train(s, 0, steps);
   const evaluation = await s.evaluate(steps);
@@ -89,21 +79,14 @@ async function run(kernels: NramKernels | null, steps: number) {
 }
 
 describeNative('the nram session on native', () => {
-  let native: NativeKernels;
-  beforeAll(async () => {
-    expect(await selectBackend('native')).toMatchObject({ name: 'native', tfjsName: 'wasm' });
-    native = loadNativeKernels();
-  });
-  afterAll(async () => {
-    await selectBackend('cpu');
-  });
+  const nativeOf = useNativeBackend();
 
   it('steps through the addon, follows the tfjs session closely and repeats itself to the bit', async () => {
-    const kernels = counting(native);
+    const kernels = counting(nativeOf());
     const first = await run(kernels, 8);
     expect(kernels.steps).toBe(8);
     expect(kernels.forwards).toBe(1);
-    expect(await run(native, 8)).toEqual(first);
+    expect(await run(nativeOf(), 8)).toEqual(first);
     const tfjs = await run(null, 8);
     first.metrics.forEach((m, i) => {
       const want = tfjs.metrics[i] as Record<string, number>;
@@ -126,34 +109,28 @@ describeNative('the nram session on native', () => {
   it('resumes mid-curriculum bit-identically', async () => {
     const total = 9;
     const cut = 4;
-    const straight = await run(native, total);
-    const optimizer = noisyAdam(11);
-    const before = session(optimizer, native);
-    const metricsBefore = train(before, 0, cut);
-    expect(before.curriculum.length).toBeGreaterThan(1);
-    const state = before.exportState();
-    const optimizerState = optimizer.exportState();
-    const meta = JSON.parse(JSON.stringify(state.meta)) as Record<string, unknown>;
-    before.dispose();
-    optimizer.dispose();
-
-    const resumedOptimizer = noisyAdam(999); // the imported state's seed replaces this one
-    const resumed = session(resumedOptimizer, native);
-    resumed.importState({ tensors: state.tensors, meta });
-    resumedOptimizer.importState(optimizerState);
-    tf.dispose([...state.tensors, ...optimizerState.inner].map((t) => t.tensor));
-    const metricsAfter = train(resumed, cut, total);
-    expect([...metricsBefore, ...metricsAfter]).toEqual(straight.metrics);
-    expect(resumed.curriculum).toEqual(straight.curriculum);
-    expect(exportedWeights(resumed.exportState())).toEqual(straight.weights);
-    resumed.dispose();
-    resumedOptimizer.dispose();
+    const straight = await run(nativeOf(), total);
+    const resumed = resumeMidRun(
+      adam,
+      (o) => session(o, nativeOf()),
+      train,
+      cut,
+      total,
+      (before) => {
+        expect(before.curriculum.length).toBeGreaterThan(1); // the cut is mid-curriculum
+      },
+    );
+    expect(resumed.metrics).toEqual(straight.metrics);
+    expect(resumed.session.curriculum).toEqual(straight.curriculum);
+    expect(exportedWeights(resumed.session.exportState())).toEqual(straight.weights);
+    resumed.session.dispose();
+    resumed.optimizer.dispose();
   });
 
   it('leaks no tensor across steps, evaluation and dispose', async () => {
     const start = tf.memory().numTensors;
-    const optimizer = noisyAdam(11);
-    const s = session(optimizer, native);
+    const optimizer = adam(11);
+    const s = session(optimizer, nativeOf());
     train(s, 0, 1); // the optimizer creates its slots on the first step
     const settled = tf.memory().numTensors;
     train(s, 1, 4);

@@ -1,11 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ANY_DATA_DIR } from '../../../../src/data/index.js';
-import {
-  createInnerOptimizer,
-  createNoisyOptimizer,
-  type NoisyOptimizer,
-} from '../../../../src/optim/index.js';
+import type { NoisyOptimizer } from '../../../../src/optim/index.js';
 import {
   circuitLayout,
   compileNramConfig,
@@ -16,7 +12,7 @@ import {
   NramSession,
   nramTrainer,
 } from '../../../../src/trainers/nram/index.js';
-import { exportedWeights, readMetrics, streamsOf } from '../helpers.js';
+import { exportedWeights, noisyAdam, readMetrics, streamsOf } from '../helpers.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -37,13 +33,9 @@ const tiny: NramConfig = compileNramConfig({
   evalExamples: 10,
 });
 
-function noisyAdam(seed: number): NoisyOptimizer {
-  return createNoisyOptimizer(createInnerOptimizer({ kind: 'adam', learningRate: 0.01 }), {
-    eta: 0.01,
-    gamma: 0.55,
-    seed,
-    clip: { byGlobalNorm: 10 },
-  });
+/** The trainer's default optimizer as a run gets it: Adam at 0.01, clip 10, η = 0.01. */
+function adam(seed: number): NoisyOptimizer {
+  return noisyAdam(seed, 0.01, 0.01);
 }
 
 const open: { dispose(): void }[] = [];
@@ -125,7 +117,7 @@ describe('NramSession', () => {
     const s = track(
       await nramTrainer.create(tiny, {
         streams: streamsOf(1),
-        optimizer: track(noisyAdam(1)),
+        optimizer: track(adam(1)),
         backend: 'cpu',
         dataRoots: ANY_DATA_DIR,
       }),
@@ -143,7 +135,7 @@ describe('NramSession', () => {
 
   it('leaks no tensor across steps, evaluation, export/import and dispose', async () => {
     const start = tf.memory().numTensors;
-    const optimizer = noisyAdam(3);
+    const optimizer = adam(3);
     const s = new NramSession(tiny, {
       streams: streamsOf(3),
       optimizer,
@@ -167,10 +159,10 @@ describe('NramSession', () => {
   it('resumes mid-curriculum bit-identically (weights, curriculum, optimizer and noise state)', () => {
     const total = 8;
     const cut = 3;
-    const uninterrupted = session(6, track(noisyAdam(6)));
+    const uninterrupted = session(6, track(adam(6)));
     const straight = train(uninterrupted, 0, total);
 
-    const firstOptimizer = track(noisyAdam(6));
+    const firstOptimizer = track(adam(6));
     const first = session(6, firstOptimizer);
     train(first, 0, cut);
     // Mid-window and past the start: the curriculum state is more than its length.
@@ -179,7 +171,7 @@ describe('NramSession', () => {
     const state = first.exportState();
     const optimizerState = firstOptimizer.exportState();
     const meta = JSON.parse(JSON.stringify(state.meta)) as Record<string, unknown>;
-    const resumedOptimizer = track(noisyAdam(999));
+    const resumedOptimizer = track(adam(999));
     const resumed = session(6, resumedOptimizer);
     resumed.importState({ tensors: state.tensors, meta });
     resumedOptimizer.importState(optimizerState);
@@ -190,7 +182,7 @@ describe('NramSession', () => {
   });
 
   it('refuses a checkpoint with a bad curriculum or a missing tensor, leaving the session intact', () => {
-    const s = session(7, track(noisyAdam(7)));
+    const s = session(7, track(adam(7)));
     const state = s.exportState();
     const before = exportedWeights(s.exportState());
     expect(() =>
