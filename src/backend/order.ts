@@ -11,9 +11,9 @@ import { type AdapterDescription, describeAdapter } from './adapter.js';
  * 1. GPU backends: `webgpu` (Dawn) on a real GPU adapter, then `tensorflow-gpu` (tfjs-node-gpu,
  *    libtensorflow with CUDA) when it really runs on a GPU device;
  * 2. fast CPU paths: `tensorflow` (tfjs-node), then `native` (gradnoise's OpenBLAS addon, which
- *    runs the mlp trainer's dense stack and the neural_gpu trainer's unrolled model in one call
- *    per step and leaves the rest to `wasm`) when the addon is built, loads and passes its
- *    start-up check;
+ *    runs the mlp trainer's dense stack, the neural_gpu trainer's unrolled model and the nram
+ *    trainer's unrolled machine in one call per step and leaves the rest to `wasm`) when the addon
+ *    is built, loads and passes its start-up check;
  * 3. `wasm` (XNNPACK with SIMD);
  * 4. `cpu`, pure JavaScript, which always loads.
  *
