@@ -73,6 +73,20 @@ export class NativeNramStep {
     return this.#run(batch, 0, []);
   }
 
+  /** Accuracy and mean loss over `batches` (the test set's chunks), forward only. */
+  evaluateAll(batches: Iterable<ListKBatch>): { accuracy: number; loss: number } {
+    const totals = { examples: 0, right: 0, loss: 0 };
+    for (const batch of batches) {
+      const { answers, losses } = this.evaluate(batch);
+      batch.targets.forEach((target, i) => {
+        totals.right += answers[i] === target ? 1 : 0;
+        totals.loss += losses[i] as number;
+      });
+      totals.examples += batch.batchSize;
+    }
+    return { accuracy: totals.right / totals.examples, loss: totals.loss / totals.examples };
+  }
+
   dispose(): void {
     tf.dispose(this.#grads);
     this.#work = new Float32Array(0);

@@ -203,18 +203,7 @@ export class NramSession implements TrainerSession {
   }
 
   #evaluateNative(native: NativeNramStep): { accuracy: number; loss: number } {
-    const totals = { right: 0, loss: 0 };
-    for (const batch of testBatches(this.#config, this.#context.streams.stream(Stream.dataSplit, 0))) {
-      const { answers, losses } = native.evaluate(batch);
-      batch.targets.forEach((target, i) => {
-        totals.right += answers[i] === target ? 1 : 0;
-        totals.loss += losses[i] as number;
-      });
-    }
-    return {
-      accuracy: totals.right / this.#config.evalExamples,
-      loss: totals.loss / this.#config.evalExamples,
-    };
+    return native.evaluateAll(testBatches(this.#config, this.#context.streams.stream(Stream.dataSplit, 0)));
   }
 
   #testChunks(): Generator<TestChunk> {
