@@ -122,26 +122,29 @@ async function splitPhases(quick: boolean): Promise<PhasesReport> {
 function medianPhases(blocks: readonly PhaseTimes[]): PhaseTimes {
   return Object.fromEntries(NRAM_PHASES.map((p) => [p, median(blocks.map((b) => b[p]))])) as PhaseTimes;
 }
-/** The ms/step rows of `config`'s plain and noisy arms (`config` may end in ` native`), and its noise overhead. */
+/**
+ * The ms/step rows of `config`'s plain and noisy arms (the `… native` ones when `native`), and their
+ * noise overhead, recorded in `ratios` under the arms' common name.
+ */
 function armRows(
   rows: Row[],
   ratios: Record<string, number[]>,
   config: string,
+  native: boolean,
   c: NramConfig,
   arms: readonly Arm[],
 ): void {
-  const [base, native] = config.split(' ');
-  const plain = arms.find((a) => a.name === `${base} plain${native === undefined ? '' : ' native'}`);
-  const noisy = arms.find((a) => a.name === `${base} noisy${native === undefined ? '' : ' native'}`);
+  const suffix = native ? ' native' : '';
+  const plain = arms.find((a) => a.name === `${config} plain${suffix}`);
+  const noisy = arms.find((a) => a.name === `${config} noisy${suffix}`);
   for (const a of [plain, noisy]) {
     if (a === undefined) continue;
     // Native arms: the share of the step inside the addon; the rest is the tfjs optimizer (clip,
     // noise, Adam), the batch, the curriculum and the metrics.
     const addon = median(a.addonMsPerStep);
-    const inAddon =
-      native === undefined
-        ? ''
-        : `; in the addon ${fixed(addon)} ms (${Math.round((addon / median(a.wallMsPerStep)) * 100)} %)`;
+    const inAddon = native
+      ? `; in the addon ${fixed(addon)} ms (${Math.round((addon / median(a.wallMsPerStep)) * 100)} %)`
+      : '';
     rows.push(
       infoRow(
         `${a.name} (${describeNramConfig(c)}): ms/step`,
@@ -152,10 +155,10 @@ function armRows(
   }
   if (plain !== undefined && noisy !== undefined) {
     const wall = pairedRatios(noisy.wallMsPerStep, plain.wallMsPerStep);
-    ratios[config] = wall;
+    ratios[`${config}${suffix}`] = wall;
     rows.push(
       infoRow(
-        `${config}: noise overhead (noisy / plain)`,
+        `${config}${suffix}: noise overhead (noisy / plain)`,
         `${describeRatios(wall)}; CPU ${describeRatios(pairedRatios(noisy.cpuMsPerStep, plain.cpuMsPerStep))}`,
       ),
     );
@@ -169,9 +172,7 @@ export async function nramSection(options: NramSectionOptions): Promise<SectionO
   const ratios: Record<string, number[]> = {};
   const speedups: Record<string, number[]> = {};
   for (const [config, c] of Object.entries(NRAM_BENCH_CONFIGS)) {
-    for (const suffix of ['', ' native']) {
-      armRows(rows, ratios, `${config}${suffix}`, c, arms);
-    }
+    for (const native of [false, true]) armRows(rows, ratios, config, native, c, arms);
     const wasm = arms.find((a) => a.name === `${config} noisy`);
     const native = arms.find((a) => a.name === `${config} noisy native`);
     if (wasm !== undefined && native !== undefined) {

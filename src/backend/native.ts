@@ -13,8 +13,8 @@ import { openBlasCoreType } from './openblas-core.js';
  * to OpenBLAS; `npm run build:native`), which runs the mlp trainer's whole dense stack, the
  * neural_gpu trainer's whole unrolled model and the nram trainer's whole unrolled machine, forward
  * and backward, in one call per step instead of the hundreds or thousands of small tfjs ops of the
- * same step (issues 22 and 18: at this size tfjs pays per op, not per FLOP). tfjs itself still runs everything else of a `native` replica (other trainers, the
- * optimizer) on `wasm` underneath.
+ * same step (issues 22 and 18: at this size tfjs pays per op, not per FLOP). tfjs itself still
+ * runs everything else of a `native` replica (other trainers, the optimizer) on `wasm` underneath.
  *
  * Every array crosses the boundary as the caller's own Float32Array (a view of the wasm heap
  * included): the addon reads and writes it where it lies. The addon sets OpenBLAS to one thread

@@ -1,12 +1,12 @@
-import * as tf from '@tensorflow/tfjs';
 import type { DenseStackKernels } from '../../core/index.js';
 import type { DataSplit, LabeledSet } from '../../data/index.js';
 import type { NoisyOptimizer } from '../../optim/index.js';
-import { readStorage, writableStorage } from '../../optim/index.js';
+import { readStorage } from '../../optim/index.js';
 import type { HostBatch } from '../shared/batching.js';
 import type { ClassifierSession } from '../shared/classifier-session.js';
 import type { DenseNet } from '../shared/dense-net.js';
 import { type ClassifierScore, splitMetrics } from '../shared/metrics.js';
+import { NativeGradients } from '../shared/native-gradients.js';
 import type { MetricValue, TrainerSession, TrainerState } from '../types.js';
 import { scoreNative } from './native-score.js';
 
@@ -54,7 +54,7 @@ export class NativeMlpSession implements TrainerSession {
   readonly #sizes: Int32Array;
   readonly #work: Float32Array;
   /** The gradient tensors, in `DenseNet.variables()` order (bias 0, kernel 0, bias 1, …). */
-  readonly #grads: tf.Tensor[];
+  readonly #grads: NativeGradients;
   /** For each variable, its position in the addon's layout (kernel 0, bias 0, kernel 1, …). */
   readonly #slot: readonly number[];
   /** The batch arrays, refilled every step (the addon reads them; no backend keeps them). */
@@ -69,7 +69,7 @@ export class NativeMlpSession implements TrainerSession {
     const variables = options.net.variables();
     const layout = options.net.namedWeights().map((w) => w.tensor);
     this.#slot = variables.map((v) => layout.indexOf(v));
-    this.#grads = variables.map((v) => tf.keep(tf.zeros(v.shape)));
+    this.#grads = new NativeGradients(variables, 'native mlp step');
     const [features, classes] = [options.sizes[0] as number, options.sizes.at(-1) as number];
     this.#batch = {
       inputs: new Float32Array(options.batchSize * features),
@@ -92,7 +92,7 @@ export class NativeMlpSession implements TrainerSession {
     variables.forEach((v, i) => {
       const slot = this.#slot[i] as number;
       params[slot] = readStorage(v);
-      grads[slot] = this.#gradStorage(i);
+      grads[slot] = this.#grads.storage(i);
     });
     const loss = kernels.step(
       this.#sizes,
@@ -103,11 +103,7 @@ export class NativeMlpSession implements TrainerSession {
       grads,
       this.#work,
     );
-    const named: tf.NamedTensorMap = {};
-    variables.forEach((v, i) => {
-      named[v.name] = this.#grads[i] as tf.Tensor;
-    });
-    optimizer.applyGradients(named);
+    optimizer.applyGradients(this.#grads.named());
     const stats = optimizer.lastStats;
     return { loss, grad_norm: stats.gradGlobalNorm, noise_std: stats.noiseStd };
   }
@@ -131,7 +127,7 @@ export class NativeMlpSession implements TrainerSession {
 
   dispose(): void {
     this.#options.optimizer.updateSgdOnHost(null);
-    tf.dispose(this.#grads);
+    this.#grads.dispose();
     this.#options.session.dispose();
   }
 
@@ -144,14 +140,5 @@ export class NativeMlpSession implements TrainerSession {
       const params = net.namedWeights().map(({ tensor }) => readStorage(tensor));
       kernels.forward(this.#sizes, params, x, rows, out, work);
     });
-  }
-
-  /** The storage of gradient tensor `i`, which this session alone holds. */
-  #gradStorage(i: number): Float32Array {
-    const storage = writableStorage(this.#grads[i] as tf.Tensor);
-    if (storage === null) {
-      throw new Error(`native mlp step: the ${tf.getBackend()} backend gives no writable gradient storage`);
-    }
-    return storage;
   }
 }

@@ -1,8 +1,8 @@
-import * as tf from '@tensorflow/tfjs';
 import type { NeuralGpuKernels } from '../../core/index.js';
 import { BINARY_INPUT_SYMBOLS, BINARY_OUTPUT_CLASSES, type BinaryBatch } from '../../data/tasks/index.js';
 import type { NoisyOptimizer } from '../../optim/index.js';
-import { readStorage, writableStorage } from '../../optim/index.js';
+import { readStorage } from '../../optim/index.js';
+import { NativeGradients } from '../shared/native-gradients.js';
 import type { NeuralGpuModel } from './model.js';
 
 /** Limits of a {@link NativeNeuralGpuStep}'s training workspace, in floats. */
@@ -45,7 +45,7 @@ export class NativeNeuralGpuStep {
   readonly #model: NeuralGpuModel;
   readonly #kernels: NeuralGpuKernels;
   /** One gradient tensor per variable, in `namedVariables` order, owned here and rewritten per step. */
-  readonly #grads: tf.Tensor[];
+  readonly #grads: NativeGradients;
   #work = new Float32Array(0);
   #predictWork = new Float32Array(0);
 
@@ -55,7 +55,10 @@ export class NativeNeuralGpuStep {
     this.#model = model;
     this.#kernels = kernels;
     this.#limits = limits;
-    this.#grads = model.namedVariables.map(({ variable }) => tf.keep(tf.zeros(variable.shape)));
+    this.#grads = new NativeGradients(
+      model.namedVariables.map(({ variable }) => variable),
+      'native neural_gpu step',
+    );
   }
 
   /**
@@ -83,7 +86,7 @@ export class NativeNeuralGpuStep {
     const readout = new Float32Array(1 + batch.batchSize * batch.targetWidth);
     // Views into the backend's memory are valid until the next tfjs op: none runs until the call.
     const params = this.#model.namedVariables.map(({ variable }) => readStorage(variable));
-    const grads = this.#grads.map((g) => gradientStorage(g));
+    const grads = this.#grads.storages();
     readout[0] = this.#kernels.neuralGpuStep(
       shape,
       this.#model.shape.gateCutoff,
@@ -95,12 +98,7 @@ export class NativeNeuralGpuStep {
       readout.subarray(1),
       this.#work,
     );
-    optimizer.applyGradients(
-      this.#model.namedVariables.map(({ variable }, i) => ({
-        name: variable.name,
-        tensor: this.#grads[i] as tf.Tensor,
-      })),
-    );
+    optimizer.applyGradients(this.#grads.named());
     return readout;
   }
 
@@ -121,7 +119,7 @@ export class NativeNeuralGpuStep {
   }
 
   dispose(): void {
-    tf.dispose(this.#grads);
+    this.#grads.dispose();
     this.#work = new Float32Array(0);
     this.#predictWork = new Float32Array(0);
   }
@@ -141,15 +139,4 @@ export class NativeNeuralGpuStep {
       BINARY_OUTPUT_CLASSES,
     );
   }
-}
-
-/** The storage of a gradient tensor this step alone holds. */
-function gradientStorage(t: tf.Tensor): Float32Array {
-  const storage = writableStorage(t);
-  if (storage === null) {
-    throw new Error(
-      `native neural_gpu step: the ${tf.getBackend()} backend gives no writable gradient storage`,
-    );
-  }
-  return storage;
 }

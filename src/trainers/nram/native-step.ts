@@ -1,8 +1,8 @@
-import * as tf from '@tensorflow/tfjs';
 import type { NramKernels } from '../../core/index.js';
 import type { ListKBatch } from '../../data/tasks/index.js';
 import type { NoisyOptimizer } from '../../optim/index.js';
-import { readStorage, writableStorage } from '../../optim/index.js';
+import { readStorage } from '../../optim/index.js';
+import { NativeGradients } from '../shared/native-gradients.js';
 import type { NramMachine, NramShape } from './machine.js';
 
 /** The addon's shape array (`NramKernels`) of a machine of `shape` on a batch of `batch`. */
@@ -36,35 +36,24 @@ export interface NativeNramPass {
 export class NativeNramStep {
   readonly #machine: NramMachine;
   readonly #kernels: NramKernels;
-  /** One gradient tensor per variable, in `namedVariables` order, owned here and rewritten per step. */
-  readonly #grads: tf.Tensor[];
+  /** One gradient tensor per variable, in `namedVariables` order, rewritten per step. */
+  readonly #grads: NativeGradients;
   /** Grown to the largest batch seen, never shrunk: a step maps no fresh memory. */
   #work = new Float32Array(0);
 
   constructor(machine: NramMachine, kernels: NramKernels) {
     this.#machine = machine;
     this.#kernels = kernels;
-    this.#grads = machine.namedVariables.map(({ variable }) => tf.keep(tf.zeros(variable.shape)));
+    this.#grads = new NativeGradients(
+      machine.namedVariables.map(({ variable }) => variable),
+      'native nram step',
+    );
   }
 
   /** Trains one batch with entropy weight `bonus`: gradients into the optimizer. */
   train(batch: ListKBatch, bonus: number, optimizer: NoisyOptimizer): NativeNramPass {
-    const grads = this.#grads.map((g) => {
-      const storage = writableStorage(g);
-      if (storage === null) {
-        throw new Error(
-          `native nram step: the ${tf.getBackend()} backend gives no writable gradient storage`,
-        );
-      }
-      return storage;
-    });
-    const pass = this.#run(batch, bonus, grads);
-    optimizer.applyGradients(
-      this.#machine.namedVariables.map(({ variable }, i) => ({
-        name: variable.name,
-        tensor: this.#grads[i] as tf.Tensor,
-      })),
-    );
+    const pass = this.#run(batch, bonus, this.#grads.storages());
+    optimizer.applyGradients(this.#grads.named());
     return pass;
   }
 
@@ -88,7 +77,7 @@ export class NativeNramStep {
   }
 
   dispose(): void {
-    tf.dispose(this.#grads);
+    this.#grads.dispose();
     this.#work = new Float32Array(0);
   }
 
